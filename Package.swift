@@ -1,0 +1,32 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "edgec",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "edgec", targets: ["edgec"]),
+        .library(name: "EdgeCompiler", targets: ["EdgeCompiler"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .target(name: "EdgeIR"),
+        .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses"]),
+        .executableTarget(
+            name: "edgec",
+            dependencies: [
+                "EdgeCompiler",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        // LLVM-style FileCheck, used by the text tests of passes.
+        .target(name: "FileCheck"),
+        .testTarget(name: "EdgeIRTests", dependencies: ["EdgeIR", "EdgePasses"]),
+        .testTarget(name: "FileCheckTests", dependencies: ["FileCheck"]),
+        // End-to-end tests of the edgec binary, including the .eir text tests under Tests/text.
+        .testTarget(name: "EdgecTests", dependencies: ["EdgeIR", "EdgeCompiler", "FileCheck", "edgec"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

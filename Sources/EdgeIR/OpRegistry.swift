@@ -1,0 +1,50 @@
+/// Every op edgec knows, looked up by printed name.
+public enum OpRegistry {
+    /// All declarations, in documentation order.
+    public static let all: [OpDefinition] = [
+        Ops.constant, Ops.return,
+        Ops.add, Ops.sub, Ops.mul, Ops.div,
+        Ops.relu, Ops.clamp,
+        Ops.conv2d, Ops.batchNorm,
+        Ops.matmul, Ops.linear,
+        Ops.maxPool2d, Ops.avgPool2d, Ops.globalAvgPool2d,
+        Ops.softmax, Ops.mean,
+        Ops.reshape, Ops.permute, Ops.concat, Ops.flatten,
+    ]
+
+    private static let byName: [String: OpDefinition] = {
+        var table: [String: OpDefinition] = [:]
+        for op in all {
+            precondition(table[op.name] == nil, "op \(op.name) declared twice")
+            table[op.name] = op
+        }
+        return table
+    }()
+
+    /// The declaration named `name`, if any.
+    public static func lookup(_ name: String) -> OpDefinition? { byName[name] }
+
+    /// Known op names closest to `name`, for "did you mean" hints.
+    public static func suggestions(for name: String, limit: Int = 3) -> [String] {
+        all.map { ($0.name, editDistance($0.name, name)) }
+            .filter { $0.1 <= max(2, name.count / 3) }
+            .sorted { $0.1 < $1.1 }
+            .prefix(limit).map(\.0)
+    }
+}
+
+/// Levenshtein distance, for suggestions.
+func editDistance(_ a: String, _ b: String) -> Int {
+    let a = Array(a.utf8), b = Array(b.utf8)
+    var row = Array(0...b.count)
+    for i in 1...max(a.count, 1) where !a.isEmpty {
+        var prev = row[0]
+        row[0] = i
+        for j in 1...max(b.count, 1) where !b.isEmpty {
+            let tmp = row[j]
+            row[j] = min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] == b[j - 1] ? 0 : 1))
+            prev = tmp
+        }
+    }
+    return row[b.count]
+}

@@ -1,0 +1,62 @@
+extension Ops {
+    public static let conv2d = OpDefinition(
+        "edge.conv2d",
+        summary: "2-D convolution over NCHW input with OIHW weights, optional bias, groups.",
+        reference: "aten::convolution (transposed = false)",
+        operands: [OperandSpec("input", .single, "[N, C, H, W]"), OperandSpec("weight", .single, "[OC, C/groups, KH, KW]"), OperandSpec("bias", .optional, "[OC]")],
+        attributes: [
+            AttributeSpec("stride", .ints, .defaulted(.ints([1, 1])), "[sh, sw]"),
+            AttributeSpec("padding", .ints, .defaulted(.ints([0, 0])), "[ph, pw] or [top, left, bottom, right]"),
+            AttributeSpec("dilation", .ints, .defaulted(.ints([1, 1])), "[dh, dw]"),
+            AttributeSpec("groups", .int, .defaulted(.int(1)), "number of channel groups"),
+        ]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!, w = ctx.type("weight")!
+        try ShapeRules.requireRank(x, 4, "input")
+        try ShapeRules.requireRank(w, 4, "weight")
+        let element = try ShapeRules.sameElement([x, w], "conv2d")
+        let groups = ctx.int("groups")!
+        guard groups >= 1 else { throw OpError("groups must be at least 1, got \(groups)") }
+        if let c = x.shape[1].value, let wc = w.shape[1].value {
+            guard c % groups == 0, c / groups == wc else {
+                throw OpError("input has \(c) channels; with groups = \(groups) the weight needs \(c % groups == 0 ? c / groups : c) input channels, got \(wc)")
+            }
+        }
+        if let oc = w.shape[0].value, oc % groups != 0 {
+            throw OpError("weight has \(oc) output channels, not divisible by groups = \(groups)")
+        }
+        if let b = ctx.type("bias") {
+            try ShapeRules.requireRank(b, 1, "bias")
+            try ShapeRules.requireEqual(b.shape[0], w.shape[0], "bias size must equal output channels")
+            guard b.element == element else { throw OpError("bias element type must match the input") }
+        }
+        let (sh, sw) = try ShapeRules.pair(ctx.ints("stride")!, "stride")
+        let (dh, dw) = try ShapeRules.pair(ctx.ints("dilation")!, "dilation")
+        let p = try ShapeRules.padding2d(ctx.ints("padding")!)
+        guard let kh = w.shape[2].value, let kw = w.shape[3].value else {
+            throw OpError("weight kernel size must be static, got \(TypeText.type(w))")
+        }
+        let oh = try ShapeRules.windowOutput(x.shape[2], kernel: kh, stride: sh, padBegin: p.top, padEnd: p.bottom, dilation: dh)
+        let ow = try ShapeRules.windowOutput(x.shape[3], kernel: kw, stride: sw, padBegin: p.left, padEnd: p.right, dilation: dw)
+        return [TensorType(element, [x.shape[0], w.shape[0], oh, ow])]
+    }
+
+    public static let batchNorm = OpDefinition(
+        "edge.batch_norm",
+        summary: "Inference batch normalization over channel dim 1: (x - mean) / sqrt(var + epsilon) * scale + bias.",
+        reference: "aten::_native_batch_norm_legit_no_training",
+        operands: [OperandSpec("input"), OperandSpec("scale"), OperandSpec("bias"), OperandSpec("mean"), OperandSpec("var")],
+        attributes: [AttributeSpec("epsilon", .float, .defaulted(.float(1e-5)))]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!
+        guard x.rank >= 2 else { throw OpError("input must have rank 2 or more, got \(TypeText.type(x))") }
+        try ShapeRules.requireFloat(x, "input")
+        for name in ["scale", "bias", "mean", "var"] {
+            let t = ctx.type(name)!
+            try ShapeRules.requireRank(t, 1, name)
+            try ShapeRules.requireEqual(t.shape[0], x.shape[1], "\(name) size must equal the channel count")
+            guard t.element == x.element else { throw OpError("\(name) element type must match the input") }
+        }
+        return [x]
+    }
+}

@@ -1,0 +1,46 @@
+/// The op declarations, grouped by concept in this folder. ``OpRegistry`` lists them all.
+public enum Ops {}
+
+extension Ops {
+    /// A constant tensor whose bytes live in a blob or inline.
+    public static let constant = OpDefinition(
+        "edge.constant",
+        summary: "A constant tensor; `value` names a blob (`#blob<\"w\">`) or holds small data inline (`dense<[...]>`).",
+        reference: "aten constant tensors / ONNX Constant and initializers",
+        attributes: [AttributeSpec("value", .dense, .required, "the tensor's bytes")],
+        traits: [.pure, .constantLike]
+    ) { ctx throws(OpError) in
+        guard let declared = ctx.declaredResultTypes, declared.count == 1 else {
+            throw OpError("needs its result type written out (`: f32[2,3]`)")
+        }
+        let type = declared[0]
+        guard let bytes = type.byteCount else {
+            throw OpError("result type \(TypeText.type(type)) must have a static shape whose size fits in memory")
+        }
+        switch ctx.attribute("value") {
+        case .dense(.inline(let data))?:
+            guard data.count == bytes else {
+                throw OpError("inline value has \(data.count) bytes but \(TypeText.type(type)) needs \(bytes)")
+            }
+        case .dense(.blob(let name))?:
+            if let blobs = ctx.blobs {
+                guard let data = blobs[name] else { throw OpError("blob \"\(name)\" is not in the module's blob store") }
+                guard data.count == bytes else {
+                    throw OpError("blob \"\(name)\" has \(data.count) bytes but \(TypeText.type(type)) needs \(bytes)")
+                }
+            }
+        default:
+            throw OpError("'value' must be a dense tensor")
+        }
+        return declared
+    }
+
+    /// Returns values from a function; the last op of every function body.
+    public static let `return` = OpDefinition(
+        "return",
+        summary: "Returns the function's results; ends the function body.",
+        operands: [OperandSpec("values", .variadic)],
+        results: .fixed(0),
+        traits: [.terminator]
+    ) { _ throws(OpError) in [] }
+}

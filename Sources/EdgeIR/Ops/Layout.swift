@@ -1,0 +1,106 @@
+extension Ops {
+    public static let reshape = OpDefinition(
+        "edge.reshape",
+        summary: "The same elements in a new shape; one entry of `shape` may be -1 (inferred).",
+        reference: "aten::view_copy / aten::reshape",
+        operands: [OperandSpec("input")],
+        attributes: [AttributeSpec("shape", .ints, .required, "the new shape")]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!
+        let shape = ctx.ints("shape")!
+        guard shape.filter({ $0 == -1 }).count <= 1 else { throw OpError("shape \(shape) has more than one -1") }
+        guard shape.allSatisfy({ $0 >= -1 }) else { throw OpError("shape \(shape) has a negative size") }
+        let known = shape.filter { $0 != -1 }
+        guard let knownCount = checkedProduct(known) else { throw OpError("shape \(shape) overflows") }
+        guard let total = x.elementCount else {
+            if shape.contains(-1) { return [TensorType(x.element, shape.map { $0 == -1 ? Dim.unknown : .known($0) })] }
+            return [TensorType(x.element, shape)]
+        }
+        if let hole = shape.firstIndex(of: -1) {
+            guard knownCount != 0, total % knownCount == 0 else {
+                throw OpError("cannot reshape \(total) elements into \(shape)")
+            }
+            var out = shape
+            out[hole] = total / knownCount
+            return [TensorType(x.element, out)]
+        }
+        guard knownCount == total else {
+            throw OpError("cannot reshape \(TypeText.type(x)) (\(total) elements) into \(shape) (\(knownCount) elements)")
+        }
+        return [TensorType(x.element, shape)]
+    }
+
+    public static let permute = OpDefinition(
+        "edge.permute",
+        summary: "Reorders dimensions: result dim i is input dim dims[i].",
+        reference: "aten::permute_copy",
+        operands: [OperandSpec("input")],
+        attributes: [AttributeSpec("dims", .ints, .required, "a permutation of 0..<rank")]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!
+        let dims = ctx.ints("dims")!
+        guard dims.count == x.rank else { throw OpError("dims \(dims) must list \(x.rank) axes") }
+        var seen = Set<Int>()
+        var out: [Dim] = []
+        for d in dims {
+            let a = try ShapeRules.axis(d, rank: x.rank, what: "dim")
+            guard seen.insert(a).inserted else { throw OpError("dims \(dims) is not a permutation") }
+            out.append(x.shape[a])
+        }
+        return [TensorType(x.element, out)]
+    }
+
+    public static let concat = OpDefinition(
+        "edge.concat",
+        summary: "Joins tensors along one axis; other dims must match.",
+        reference: "aten::cat",
+        operands: [OperandSpec("inputs", .variadic)],
+        attributes: [AttributeSpec("axis", .int, .required)]
+    ) { ctx throws(OpError) in
+        let xs = ctx.types("inputs")
+        let element = try ShapeRules.sameElement(xs, "concat")
+        let rank = xs[0].rank
+        let axis = try ShapeRules.axis(ctx.int("axis")!, rank: rank)
+        var out = xs[0].shape
+        for (i, t) in xs.enumerated().dropFirst() {
+            guard t.rank == rank else { throw OpError("input \(i) has rank \(t.rank), input 0 has rank \(rank)") }
+            for d in 0..<rank where d != axis {
+                try ShapeRules.requireEqual(out[d], t.shape[d], "input \(i) differs in dim \(d)")
+            }
+            switch (out[axis], t.shape[axis]) {
+            case (.known(let a), .known(let b)): out[axis] = .known(a + b)
+            default: out[axis] = .unknown
+            }
+        }
+        return [TensorType(element, out)]
+    }
+
+    public static let flatten = OpDefinition(
+        "edge.flatten",
+        summary: "Merges dims start_dim...end_dim into one.",
+        reference: "aten::flatten.using_ints",
+        operands: [OperandSpec("input")],
+        attributes: [
+            AttributeSpec("start_dim", .int, .defaulted(.int(1))),
+            AttributeSpec("end_dim", .int, .defaulted(.int(-1))),
+        ]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!
+        if x.rank == 0 { return [TensorType(x.element, [1])] }
+        let s = try ShapeRules.axis(ctx.int("start_dim")!, rank: x.rank, what: "start_dim")
+        let e = try ShapeRules.axis(ctx.int("end_dim")!, rank: x.rank, what: "end_dim")
+        guard s <= e else { throw OpError("start_dim \(s) is after end_dim \(e)") }
+        let merged = x.shape[s...e]
+        var dim = Dim.known(1)
+        for d in merged {
+            switch (dim, d) {
+            case (.known(let a), .known(let b)):
+                let (r, o) = a.multipliedReportingOverflow(by: b)
+                guard !o else { throw OpError("flattened size overflows") }
+                dim = .known(r)
+            default: dim = .unknown
+            }
+        }
+        return [TensorType(x.element, Array(x.shape[..<s]) + [dim] + Array(x.shape[(e + 1)...]))]
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Testing
+
+@testable import EdgeIR
+
+/// The repository root, found from this file's path.
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+func exampleFiles() throws -> [URL] {
+    let dir = repoRoot.appendingPathComponent("Grammar/examples")
+    return try FileManager.default.contentsOfDirectory(at: dir, includingPropertiesForKeys: nil)
+        .filter { $0.pathExtension == "eir" }
+        .sorted { $0.lastPathComponent < $1.lastPathComponent }
+}
+
+/// print → parse → print must give the same text.
+func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+    let first = IRPrinter().print(module)
+    let reparsed: Module
+    do {
+        reparsed = try IRParser.parse(first, fileName: "printed.eir", blobs: module.blobs)
+        try Verifier.verify(reparsed)
+    } catch {
+        Issue.record("printed IR does not parse back:\n\(error)\n--- text ---\n\(first)", sourceLocation: sourceLocation)
+        return first
+    }
+    let second = IRPrinter().print(reparsed)
+    #expect(first == second, "print → parse → print changed the text", sourceLocation: sourceLocation)
+    return first
+}
+
+@Suite struct RoundTripTests {
+    @Test func examplesExist() throws {
+        #expect(try exampleFiles().count >= 3)
+    }
+
+    @Test(arguments: try exampleFiles())
+    func exampleRoundTrips(_ url: URL) throws {
+        let module = try IRFile.read(path: url.path)
+        let printed = try expectRoundTrip(module)
+        // Nothing is lost: the reprinted text verifies and has as many ops as the source.
+        let reparsed = try IRFile.parse(printed, fileName: "printed.eir")
+        #expect(reparsed.functions.map { $0.body.operations.count } == module.functions.map { $0.body.operations.count })
+    }
+
+    /// IR built through the builder, using every declared op.
+    static func buildEveryOp() throws -> Module {
+        let module = Module(name: "every_op")
+        let image = TensorType(.f32, [1, 3, 8, 8] as [Int])
+        let features = TensorType(.f32, [Dim.symbolic("n"), Dim.known(4)])
+        let logits = TensorType(.f32, [1, 10] as [Int])
+        let projected = TensorType(.f32, [Dim.symbolic("n"), Dim.known(6)])
+        let f = Function(name: "main", argumentTypes: [image, features], argumentNames: ["image", "feat"], resultTypes: [logits, projected])
+        f.argumentAttributes[0]["name"] = .string("input.1")
+        f.resultAttributes[1]["name"] = .string("features/out:0")
+        module.add(f)
+        let b = IRBuilder(function: f)
+        let x = f.arguments[0], feat = f.arguments[1]
+        // A weight with bit patterns that text cannot show: NaN payloads and -0.
+        var weights: [Float] = (0..<162).map { (i: Int) -> Float in Float(i) * 0.01 - 0.5 }
+        weights[0] = Float(bitPattern: 0x7FC0_1234)
+        weights[1] = -0.0
+        let wData = weights.withUnsafeBufferPointer { Data(buffer: $0) }
+        let w = try b.constant(wData, type: TensorType(.f32, [6, 3, 3, 3]), name: "conv.weight")
+        let bias = try b.constant(Data(repeating: 0, count: 24), type: TensorType(.f32, [6]), name: "conv.bias")
+        b.location = .name("Conv_0")
+        let conv = try b.value(Ops.conv2d, [x, w, bias], attributes: ["padding": .ints([1, 1, 1, 1]), "stride": .ints([1, 1])])
+        b.location = .file("model.py", line: 12, column: 8)
+        let ones = try b.constant([Float](repeating: 1, count: 6).withUnsafeBufferPointer { Data(buffer: $0) }, type: TensorType(.f32, [6]), name: "ones")
+        let bn = try b.value(Ops.batchNorm, [conv, ones, bias, bias, ones], attributes: ["epsilon": .float(1e-3)])
+        let relu = try b.value(Ops.relu, [bn])
+        let clamp = try b.value(Ops.clamp, [relu], attributes: ["max": .float(6)])
+        let mp = try b.value(Ops.maxPool2d, [clamp], attributes: ["kernel_size": .ints([2, 2])])
+        let ap = try b.value(Ops.avgPool2d, [clamp], attributes: ["kernel_size": .ints([2, 2]), "ceil_mode": .bool(true)])
+        let sum = try b.value(Ops.add, [mp, ap])
+        let diff = try b.value(Ops.sub, [sum, mp])
+        let prod = try b.value(Ops.mul, [diff, ap])
+        let quot = try b.value(Ops.div, [prod, sum])
+        let gap = try b.value(Ops.globalAvgPool2d, [quot])
+        let flat = try b.value(Ops.flatten, [gap])
+        let fcW = try b.constant(Data(count: 10 * 6 * 4), type: TensorType(.f32, [10, 6]), name: "fc.weight")
+        let fc = try b.value(Ops.linear, [flat, fcW])
+        let sm = try b.value(Ops.softmax, [fc], attributes: ["axis": .int(1)])
+        let proj = try b.constant(Data(count: 4 * 3 * 4), type: TensorType(.f32, [4, 3]), name: "proj")
+        let mm = try b.value(Ops.matmul, [feat, proj])
+        let perm = try b.value(Ops.permute, [mm], attributes: ["dims": .ints([1, 0])])
+        let back = try b.value(Ops.permute, [perm], attributes: ["dims": .ints([1, 0])])
+        let cat = try b.value(Ops.concat, [mm, back], attributes: ["axis": .int(1)])
+        let r = try b.value(Ops.reshape, [sm], attributes: ["shape": .ints([1, -1])])
+        let m = try b.value(Ops.mean, [cat], attributes: ["axes": .ints([1]), "keepdim": .bool(true)])
+        let shifted = try b.value(Ops.sub, [cat, m])
+        b.location = .unknown
+        try b.makeReturn([r, shifted])
+        try Verifier.verify(module)
+        return module
+    }
+
+    @Test func builtIRCoversEveryOpAndRoundTrips() throws {
+        let module = try Self.buildEveryOp()
+        let used = Set(module.functions.flatMap { $0.body.operations.map(\.name) })
+        let declared = Set(OpRegistry.all.map(\.name))
+        #expect(declared.subtracting(used).isEmpty, "ops not covered by the round-trip test: \(declared.subtracting(used).sorted())")
+        _ = try expectRoundTrip(module)
+    }
+
+    @Test func blobsRoundTripBitExactThroughFiles() throws {
+        let module = try Self.buildEveryOp()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-rt-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("model.eir").path
+        try IRFile.write(module, to: path)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("model.eirb").path))
+        let loaded = try IRFile.read(path: path)
+        #expect(loaded.blobs.names.sorted() == IRFile.referencedBlobs(module).sorted())
+        for name in loaded.blobs.names {
+            #expect(loaded.blobs[name] == module.blobs[name], "blob \(name) changed")
+        }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("blobs = \"model.eirb\""))
+        #expect(text.contains("#blob<\"conv.weight\">"))
+        // Writing the loaded module again gives the same files.
+        let path2 = dir.appendingPathComponent("again.eir").path
+        try IRFile.write(loaded, to: path2)
+        let text2 = try String(contentsOfFile: path2, encoding: .utf8)
+        #expect(text2 == text.replacingOccurrences(of: "model.eirb", with: "again.eirb"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("again.eirb").path))
+                == Data(contentsOf: URL(fileURLWithPath: dir.appendingPathComponent("model.eirb").path)))
+    }
+
+    @Test func inlineConstantsRoundTripBitExact() throws {
+        // Inline data with NaN (hex form), splats, integer extremes and f16.
+        let text = """
+        func @main() -> (f32[3], f32[4], i64[2], f16[2], bool[3], i8[2]) {
+          %a = edge.constant {value = dense<0x0100C07F000000800000807F>} : f32[3]
+          %b = edge.constant {value = dense<-1.5>} : f32[4]
+          %c = edge.constant {value = dense<[9223372036854775807, -9223372036854775808]>} : i64[2]
+          %d = edge.constant {value = dense<[1.0, 65504.0]>} : f16[2]
+          %e = edge.constant {value = dense<[true, false, true]>} : bool[3]
+          %f = edge.constant {value = dense<[-128, 127]>} : i8[2]
+          return %a, %b, %c, %d, %e, %f
+        }
+        """
+        let module = try IRFile.parse(text, fileName: "inline.eir")
+        let printed = try expectRoundTrip(module)
+        let ops = module.functions[0].body.operations
+        guard case .dense(.inline(let a))? = ops[0].attributes["value"] else { Issue.record("not inline"); return }
+        #expect(a == [0x01, 0x00, 0xC0, 0x7F, 0x00, 0x00, 0x00, 0x80, 0x00, 0x00, 0x80, 0x7F])
+        guard case .dense(.inline(let d))? = ops[3].attributes["value"] else { Issue.record("not inline"); return }
+        #expect(d == [0x00, 0x3C, 0xFF, 0x7B])
+        #expect(printed.contains("dense<-1.5>"))
+        #expect(printed.contains("dense<[true, false, true]>"))
+    }
+
+    @Test func namesAreSanitizedDeduplicatedAndStable() throws {
+        let module = Module()
+        let f = Function(name: "main", argumentTypes: [TensorType(.f32, [2]), TensorType(.f32, [2])],
+                         argumentNames: ["/input:0", "x"], resultTypes: [TensorType(.f32, [2])])
+        module.add(f)
+        let b = IRBuilder(function: f)
+        let r1 = try b.value(Ops.relu, [f.arguments[0]])
+        r1.nameHint = "x"
+        let r2 = try b.value(Ops.add, [r1, f.arguments[1]])
+        r2.nameHint = "123"
+        try b.makeReturn([r2])
+        let text = try expectRoundTrip(module)
+        #expect(text.contains("%_input_0: f32[2], %x: f32[2]"))
+        #expect(text.contains("%x_1 = edge.relu(%_input_0)"))
+        #expect(text.contains("%0 = edge.add(%x_1, %x)"))
+    }
+
+    @Test func symbolicAndQuantizedTypesPrint() throws {
+        let q = TensorType(.quantized(QuantizedType(storage: .i8, scheme: .perChannel(axis: 0, scales: [0.5, 1e-3], zeroPoints: [0, -1]))), [2, Dim.symbolic("s"), .unknown])
+        #expect(TypeText.type(q) == "qi8<axis=0, scales=[0.5, 0.001], zps=[0, -1]>[2,?s,?]")
+        let module = Module()
+        let f = Function(name: "main", argumentTypes: [q], resultTypes: [q])
+        module.add(f)
+        try IRBuilder(function: f).makeReturn([f.arguments[0]])
+        _ = try expectRoundTrip(module)
+    }
+
+    @Test func floatAttributesRoundTripExactly() throws {
+        for v in [1e-5, 0.1, 1.0 / 3.0, -0.0, 1e300, 5e-324, Double.infinity, -Double.infinity] {
+            let module = Module()
+            let f = Function(name: "main", argumentTypes: [TensorType(.f32, [1, 2])], resultTypes: [TensorType(.f32, [1, 2])])
+            module.add(f)
+            let b = IRBuilder(function: f)
+            let c = try b.value(Ops.clamp, [f.arguments[0]], attributes: ["max": .float(v)])
+            try b.makeReturn([c])
+            let text = try expectRoundTrip(module)
+            let back = try IRFile.parse(text, fileName: "f.eir")
+            let value = back.functions[0].body.operations[0].attributes["max"]?.floatValue
+            #expect(value?.bitPattern == v.bitPattern, "\(v) came back as \(String(describing: value))")
+        }
+    }
+}
