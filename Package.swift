@@ -21,6 +21,9 @@ let package = Package(
                 "EdgeCompiler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
+        .target(name: "FlatBuffers"),
+        .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
         // LLVM-style FileCheck, used by the text tests of passes.
         .target(name: "FileCheck"),
         .testTarget(name: "EdgeIRTests", dependencies: ["EdgeIR", "EdgePasses"]),

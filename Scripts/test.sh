@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+Scripts/setup.sh
+
 echo "== swift build (debug, with tests)"
 swift build --build-tests
 

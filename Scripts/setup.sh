@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what edgec's tests need beyond Swift: flatc (Debian's flatbuffers-compiler),
+# which the FlatBuffers tests use as an independent decoder of what edgec writes.
+set -euo pipefail
+need=()
+command -v flatc >/dev/null 2>&1 || need+=(flatbuffers-compiler)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
