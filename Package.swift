@@ -13,6 +13,11 @@ let package = Package(
     ],
     targets: [
         .target(name: "EdgeIR"),
+        // Reference kernels shared by constant folding and the runtime; depends on nothing.
+        .target(
+            name: "EdgeKernels",
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux, .android]))]),
+        .testTarget(name: "EdgeKernelsTests", dependencies: ["EdgeKernels"]),
         .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
         .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses"]),
         .executableTarget(
