@@ -14,7 +14,13 @@ let package = Package(
     targets: [
         .target(name: "EdgeIR"),
         .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses"]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram"]),
+        // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader.
+        .target(name: "EdgeProgram", dependencies: ["FlatBuffers"]),
+        .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "FlatBuffers"]),
+        // Lowering of Edge IR to .pte programs (portable ATen kernels) and memory planning.
+        .target(name: "EdgeBackends", dependencies: ["EdgeIR", "EdgePasses", "EdgeProgram"]),
+        .testTarget(name: "EdgeBackendsTests", dependencies: ["EdgeBackends", "EdgeIR", "EdgeProgram"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
