@@ -24,7 +24,7 @@ let package = Package(
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler",
+                "EdgeCompiler", "EdgeBackends", "EdgeProgram",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
