@@ -20,11 +20,16 @@ let package = Package(
         .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "FlatBuffers"]),
         // Lowering of Edge IR to .pte programs (portable ATen kernels) and memory planning.
         .target(name: "EdgeBackends", dependencies: ["EdgeIR", "EdgePasses", "EdgeProgram"]),
-        .testTarget(name: "EdgeBackendsTests", dependencies: ["EdgeBackends", "EdgeIR", "EdgeProgram"]),
+        .testTarget(name: "EdgeBackendsTests", dependencies: ["EdgeBackends", "EdgeIR", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeCompiler"]),
+        // Reference kernels on plain tensors (shared by folding and the runtime).
+        .target(name: "EdgeKernels", linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux, .android]))]),
+        // The conformance interpreter: runs a verified .pte with EdgeKernels; imports no compiler module.
+        .target(name: "EdgeRuntime", dependencies: ["EdgeProgram", "EdgeKernels"]),
+        .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeProgram", "EdgeKernels"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeBackends", "EdgeProgram",
+                "EdgeCompiler", "EdgeBackends", "EdgeProgram", "EdgeRuntime", "EdgeKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
