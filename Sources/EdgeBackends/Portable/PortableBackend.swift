@@ -19,6 +19,7 @@ public struct LoweringError: Error, Sendable, CustomStringConvertible {
     public var backend: String
 
     public var description: String {
+        if failures.count == 1, failures[0].hasPrefix("input ") { return "error: \(failures[0])" }
         let n = failures.count
         return "error: \(n) node\(n == 1 ? " has" : "s have") no lowering for backend \(backend): " + failures.joined(separator: ", ")
     }

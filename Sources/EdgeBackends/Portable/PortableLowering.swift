@@ -31,10 +31,9 @@ struct PortableLowering {
         var inputs: [Int32] = []
         for (i, arg) in function.arguments.enumerated() {
             guard let type = try? Self.tensorType(arg.type) else {
-                failures.append("input \(function.inputName(i) ?? "#\(i)") has type \(TypeText.type(arg.type)); the portable backend needs static shapes (use --input-shape) and a plain element type")
-                valueOf[ObjectIdentifier(arg)] = builder.planned(.float, [0])
-                inputs.append(valueOf[ObjectIdentifier(arg)]!)
-                continue
+                let name = function.inputName(i) ?? "#\(i)"
+                let hint = arg.type.staticShape == nil ? "; give it one with --input-shape \(name)=" + arg.type.shape.map { $0.value.map(String.init) ?? "N" }.joined(separator: ",") : ""
+                throw LoweringError(failures: ["input \(name) has type \(TypeText.type(arg.type)), but the portable backend needs static shapes and plain element types\(hint)"], backend: PortableBackend.name)
             }
             let v = builder.planned(type.0, type.1)
             valueOf[ObjectIdentifier(arg)] = v
