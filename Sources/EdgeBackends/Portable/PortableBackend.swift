@@ -26,7 +26,7 @@ public struct LoweringError: Error, Sendable, CustomStringConvertible {
 }
 
 /// Lowers Edge IR to a `.pte` program whose every instruction is an ATen out-variant kernel
-/// that ExecuTorch's portable kernel library registers (Backends/portable/README.md).
+/// that ExecuTorch's portable kernel library registers (see docs/pte.md).
 public enum PortableBackend {
     public static let name = "portable"
 
