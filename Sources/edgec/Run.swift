@@ -26,6 +26,9 @@ struct Run: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write each output as <dir>/<name>.npy.", valueName: "dir"))
     var output: String?
 
+    @Option(name: .customLong("fill"), help: ArgumentHelp("Fill inputs not given with --input with this value (for a quick run without data files).", valueName: "value"))
+    var fill: Double?
+
     @Option(help: ArgumentHelp("The method to run.", valueName: "name"))
     var method: String = "forward"
 
@@ -49,8 +52,15 @@ struct Run: ParsableCommand {
                     throw CLIError("error: \(path): \(error)")
                 }
             }
+            if let fill {
+                for k in tensors.indices where tensors[k] == nil {
+                    let t = plan.values[Int(plan.inputs[k])].tensor!
+                    let count = t.sizes.reduce(1) { $0 * Int($1) }
+                    tensors[k] = try Tensor(converting: [Double](repeating: fill, count: count), dtype: try dtypeOf(t.scalarType), shape: t.sizes.map(Int.init))
+                }
+            }
             if let missing = tensors.indices.first(where: { tensors[$0] == nil }) {
-                throw CLIError("error: no value for input \(missing) \"\(names[missing])\"; pass --input \(names[missing])=file.npy")
+                throw CLIError("error: no value for input \(missing) \"\(names[missing])\"; pass --input \(names[missing])=file.npy (or --fill 1.0)")
             }
             let outputs: [Tensor]
             do { outputs = try interpreter.run(tensors.map { $0! }) } catch { throw CLIError("error: \(error.message)") }
@@ -67,6 +77,13 @@ struct Run: ParsableCommand {
         } catch {
             throw fail(error)
         }
+    }
+
+    func dtypeOf(_ s: PTEScalarType) throws -> DType {
+        let table: [PTEScalarType: DType] = [.float: .f32, .double: .f64, .half: .f16, .bfloat16: .bf16, .char: .i8, .byte: .u8,
+                                             .short: .i16, .int: .i32, .long: .i64, .bool: .bool]
+        guard let d = table[s] else { throw CLIError("error: inputs of type \(s) are not supported") }
+        return d
     }
 
     func summary(_ name: String, _ t: Tensor) -> String {

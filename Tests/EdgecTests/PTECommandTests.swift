@@ -34,6 +34,9 @@ import Testing
         // Zero input: conv gives the bias, batch norm divides by sqrt(1 + 1e-5), relu/mean keep it,
         // linear sums 0.25 * (0 + 0.1 + ... + 0.7) / sqrt(1.00001) = 0.6999965.
         #expect(s.stdout.contains("min 0.699997 max 0.699997"), "\(s.stdout)")
+        let filled = try edgec("run", pte, "--fill", "0")
+        #expect(filled.stdout == s.stdout)
+        #expect(try edgec("run", pte).stderr.contains("no value for input 0 \"input.1\""))
     }
 
     @Test func failedCompileLeavesNoFile() throws {
