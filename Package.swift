@@ -19,11 +19,20 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux, .android]))]),
         .testTarget(name: "EdgeKernelsTests", dependencies: ["EdgeKernels"]),
         .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses"]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram"]),
+        // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader.
+        .target(name: "EdgeProgram", dependencies: ["FlatBuffers"]),
+        .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "FlatBuffers"]),
+        // Lowering of Edge IR to .pte programs (portable ATen kernels) and memory planning.
+        .target(name: "EdgeBackends", dependencies: ["EdgeIR", "EdgePasses", "EdgeProgram"]),
+        .testTarget(name: "EdgeBackendsTests", dependencies: ["EdgeBackends", "EdgeIR", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeCompiler"]),
+        // The conformance interpreter: runs a verified .pte with EdgeKernels; imports no compiler module.
+        .target(name: "EdgeRuntime", dependencies: ["EdgeProgram", "EdgeKernels"]),
+        .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeProgram", "EdgeKernels"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler",
+                "EdgeCompiler", "EdgeBackends", "EdgeProgram", "EdgeRuntime", "EdgeKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).

@@ -19,7 +19,7 @@ struct Edgec: ParsableCommand {
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Opt.self, ListOps.self, ListPasses.self]
+        subcommands: [Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self]
     )
 }
 
