@@ -2,14 +2,20 @@
 public enum OpRegistry {
     /// All declarations, in documentation order.
     public static let all: [OpDefinition] = [
-        Ops.constant, Ops.return,
-        Ops.add, Ops.sub, Ops.mul, Ops.div,
-        Ops.relu, Ops.clamp,
-        Ops.conv2d, Ops.batchNorm,
+        Ops.constant, Ops.full, Ops.return,
+        Ops.add, Ops.sub, Ops.mul, Ops.div, Ops.pow, Ops.maximum, Ops.minimum,
+        Ops.eq, Ops.lt, Ops.le, Ops.gt, Ops.ge,
+        Ops.logicalAnd, Ops.logicalOr, Ops.logicalXor, Ops.logicalNot, Ops.where,
+        Ops.exp, Ops.log, Ops.sqrt, Ops.rsqrt, Ops.reciprocal, Ops.erf, Ops.neg, Ops.abs,
+        Ops.floor, Ops.ceil, Ops.sin, Ops.cos, Ops.cast,
+        Ops.relu, Ops.clamp, Ops.sigmoid, Ops.tanh, Ops.hardswish, Ops.hardsigmoid, Ops.gelu, Ops.leakyRelu, Ops.elu,
+        Ops.conv2d, Ops.convTranspose2d, Ops.batchNorm, Ops.layerNorm, Ops.groupNorm,
         Ops.matmul, Ops.linear,
         Ops.maxPool2d, Ops.avgPool2d, Ops.globalAvgPool2d,
-        Ops.softmax, Ops.mean,
-        Ops.reshape, Ops.permute, Ops.concat, Ops.flatten,
+        Ops.upsampleNearest2d, Ops.upsampleBilinear2d,
+        Ops.softmax, Ops.mean, Ops.sum, Ops.amax, Ops.amin, Ops.argmax, Ops.argmin,
+        Ops.reshape, Ops.permute, Ops.concat, Ops.flatten, Ops.squeeze, Ops.unsqueeze, Ops.expand, Ops.repeat,
+        Ops.slice, Ops.indexSelect, Ops.split, Ops.pad,
     ]
 
     private static let byName: [String: OpDefinition] = {
@@ -26,10 +32,10 @@ public enum OpRegistry {
 
     /// Known op names closest to `name`, for "did you mean" hints.
     public static func suggestions(for name: String, limit: Int = 3) -> [String] {
-        all.map { ($0.name, editDistance($0.name, name)) }
-            .filter { $0.1 <= max(2, name.count / 3) }
-            .sorted { $0.1 < $1.1 }
-            .prefix(limit).map(\.0)
+        let close = all.map { ($0.name, editDistance($0.name, name)) }.filter { $0.1 <= max(2, name.count / 3) }
+        // Only the closest names: with many short op names, farther ones are noise.
+        guard let best = close.map(\.1).min() else { return [] }
+        return close.filter { $0.1 == best }.prefix(limit).map(\.0)
     }
 }
 

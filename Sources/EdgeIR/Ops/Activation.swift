@@ -28,3 +28,19 @@ extension Ops {
         return [ctx.type("input")!]
     }
 }
+
+extension Ops {
+    public static let sigmoid = unary("edge.sigmoid", summary: "1 / (1 + exp(-x)) per element.", reference: "aten::sigmoid")
+    public static let tanh = unary("edge.tanh", summary: "Hyperbolic tangent per element.", reference: "aten::tanh")
+    public static let hardswish = unary("edge.hardswish", summary: "x * relu6(x + 3) / 6 per element.", reference: "aten::hardswish")
+    public static let hardsigmoid = unary("edge.hardsigmoid", summary: "relu6(x + 3) / 6 per element.", reference: "aten::hardsigmoid")
+    public static let gelu = unary(
+        "edge.gelu", summary: "Gaussian error linear unit; `approximate` is \"none\" (erf) or \"tanh\".", reference: "aten::gelu",
+        attributes: [AttributeSpec("approximate", .string, .defaulted(.string("none")), "\"none\" or \"tanh\"")])
+    public static let leakyRelu = unary(
+        "edge.leaky_relu", summary: "x for x >= 0, negative_slope * x otherwise.", reference: "aten::leaky_relu",
+        attributes: [AttributeSpec("negative_slope", .float, .defaulted(.float(0.01)))])
+    public static let elu = unary(
+        "edge.elu", summary: "x for x > 0, alpha * (exp(x) - 1) otherwise.", reference: "aten::elu (scale = 1, input_scale = 1)",
+        attributes: [AttributeSpec("alpha", .float, .defaulted(.float(1)))])
+}

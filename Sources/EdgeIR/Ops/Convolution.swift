@@ -60,3 +60,45 @@ extension Ops {
         return [x]
     }
 }
+
+extension Ops {
+    public static let convTranspose2d = OpDefinition(
+        "edge.conv_transpose2d",
+        summary: "2-D transposed convolution over NCHW input with [C, OC/groups, KH, KW] weights.",
+        reference: "aten::convolution (transposed = true)",
+        operands: [OperandSpec("input", .single, "[N, C, H, W]"), OperandSpec("weight", .single, "[C, OC/groups, KH, KW]"), OperandSpec("bias", .optional, "[OC]")],
+        attributes: [
+            AttributeSpec("stride", .ints, .defaulted(.ints([1, 1])), "[sh, sw]"),
+            AttributeSpec("padding", .ints, .defaulted(.ints([0, 0])), "[ph, pw]"),
+            AttributeSpec("output_padding", .ints, .defaulted(.ints([0, 0])), "[oh, ow] added to one side"),
+            AttributeSpec("dilation", .ints, .defaulted(.ints([1, 1])), "[dh, dw]"),
+            AttributeSpec("groups", .int, .defaulted(.int(1))),
+        ]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!, w = ctx.type("weight")!
+        try ShapeRules.requireRank(x, 4, "input")
+        try ShapeRules.requireRank(w, 4, "weight")
+        let element = try ShapeRules.sameElement([x, w], "conv_transpose2d")
+        let groups = ctx.int("groups")!
+        guard groups >= 1 else { throw OpError("groups must be at least 1, got \(groups)") }
+        try ShapeRules.requireEqual(x.shape[1], w.shape[0], "input channels must equal weight dim 0")
+        let oc: Dim = w.shape[1].value.map { .known($0 * groups) } ?? .unknown
+        if let b = ctx.type("bias") {
+            try ShapeRules.requireRank(b, 1, "bias")
+            try ShapeRules.requireEqual(b.shape[0], oc, "bias size must equal output channels")
+        }
+        let (sh, sw) = try ShapeRules.pair(ctx.ints("stride")!, "stride")
+        let (ph, pw) = try ShapeRules.pair(ctx.ints("padding")!, "padding")
+        let (oph, opw) = try ShapeRules.pair(ctx.ints("output_padding")!, "output_padding")
+        let (dh, dw) = try ShapeRules.pair(ctx.ints("dilation")!, "dilation")
+        guard let kh = w.shape[2].value, let kw = w.shape[3].value else { throw OpError("weight kernel size must be static") }
+        func out(_ d: Dim, _ s: Int, _ p: Int, _ op: Int, _ dil: Int, _ k: Int) throws(OpError) -> Dim {
+            guard s > 0, dil > 0, p >= 0, op >= 0 else { throw OpError("stride and dilation must be positive, padding non-negative") }
+            guard let n = d.value else { return .unknown }
+            let r = (n - 1) * s - 2 * p + dil * (k - 1) + op + 1
+            guard r > 0 else { throw OpError("output size \(r) is not positive") }
+            return .known(r)
+        }
+        return [TensorType(element, [x.shape[0], oc, try out(x.shape[2], sh, ph, oph, dh, kh), try out(x.shape[3], sw, pw, opw, dw, kw)])]
+    }
+}

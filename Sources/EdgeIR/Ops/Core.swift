@@ -44,3 +44,22 @@ extension Ops {
         traits: [.terminator]
     ) { _ throws(OpError) in [] }
 }
+
+extension Ops {
+    public static let full = OpDefinition(
+        "edge.full",
+        summary: "A tensor of `shape` with every element equal to `value`, of element type `dtype`.",
+        reference: "aten::full",
+        attributes: [
+            AttributeSpec("shape", .ints, .required),
+            AttributeSpec("value", .float, .required, "the fill value (converted to dtype)"),
+            AttributeSpec("dtype", .string, .defaulted(.string("f32")), "the element type"),
+        ]
+    ) { ctx throws(OpError) in
+        let shape = ctx.ints("shape")!
+        guard shape.allSatisfy({ $0 >= 0 }), checkedProduct(shape) != nil else { throw OpError("shape \(shape) is negative or overflows") }
+        let name = ctx.attribute("dtype")?.stringValue ?? ""
+        guard let s = ScalarType(rawValue: name) else { throw OpError("dtype \"\(name)\" is not an element type") }
+        return [TensorType(.scalar(s), shape)]
+    }
+}

@@ -15,3 +15,9 @@ extension Ops {
     public static let mul = binary("edge.mul", summary: "lhs * rhs with numpy broadcasting.", reference: "aten::mul.Tensor", traits: .commutative)
     public static let div = binary("edge.div", summary: "lhs / rhs with numpy broadcasting (integer division truncates).", reference: "aten::div.Tensor")
 }
+
+extension Ops {
+    public static let pow = binary("edge.pow", summary: "lhs ^ rhs with numpy broadcasting.", reference: "aten::pow.Tensor_Tensor")
+    public static let maximum = binary("edge.maximum", summary: "The larger of lhs and rhs per element, broadcasting.", reference: "aten::maximum", traits: .commutative)
+    public static let minimum = binary("edge.minimum", summary: "The smaller of lhs and rhs per element, broadcasting.", reference: "aten::minimum", traits: .commutative)
+}

@@ -104,3 +104,81 @@ extension Ops {
         return [TensorType(x.element, Array(x.shape[..<s]) + [dim] + Array(x.shape[(e + 1)...]))]
     }
 }
+
+extension Ops {
+    public static let squeeze = OpDefinition(
+        "edge.squeeze",
+        summary: "Removes the listed size-1 dims.",
+        reference: "aten::squeeze_copy.dims",
+        operands: [OperandSpec("input")],
+        attributes: [AttributeSpec("dims", .ints, .required, "dims to remove; each must have size 1 (or be symbolic)")]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!
+        var drop = Set<Int>()
+        for d in ctx.ints("dims")! {
+            let a = try ShapeRules.axis(d, rank: x.rank, what: "dim")
+            if let v = x.shape[a].value, v != 1 { throw OpError("dim \(d) has size \(v), not 1") }
+            guard drop.insert(a).inserted else { throw OpError("dim \(d) is listed twice") }
+        }
+        return [TensorType(x.element, x.shape.enumerated().filter { !drop.contains($0.offset) }.map(\.element))]
+    }
+
+    public static let unsqueeze = OpDefinition(
+        "edge.unsqueeze",
+        summary: "Inserts a size-1 dim at position `dim` of the result.",
+        reference: "aten::unsqueeze_copy",
+        operands: [OperandSpec("input")],
+        attributes: [AttributeSpec("dim", .int, .required, "position in the result, -rank-1...rank")]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!
+        let d = try ShapeRules.axis(ctx.int("dim")!, rank: x.rank + 1, what: "dim")
+        var shape = x.shape
+        shape.insert(1, at: d)
+        return [TensorType(x.element, shape)]
+    }
+
+    public static let expand = OpDefinition(
+        "edge.expand",
+        summary: "Broadcasts size-1 dims (and new leading dims) to `shape`; -1 keeps a dim.",
+        reference: "aten::expand_copy",
+        operands: [OperandSpec("input")],
+        attributes: [AttributeSpec("shape", .ints, .required, "the result shape")]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!
+        let shape = ctx.ints("shape")!
+        guard shape.count >= x.rank else { throw OpError("shape \(shape) has fewer dims than the input \(TypeText.type(x))") }
+        let lead = shape.count - x.rank
+        var out: [Dim] = []
+        for (i, s) in shape.enumerated() {
+            if i < lead {
+                guard s >= 0 else { throw OpError("new leading dim \(i) cannot be \(s)") }
+                out.append(.known(s)); continue
+            }
+            let d = x.shape[i - lead]
+            if s == -1 { out.append(d); continue }
+            guard s >= 0 else { throw OpError("shape \(shape) has a negative size") }
+            if let v = d.value, v != 1, v != s { throw OpError("dim \(i - lead) of size \(v) cannot expand to \(s)") }
+            out.append(.known(s))
+        }
+        return [TensorType(x.element, out)]
+    }
+
+    public static let `repeat` = OpDefinition(
+        "edge.repeat",
+        summary: "Tiles the input: dim i is repeated repeats[i] times (extra leading repeats add dims).",
+        reference: "aten::repeat",
+        operands: [OperandSpec("input")],
+        attributes: [AttributeSpec("repeats", .ints, .required)]
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!
+        let reps = ctx.ints("repeats")!
+        guard reps.count >= x.rank, reps.allSatisfy({ $0 >= 0 }) else {
+            throw OpError("repeats \(reps) must be non-negative and list at least \(x.rank) dims")
+        }
+        let shape = Array(repeating: Dim.known(1), count: reps.count - x.rank) + x.shape
+        return [TensorType(x.element, zip(shape, reps).map { d, r in
+            if let v = d.value { return .known(v * r) }
+            return r == 1 ? d : .unknown
+        })]
+    }
+}
