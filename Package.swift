@@ -10,11 +10,14 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         .target(name: "EdgeIR"),
         .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses"]),
+        // torch.export ingest: the .pt2 archive reader and the ATen → Edge IR importer.
+        .target(name: "EdgeTorch", dependencies: ["EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeTorch"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
@@ -28,6 +31,10 @@ let package = Package(
         .target(name: "FileCheck"),
         .testTarget(name: "EdgeIRTests", dependencies: ["EdgeIR", "EdgePasses"]),
         .testTarget(name: "FileCheckTests", dependencies: ["FileCheck"]),
+        .testTarget(
+            name: "EdgeTorchTests",
+            dependencies: ["EdgeTorch", "EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            resources: [.copy("Fixtures")]),
         // End-to-end tests of the edgec binary, including the .eir text tests under Tests/text.
         .testTarget(name: "EdgecTests", dependencies: ["EdgeIR", "EdgeCompiler", "FileCheck", "edgec"]),
     ],
