@@ -58,11 +58,20 @@ public final class PT2Archive {
         try self.init(archive: archive, path: path, limits: limits)
     }
 
-    /// Opens an archive held in memory (tests, or bytes from elsewhere).
+    /// Opens an archive held in memory (tests, or bytes from elsewhere). The bytes go through
+    /// a temporary file, removed at once: ZIPFoundation's in-memory backend traps on offsets
+    /// past the end, which hostile archives contain, while its file backend reports them.
     public convenience init(data: Data, path: String = "<memory>", limits: Limits = Limits()) throws(TorchImportError) {
+        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-pt2-\(UUID().uuidString).pt2")
+        do {
+            try data.write(to: temp)
+        } catch {
+            throw TorchImportError("cannot stage the archive in \(temp.path): \(error.localizedDescription)", file: path)
+        }
+        defer { try? FileManager.default.removeItem(at: temp) }
         let archive: Archive
         do {
-            archive = try Archive(data: data, accessMode: .read)
+            archive = try Archive(url: temp, accessMode: .read)
         } catch {
             throw TorchImportError("not a zip archive (\(error)); a .pt2 file is written by torch.export.save", file: path)
         }
