@@ -3,7 +3,7 @@
 
 Run with the oracle environment (torch 2.13.0+cpu):
 
-    /work/main/.venv/bin/python Conformance/torch/make_fixtures.py [out_dir]
+    /work/main/.venv/bin/python Conformance/torch/make_fixtures.py [--out DIR] [--only a,b]
 
 Each model is exported with torch.export.export (the "training" IR: aten.conv2d,
 aten.batch_norm, aten.linear, ...); the *_core variants are the same programs after
@@ -11,15 +11,15 @@ ep.run_decompositions() (core ATen: convolution, _native_batch_norm_legit_no_tra
 getitem, addmm, view, ...). Beside each archive, <name>.inputs.pt holds a sample input and
 the eager output, for the comparison script (Conformance/torch/compare.py).
 """
+import argparse
 import os
-import sys
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
-    os.path.dirname(__file__), "..", "..", "Tests", "EdgeTorchTests", "Fixtures")
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "EdgeTorchTests", "Fixtures")
+ONLY = None
 
 
 class CNN(nn.Module):
@@ -108,6 +108,32 @@ class Buffers(nn.Module):
         return z.mean(dim=-1, keepdim=True).flatten(), z.sub(1).mul(3)
 
 
+class InPlace(nn.Module):
+    """In-place activations and updates as the training IR keeps them (relu_, add_, hardtanh_)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.relu = nn.ReLU(inplace=True)
+        self.relu6 = nn.ReLU6(inplace=True)
+
+    def forward(self, x):
+        y = self.conv(x)
+        z = self.relu(y)  # z and y are the same tensor from here on
+        z.add_(1.0)
+        return self.relu6(z) + y, x.new_zeros(2).unsqueeze(0).expand(3, 2)
+
+
+class InPlaceView(nn.Module):
+    """An in-place update through a view, which edgec rejects (it is not functionalized)."""
+
+    def forward(self, x):
+        y = x * 2
+        v = y.view(-1)
+        v.add_(1.0)
+        return y
+
+
 class Unsupported(nn.Module):
     """Uses ATen ops edgec does not import, to test the all-at-once error."""
 
@@ -118,6 +144,8 @@ class Unsupported(nn.Module):
 
 
 def export(name, model, args, dynamic_shapes=None, core=False):
+    if ONLY is not None and name not in ONLY:
+        return
     torch.manual_seed(0)
     model = model.eval()
     ep = torch.export.export(model, args, dynamic_shapes=dynamic_shapes)
@@ -132,6 +160,13 @@ def export(name, model, args, dynamic_shapes=None, core=False):
 
 
 def main():
+    global OUT, ONLY
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--only", help="comma-separated fixture names to (re)make")
+    opts = ap.parse_args()
+    OUT = opts.out
+    ONLY = set(opts.only.split(",")) if opts.only else None
     os.makedirs(OUT, exist_ok=True)
     torch.manual_seed(0)
     cnn = CNN()
@@ -158,6 +193,10 @@ def main():
 
     torch.manual_seed(4)
     export("unsupported", Unsupported(), (torch.randn(2, 5),))
+
+    torch.manual_seed(5)
+    export("inplace", InPlace(), (torch.randn(1, 3, 8, 8),))
+    export("inplace_view", InPlaceView(), (torch.randn(2, 3),))
 
 
 if __name__ == "__main__":

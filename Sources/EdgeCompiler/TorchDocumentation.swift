@@ -40,6 +40,14 @@ public enum TorchDocumentation {
         as `torch.fixed.s77 = 8`. A `view`/`reshape` with more than one dynamic size cannot be
         expressed by `edge.reshape` (one `-1`) and needs the dims fixed.
 
+        ## In-place operators
+
+        The training IR keeps in-place calls (`relu_`, `add_`, `hardtanh_` from
+        `nn.ReLU(inplace=True)` and friends). Each in-place variant of an operator in the table
+        imports as its functional form, and every name of the updated tensor then refers to the
+        result. An in-place update of a tensor that a view shares (or of an input or weight) is
+        rejected: functionalize it first with `ep.run_decompositions()`.
+
         ## Diagnostics
 
         Each op carries its node's name and the user's Python line from the node's stack trace:

@@ -32,6 +32,23 @@ extension ATenTable {
                 try full(&c, value: fill)
             }
         }
+        for (name, fill) in [("aten.new_zeros.default", 0.0), ("aten.new_ones.default", 1.0)] {
+            t[name] = .one("`edge.full` with \(Int(fill)) in `self`'s dtype (static size)") { c throws(OpError) in
+                try full(&c, value: fill, like: try c.tensor("self"))
+            }
+        }
+        t["aten.new_full.default"] = .one("`edge.full` in `self`'s dtype (static size)") { c throws(OpError) in
+            try full(&c, value: try c.float("fill_value"), like: try c.tensor("self"))
+        }
+        for (name, fill) in [("aten.zeros_like.default", 0.0), ("aten.ones_like.default", 1.0), ("aten.full_like.default", Double.nan)] {
+            t[name] = .one("`edge.full` shaped like `self` (static shape)") { c throws(OpError) in
+                let x = try c.tensor("self")
+                guard let shape = x.type.staticShape else { throw OpError("\(name) of the dynamic shape \(TypeText.type(x.type)) is not supported") }
+                let value = fill.isNaN ? try c.float("fill_value") : fill
+                let element = try outputElement(c, default: x.type.element.storage)
+                return try c.emit(Ops.full, [], ["shape": ints(shape), "value": .float(value), "dtype": .string(element.rawValue)], output: 0)
+            }
+        }
         t["aten.full.default"] = .one("`edge.full` (static size)") { c throws(OpError) in
             try full(&c, value: try c.float("fill_value"))
         }
@@ -59,9 +76,9 @@ extension ATenTable {
         return try c.emit(Ops.cast, [x], ["dtype": .string(to.rawValue)], output: 0)
     }
 
-    static func full(_ c: inout ATenCall, value: Double) throws(OpError) -> Value {
+    static func full(_ c: inout ATenCall, value: Double, like: Value? = nil) throws(OpError) -> Value {
         let size = try c.ints("size")
-        let element = try outputElement(c, default: .f32)
+        let element = try outputElement(c, default: like?.type.element.storage ?? .f32)
         return try c.emit(Ops.full, [], ["shape": .ints(size.map(Int64.init)), "value": .float(value), "dtype": .string(element.rawValue)], output: 0)
     }
 

@@ -163,8 +163,31 @@ final class GraphImporter {
             }
         }
 
-        // Nodes.
+        // Nodes. An in-place op (`relu_`) is lowered as its functional form and its input's
+        // name is rebound to the result, which is exact unless a view shares the input.
+        var aliased = Set<String>()
+        // Names of one tensor updated in place: `relu_(y)` returns `relu_`, which is `y`.
+        var sameTensor: [String: [String]] = [:]
         for node in program.nodes {
+            let short = ATenTable.shortName(node.target)
+            let inputNames = node.inputs.compactMap { input -> String? in
+                if case .tensor(let t) = input.value { return t }
+                return nil
+            }
+            let inPlaceTarget = ATenTable.lowerings[short] == nil ? inputNames.first : nil
+            if let target = inPlaceTarget {
+                guard !aliased.contains(target), values[target] != nil else {
+                    throw TorchImportError("node '\(node.name)' (\(short))\(location(of: node).map { " at \($0)" } ?? ""): an in-place update of '\(target)', which shares memory with another tensor (a view, an input or a weight), is not supported; functionalize the program with ep.run_decompositions() before torch.export.save")
+                }
+                if program.inputs.contains(where: { $0.name == target }) {
+                    throw TorchImportError("node '\(node.name)' (\(short)): updates the program input '\(target)' in place; edgec imports programs that do not mutate their inputs or weights")
+                }
+            }
+            if ATenTable.viewTargets.contains(short) {
+                aliased.formUnion(inputNames.prefix(1))
+                for case .tensor(let n) in node.outputs { aliased.insert(n) }
+                for case .tensors(let ns) in node.outputs { aliased.formUnion(ns) }
+            }
             let lowering = ATenTable.lowering(for: node.target)!
             var call = ATenCall(node: node, importer: self, builder: b, location: irLocation(of: node))
             let results: [Value?]
@@ -174,6 +197,14 @@ final class GraphImporter {
                 throw TorchImportError("node '\(node.name)' (\(ATenTable.shortName(node.target)))\(location(of: node).map { " at \($0)" } ?? ""): \(error.message)")
             }
             try bind(node, results, call: call)
+            if let target = inPlaceTarget, let first = results.first {
+                var names = sameTensor[target] ?? [target]
+                if case .tensor(let out)? = node.outputs.first, !names.contains(out) { names.append(out) }
+                for n in names {
+                    values[n] = first
+                    sameTensor[n] = names
+                }
+            }
         }
 
         // Results.

@@ -216,3 +216,36 @@ import Testing
         }
     }
 }
+
+/// In-place ops as torch.export's training IR keeps them.
+@Suite struct InPlaceTests {
+    @Test func inPlaceOpsRebindEveryNameOfTheTensor() throws {
+        let m = try importFixture("inplace")
+        let f = m.mainFunction!
+        let ops = f.body.operations.filter { $0.name != "edge.constant" }
+        #expect(ops.map(\.name) == ["edge.conv2d", "edge.relu", "edge.add", "edge.clamp", "edge.add", "edge.full", "edge.unsqueeze", "edge.expand", "return"])
+        // relu_, add_ and hardtanh_ all update the conv's output, so `relu6(z) + y` adds the clamp to itself.
+        let clamp = ops[3], sum = ops[4]
+        #expect(sum.operand(0) === clamp.result && sum.operand(1) === clamp.result)
+        #expect(f.resultTypes == [TensorType(.f32, [1, 4, 6, 6]), TensorType(.f32, [3, 2])])
+    }
+
+    @Test func inPlaceUpdateThroughAViewIsRejected() throws {
+        do {
+            _ = try importFixture("inplace_view")
+            Issue.record("expected an error")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("node 'add_' (aten.add_.Tensor)"), "\(text)")
+            #expect(text.contains("ep.run_decompositions()"))
+        }
+    }
+
+    @Test func inPlaceTargetsMapToTheirFunctionalForms() {
+        #expect(ATenTable.inPlaceBase("aten.relu_.default") == "aten.relu.default")
+        #expect(ATenTable.inPlaceBase("aten.add_.Tensor") == "aten.add.Tensor")
+        #expect(ATenTable.inPlaceBase("aten.__and__.Tensor") == nil)
+        #expect(ATenTable.inPlaceBase("aten.relu.default") == nil)
+        #expect(ATenTable.lowering(for: "torch.ops.aten.hardtanh_.default") != nil)
+    }
+}
