@@ -43,6 +43,9 @@ final class GraphImporter {
         guard let element = TorchDType.element(meta.dtype) else {
             throw TorchImportError("tensor '\(name)' has dtype \(TorchDType.name(meta.dtype)), which edgec does not support")
         }
+        for case .int(let v) in meta.sizes where v < 0 {
+            throw TorchImportError("tensor '\(name)' has the negative size \(v) in its metadata")
+        }
         return TensorType(.scalar(element), meta.sizes.map(dim))
     }
 
@@ -91,13 +94,11 @@ final class GraphImporter {
         }
     }
 
+    /// Checks a value for `symbol` against the range the model was exported for.
     func check(_ symbol: String, _ value: Int, source: String) throws(TorchImportError) {
         guard let r = program.rangeConstraints[symbol] else { return }
-        if let lo = r.min, value < lo || (r.max.map { value > $0 } ?? false) {
-            throw TorchImportError("\(source): \(symbol) = \(value) is outside the range the model was exported for [\(lo), \(r.max.map(String.init) ?? "inf")]")
-        }
-        if let hi = r.max, value > hi {
-            throw TorchImportError("\(source): \(symbol) = \(value) is outside the range the model was exported for [\(r.min.map(String.init) ?? "0"), \(hi)]")
+        if (r.min.map { value < $0 } ?? false) || (r.max.map { value > $0 } ?? false) {
+            throw TorchImportError("\(source): \(symbol) = \(value) is outside the range the model was exported for [\(r.min.map(String.init) ?? "0"), \(r.max.map(String.init) ?? "inf")]")
         }
     }
 

@@ -33,6 +33,8 @@ import Testing
         #expect(dynamic.stdout.contains("f32[?s77,16]"))
         let fixed = try edgec("import", fixtures.appendingPathComponent("mlp.pt2").path, "--static")
         #expect(fixed.stdout.contains("f32[64,16]"))
+        let crossed = try edgec("import", fixtures.appendingPathComponent("mlp.pt2").path, "--input-shape", "x=5x16")
+        #expect(crossed.stdout.contains("f32[5,16]"), "\(crossed.stderr)")
         let bad = try edgec("import", fixtures.appendingPathComponent("mlp.pt2").path, "--input-shape", "x=3;16")
         #expect(bad.status != 0)
         #expect(bad.stderr.contains("is not a size"), "\(bad.stderr)")
