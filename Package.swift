@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         .target(name: "EdgeIR"),
@@ -19,7 +20,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux, .android]))]),
         .testTarget(name: "EdgeKernelsTests", dependencies: ["EdgeKernels"]),
         .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram"]),
+        // torch.export ingest: the .pt2 archive reader and the ATen → Edge IR importer.
+        .target(name: "EdgeTorch", dependencies: ["EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch"]),
         // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader.
         .target(name: "EdgeProgram", dependencies: ["FlatBuffers"]),
         .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "FlatBuffers"]),
@@ -42,6 +45,10 @@ let package = Package(
         .target(name: "FileCheck"),
         .testTarget(name: "EdgeIRTests", dependencies: ["EdgeIR", "EdgePasses"]),
         .testTarget(name: "FileCheckTests", dependencies: ["FileCheck"]),
+        .testTarget(
+            name: "EdgeTorchTests",
+            dependencies: ["EdgeTorch", "EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            resources: [.copy("Fixtures")]),
         // End-to-end tests of the edgec binary, including the .eir text tests under Tests/text.
         .testTarget(name: "EdgecTests", dependencies: ["EdgeIR", "EdgeCompiler", "FileCheck", "edgec"]),
     ],

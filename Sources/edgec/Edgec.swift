@@ -14,12 +14,13 @@ struct Edgec: ParsableCommand {
         with passes, and lowers them for devices.
 
         Examples:
+          edgec import model.pt2 -o model.eir
           edgec opt model.eir --passes dce --print-ir-after-all
           edgec opt model.eir --passes dce -o lean.eir
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self]
+        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self]
     )
 }
 
@@ -41,6 +42,7 @@ struct Opt: ParsableCommand {
         (to stdout, or to -o with its weights in a .eirb file beside it). IR dumps and timing \
         go to stderr; every dump is valid .eir, so a dump can be saved and replayed:
 
+          edgec import model.pt2 -o model.eir
           edgec opt model.eir --passes dce --print-ir-after-all 2> dumps.eir
 
         Passes: \(PassRegistry.all.map(\.name).joined(separator: ", ")) (see `edgec list-passes`).
