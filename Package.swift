@@ -10,11 +10,17 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         .target(name: "EdgeIR"),
         .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses"]),
+        // ONNX ingest: generated protobuf bindings (Generated/) and the opset-aware importer.
+        .target(
+            name: "EdgeONNX",
+            dependencies: ["EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Generated/README.md"]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeONNX"]),
         .executableTarget(
             name: "edgec",
             dependencies: [
@@ -28,6 +34,10 @@ let package = Package(
         .target(name: "FileCheck"),
         .testTarget(name: "EdgeIRTests", dependencies: ["EdgeIR", "EdgePasses"]),
         .testTarget(name: "FileCheckTests", dependencies: ["FileCheck"]),
+        .testTarget(
+            name: "EdgeONNXTests",
+            dependencies: ["EdgeONNX", "EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            resources: [.copy("Fixtures")]),
         // End-to-end tests of the edgec binary, including the .eir text tests under Tests/text.
         .testTarget(name: "EdgecTests", dependencies: ["EdgeIR", "EdgeCompiler", "FileCheck", "edgec"]),
     ],
