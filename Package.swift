@@ -25,6 +25,7 @@ let package = Package(
             name: "edgec",
             dependencies: [
                 "EdgeCompiler",
+                "EdgeONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
