@@ -2,6 +2,13 @@ import EdgeIR
 import Foundation
 
 extension ONNXOps {
+    /// Normalizes Flatten's axis, which ranges over -rank...rank.
+    static func flattenAxis(_ axis: Int, rank: Int) throws -> Int {
+        let a = axis < 0 ? axis + rank : axis
+        guard a >= 0, a <= rank else { throw ImportError("axis \(axis) is out of range for rank \(rank)") }
+        return a
+    }
+
     /// Normalizes `axis` against `rank`, or fails naming it.
     static func axis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
         let a = axis < 0 ? axis + rank : axis
@@ -158,11 +165,11 @@ extension ONNXOps {
         },
         OpImporter("Flatten", [1, 9, 11, 13, 21, 23, 24, 25], fold: { ctx in
             guard let c = ctx.constant(0) else { return nil }
-            let a = try axis(try ctx.int("axis", 1), rank: c.shape.count + 1)
+            let a = try flattenAxis(try ctx.int("axis", 1), rank: c.shape.count)
             return [c.reshaped([c.shape[..<a].reduce(1, *), c.shape[a...].reduce(1, *)])]
         }) { ctx in
             let x = try ctx.value(0)
-            let a = try axis(try ctx.int("axis", 1), rank: x.type.rank + 1)
+            let a = try flattenAxis(try ctx.int("axis", 1), rank: x.type.rank)
             if a == 1, x.type.rank >= 2 { return [.value(try ctx.emit(Ops.flatten, [x], ["start_dim": .int(1), "end_dim": .int(-1)]))] }
             func product(_ dims: ArraySlice<Dim>) -> Dim {
                 dims.reduce(Dim.known(1)) { acc, d in
