@@ -132,7 +132,7 @@ extension ONNXOps {
     }
 
     static let shapes: [OpImporter] = [
-        OpImporter("Constant", [9, 11, 12, 13, 19, 21, 23, 24, 25], fold: { ctx in
+        OpImporter("Constant", [1, 9, 11, 12, 13, 19, 21, 23, 24, 25], fold: { ctx in
             guard let a = ctx.onlyAttribute else { throw ImportError("needs exactly one value attribute, has \(ctx.node.attribute.count)") }
             switch a.name {
             case "value": return [try ctx.tensor("value")!]
