@@ -48,3 +48,21 @@ onnx.checker.check_model(model, full_check=True)
 out.parent.mkdir(parents=True, exist_ok=True)
 onnx.save(model, str(out))
 print(f"wrote {out} ({out.stat().st_size} bytes)")
+
+# unsupported_ops.onnx: two LSTM nodes and a Relu; `edgec import` must list LSTM once (×2) and write nothing.
+seq = helper.make_tensor_value_info("S", TensorProto.FLOAT, [5, 1, 4])
+lstm_w = helper.make_tensor("LW", TensorProto.FLOAT, [1, 32, 4], [0.0] * 128)
+lstm_r = helper.make_tensor("LR", TensorProto.FLOAT, [1, 32, 8], [0.0] * 256)
+nodes = [
+    helper.make_node("LSTM", ["S", "LW", "LR"], ["h1"], name="lstm_1", hidden_size=8),
+    helper.make_node("Relu", ["h1"], ["r"], name="relu"),
+    helper.make_node("Squeeze", ["r", "axes"], ["s2"], name="squeeze"),
+    helper.make_node("LSTM", ["s2", "LW", "LR"], ["h2"], name="lstm_2", hidden_size=8),
+]
+graph = helper.make_graph(nodes, "unsupported", [seq], [helper.make_tensor_value_info("h2", TensorProto.FLOAT, None)],
+                          initializer=[lstm_w, lstm_r, helper.make_tensor("axes", TensorProto.INT64, [1], [1])])
+model = helper.make_model(graph, producer_name="edgec-fixtures", producer_version="1",
+                          opset_imports=[helper.make_opsetid("", 14)], ir_version=IR_VERSION)
+unsupported = out.parent / "unsupported_ops.onnx"
+onnx.save(model, str(unsupported))
+print(f"wrote {unsupported} ({unsupported.stat().st_size} bytes)")

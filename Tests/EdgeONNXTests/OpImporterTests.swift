@@ -49,6 +49,10 @@ let opCases: [OpCase] = [
         var m = ModelBuilder(); m.input("x", f8); m.initializer("z", [], [0])
         m.node("Greater", ["x", "z"], ["c"]); m.node("Where", ["c", "x", "z"], ["y"]); m.output("y"); return m
     },
+    OpCase("Mod", [], "i64[3]", contains: ["dense<[1, 2, 0]>"]) {
+        var m = ModelBuilder(); m.initializer("a", [3], ints: [7, -7, 6]); m.initializer("b", [], ints: [3])
+        m.node("Mod", ["a", "b"], ["y"]); m.output("y"); return m
+    },
     // Unary and activations
     OpCase("Relu", ["edge.relu"], "f32[1,3,8,8]") { singleNode("Relu") },
     OpCase("Sigmoid", ["edge.sigmoid"], "f32[1,3,8,8]") { singleNode("Sigmoid") },

@@ -1,4 +1,5 @@
 import EdgeIR
+import Foundation
 
 extension ONNXOps {
     /// A broadcasting binary op mapped to one IR op, folded at import time when both inputs are known.
@@ -44,6 +45,19 @@ extension ONNXOps {
         binary("And", [7], Ops.logicalAnd, int: nil, real: nil),
         binary("Or", [7], Ops.logicalOr, int: nil, real: nil),
         binary("Xor", [7], Ops.logicalXor, int: nil, real: nil),
+        // Mod appears in exported shape arithmetic; edgec evaluates it at import time only.
+        OpImporter("Mod", [10, 13, 28], fold: { ctx in
+            guard let a = ctx.constant(0), let b = ctx.constant(1) else { return nil }
+            let fmod = try ctx.int("fmod", 0) != 0
+            return try Fold.binary(a, b, int: { x, y in
+                guard y != 0 else { throw ImportError("integer modulo by zero") }
+                let r = x % y
+                return fmod || r == 0 || (r < 0) == (y < 0) ? r : r + y
+            }, real: { x, y in
+                let r = Foundation.fmod(x, y)
+                return fmod || r == 0 || (r < 0) == (y < 0) ? r : r + y
+            }).map { [$0] }
+        }) { _ in throw ImportError("Mod is imported only when both inputs are known at import time (shape arithmetic)") },
         variadic("Sum", [6, 8, 13], Ops.add),
         variadic("Max", [6, 8, 12, 13], Ops.maximum),
         variadic("Min", [6, 8, 12, 13], Ops.minimum),
