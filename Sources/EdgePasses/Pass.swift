@@ -47,6 +47,7 @@ public final class PassContext {
 public enum PassRegistry {
     public static let all: [Pass] = [
         DeadCodeElimination.pass,
+        CommonSubexpressionElimination.pass,
     ]
 
     public static func lookup(_ name: String) -> Pass? { all.first { $0.name == name } }

@@ -15,13 +15,14 @@ struct Edgec: ParsableCommand {
         with passes, and lowers them for devices.
 
         Examples:
+          edgec import model.pt2 -o model.eir
           edgec import model.onnx -o model.eir --input-shape input=1x3x224x224
           edgec opt model.eir --passes dce --print-ir-after-all
           edgec opt model.eir --passes dce -o lean.eir
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Import.self, Opt.self, ListOps.self, ListOnnxOps.self, ListPasses.self]
+        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self]
     )
 }
 
@@ -35,58 +36,6 @@ func writeStderr(_ s: String) {
     FileHandle.standardError.write(Data(s.utf8))
 }
 
-struct Import: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Import an ONNX model into Edge IR (.eir + .eirb).",
-        discussion: """
-        Reads an ONNX model (default-domain opsets \(ONNXImporter.oldestOpset) to \(ONNXImporter.newestOpset); external data \
-        files are read from the model's folder and may not leave it), imports every node with the \
-        importer for the operator definition the model's opset selects, verifies the IR and \
-        writes it to -o with its weights in a .eirb file beside it (or prints it when -o is \
-        absent). On any error nothing is written, and every unsupported op type is listed at once.
-
-        Symbolic input dims (dim_param) stay symbolic (`?batch`); --input-shape makes them static, \
-        which shape computations (Shape → Gather → Concat → Reshape) may need:
-
-          edgec import resnet50.onnx -o resnet50.eir --input-shape input=1x3x224x224
-
-        Supported operators: `edgec list-onnx-ops` (docs/onnx.md).
-        """
-    )
-
-    @Argument(help: ArgumentHelp("The .onnx model to read.", valueName: "model.onnx"))
-    var input: String
-
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the IR here and its weights to the matching .eirb (default: print to stdout).", valueName: "out.eir"))
-    var output: String?
-
-    @Option(name: .customLong("input-shape"), help: ArgumentHelp("Fix a graph input's shape, e.g. input=1x3x224x224 (repeatable).", valueName: "name=dims"))
-    var inputShapes: [String] = []
-
-    @Flag(name: .customLong("no-locations"), help: "Omit loc(...) from the printed IR.")
-    var noLocations = false
-
-    func run() throws {
-        do {
-            var options = ONNXImportOptions()
-            for spec in inputShapes {
-                let (name, dims) = try ONNXImportOptions.parseInputShape(spec)
-                guard options.inputShapes.updateValue(dims, forKey: name) == nil else {
-                    throw DiagnosticError(Diagnostic(.error, "--input-shape gives \"\(name)\" twice"))
-                }
-            }
-            let module = try ONNXImporter.importModel(path: input, options: options)
-            if let output {
-                try IRFile.write(module, to: output)
-            } else {
-                print(IRPrinter(printLocations: !noLocations).print(module), terminator: "")
-            }
-        } catch {
-            throw fail(error)
-        }
-    }
-}
-
 struct Opt: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a pipeline of passes over an .eir file.",
@@ -95,6 +44,7 @@ struct Opt: ParsableCommand {
         (to stdout, or to -o with its weights in a .eirb file beside it). IR dumps and timing \
         go to stderr; every dump is valid .eir, so a dump can be saved and replayed:
 
+          edgec import model.pt2 -o model.eir
           edgec import model.onnx -o model.eir --input-shape input=1x3x224x224
           edgec opt model.eir --passes dce --print-ir-after-all 2> dumps.eir
 
@@ -176,6 +126,20 @@ struct ListOps: ParsableCommand {
     }
 }
 
+struct ListPasses: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-passes",
+        abstract: "List the passes `edgec opt --passes` accepts."
+    )
+
+    func run() {
+        let width = PassRegistry.all.map(\.name.count).max() ?? 0
+        for p in PassRegistry.all {
+            print(p.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.summary)
+        }
+    }
+}
+
 struct ListOnnxOps: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list-onnx-ops",
@@ -188,19 +152,5 @@ struct ListOnnxOps: ParsableCommand {
 
     func run() {
         print(markdown ? ONNXImporter.supportedOperatorsMarkdown() : ONNXImporter.supportedOperatorsText(), terminator: "")
-    }
-}
-
-struct ListPasses: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "list-passes",
-        abstract: "List the passes `edgec opt --passes` accepts."
-    )
-
-    func run() {
-        let width = PassRegistry.all.map(\.name.count).max() ?? 0
-        for p in PassRegistry.all {
-            print(p.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.summary)
-        }
     }
 }

@@ -90,6 +90,7 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         let m = try b.value(Ops.mean, [cat], attributes: ["axes": .ints([1]), "keepdim": .bool(true)])
         let shifted = try b.value(Ops.sub, [cat, m])
         try addNewerOps(b, image: x, features: feat)
+        try addTorchIngestOps(b, image: x, features: feat)
         b.location = .unknown
         try b.makeReturn([r, shifted])
         try Verifier.verify(module)
@@ -220,7 +221,7 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
     }
 
     @Test func floatAttributesRoundTripExactly() throws {
-        for v in [1e-5, 0.1, 1.0 / 3.0, -0.0, 1e300, 5e-324, Double.infinity, -Double.infinity] {
+        for v in [1e-5, 0.1, 1.0 / 3.0, -0.0, 1e300, Double.leastNonzeroMagnitude, Double.infinity, -Double.infinity] {
             let module = Module()
             let f = Function(name: "main", argumentTypes: [TensorType(.f32, [1, 2])], resultTypes: [TensorType(.f32, [1, 2])])
             module.add(f)

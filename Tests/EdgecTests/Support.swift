@@ -39,8 +39,8 @@ func runProgram(_ url: URL, _ arguments: [String], timeout: TimeInterval = 120) 
     defer { try? FileManager.default.removeItem(at: dir) }
     // Files, not pipes: a chatty program cannot block on a full pipe buffer.
     let out = dir.appendingPathComponent("out"), err = dir.appendingPathComponent("err")
-    FileManager.default.createFile(atPath: out.path, contents: nil)
-    FileManager.default.createFile(atPath: err.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: err.path, contents: nil)
     let outHandle = try FileHandle(forWritingTo: out), errHandle = try FileHandle(forWritingTo: err)
     process.standardOutput = outHandle
     process.standardError = errHandle

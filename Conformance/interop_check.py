@@ -1,0 +1,110 @@
+"""Interop check: edgec's .pte files in ExecuTorch 1.5.1's own runtime.
+
+For each example model: compile it with edgec (--stats), load the .pte with ExecuTorch's
+runtime, run it on seeded random inputs, run the same inputs through `edgec run` (edgec's
+interpreter) and through an eager PyTorch definition of the same model, and compare. The
+PyTorch model is also exported with ExecuTorch's own pipeline to compare arena sizes.
+
+Usage (from the repository root, after `swift build`):
+    /work/main/.venv/bin/python Conformance/interop_check.py [--edgec .build/debug/edgec]
+Needs: torch 2.13.0+cpu, executorch 1.5.1, numpy (see docs/pte.md). Exit status 1 on any mismatch.
+"""
+import argparse, os, re, subprocess, sys, tempfile
+import numpy as np
+import torch
+from executorch.runtime import Runtime
+
+TOLERANCE = 1e-4  # max |a - b| allowed, on outputs of magnitude <= ~10 (float32 kernels, different summation order)
+F = torch.nn.functional
+
+
+class TinyCNN(torch.nn.Module):
+    def forward(self, x):
+        w = torch.full((8, 3, 3, 3), 0.5); b = torch.arange(8, dtype=torch.float32) / 10
+        y = F.conv2d(x, w, b, padding=1)
+        y = F.batch_norm(y, torch.zeros(8), torch.ones(8), torch.ones(8), torch.zeros(8), eps=1e-5)
+        y = torch.relu(y).mean(dim=(2, 3))
+        return F.linear(y, torch.full((4, 8), 0.25))
+
+
+class LayoutAndPools(torch.nn.Module):
+    def forward(self, img):
+        mp = F.max_pool2d(img, 3, 2, 1)
+        ap = F.avg_pool2d(img, 2, 2, count_include_pad=False)
+        joined = torch.cat([ap.clamp(0, 6).reshape(2, 4, -1), ap.reshape(2, 4, 16)], 1)
+        return mp, ap, joined
+
+
+class TransformerBlock(torch.nn.Module):
+    def forward(self, tokens, mask):
+        q = F.linear(tokens, torch.full((32, 32), 0.125))
+        scores = q @ q.permute(0, 2, 1) * 0.17677669529663687 + mask
+        res = torch.softmax(scores, -1) @ q + tokens
+        return res - res.mean(-1, keepdim=True)
+
+
+MODELS = [  # (example, edgec flags, input shapes, eager model)
+    ("tiny_cnn", [], [(1, 3, 8, 8)], TinyCNN()),
+    ("layout_and_pools", [], [(2, 4, 9, 9)], LayoutAndPools()),
+    ("transformer_block", ["--input-shape", "tokens=2,16,32"], [(2, 16, 32), (1, 1, 16)], TransformerBlock()),
+]
+
+
+def executorch_arena(model, inputs):
+    """The planned arena of ExecuTorch's own export of the same model (portable, no delegate)."""
+    from executorch.exir import to_edge
+    prog = to_edge(torch.export.export(model, tuple(inputs))).to_executorch()
+    return prog.executorch_program.execution_plan[0].non_const_buffer_sizes[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--edgec", default=".build/debug/edgec")
+    ap.add_argument("--no-export", action="store_true", help="skip ExecuTorch's own export (arena comparison)")
+    args = ap.parse_args()
+    rng = np.random.default_rng(0)
+    failures = 0
+    print(f"{'model':20} {'ET loads':8} {'ET vs edgec':>12} {'ET vs torch':>12} {'arena':>8} {'bound':>8} {'ratio':>6} {'ET arena':>9}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, flags, shapes, model in MODELS:
+            pte = os.path.join(tmp, name + ".pte")
+            c = subprocess.run([args.edgec, "compile", f"Grammar/examples/{name}.eir", "-o", pte, "--stats"] + flags,
+                               capture_output=True, text=True)
+            if c.returncode != 0:
+                print(name, "compile failed:", c.stderr); failures += 1; continue
+            stats = dict(re.findall(r"^(arena bytes|lower bound):\s+(\d+)", c.stdout, re.M))
+            arena, bound = int(stats["arena bytes"]), int(stats["lower bound"])
+            inputs = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+            program = Runtime.get().load_program(open(pte, "rb").read())  # keep alive while the method runs
+            try:
+                method = program.load_method("forward")
+                et_out = [o.numpy() for o in method.execute([torch.from_numpy(x) for x in inputs])]
+                loads = "yes"
+            except Exception as e:  # noqa: BLE001 - report and continue
+                print(name, "ExecuTorch failed:", e); failures += 1; continue
+            in_args = []
+            for i, x in enumerate(inputs):
+                p = os.path.join(tmp, f"{name}_in{i}.npy"); np.save(p, x); in_args += ["--input", p]
+            outdir = os.path.join(tmp, name + "_out")
+            r = subprocess.run([args.edgec, "run", pte, "-o", outdir] + in_args, capture_output=True, text=True)
+            if r.returncode != 0:
+                print(name, "edgec run failed:", r.stderr); failures += 1; continue
+            meta = subprocess.run([args.edgec, "inspect", pte, "--json"], capture_output=True, text=True)
+            import json
+            names = json.loads(meta.stdout)["plans"][0]["output_names"]
+            safe = [re.sub(r"[^A-Za-z0-9._-]", "_", n) for n in names]
+            edgec_out = [np.load(os.path.join(outdir, s + ".npy")) for s in safe]
+            ref = model(*[torch.from_numpy(x) for x in inputs]); ref = ref if isinstance(ref, tuple) else (ref,)
+            e1 = max(float(np.abs(a - b).max()) for a, b in zip(et_out, edgec_out))
+            e2 = max(float(np.abs(a - b.numpy()).max()) for a, b in zip(et_out, ref))
+            et_arena = "-" if args.no_export else executorch_arena(model, [torch.from_numpy(x) for x in inputs])
+            ok = e1 <= TOLERANCE and e2 <= TOLERANCE and len(et_out) == len(edgec_out) and (et_arena == "-" or arena <= et_arena)
+            failures += not ok
+            print(f"{name:20} {loads:8} {e1:12.3g} {e2:12.3g} {arena:8} {bound:8} {arena / max(bound, 1):6.3f} {et_arena!s:>9}"
+                  + ("" if ok else "  FAIL"))
+    print(f"tolerance: max abs error <= {TOLERANCE}; {'all passed' if not failures else f'{failures} failed'}")
+    sys.exit(1 if failures else 0)
+
+
+if __name__ == "__main__":
+    main()

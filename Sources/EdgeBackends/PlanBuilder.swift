@@ -1,0 +1,127 @@
+import EdgeProgram
+
+/// Builds an ``ExecutionPlan``'s value table, operator list and kernel-call chain, and tracks
+/// which tensor values need arena memory ("storages"; a view shares its source's storage).
+/// ``finish(inputs:outputs:)`` plans the arena and fills in every tensor's allocation.
+public final class PlanBuilder {
+    public private(set) var values: [EValue] = []
+    public private(set) var operators: [Operator] = []
+    public private(set) var instructions: [Instruction] = []
+    /// Constant buffers by index; 0 is ExecuTorch's empty placeholder.
+    public private(set) var constants: [[UInt8]] = [[]]
+    private var operatorIndex: [String: Int32] = [:]
+    /// Storage (arena buffer) of each planned tensor value.
+    private var storageOf: [Int32: Int] = [:]
+    private var storageSizes: [Int] = []
+
+    public init() {}
+
+    private func add(_ value: EValue) -> Int32 {
+        values.append(value)
+        return Int32(values.count - 1)
+    }
+
+    /// An `Int` value.
+    public func int(_ v: Int) -> Int32 { add(.int(Int64(v))) }
+    /// A `Double` value.
+    public func double(_ v: Double) -> Int32 { add(.double(v)) }
+    /// A `Bool` value.
+    public func bool(_ v: Bool) -> Int32 { add(.bool(v)) }
+    /// A `Null` value (an absent optional argument).
+    public func null() -> Int32 { add(.null) }
+    /// A `String` value.
+    public func string(_ v: String) -> Int32 { add(.string(v)) }
+    /// An `IntList`: one `Int` value per item, then the list referring to them (as ExecuTorch emits).
+    public func intList(_ items: [Int]) -> Int32 {
+        let refs = items.map { int($0) }
+        return add(.intList(refs))
+    }
+    /// A `TensorList` of tensor values.
+    public func tensorList(_ items: [Int32]) -> Int32 { add(.tensorList(items)) }
+
+    /// A constant tensor whose bytes go to the constant segment.
+    public func constant(_ type: PTEScalarType, _ sizes: [Int], bytes: [UInt8]) -> Int32 {
+        constants.append(bytes)
+        return add(.tensor(TensorValue(scalarType: type, sizes: sizes.map { Int32($0) }, dataBufferIndex: UInt32(constants.count - 1))))
+    }
+
+    /// A tensor that lives in the arena (its own storage).
+    public func planned(_ type: PTEScalarType, _ sizes: [Int]) -> Int32 {
+        let v = add(.tensor(TensorValue(scalarType: type, sizes: sizes.map { Int32($0) })))
+        storageSizes.append((sizes.reduce(1, *)) * type.byteSize)
+        storageOf[v] = storageSizes.count - 1
+        return v
+    }
+
+    /// A view of `source` with new sizes (same bytes): shares its storage or constant buffer.
+    public func view(of source: Int32, sizes: [Int]) -> Int32 {
+        guard var t = values[Int(source)].tensor else { preconditionFailure("view of a non-tensor") }
+        t.sizes = sizes.map { Int32($0) }
+        t.dimOrder = (0 ..< sizes.count).map { UInt8($0) }
+        let v = add(.tensor(t))
+        if let s = storageOf[source] { storageOf[v] = s }
+        return v
+    }
+
+    /// The tensor value at `index`.
+    public func tensor(_ index: Int32) -> TensorValue { values[Int(index)].tensor! }
+
+    /// Whether the value's data is a constant.
+    public func isConstant(_ index: Int32) -> Bool { tensor(index).dataBufferIndex != 0 }
+
+    /// The bytes of a constant tensor value.
+    public func constantBytes(_ index: Int32) -> [UInt8] { constants[Int(tensor(index).dataBufferIndex)] }
+
+    /// Appends a kernel call to `name.overload` (e.g. `aten::relu.out`) with `args`.
+    public func call(_ qualifiedName: String, _ args: [Int32]) {
+        let op: Int32
+        if let i = operatorIndex[qualifiedName] {
+            op = i
+        } else {
+            let dot = qualifiedName.lastIndex(of: ".")!
+            operators.append(Operator(name: String(qualifiedName[..<dot]), overload: String(qualifiedName[qualifiedName.index(after: dot)...])))
+            op = Int32(operators.count - 1)
+            operatorIndex[qualifiedName] = op
+        }
+        instructions.append(.kernelCall(opIndex: op, args: args))
+    }
+
+    /// Lifetimes of every storage over the chain: inputs are live from the start, outputs to the end.
+    public func lifetimes(inputs: [Int32], outputs: [Int32]) -> [BufferLifetime] {
+        var first = [Int](repeating: Int.max, count: storageSizes.count)
+        var last = [Int](repeating: -1, count: storageSizes.count)
+        func use(_ v: Int32, _ step: Int) {
+            guard let s = storageOf[v] else {
+                if case .tensorList(let items) = values[Int(v)] { for i in items { use(i, step) } }
+                return
+            }
+            first[s] = min(first[s], step)
+            last[s] = max(last[s], step)
+        }
+        let end = max(instructions.count - 1, 0)
+        for v in inputs { use(v, 0) }
+        for v in outputs { use(v, end) }
+        for (step, instruction) in instructions.enumerated() {
+            if case let .kernelCall(_, args) = instruction { for a in args { use(a, step) } }
+        }
+        return storageSizes.indices.map { s in
+            first[s] == Int.max ? BufferLifetime(size: 0, firstUse: 0, lastUse: 0)  // never used
+                : BufferLifetime(size: storageSizes[s], firstUse: first[s], lastUse: last[s])
+        }
+    }
+
+    /// Plans the arena, writes each planned tensor's allocation, and returns the plan.
+    public func finish(name: String = "forward", inputs: [Int32], outputs: [Int32], ioNames: IONames?) throws(MemoryPlanError) -> (ExecutionPlan, MemoryPlan) {
+        let buffers = lifetimes(inputs: inputs, outputs: outputs)
+        let memory = MemoryPlanner.plan(buffers)
+        try MemoryPlanner.check(memory, buffers)
+        for (v, s) in storageOf {
+            guard case .tensor(var t) = values[Int(v)] else { continue }
+            t.allocation = Allocation(memoryID: 1, offset: UInt64(memory.offsets[s]))
+            values[Int(v)] = .tensor(t)
+        }
+        let plan = ExecutionPlan(name: name, values: values, inputs: inputs, outputs: outputs, operators: operators,
+                                 instructions: instructions, nonConstBufferSizes: [0, Int64(memory.arenaSize)], ioNames: ioNames)
+        return (plan, memory)
+    }
+}

@@ -1,0 +1,146 @@
+import EdgeIR
+import EdgeProgram
+
+/// Why one op could not be lowered (collected into a ``LoweringError``).
+struct Unsupported: Error {
+    var reason: String
+    init(_ reason: String) { self.reason = reason }
+}
+
+/// The portable lowering of one function: each Edge IR op becomes ATen out-variant kernel
+/// calls whose argument lists follow the ATen schemas exactly as ExecuTorch's emitter writes
+/// them: every schema argument in order (scalars, lists and absent optionals as their own
+/// values), the out tensor(s), then the returned value(s).
+struct PortableLowering {
+    typealias Rule = @Sendable (inout PortableLowering, Operation) throws(Unsupported) -> Void
+
+    let function: Function
+    let blobs: BlobStore
+    let builder = PlanBuilder()
+    private var valueOf: [ObjectIdentifier: Int32] = [:]
+
+    init(function: Function, blobs: BlobStore) {
+        self.function = function
+        self.blobs = blobs
+    }
+
+    // MARK: Driver
+
+    mutating func run() throws -> (ExecutionPlan, MemoryPlan) {
+        var failures: [String] = []
+        var inputs: [Int32] = []
+        for (i, arg) in function.arguments.enumerated() {
+            guard let type = try? Self.tensorType(arg.type) else {
+                let name = function.inputName(i) ?? "#\(i)"
+                let hint = arg.type.staticShape == nil ? "; give it one with --input-shape \(name)=" + arg.type.shape.map { $0.value.map(String.init) ?? "N" }.joined(separator: ",") : ""
+                throw LoweringError(failures: ["input \(name) has type \(TypeText.type(arg.type)), but the portable backend needs static shapes and plain element types\(hint)"], backend: PortableBackend.name)
+            }
+            let v = builder.planned(type.0, type.1)
+            valueOf[ObjectIdentifier(arg)] = v
+            inputs.append(v)
+        }
+        for op in function.body.operations where !op.definition.traits.contains(.terminator) {
+            do throws(Unsupported) {
+                for r in op.results { _ = try Self.tensorType(r.type) }
+                for v in op.presentOperands { _ = try Self.tensorType(v.type) }
+                guard let rule = Self.rules[op.name] else { throw Unsupported("") }
+                try rule(&self, op)
+            } catch {
+                failures.append(Self.describe(op) + (error.reason.isEmpty ? "" : " (\(error.reason))"))
+                for r in op.results where valueOf[ObjectIdentifier(r)] == nil {
+                    valueOf[ObjectIdentifier(r)] = builder.planned(.float, [0])  // placeholder so later ops still lower
+                }
+            }
+        }
+        if !failures.isEmpty { throw LoweringError(failures: failures, backend: PortableBackend.name) }
+        var outputs: [Int32] = []
+        for v in function.returnedValues {
+            var index = t(v)
+            // A returned constant or input gets its own planned copy, so every output is a kernel's out.
+            if builder.isConstant(index) || inputs.contains(index) {
+                let copy = builder.planned(builder.tensor(index).scalarType, builder.tensor(index).sizes.map(Int.init))
+                builder.call("aten::clone.out", [index, builder.null(), copy, copy])
+                index = copy
+            }
+            outputs.append(index)
+        }
+        let names = IONames(inputs: function.arguments.indices.map { function.inputName($0) ?? "input_\($0)" },
+                            outputs: outputs.indices.map { function.outputName($0) ?? "output_\($0)" })
+        return try builder.finish(inputs: inputs, outputs: outputs, ioNames: names)
+    }
+
+    static func describe(_ op: Operation) -> String {
+        if let node = op.location.nodeName { return "\(op.name) at \"\(node)\"" }
+        if let hint = op.results.first?.nameHint { return "\(op.name) at %\(hint)" }
+        return op.name
+    }
+
+    // MARK: Values
+
+    /// The ExecuTorch element type and static sizes of an IR type.
+    static func tensorType(_ type: TensorType) throws(Unsupported) -> (PTEScalarType, [Int]) {
+        guard case .scalar(let s) = type.element else { throw Unsupported("quantized types are not supported by the portable backend yet") }
+        guard let dims = type.staticShape, dims.allSatisfy({ $0 <= Int32.max }), type.byteCount != nil else {
+            throw Unsupported("shape \(TypeText.type(type)) is not static; use --input-shape")
+        }
+        return (scalarType(s), dims)
+    }
+
+    /// Edge IR element type to ExecuTorch `ScalarType`.
+    static func scalarType(_ s: ScalarType) -> PTEScalarType {
+        switch s {
+        case .f32: return .float
+        case .f16: return .half
+        case .bf16: return .bfloat16
+        case .f64: return .double
+        case .i8: return .char
+        case .u8: return .byte
+        case .i16: return .short
+        case .i32: return .int
+        case .i64: return .long
+        case .bool: return .bool
+        }
+    }
+
+    /// The value index of an IR value already lowered.
+    func t(_ v: Value) -> Int32 { valueOf[ObjectIdentifier(v)]! }
+
+    /// The optional operand as a tensor value, or `Null`.
+    func optional(_ v: Value?) -> Int32 { v.map(t) ?? builder.null() }
+
+    /// A new planned tensor for `v` (an op result).
+    mutating func out(_ v: Value) throws(Unsupported) -> Int32 {
+        let (type, dims) = try Self.tensorType(v.type)
+        let index = builder.planned(type, dims)
+        valueOf[ObjectIdentifier(v)] = index
+        return index
+    }
+
+    /// Records that `v` is the existing value `index` (views).
+    mutating func bind(_ v: Value, _ index: Int32) { valueOf[ObjectIdentifier(v)] = index }
+
+    func dims(_ v: Value) -> [Int] { v.type.staticShape! }
+
+    func scalar(_ v: Value) -> PTEScalarType { Self.scalarType(v.type.element.storage) }
+
+    /// A planned scratch tensor (not an IR value).
+    func temp(_ type: PTEScalarType, _ dims: [Int]) -> Int32 { builder.planned(type, dims) }
+
+    /// A view of `index` with new sizes (no kernel call).
+    func view(_ index: Int32, _ dims: [Int]) -> Int32 {
+        builder.tensor(index).sizes.map(Int.init) == dims ? index : builder.view(of: index, sizes: dims)
+    }
+
+    mutating func constant(_ op: Operation) throws(Unsupported) {
+        let (type, dims) = try Self.tensorType(op.result.type)
+        let bytes: [UInt8]
+        switch op.attribute("value") {
+        case .dense(.inline(let data))?: bytes = data
+        case .dense(.blob(let name))?:
+            guard let data = blobs[name] else { throw Unsupported("blob \"\(name)\" is missing") }
+            bytes = [UInt8](data)
+        default: throw Unsupported("constant without a dense value")
+        }
+        bind(op.result, builder.constant(type, dims, bytes: bytes))
+    }
+}

@@ -1,0 +1,261 @@
+import EdgeIR
+import EdgeProgram
+
+// One lowering rule per Edge IR op. Argument lists follow the ATen schemas (native_functions.yaml)
+// as ExecuTorch 1.5.1's emitter writes them (see the reference programs in Tests/fixtures/executorch).
+
+extension PortableLowering {
+    /// The lowering of each op, by IR name. ``PortableBackend/supportedOps`` derives from it.
+    static let rules: [String: Rule] = [
+        "edge.constant": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.constant(op) },
+        "edge.add": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.addSub("aten::add.out", op) },
+        "edge.sub": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.addSub("aten::sub.out", op) },
+        "edge.mul": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.binary("aten::mul.out", op) },
+        "edge.div": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.div(op) },
+        "edge.relu": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+            let o = try l.out(op.result)
+            l.builder.call("aten::relu.out", [l.t(op.operand(0)!), o, o])
+        },
+        "edge.clamp": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.clamp(op) },
+        "edge.conv2d": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.conv2d(op) },
+        "edge.batch_norm": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.batchNorm(op) },
+        "edge.matmul": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.matmul(op) },
+        "edge.linear": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.linear(op) },
+        "edge.max_pool2d": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.maxPool(op) },
+        "edge.avg_pool2d": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.avgPool(op) },
+        "edge.global_avg_pool2d": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+            let o = try l.out(op.result)
+            let b = l.builder
+            b.call("aten::mean.out", [l.t(op.operand(0)!), b.intList([2, 3]), b.bool(true), b.null(), o, o])
+        },
+        "edge.softmax": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+            let o = try l.out(op.result)
+            let b = l.builder
+            b.call("aten::_softmax.out", [l.t(op.operand(0)!), b.int(op.attribute("axis")!.intValue.map(Int.init)!), b.bool(false), o, o])
+        },
+        "edge.mean": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.mean(op) },
+        "edge.reshape": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in l.bind(op.result, l.view(l.t(op.operand(0)!), l.dims(op.result))) },
+        "edge.flatten": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in l.bind(op.result, l.view(l.t(op.operand(0)!), l.dims(op.result))) },
+        "edge.permute": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+            let o = try l.out(op.result)
+            let b = l.builder
+            b.call("aten::permute_copy.out", [l.t(op.operand(0)!), b.intList(op.attribute("dims")!.intsValue!.map(Int.init)), o, o])
+        },
+        "edge.concat": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+            let o = try l.out(op.result)
+            let b = l.builder
+            let list = b.tensorList(op.presentOperands.map(l.t))
+            b.call("aten::cat.out", [list, b.int(Int(op.attribute("axis")!.intValue!)), o, o])
+        },
+    ]
+
+    /// Every kernel the rules may emit (kept beside the rules; the runtime implements each).
+    static let kernels = [
+        "aten::add.out", "aten::sub.out", "aten::mul.out", "aten::div.out", "aten::div.out_mode", "aten::relu.out",
+        "aten::clamp.out", "aten::convolution.out", "aten::constant_pad_nd.out",
+        "aten::_native_batch_norm_legit_no_training.out", "aten::mm.out", "aten::bmm.out", "aten::addmm.out",
+        "aten::expand_copy.out", "aten::permute_copy.out", "aten::max_pool2d_with_indices.out", "aten::avg_pool2d.out",
+        "aten::mean.out", "aten::_softmax.out", "aten::cat.out", "aten::clone.out",
+    ]
+
+    // MARK: Elementwise
+
+    mutating func addSub(_ kernel: String, _ op: Operation) throws(Unsupported) {
+        let o = try out(op.result)
+        // add.out(Tensor self, Tensor other, *, Scalar alpha=1, Tensor(a!) out)
+        builder.call(kernel, [t(op.operand(0)!), t(op.operand(1)!), builder.int(1), o, o])
+    }
+
+    mutating func binary(_ kernel: String, _ op: Operation) throws(Unsupported) {
+        let o = try out(op.result)
+        builder.call(kernel, [t(op.operand(0)!), t(op.operand(1)!), o, o])
+    }
+
+    mutating func div(_ op: Operation) throws(Unsupported) {
+        if op.result.type.element.storage.isFloat { return try binary("aten::div.out", op) }
+        // Edge IR integer division truncates: div.out_mode(self, other, *, str? rounding_mode, out)
+        let o = try out(op.result)
+        builder.call("aten::div.out_mode", [t(op.operand(0)!), t(op.operand(1)!), builder.string("trunc"), o, o])
+    }
+
+    mutating func clamp(_ op: Operation) throws(Unsupported) {
+        let o = try out(op.result)
+        let lo = op.attribute("min")?.floatValue.map(builder.double) ?? builder.null()
+        let hi = op.attribute("max")?.floatValue.map(builder.double) ?? builder.null()
+        builder.call("aten::clamp.out", [t(op.operand(0)!), lo, hi, o, o])
+    }
+
+    // MARK: Convolution and normalization
+
+    static func pair(_ v: [Int64]) throws(Unsupported) -> [Int] {
+        switch v.count {
+        case 1: return [Int(v[0]), Int(v[0])]
+        case 2: return v.map(Int.init)
+        default: throw Unsupported("expected 2 values, got \(v)")
+        }
+    }
+
+    static func padding(_ op: Operation) throws(Unsupported) -> (top: Int, left: Int, bottom: Int, right: Int) {
+        do { return try ShapeRules.padding2d(op.attribute("padding")!.intsValue!.map(Int.init)) } catch { throw Unsupported(error.message) }
+    }
+
+    mutating func conv2d(_ op: Operation) throws(Unsupported) {
+        var x = t(op.operand(0)!)
+        let p = try Self.padding(op)
+        var pad = [p.top, p.left]
+        if p.top != p.bottom || p.left != p.right {
+            // Asymmetric padding: pad explicitly first. constant_pad_nd.out(self, pad, Scalar value=0, *, out);
+            // `pad` lists the last dim first: [left, right, top, bottom].
+            var d = builder.tensor(x).sizes.map(Int.init)
+            d[2] += p.top + p.bottom
+            d[3] += p.left + p.right
+            let padded = temp(scalar(op.operand(0)!), d)
+            builder.call("aten::constant_pad_nd.out", [x, builder.intList([p.left, p.right, p.top, p.bottom]), builder.double(0), padded, padded])
+            x = padded
+            pad = [0, 0]
+        }
+        let o = try out(op.result)
+        let b = builder
+        // convolution.out(input, weight, bias?, stride, padding, dilation, transposed, output_padding, groups, *, out)
+        b.call("aten::convolution.out", [
+            x, t(op.operand(1)!), optional(op.operand(2)),
+            b.intList(try Self.pair(op.attribute("stride")!.intsValue!)), b.intList(pad),
+            b.intList(try Self.pair(op.attribute("dilation")!.intsValue!)), b.bool(false), b.intList([0, 0]),
+            b.int(Int(op.attribute("groups")!.intValue!)), o, o,
+        ])
+    }
+
+    mutating func batchNorm(_ op: Operation) throws(Unsupported) {
+        let o = try out(op.result)
+        let b = builder
+        // _native_batch_norm_legit_no_training.out(input, weight?, bias?, running_mean, running_var, momentum, eps,
+        //     *, out0, out1, out2) -> (out0, out1, out2); the saved mean/invstd are empty in inference.
+        let saveMean = temp(scalar(op.result), [0]), saveInvstd = temp(scalar(op.result), [0])
+        b.call("aten::_native_batch_norm_legit_no_training.out", [
+            t(op.operand(0)!), t(op.operand(1)!), t(op.operand(2)!), t(op.operand(3)!), t(op.operand(4)!),
+            b.double(0.1), b.double(op.attribute("epsilon")!.floatValue!), o, saveMean, saveInvstd,
+            b.tensorList([o, saveMean, saveInvstd]),
+        ])
+    }
+
+    // MARK: Pooling and reductions
+
+    mutating func symmetricPadding(_ op: Operation) throws(Unsupported) -> [Int] {
+        let p = try Self.padding(op)
+        guard p.top == p.bottom, p.left == p.right else {
+            throw Unsupported("asymmetric pooling padding \([p.top, p.left, p.bottom, p.right]) is not supported")
+        }
+        return [p.top, p.left]
+    }
+
+    mutating func maxPool(_ op: Operation) throws(Unsupported) {
+        let pad = try symmetricPadding(op)
+        let o = try out(op.result)
+        let indices = temp(.long, dims(op.result))
+        let b = builder
+        // max_pool2d_with_indices.out(self, kernel_size, stride, padding, dilation, ceil_mode, *, out, indices)
+        b.call("aten::max_pool2d_with_indices.out", [
+            t(op.operand(0)!), b.intList(try Self.pair(op.attribute("kernel_size")!.intsValue!)),
+            b.intList(op.attribute("stride")!.intsValue!.isEmpty ? [] : try Self.pair(op.attribute("stride")!.intsValue!)),
+            b.intList(pad), b.intList(try Self.pair(op.attribute("dilation")!.intsValue!)),
+            b.bool(op.attribute("ceil_mode")!.boolValue!), o, indices, b.tensorList([o, indices]),
+        ])
+    }
+
+    mutating func avgPool(_ op: Operation) throws(Unsupported) {
+        let pad = try symmetricPadding(op)
+        let o = try out(op.result)
+        let b = builder
+        // avg_pool2d.out(self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override?, *, out)
+        b.call("aten::avg_pool2d.out", [
+            t(op.operand(0)!), b.intList(try Self.pair(op.attribute("kernel_size")!.intsValue!)),
+            b.intList(op.attribute("stride")!.intsValue!.isEmpty ? [] : try Self.pair(op.attribute("stride")!.intsValue!)),
+            b.intList(pad), b.bool(op.attribute("ceil_mode")!.boolValue!),
+            b.bool(op.attribute("count_include_pad")!.boolValue!), b.null(), o, o,
+        ])
+    }
+
+    mutating func mean(_ op: Operation) throws(Unsupported) {
+        let x = op.operand(0)!
+        var axes = op.attribute("axes")!.intsValue!.map(Int.init)
+        if axes.isEmpty { axes = Array(0 ..< x.type.rank) }
+        let o = try out(op.result)
+        let b = builder
+        // mean.out(self, int[1]? dim, bool keepdim=False, *, ScalarType? dtype=None, out)
+        b.call("aten::mean.out", [t(x), b.intList(axes), b.bool(op.attribute("keepdim")!.boolValue!), b.null(), o, o])
+    }
+
+    // MARK: Matrix products
+
+    /// Transposes a row-major [rows, cols] constant of `elementSize`-byte elements.
+    static func transposed(_ bytes: [UInt8], rows: Int, cols: Int, elementSize: Int) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: bytes.count)
+        for r in 0 ..< rows {
+            for c in 0 ..< cols {
+                let from = (r * cols + c) * elementSize, to = (c * rows + r) * elementSize
+                for k in 0 ..< elementSize { out[to + k] = bytes[from + k] }
+            }
+        }
+        return out
+    }
+
+    mutating func linear(_ op: Operation) throws(Unsupported) {
+        let x = op.operand(0)!, w = op.operand(1)!
+        let wd = dims(w), xd = dims(x)
+        let (outF, inF) = (wd[0], wd[1])
+        let rows = xd.dropLast().reduce(1, *)
+        // The weight transposed to [in, out]: folded for constants, else permute_copy at run time.
+        let wt: Int32
+        if builder.isConstant(t(w)) {
+            wt = builder.constant(scalar(w), [inF, outF], bytes: Self.transposed(builder.constantBytes(t(w)), rows: outF, cols: inF, elementSize: scalar(w).byteSize))
+        } else {
+            wt = temp(scalar(w), [inF, outF])
+            builder.call("aten::permute_copy.out", [t(w), builder.intList([1, 0]), wt, wt])
+        }
+        let x2 = view(t(x), [rows, inF])
+        let (type, outDims) = try Self.tensorType(op.result.type)
+        let o2 = temp(type, [rows, outF])
+        if let bias = op.operand(2) {
+            // addmm.out(self, mat1, mat2, *, Scalar beta=1, Scalar alpha=1, out)
+            builder.call("aten::addmm.out", [t(bias), x2, wt, builder.int(1), builder.int(1), o2, o2])
+        } else {
+            builder.call("aten::mm.out", [x2, wt, o2, o2])
+        }
+        bind(op.result, view(o2, outDims))
+    }
+
+    mutating func matmul(_ op: Operation) throws(Unsupported) {
+        let a = op.operand(0)!, bv = op.operand(1)!
+        var ad = dims(a), bd = dims(bv)
+        if ad.count == 1 { ad = [1] + ad }
+        if bd.count == 1 { bd = bd + [1] }
+        let (m, k, n) = (ad[ad.count - 2], ad[ad.count - 1], bd[bd.count - 1])
+        let (type, outDims) = try Self.tensorType(op.result.type)
+        let batchA = Array(ad.dropLast(2)), batchB = Array(bd.dropLast(2))
+        let batch: [Int]
+        do { batch = try ShapeRules.broadcast(batchA.map(Dim.known), batchB.map(Dim.known)).map { $0.value! } } catch { throw Unsupported(error.message) }
+        let count = batch.reduce(1, *)
+        let o: Int32
+        if batchB.reduce(1, *) == 1 && batchB.count <= batch.count {
+            // rhs has no batch: fold lhs batch into rows, one mm.out(self, mat2, *, out).
+            let a2 = view(t(a), [count * m, k]), b2 = view(t(bv), [k, n])
+            o = temp(type, [count * m, n])
+            builder.call("aten::mm.out", [a2, b2, o, o])
+        } else {
+            let a3 = view(expand(t(a), ad, to: batch + [m, k]), [count, m, k])
+            let b3 = view(expand(t(bv), bd, to: batch + [k, n]), [count, k, n])
+            o = temp(type, [count, m, n])
+            builder.call("aten::bmm.out", [a3, b3, o, o])
+        }
+        bind(op.result, view(o, outDims))
+    }
+
+    /// `x` (viewed as `dims`) broadcast to `target` with expand_copy.out(self, size, *, implicit=False, out); no-op when equal.
+    mutating func expand(_ x: Int32, _ dims: [Int], to target: [Int]) -> Int32 {
+        if dims.reduce(1, *) == target.reduce(1, *) { return x }
+        let source = view(x, dims)
+        let o = temp(builder.tensor(x).scalarType, target)
+        builder.call("aten::expand_copy.out", [source, builder.intList(target), builder.bool(false), o, o])
+        return o
+    }
+}

@@ -1,0 +1,66 @@
+import EdgeIR
+
+/// Gives a function's inputs concrete shapes and re-infers every type from them (for
+/// backends that need static shapes). The result is a new module sharing the blobs.
+public enum ShapeSpecialization {
+    /// Returns a copy of `module`'s main function with the inputs named in `shapes` (by source
+    /// name or SSA name) given those shapes; other inputs keep theirs.
+    public static func specialize(_ module: Module, shapes: [String: [Int]]) throws(DiagnosticError) -> Module {
+        guard let main = module.mainFunction else { throw DiagnosticError(Diagnostic(.error, "module has no function")) }
+        var types = main.arguments.map(\.type)
+        var unused = Set(shapes.keys)
+        for i in main.arguments.indices {
+            let names = [main.inputName(i), main.arguments[i].nameHint].compactMap { $0 }
+            guard let key = names.first(where: { shapes[$0] != nil }), let dims = shapes[key] else { continue }
+            unused.remove(key)
+            guard dims.count == types[i].rank else {
+                throw DiagnosticError(Diagnostic(.error, "--input-shape \(key): \(dims.count) dims given, but the input has rank \(types[i].rank) (\(TypeText.type(types[i])))"))
+            }
+            for (d, given) in zip(types[i].shape, dims) {
+                if let known = d.value, known != given {
+                    throw DiagnosticError(Diagnostic(.error, "--input-shape \(key): \(dims) does not match the declared \(TypeText.type(types[i]))"))
+                }
+            }
+            types[i] = TensorType(types[i].element, dims)
+        }
+        if let name = unused.sorted().first {
+            let known = main.arguments.indices.map { main.inputName($0) ?? "#\($0)" }
+            throw DiagnosticError(Diagnostic(.error, "--input-shape \(name): no input has that name (inputs: \(known.joined(separator: ", ")))"))
+        }
+        // Built twice: the first pass finds the result types the function is declared with.
+        let probe = try build(main, module: module, argumentTypes: types, resultTypes: main.resultTypes)
+        return try build(main, module: module, argumentTypes: types, resultTypes: probe.mainFunction!.returnedValues.map(\.type))
+    }
+
+    private static func build(_ main: Function, module: Module, argumentTypes: [TensorType],
+                              resultTypes: [TensorType]) throws(DiagnosticError) -> Module {
+        let out = Module(name: module.name, blobs: module.blobs)
+        out.attributes = module.attributes
+        let f = Function(name: main.name, argumentTypes: argumentTypes, argumentNames: main.arguments.map(\.nameHint), resultTypes: resultTypes)
+        f.argumentAttributes = main.argumentAttributes
+        f.resultAttributes = main.resultAttributes
+        out.add(f)
+        let builder = IRBuilder(function: f)
+        var map: [ObjectIdentifier: Value] = [:]
+        for (a, b) in zip(main.arguments, f.arguments) { map[ObjectIdentifier(a)] = b }
+        for op in main.body.operations {
+            let mapped = op.operands.map { $0.map { map[ObjectIdentifier($0)]! } }
+            do {
+                if op.definition.traits.contains(.terminator) {
+                    try builder.makeReturn(mapped.compactMap { $0 })
+                    continue
+                }
+                let isConstant = op.definition.traits.contains(.constantLike)
+                let created = try builder.create(op.definition, mapped, attributes: op.attributes,
+                                                 resultTypes: isConstant ? op.results.map(\.type) : nil, location: op.location)
+                for (old, new) in zip(op.results, created.results) {
+                    new.nameHint = old.nameHint
+                    map[ObjectIdentifier(old)] = new
+                }
+            } catch {
+                throw DiagnosticError(Diagnostic(.error, "\(op.diagnosticName): with the given input shapes: \(error.message)"))
+            }
+        }
+        return out
+    }
+}

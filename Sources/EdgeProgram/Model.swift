@@ -1,0 +1,180 @@
+// The part of ExecuTorch's Program schema (Grammar/program.fbs) that edgec writes and reads,
+// as plain Swift values. `ProgramWriter` serializes them; `ProgramReader` verifies a file and
+// rebuilds them, so a round trip is value equality.
+
+/// Where a planned tensor lives: byte `offset` in memory arena `memoryID`
+/// (an index into ``ExecutionPlan/nonConstBufferSizes``; 0 is reserved by ExecuTorch).
+public struct Allocation: Sendable, Hashable {
+    public var memoryID: UInt32
+    public var offset: UInt64
+
+    public init(memoryID: UInt32, offset: UInt64) {
+        self.memoryID = memoryID
+        self.offset = offset
+    }
+}
+
+/// A tensor value: element type, static sizes, and where its data is (a constant buffer or an arena slot).
+public struct TensorValue: Sendable, Hashable {
+    public var scalarType: PTEScalarType
+    public var sizes: [Int32]
+    /// The dimension order (edgec writes contiguous `0..<rank`).
+    public var dimOrder: [UInt8]
+    /// Index of the constant buffer holding the data; 0 means the tensor has no constant data.
+    public var dataBufferIndex: UInt32
+    /// The arena slot of a planned (non-constant) tensor.
+    public var allocation: Allocation?
+    /// `TensorShapeDynamism`: 0 static, 1 dynamic bound, 2 dynamic unbound.
+    public var shapeDynamism: Int8
+    public var requiresGrad: Bool
+
+    public init(scalarType: PTEScalarType, sizes: [Int32], dimOrder: [UInt8]? = nil, dataBufferIndex: UInt32 = 0,
+                allocation: Allocation? = nil, shapeDynamism: Int8 = 0, requiresGrad: Bool = false) {
+        self.scalarType = scalarType
+        self.sizes = sizes
+        self.dimOrder = dimOrder ?? (0 ..< sizes.count).map { UInt8($0) }
+        self.dataBufferIndex = dataBufferIndex
+        self.allocation = allocation
+        self.shapeDynamism = shapeDynamism
+        self.requiresGrad = requiresGrad
+    }
+
+    /// The number of elements, or nil when a size is negative or the product overflows.
+    public var elementCount: Int? {
+        var n = 1
+        for s in sizes {
+            guard s >= 0 else { return nil }
+            let (r, o) = n.multipliedReportingOverflow(by: Int(s))
+            if o { return nil }
+            n = r
+        }
+        return n
+    }
+
+    /// Bytes of data, or nil when not representable.
+    public var byteCount: Int? {
+        guard let n = elementCount else { return nil }
+        let (r, o) = n.multipliedReportingOverflow(by: scalarType.byteSize)
+        return o ? nil : r
+    }
+}
+
+/// One entry of an execution plan's value table (the `KernelTypes` union).
+public enum EValue: Sendable, Hashable {
+    case null
+    case int(Int64)
+    case bool(Bool)
+    case double(Double)
+    case tensor(TensorValue)
+    case string(String)
+    /// Indices of `Int` values (ExecuTorch boxes list items as values).
+    case intList([Int32])
+    case doubleList([Double])
+    case boolList([Bool])
+    /// Indices of `Tensor` values.
+    case tensorList([Int32])
+    /// Indices of `Tensor` or `Null` values (-1 also means none).
+    case optionalTensorList([Int32])
+
+    /// The union tag written for this value (`KernelTypes` order in program.fbs).
+    public var tag: UInt8 {
+        switch self {
+        case .null: return 1
+        case .int: return 2
+        case .bool: return 3
+        case .double: return 4
+        case .tensor: return 5
+        case .string: return 6
+        case .intList: return 7
+        case .doubleList: return 8
+        case .boolList: return 9
+        case .tensorList: return 10
+        case .optionalTensorList: return 11
+        }
+    }
+
+    /// The union member's name in program.fbs.
+    public var kindName: String {
+        ["", "Null", "Int", "Bool", "Double", "Tensor", "String", "IntList", "DoubleList", "BoolList", "TensorList",
+         "OptionalTensorList"][Int(tag)]
+    }
+
+    /// The tensor, when this is one.
+    public var tensor: TensorValue? { if case .tensor(let t) = self { return t }; return nil }
+}
+
+/// A kernel the plan calls, by ATen name and overload (e.g. `aten::convolution`, `out`).
+public struct Operator: Sendable, Hashable {
+    public var name: String
+    public var overload: String
+
+    public init(name: String, overload: String) {
+        self.name = name
+        self.overload = overload
+    }
+
+    /// `name.overload`, as ExecuTorch's kernel registry spells it.
+    public var qualifiedName: String { overload.isEmpty ? name : "\(name).\(overload)" }
+}
+
+/// One instruction of a chain. edgec writes kernel calls only.
+public enum Instruction: Sendable, Hashable {
+    /// Calls `operators[opIndex]` with the listed value indices (schema arguments, outs, returned values).
+    case kernelCall(opIndex: Int32, args: [Int32])
+}
+
+/// Names of the plan's inputs and outputs from the source model, kept in `container_meta_type`.
+public struct IONames: Sendable, Hashable {
+    public var inputs: [String]
+    public var outputs: [String]
+
+    public init(inputs: [String], outputs: [String]) {
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+}
+
+/// One method of the program (edgec writes `forward`).
+public struct ExecutionPlan: Sendable, Hashable {
+    public var name: String
+    public var values: [EValue]
+    public var inputs: [Int32]
+    public var outputs: [Int32]
+    public var operators: [Operator]
+    /// The instructions of the plan's single chain.
+    public var instructions: [Instruction]
+    /// Arena sizes by memory id; entry 0 is always 0 (ExecuTorch reserves it).
+    public var nonConstBufferSizes: [Int64]
+    /// Source-model names of inputs and outputs, when known.
+    public var ioNames: IONames?
+
+    public init(name: String = "forward", values: [EValue] = [], inputs: [Int32] = [], outputs: [Int32] = [],
+                operators: [Operator] = [], instructions: [Instruction] = [], nonConstBufferSizes: [Int64] = [0],
+                ioNames: IONames? = nil) {
+        self.name = name
+        self.values = values
+        self.inputs = inputs
+        self.outputs = outputs
+        self.operators = operators
+        self.instructions = instructions
+        self.nonConstBufferSizes = nonConstBufferSizes
+        self.ioNames = ioNames
+    }
+}
+
+/// A whole `.pte` program: execution plans plus constant data.
+public struct Program: Sendable, Hashable {
+    public var version: UInt32
+    public var plans: [ExecutionPlan]
+    /// Constant buffers by `data_buffer_idx`; index 0 is the empty placeholder.
+    public var constantBuffers: [[UInt8]]
+
+    public init(version: UInt32 = 0, plans: [ExecutionPlan], constantBuffers: [[UInt8]] = [[]]) {
+        self.version = version
+        self.plans = plans
+        self.constantBuffers = constantBuffers
+    }
+
+    /// The plan named `name`.
+    public func plan(named name: String) -> ExecutionPlan? { plans.first { $0.name == name } }
+}

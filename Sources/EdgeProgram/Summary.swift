@@ -1,0 +1,103 @@
+import Foundation
+
+/// Human-readable and JSON descriptions of a loaded program (`edgec inspect`).
+public enum ProgramSummary {
+    /// One value as text: `Tensor FLOAT[1,3,8,8] arena 1 @ 256`, `Int 3`, `IntList [%4, %5]`.
+    public static func describe(_ value: EValue) -> String {
+        switch value {
+        case .null: return "Null"
+        case .int(let v): return "Int \(v)"
+        case .bool(let v): return "Bool \(v)"
+        case .double(let v): return "Double \(v)"
+        case .string(let s): return "String \"\(s)\""
+        case .intList(let items): return "IntList [" + items.map { "%\($0)" }.joined(separator: ", ") + "]"
+        case .doubleList(let items): return "DoubleList \(items)"
+        case .boolList(let items): return "BoolList \(items)"
+        case .tensorList(let items): return "TensorList [" + items.map { "%\($0)" }.joined(separator: ", ") + "]"
+        case .optionalTensorList(let items): return "OptionalTensorList [" + items.map { "%\($0)" }.joined(separator: ", ") + "]"
+        case .tensor(let t):
+            var s = "Tensor \(t.scalarType)[" + t.sizes.map(String.init).joined(separator: ",") + "]"
+            if t.dataBufferIndex != 0 { s += " constant #\(t.dataBufferIndex)" }
+            if let a = t.allocation { s += " arena \(a.memoryID) @ \(a.offset) (\(t.byteCount ?? 0) bytes)" }
+            return s
+        }
+    }
+
+    /// The `inspect` text report.
+    public static func text(_ loaded: LoadedProgram) -> String {
+        let p = loaded.program
+        var out = "program: version \(p.version), \(p.plans.count) plan\(p.plans.count == 1 ? "" : "s"), FlatBuffer \(loaded.flatBufferSize) bytes\n"
+        if let h = loaded.header {
+            out += "extended header: program size \(h.programSize), segment base offset \(h.segmentBaseOffset), segment data \(h.segmentDataSize) bytes\n"
+        } else {
+            out += "extended header: none\n"
+        }
+        out += "segments: \(loaded.segmentSizes.map { "\($0) bytes" }.joined(separator: ", "))\n"
+        out += "constant buffers: \(p.constantBuffers.count) (\(p.constantBuffers.reduce(0) { $0 + $1.count }) bytes with padding)\n"
+        for plan in p.plans {
+            out += "\nplan \"\(plan.name)\": \(plan.values.count) values, \(plan.instructions.count) instructions, \(plan.operators.count) operators\n"
+            out += "memory plan: non_const_buffer_sizes \(plan.nonConstBufferSizes)\n"
+            for (kind, list, names) in [("input", plan.inputs, plan.ioNames?.inputs), ("output", plan.outputs, plan.ioNames?.outputs)] {
+                for (i, v) in list.enumerated() {
+                    let name = names.map { " \"\($0[i])\"" } ?? ""
+                    out += "  \(kind) \(i)\(name): %\(v) \(describe(plan.values[Int(v)]))\n"
+                }
+            }
+            out += "operators:\n"
+            for (i, op) in plan.operators.enumerated() { out += "  \(i): \(op.qualifiedName)\n" }
+            out += "instructions:\n"
+            for (i, instruction) in plan.instructions.enumerated() {
+                switch instruction {
+                case let .kernelCall(op, args):
+                    out += "  \(i): \(plan.operators[Int(op)].qualifiedName)(" + args.map { "%\($0)" }.joined(separator: ", ") + ")\n"
+                }
+            }
+            out += "values:\n"
+            for (i, v) in plan.values.enumerated() { out += "  %\(i) = \(describe(v))\n" }
+        }
+        return out
+    }
+
+    /// The `inspect --json` report.
+    public static func json(_ loaded: LoadedProgram) -> String {
+        let p = loaded.program
+        var root: [String: Any] = [
+            "version": Int(p.version),
+            "flatbuffer_size": loaded.flatBufferSize,
+            "segment_sizes": loaded.segmentSizes,
+            "constant_buffer_sizes": p.constantBuffers.map(\.count),
+        ]
+        if let h = loaded.header {
+            root["extended_header"] = ["program_size": Int(h.programSize), "segment_base_offset": Int(h.segmentBaseOffset),
+                                       "segment_data_size": Int(h.segmentDataSize)]
+        }
+        root["plans"] = p.plans.map { plan -> [String: Any] in
+            var d: [String: Any] = [
+                "name": plan.name,
+                "inputs": plan.inputs.map(Int.init),
+                "outputs": plan.outputs.map(Int.init),
+                "non_const_buffer_sizes": plan.nonConstBufferSizes.map(Int.init),
+                "operators": plan.operators.map(\.qualifiedName),
+                "instructions": plan.instructions.map { i -> [String: Any] in
+                    switch i {
+                    case let .kernelCall(op, args): return ["operator": plan.operators[Int(op)].qualifiedName, "op_index": Int(op), "args": args.map(Int.init)]
+                    }
+                },
+                "values": plan.values.map { v -> [String: Any] in
+                    var d: [String: Any] = ["type": v.kindName, "text": describe(v)]
+                    if let t = v.tensor {
+                        d["scalar_type"] = t.scalarType.description
+                        d["sizes"] = t.sizes.map(Int.init)
+                        if t.dataBufferIndex != 0 { d["data_buffer_idx"] = Int(t.dataBufferIndex) }
+                        if let a = t.allocation { d["memory_id"] = Int(a.memoryID); d["offset"] = Int(a.offset) }
+                    }
+                    return d
+                },
+            ]
+            if let names = plan.ioNames { d["input_names"] = names.inputs; d["output_names"] = names.outputs }
+            return d
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])) ?? Data()
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}

@@ -1,0 +1,106 @@
+import EdgeBackends
+import EdgeIR
+import EdgeKernels
+import EdgeProgram
+import Foundation
+import Testing
+
+@Suite struct PortableBackendTests {
+    static let examples: [(String, [String: [Int]])] = [
+        ("tiny_cnn", [:]), ("layout_and_pools", [:]), ("transformer_block", ["tokens": [2, 16, 32]]),
+    ]
+
+    static let registered: Set<String> = {
+        let text = (try? String(contentsOf: repoRoot.appendingPathComponent("Tests/fixtures/executorch/registered_operators.txt"), encoding: .utf8)) ?? ""
+        return Set(text.split(separator: "\n").map(String.init))
+    }()
+
+    @Test func everyCanonicalOpHasALowering() {
+        // The ops on main when the portable backend was written; a new op must add a rule.
+        let ops = ["edge.constant", "edge.add", "edge.sub", "edge.mul", "edge.div", "edge.relu", "edge.clamp", "edge.conv2d",
+                   "edge.batch_norm", "edge.matmul", "edge.linear", "edge.max_pool2d", "edge.avg_pool2d",
+                   "edge.global_avg_pool2d", "edge.softmax", "edge.mean", "edge.reshape", "edge.permute", "edge.concat", "edge.flatten"]
+        #expect(Set(ops).isSubset(of: Set(PortableBackend.supportedOps)))
+        #expect(!Self.registered.isEmpty)
+        for k in PortableBackend.kernels { #expect(Self.registered.contains(k), "\(k) is not registered in ExecuTorch's portable runtime") }
+    }
+
+    @Test(arguments: examples.map(\.0))
+    func examplesCompileToRegisteredKernelsWithATightArena(_ name: String) throws {
+        let compiled = try compileExample(name, shapes: Self.examples.first { $0.0 == name }!.1)
+        let plan = compiled.program.plans[0]
+        for op in plan.operators { #expect(Self.registered.contains(op.qualifiedName), "\(op.qualifiedName)") }
+        try checkNoLiveOverlap(plan)
+        #expect(compiled.memory.arenaSize >= compiled.memory.lowerBound)
+        #expect(compiled.memory.ratio <= 1.05, "arena \(compiled.memory.arenaSize) vs lower bound \(compiled.memory.lowerBound)")
+        #expect(plan.nonConstBufferSizes == [0, Int64(compiled.memory.arenaSize)])
+        let reread = try ProgramReader.read(ProgramWriter.serialize(compiled.program))
+        #expect(reread.program.plans == compiled.program.plans)
+    }
+
+    @Test func argumentListsFollowTheATenSchemas() throws {
+        let plan = try compileExample("tiny_cnn").program.plans[0]
+        func call(_ name: String) -> [Int32]? {
+            for case let .kernelCall(op, args) in plan.instructions where plan.operators[Int(op)].qualifiedName == name { return args }
+            return nil
+        }
+        let conv = try #require(call("aten::convolution.out"))
+        #expect(conv.count == 11 && conv[9] == conv[10])
+        #expect(plan.values[Int(conv[6])] == .bool(false))  // transposed
+        #expect(plan.values[Int(conv[8])] == .int(1))  // groups
+        let bn = try #require(call("aten::_native_batch_norm_legit_no_training.out"))
+        #expect(bn.count == 11)
+        #expect(plan.values[Int(bn[10])] == .tensorList([bn[7], bn[8], bn[9]]))
+        #expect(plan.values[Int(bn[6])] == .double(1e-5))
+        let mean = try #require(call("aten::mean.out"))
+        #expect(plan.values[Int(mean[3])] == .null)
+        #expect(plan.ioNames == IONames(inputs: ["input.1"], outputs: ["logits"]))
+    }
+
+    @Test func unsupportedNodesAreListedTogether() throws {
+        let text = """
+        func @main(%x: f32[1,2,6,6]) -> (f32[1,2,3,3], f32[1,2,3,3]) {
+          %a = edge.avg_pool2d(%x) {kernel_size = [2, 2], stride = [2, 2], padding = [0, 0, 1, 1]} : f32[1,2,3,3] loc("AvgPool_7")
+          %m = edge.max_pool2d(%x) {kernel_size = [2, 2], stride = [2, 2], padding = [1, 1, 0, 0]} : f32[1,2,3,3] loc("MaxPool_9")
+          return %a, %m
+        }
+        """
+        do {
+            _ = try compileText(text)
+            Issue.record("compiled a program with unsupported nodes")
+        } catch let error as LoweringError {
+            #expect(error.failures.count == 2)
+            #expect(error.description.hasPrefix("error: 2 nodes have no lowering for backend portable: edge.avg_pool2d at \"AvgPool_7\""))
+            #expect(error.description.contains("edge.max_pool2d at \"MaxPool_9\""))
+        }
+    }
+
+    @Test func dynamicInputsNeedAShape() throws {
+        #expect(throws: LoweringError.self) { try compileExample("transformer_block") }
+        #expect(throws: DiagnosticError.self) { try compileExample("transformer_block", shapes: ["nope": [1]]) }
+        #expect(throws: DiagnosticError.self) { try compileExample("transformer_block", shapes: ["tokens": [1, 17, 32]]) }
+    }
+
+    @Test func asymmetricConvPaddingUsesConstantPad() throws {
+        let text = """
+        func @main(%x: f32[1,1,4,4]) -> f32[1,1,4,4] {
+          %w = edge.constant {value = dense<1.0>} : f32[1,1,2,2]
+          %y = edge.conv2d(%x, %w) {padding = [0, 0, 1, 1]} : f32[1,1,4,4] loc("Conv_0")
+          return %y
+        }
+        """
+        let compiled = try compileText(text)
+        #expect(compiled.program.plans[0].operators.map(\.qualifiedName) == ["aten::constant_pad_nd.out", "aten::convolution.out"])
+        let x = try Tensor((0 ..< 16).map(Float.init), shape: [1, 1, 4, 4])
+        let y = try runCompiled(compiled, [x])[0]
+        // Each output sums x[i..i+1, j..j+1] with zero padding below and right (hand-computed).
+        var expected: [Float] = []
+        let v = floats(x)
+        for i in 0 ..< 4 { for j in 0 ..< 4 {
+            var s: Float = 0
+            for di in 0 ..< 2 { for dj in 0 ..< 2 where i + di < 4 && j + dj < 4 { s += v[(i + di) * 4 + j + dj] } }
+            expected.append(s)
+        } }
+        #expect(floats(y) == expected)
+    }
+}

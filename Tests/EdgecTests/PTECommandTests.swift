@@ -1,0 +1,76 @@
+import Foundation
+import Testing
+
+/// `edgec compile`, `run` and `inspect` end to end on the real binary.
+@Suite struct PTECommandTests {
+    @Test func compileInspectRun() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pte = dir.appendingPathComponent("tiny.pte").path
+        let c = try edgec("compile", repoRoot.appendingPathComponent("Grammar/examples/tiny_cnn.eir").path, "-o", pte, "--stats")
+        #expect(c.status == 0, "\(c.stderr)")
+        for field in ["instructions:", "constant bytes:", "arena bytes:", "lower bound:", "arena / bound:"] { #expect(c.stdout.contains(field)) }
+        let i = try edgec("inspect", pte)
+        #expect(i.status == 0)
+        #expect(i.stdout.contains("aten::convolution.out"))
+        #expect(i.stdout.contains("input 0 \"input.1\""))
+        let j = try edgec("inspect", pte, "--json")
+        let json = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as! [String: Any]
+        #expect(((json["plans"] as! [[String: Any]])[0]["output_names"] as? [String]) == ["logits"])
+
+        // A zero input through --input name=file.npy: 80 header-padded bytes + data.
+        let npy = dir.appendingPathComponent("x.npy")
+        var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0]
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 3, 8, 8), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        bytes += [UInt8(header.utf8.count), 0] + Array(header.utf8) + [UInt8](repeating: 0, count: 768)
+        try Data(bytes).write(to: npy)
+        let out = dir.appendingPathComponent("out")
+        let r = try edgec("run", pte, "--input", "input.1=\(npy.path)", "-o", out.path)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("logits.npy").path))
+        let s = try edgec("run", pte, "--input", npy.path)
+        #expect(s.stdout.hasPrefix("logits: f32[1, 4]"))
+        // Zero input: conv gives the bias, batch norm divides by sqrt(1 + 1e-5), relu/mean keep it,
+        // linear sums 0.25 * (0 + 0.1 + ... + 0.7) / sqrt(1.00001) = 0.6999965.
+        #expect(s.stdout.contains("min 0.699997 max 0.699997"), "\(s.stdout)")
+        let filled = try edgec("run", pte, "--fill", "0")
+        #expect(filled.stdout == s.stdout)
+        #expect(try edgec("run", pte).stderr.contains("no value for input 0 \"input.1\""))
+    }
+
+    @Test func failedCompileLeavesNoFile() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pte = dir.appendingPathComponent("block.pte").path
+        let r = try edgec("compile", repoRoot.appendingPathComponent("Grammar/examples/transformer_block.eir").path, "-o", pte)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--input-shape tokens="))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+        let ok = try edgec("compile", repoRoot.appendingPathComponent("Grammar/examples/transformer_block.eir").path, "-o", pte,
+                           "--input-shape", "tokens=1,16,32")
+        #expect(ok.status == 0, "\(ok.stderr)")
+    }
+
+    @Test func badProgramsAreRejectedByRunAndInspect() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pte = dir.appendingPathComponent("tiny.pte")
+        #expect(try edgec("compile", repoRoot.appendingPathComponent("Grammar/examples/tiny_cnn.eir").path, "-o", pte.path).status == 0)
+        let good = [UInt8](try Data(contentsOf: pte))
+        let cases: [(String, [UInt8])] = [
+            ("truncated", Array(good.prefix(good.count / 2))),
+            ("not a program", Array("hello, world".utf8)),
+            ("empty", []),
+        ]
+        for (name, bytes) in cases {
+            let bad = dir.appendingPathComponent("\(name).pte")
+            try Data(bytes).write(to: bad)
+            for command in ["inspect", "run"] {
+                let r = try edgec(command, bad.path)
+                #expect(r.status == 1, "\(command) \(name): status \(r.status)")
+                #expect(r.stderr.contains("error:"), "\(command) \(name): \(r.stderr)")
+            }
+        }
+    }
+}
