@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         .target(name: "EdgeIR"),
@@ -22,7 +23,16 @@ let package = Package(
         .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
         // torch.export ingest: the .pt2 archive reader and the ATen → Edge IR importer.
         .target(name: "EdgeTorch", dependencies: ["EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch"]),
+        // ONNX ingest: generated protobuf bindings (Generated/) and the opset-aware importer.
+        .target(
+            name: "EdgeONNX",
+            dependencies: ["EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Generated/README.md"]),
+        .testTarget(
+            name: "EdgeONNXTests",
+            dependencies: ["EdgeONNX", "EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            resources: [.copy("Fixtures")]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX"]),
         // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader.
         .target(name: "EdgeProgram", dependencies: ["FlatBuffers"]),
         .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "FlatBuffers"]),
@@ -35,7 +45,7 @@ let package = Package(
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeBackends", "EdgeProgram", "EdgeRuntime", "EdgeKernels",
+                "EdgeCompiler", "EdgeBackends", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).

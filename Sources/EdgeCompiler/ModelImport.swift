@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeONNX
 import EdgeTorch
 import Foundation
 
@@ -58,7 +59,7 @@ public enum ModelImporter {
     /// Imports `path`; throws a diagnostic naming the file (and node) on any problem.
     public static func importModel(path: String, options: ImportOptions = ImportOptions()) throws -> Module {
         guard let format = ModelFormat(path: path) else {
-            throw ImportFailure("\(path): cannot tell the model format from the extension; edgec imports .pt2 (torch.export.save) archives")
+            throw ImportFailure("\(path): cannot tell the model format from the extension; edgec imports .pt2 (torch.export.save) archives and .onnx models")
         }
         switch format {
         case .pt2:
@@ -67,8 +68,9 @@ public enum ModelImporter {
             o.limits = PT2Archive.Limits()
             return try TorchImporter.importModule(path: path, options: o)
         case .onnx:
-            // Merge point with the ONNX branch: call ONNXImporter.importModel here.
-            throw ImportFailure("\(path): ONNX import is not part of this build yet")
+            if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give ONNX inputs static shapes with --input-shape") }
+            if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }
+            return try ONNXImporter.importModel(path: path, options: ONNXImportOptions(inputShapes: options.inputShapes))
         }
     }
 }
