@@ -19,7 +19,7 @@ Per model, in one run:
                     input and output); the delegate allocates its own workspace at load time
 
 Every runtime's output is compared with eager PyTorch (max |diff| in the JSON). A second
-table compares with the figures in /work/shared/design/ORACLES.md.
+table compares with the figures in ../shared/design/ORACLES.md.
 
 Adding edgec: ``measure_compiler(label, compile_fn, run_fn, artifacts, ...)`` measures any
 compiler: ``compile_fn(artifacts, workdir) -> path`` is timed as the compile time, and
@@ -59,7 +59,7 @@ sys.path.insert(0, os.path.join(ROOT, "Conformance", "models"))
 
 DEFAULT_MODELS = ["mobilenet_v2", "resnet18", "resnet50"]
 
-# /work/shared/design/ORACLES.md, "Measured on this platform (2 cores, AVX-512), one run".
+# ../shared/design/ORACLES.md, "Measured on this platform (2 cores, AVX-512), one run".
 ORACLES_REFERENCE = {
     "mobilenet_v2": {"ort_1t_ms": 3.7, "ort_2t_ms": 2.8, "et_xnnpack_ms": 1.8, "et_portable_ms": 855, "et_arena_mb": 9.94},
     "resnet18": {"ort_1t_ms": 15.5, "ort_2t_ms": 8.0, "et_xnnpack_ms": 8.3, "et_portable_ms": 3930, "et_arena_mb": 6.42},

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compares edgec's compiled torch fixtures with eager PyTorch (run by hand).
 
-    /work/main/.venv/bin/python Conformance/torch/compare.py [--edgec .build/debug/edgec]
+    .venv/bin/python Conformance/torch/compare.py [--edgec .build/debug/edgec]
 
 For each Tests/EdgeTorchTests/Fixtures/<name>.pt2 with a <name>.inputs.pt beside it:
 1. the archive itself is checked: torch.export.load(...).module() on the saved inputs must

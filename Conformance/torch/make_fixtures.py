@@ -3,7 +3,7 @@
 
 Run with the oracle environment (torch 2.13.0+cpu):
 
-    /work/main/.venv/bin/python Conformance/torch/make_fixtures.py [--out DIR] [--only a,b]
+    .venv/bin/python Conformance/torch/make_fixtures.py [--out DIR] [--only a,b]
 
 Each model is exported with torch.export.export (the "training" IR: aten.conv2d,
 aten.batch_norm, aten.linear, ...); the *_core variants are the same programs after

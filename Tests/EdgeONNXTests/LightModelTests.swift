@@ -6,13 +6,13 @@ import Testing
 
 /// The onnx package's `light` models (ConstantOfShape stands in for the weights), when a
 /// Python environment with onnx is present: `$EDGEC_ONNX_LIGHT_DIR`, else the repository's
-/// or the main checkout's `.venv`.
+/// `.venv` (which `Scripts/test.sh` sets up, so CI runs them).
 enum LightModels {
     static let directory: URL? = {
         var candidates: [String] = []
         if let env = ProcessInfo.processInfo.environment["EDGEC_ONNX_LIGHT_DIR"] { candidates.append(env) }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        for venv in [root.appendingPathComponent(".venv").path, "/work/main/.venv"] {
+        for venv in [root.appendingPathComponent(".venv").path] {
             let lib = URL(fileURLWithPath: venv).appendingPathComponent("lib")
             for py in (try? FileManager.default.contentsOfDirectory(atPath: lib.path)) ?? [] where py.hasPrefix("python") {
                 candidates.append(lib.appendingPathComponent(py).appendingPathComponent("site-packages/onnx/backend/test/data/light").path)

@@ -127,6 +127,20 @@ let opCases: [OpCase] = [
            contains: ["kernel_size = [5, 1]", "padding = [2, 0, 2, 0]"]) { singleNode("LRN", opset: 9, [Attr.int("size", 5)]) },
     // Linear algebra
     OpCase("MatMul", ["edge.matmul"], "f32[?b,5,3]") { singleNode("MatMul", input: ["b", 5, 4], extraInputs: ["w"]) { $0.initializer("w", [4, 3], w([4, 3])) } },
+    OpCase("Einsum", ["edge.reshape", "edge.reshape", "edge.matmul", "edge.reshape"], "f32[2,5,3]", contains: ["shape = [2, 5, 4]"]) {
+        singleNode("Einsum", input: [2, 5, 4], extraInputs: ["w"], [Attr.string("equation", "bij,bjk->bik")]) { $0.initializer("w", [2, 4, 3], w([2, 4, 3])) }
+    },
+    OpCase("Einsum", opset: 12, ["edge.reshape", "edge.permute", "edge.reshape", "edge.matmul", "edge.reshape"], "f32[2,3,4,4]") {
+        // attention scores: q·kᵀ over d, batch over b and h
+        singleNode("Einsum", opset: 12, input: [2, 3, 4, 8], extraInputs: ["k"], [Attr.string("equation", "bhqd,bhkd->bhqk")]) { $0.initializer("k", [2, 3, 4, 8], w([2, 3, 4, 8])) }
+    },
+    OpCase("Einsum", opset: 13, ["edge.sum", "edge.permute"], "f32[4,2]") {
+        // one operand: sum over j, then transpose (implicit form lists 'i' after 'k')
+        singleNode("Einsum", opset: 13, input: [2, 3, 4], [Attr.string("equation", "ijk->ki")])
+    },
+    OpCase("Einsum", opset: 28, ["edge.reshape", "edge.reshape", "edge.matmul", "edge.reshape"], "f32[3]") {
+        singleNode("Einsum", opset: 28, input: [3, 4], extraInputs: ["v"], [Attr.string("equation", "...j,j")]) { $0.initializer("v", [4], w([4])) }
+    },
     OpCase("Gemm", opset: 9, ["edge.linear"], "f32[2,3]") {
         singleNode("Gemm", opset: 9, input: [2, 4], extraInputs: ["w", "c"], [Attr.int("transB", 1)]) { $0.initializer("w", [3, 4], w([3, 4])); $0.initializer("c", [3], w([3])) }
     },

@@ -8,7 +8,6 @@ struct SchemaCoverageTests {
     /// Definitions deliberately not imported, with the reason.
     static let notCovered: [String: [Int: String]] = [
         "Upsample": [10: "deprecated in opset 10 (use Resize)"],
-        "Einsum": [28: "Einsum is not imported at all yet"],
     ]
 
     @Test func everyImporterNamesRealDefinitions() {
