@@ -7,9 +7,14 @@ public struct ONNXImportOptions: Sendable {
     /// Static shapes for graph inputs by name (`--input-shape x=1x3x224x224`); they replace
     /// symbolic dims and must agree with the model's static ones.
     public var inputShapes: [String: [Int]]
+    /// Graph inputs bound to fixed values: they import as constants instead of function
+    /// arguments, so importers that need values at import time (shapes, axes, pads) can use
+    /// them. The conformance runner binds test-data inputs this way when an import needs it.
+    public var constantInputs: [String: ONNXTensorValue]
 
-    public init(inputShapes: [String: [Int]] = [:]) {
+    public init(inputShapes: [String: [Int]] = [:], constantInputs: [String: ONNXTensorValue] = [:]) {
         self.inputShapes = inputShapes
+        self.constantInputs = constantInputs
     }
 
     /// Parses `name=1x3x224x224` (an empty dims list, `name=`, is a scalar).

@@ -22,7 +22,7 @@ struct Edgec: ParsableCommand {
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self]
+        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self, Conformance.self, ConformanceCase.self]
     )
 }
 
