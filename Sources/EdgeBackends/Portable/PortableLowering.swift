@@ -7,6 +7,20 @@ struct Unsupported: Error {
     init(_ reason: String) { self.reason = reason }
 }
 
+/// How one Edge IR op lowers: the kernels it may emit (documentation and the registered-kernel
+/// check derive from them), a short note, and the lowering.
+struct PortableRule: Sendable {
+    let kernels: [String]
+    let note: String
+    let lower: PortableLowering.Rule
+
+    init(_ kernels: [String], _ note: String = "", _ lower: @escaping PortableLowering.Rule) {
+        self.kernels = kernels
+        self.note = note
+        self.lower = lower
+    }
+}
+
 /// The portable lowering of one function: each Edge IR op becomes ATen out-variant kernel
 /// calls whose argument lists follow the ATen schemas exactly as ExecuTorch's emitter writes
 /// them: every schema argument in order (scalars, lists and absent optionals as their own
@@ -44,7 +58,7 @@ struct PortableLowering {
                 for r in op.results { _ = try Self.tensorType(r.type) }
                 for v in op.presentOperands { _ = try Self.tensorType(v.type) }
                 guard let rule = Self.rules[op.name] else { throw Unsupported("") }
-                try rule(&self, op)
+                try rule.lower(&self, op)
             } catch {
                 failures.append(Self.describe(op) + (error.reason.isEmpty ? "" : " (\(error.reason))"))
                 for r in op.results where valueOf[ObjectIdentifier(r)] == nil {
