@@ -231,7 +231,7 @@ func expectNear(_ got: Tensor, _ expected: [Double], shape: [Int]? = nil, tolera
           %row = edge.slice(%x) {dim = 0, start = 2, end = 3} : f32[1,4]
           %sq = edge.squeeze(%row) {dims = [0]} : f32[4]
           %u = edge.unsqueeze(%x3) {dim = -2} : f32[1,3,1,4]
-          %i32 = edge.constant {value = dense<[2, 0, 1]>} : i32[3]
+          %i32 = edge.constant {value = dense<[-1, 0, 1]>} : i32[3]
           %g0 = edge.index_select(%x, %i32) {dim = 0} : f32[3,4]
           %empty = edge.slice(%x) {dim = 1, start = 3, end = 1} : f32[3,0]
           return %s, %n, %g, %a, %b, %e, %r, %sq, %u, %g0, %empty
@@ -251,6 +251,22 @@ func expectNear(_ got: Tensor, _ expected: [Double], shape: [Int]? = nil, tolera
         #expect(y[8].floats() == v && y[8].shape == [1, 3, 1, 4])
         #expect(y[9].floats() == [8, 9, 10, 11, 0, 1, 2, 3, 4, 5, 6, 7])
         #expect(y[10].shape == [3, 0])
+    }
+
+    @Test func outOfRangeConstantIndicesAreCompileErrors() throws {
+        let text = """
+        func @main(%x: f32[3,4]) -> f32[3,2] {
+          %idx = edge.constant {value = dense<[0, -5]>} : i64[2]
+          %g = edge.index_select(%x, %idx) {dim = 1} : f32[3,2] loc("Gather_3")
+          return %g
+        }
+        """
+        do {
+            _ = try compileText(text)
+            Issue.record("compiled an out-of-range constant index")
+        } catch let error as LoweringError {
+            #expect(error.description.contains("edge.index_select at \"Gather_3\" (index -5 is out of range for dim 1 of size 4)"))
+        }
     }
 
     @Test func padModes() throws {

@@ -157,11 +157,8 @@ extension PortableLowering {
         "edge.slice": PortableRule(["aten::slice_copy.Tensor_out"], "start and end as Ints clamped to the dim (Python slicing resolved at compile time)") { l, op throws(Unsupported) in
             try l.slice(op)
         },
-        "edge.index_select": PortableRule(["aten::index_select.out"], "indices must lie in 0..<size (as in ATen)") { l, op throws(Unsupported) in
-            let x = op.operand(0)!
-            guard x.type.rank >= 1 else { throw Unsupported("index_select of a 0-d tensor is not supported") }
-            let o = try l.out(op.result)
-            l.builder.call("aten::index_select.out", [l.t(x), l.builder.int(l.axis(l.attrInt(op, "dim"), x)), l.t(op.operand(1)!), o, o])
+        "edge.index_select": PortableRule(["aten::index_select.out"], "constant indices: negative ones wrap and out-of-range ones are a compile error; run-time indices must lie in 0..<size (as in ATen)") { l, op throws(Unsupported) in
+            try l.indexSelect(op)
         },
         "edge.split": PortableRule(["aten::split_with_sizes_copy.out"], "outs as a TensorList, repeated as the return value") { l, op throws(Unsupported) in
             let x = op.operand(0)!
@@ -243,6 +240,32 @@ extension PortableLowering {
         let o = try out(op.result)
         // div.Scalar_out(self, Scalar other, *, out)
         b.call("aten::div.Scalar_out", [numerator, b.int(6), o, o])
+    }
+
+    mutating func indexSelect(_ op: Operation) throws(Unsupported) {
+        let x = op.operand(0)!
+        guard x.type.rank >= 1 else { throw Unsupported("index_select of a 0-d tensor is not supported") }
+        let dim = axis(attrInt(op, "dim"), x)
+        var index = t(op.operand(1)!)
+        if builder.isConstant(index) {
+            // Resolve negative constant indices now (ATen's kernel rejects them) and check the range.
+            let size = Int64(dims(x)[dim])
+            let wide = builder.tensor(index).scalarType == .long
+            let bytes = builder.constantBytes(index)
+            let width = wide ? 8 : 4
+            var fixed: [UInt8] = []
+            for k in 0 ..< bytes.count / width {
+                var v: Int64 = 0
+                for b in 0 ..< width { v |= Int64(bytes[k * width + b]) << (8 * b) }
+                if !wide { v = Int64(Int32(truncatingIfNeeded: v)) }
+                let resolved = v < 0 ? v + size : v
+                guard resolved >= 0, resolved < size else { throw Unsupported("index \(v) is out of range for dim \(dim) of size \(size)") }
+                for b in 0 ..< width { fixed.append(UInt8(truncatingIfNeeded: resolved >> (8 * b))) }
+            }
+            if fixed != bytes { index = builder.constant(builder.tensor(index).scalarType, dims(op.operand(1)!), bytes: fixed) }
+        }
+        let o = try out(op.result)
+        builder.call("aten::index_select.out", [t(x), builder.int(dim), index, o, o])
     }
 
     mutating func full(_ op: Operation) throws(Unsupported) {
