@@ -14,7 +14,7 @@ class Activations(torch.nn.Module):
         return (torch.sigmoid(x), torch.tanh(x), F.hardswish(x), F.hardsigmoid(x), F.gelu(x), F.gelu(x, approximate="tanh"),
                 F.leaky_relu(x, 0.1), F.elu(x, 0.5), torch.exp(x), torch.erf(x), torch.sin(x), torch.cos(x),
                 torch.floor(x * 3), torch.ceil(x * 3), -x, x.abs(), torch.log(pos), torch.sqrt(pos), torch.rsqrt(pos),
-                torch.reciprocal(pos))
+                torch.reciprocal(pos), x.unsqueeze(0))
 
 
 class CompareSelect(torch.nn.Module):
@@ -25,7 +25,8 @@ class CompareSelect(torch.nn.Module):
         return (gt, lt, le, ge, eq, gt & eq, lt | eq, gt ^ eq, ~gt, torch.where(gt, x, y), torch.maximum(x, y),
                 torch.minimum(x, y), torch.pow(x.abs() + 0.5, y), i, gt.float(), i.long().sum(2), x.sum(1, keepdim=True),
                 i.amax(0), x.amax((0, 1)), x.amin(-2), x.argmax(1), x.argmin(-2, keepdim=True), torch.full((2, 3, 4), 0.25) + x,
-                x.sum(), torch.full((3,), 7, dtype=torch.int64))
+                x.sum(), torch.full((3,), 7, dtype=torch.int64), torch.floor(x).bool(), -i, i.abs(),
+                torch.full((2,), True), F.gelu(x.double()))
 
 
 class ShapesNorms(torch.nn.Module):
@@ -40,7 +41,9 @@ class ShapesNorms(torch.nn.Module):
                                    output_padding=(1, 0)),
                 F.interpolate(x, size=(10, 12), mode="nearest"), F.interpolate(x, size=(7, 9), mode="nearest"),
                 F.interpolate(x, size=(10, 11), mode="bilinear", align_corners=False),
-                F.pad(t, (3, 2), mode="reflect")[:, :, 2:14], x[1:2].squeeze(0).unsqueeze(1)[:, :, 4:5].squeeze(2))
+                F.pad(t, (3, 2), mode="reflect")[:, :, 2:14], x[1:2].squeeze(0).unsqueeze(1)[:, :, 4:5].squeeze(2),
+                F.interpolate(x, size=(3, 13), mode="bilinear", align_corners=True),
+                F.pad(x.unsqueeze(0), (1, 1, 0, 2, 1, 0), mode="replicate").squeeze(0), F.pad(x, (1, 2, 0, 0), mode="replicate"))
 
 
 # (program path, edgec flags, input shapes, eager model)

@@ -269,6 +269,23 @@ func expectNear(_ got: Tensor, _ expected: [Double], shape: [Int]? = nil, tolera
         }
     }
 
+    @Test func returnedViewsOfInputsAreCopied() throws {
+        let text = """
+        func @main(%x: f32[3]) -> (f32[1,3], f32[3], f32[3]) {
+          %u = edge.unsqueeze(%x) {dim = 0} : f32[1,3]
+          %c = edge.cast(%x) {dtype = "f32"} : f32[3]
+          %e = edge.expand(%x) {shape = [3]} : f32[3]
+          return %u, %c, %e
+        }
+        """
+        let compiled = try compileText(text)
+        let plan = compiled.program.plans[0]
+        #expect(plan.operators.map(\.qualifiedName) == ["aten::clone.out"])
+        #expect(plan.instructions.count == 3)
+        let y = try compileAndRun(text, [try Tensor([Float(1), 2, 3])])
+        #expect(y.map { $0.floats() } == [[1, 2, 3], [1, 2, 3], [1, 2, 3]])
+    }
+
     @Test func padModes() throws {
         let text = """
         func @main(%x: f32[1,2,3], %i: i64[2,3]) -> (f32[1,2,6], f32[1,2,6], f32[1,4,4], f32[1,1,2], f32[1,2,3], i64[2,5], f32[1,2,1]) {

@@ -1,4 +1,5 @@
 import EdgeBackends
+import EdgeCompiler
 import EdgeIR
 import EdgeKernels
 import EdgeProgram
@@ -43,6 +44,21 @@ import Testing
         #expect(plan.nonConstBufferSizes == [0, Int64(compiled.memory.arenaSize)])
         let reread = try ProgramReader.read(ProgramWriter.serialize(compiled.program))
         #expect(reread.program.plans == compiled.program.plans)
+    }
+
+    /// The op-coverage programs interop_check.py runs in ExecuTorch's runtime: here they must
+    /// compile to registered kernels with a tight, overlap-free arena and run in the interpreter.
+    @Test(arguments: ["activations", "compare_select", "shapes_norms"])
+    func interopProgramsCompileAndRun(_ name: String) throws {
+        let module = try IRFile.read(path: repoRoot.appendingPathComponent("Conformance/interop/\(name).eir").path)
+        let compiled = try ProgramCompiler().compile(module)
+        let plan = compiled.program.plans[0]
+        for op in plan.operators { #expect(Self.registered.contains(op.qualifiedName), "\(op.qualifiedName)") }
+        try checkNoLiveOverlap(plan)
+        #expect(compiled.memory.ratio <= 1.05)
+        let inputs = try module.mainFunction!.arguments.enumerated().map { try wave($0.element.type.staticShape!, phase: Float($0.offset)) }
+        let outputs = try runCompiled(compiled, inputs)
+        #expect(outputs.count == module.mainFunction!.returnedValues.count)
     }
 
     @Test func argumentListsFollowTheATenSchemas() throws {

@@ -70,8 +70,9 @@ struct PortableLowering {
         var outputs: [Int32] = []
         for v in function.returnedValues {
             var index = t(v)
-            // A returned constant or input gets its own planned copy, so every output is a kernel's out.
-            if builder.isConstant(index) || inputs.contains(index) {
+            // A returned constant or input (or a view of one) gets its own planned copy, so every
+            // output is a kernel's out.
+            if builder.isConstant(index) || inputs.contains(where: { builder.sharesStorage($0, index) }) {
                 let copy = builder.planned(builder.tensor(index).scalarType, builder.tensor(index).sizes.map(Int.init))
                 builder.call("aten::clone.out", [index, builder.null(), copy, copy])
                 index = copy
