@@ -2,6 +2,7 @@ import ArgumentParser
 import EdgeBackends
 import EdgeCompiler
 import EdgeIR
+import EdgeONNX
 import EdgePasses
 import Foundation
 
@@ -15,12 +16,14 @@ struct Edgec: ParsableCommand {
         with passes, and lowers them for devices.
 
         Examples:
+          edgec import model.pt2 -o model.eir
+          edgec import model.onnx -o model.eir --input-shape input=1x3x224x224
           edgec opt model.eir --passes dce --print-ir-after-all
           edgec opt model.eir --passes dce -o lean.eir
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self]
+        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self]
     )
 }
 
@@ -42,6 +45,8 @@ struct Opt: ParsableCommand {
         (to stdout, or to -o with its weights in a .eirb file beside it). IR dumps and timing \
         go to stderr; every dump is valid .eir, so a dump can be saved and replayed:
 
+          edgec import model.pt2 -o model.eir
+          edgec import model.onnx -o model.eir --input-shape input=1x3x224x224
           edgec opt model.eir --passes dce --print-ir-after-all 2> dumps.eir
 
         Passes: \(PassRegistry.all.map(\.name).joined(separator: ", ")) (see `edgec list-passes`).
@@ -137,5 +142,20 @@ struct ListPasses: ParsableCommand {
         for p in PassRegistry.all {
             print(p.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.summary)
         }
+    }
+}
+
+struct ListOnnxOps: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-onnx-ops",
+        abstract: "List the ONNX operators `edgec import` supports, with the definitions each covers.",
+        discussion: "Derived from the importer table; --markdown writes docs/onnx.md."
+    )
+
+    @Flag(help: "Print the markdown of docs/onnx.md.")
+    var markdown = false
+
+    func run() {
+        print(markdown ? ONNXImporter.supportedOperatorsMarkdown() : ONNXImporter.supportedOperatorsText(), terminator: "")
     }
 }
