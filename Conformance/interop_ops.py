@@ -43,7 +43,8 @@ class ShapesNorms(torch.nn.Module):
                 F.interpolate(x, size=(10, 11), mode="bilinear", align_corners=False),
                 F.pad(t, (3, 2), mode="reflect")[:, :, 2:14], x[1:2].squeeze(0).unsqueeze(1)[:, :, 4:5].squeeze(2),
                 F.interpolate(x, size=(3, 13), mode="bilinear", align_corners=True),
-                F.pad(x.unsqueeze(0), (1, 1, 0, 2, 1, 0), mode="replicate").squeeze(0), F.pad(x, (1, 2, 0, 0), mode="replicate"))
+                F.pad(x.unsqueeze(0), (1, 1, 0, 2, 1, 0), mode="replicate").squeeze(0), F.pad(x, (1, 2, 0, 0), mode="replicate"),
+                F.embedding(torch.tensor([[6, 0, 3], [6, 2, 2]]), t[0]), F.log_softmax(t, -1))
 
 
 # (program path, edgec flags, input shapes, eager model)

@@ -50,6 +50,10 @@ extension Kernels {
     }
 
     static let extended: [String: Kernel] = [
+        "aten::_log_softmax.out": Kernel(arity: 5) { a in
+            guard try !a.bool(2) else { throw RuntimeError("_log_softmax.out with half_to_float is not supported") }
+            try LogSoftmax.run(input: a.tensor(0), axis: a.int(1), output: a.out(3))
+        },
         "aten::sigmoid.out": unary(.sigmoid),
         "aten::tanh.out": unary(.tanh),
         "aten::exp.out": unary(.exp),

@@ -269,6 +269,24 @@ func expectNear(_ got: Tensor, _ expected: [Double], shape: [Int]? = nil, tolera
         }
     }
 
+    @Test func embeddingAndLogSoftmax() throws {
+        let text = """
+        func @main(%w: f32[4,2], %i: i32[2,2], %x: f32[2,3]) -> (f32[2,2,2], f32[3,2], f32[2,3]) {
+          %e = edge.embedding(%w, %i) : f32[2,2,2]
+          %c = edge.constant {value = dense<[3, -4, 1]>} : i64[3]
+          %k = edge.embedding(%w, %c) : f32[3,2]
+          %l = edge.log_softmax(%x) {axis = 1} : f32[2,3]
+          return %e, %k, %l
+        }
+        """
+        let w: [Float] = [0, 1, 10, 11, 20, 21, 30, 31], x: [Float] = [1, 2, 3, -1, 0, 5]
+        let y = try compileAndRun(text, [try Tensor(w, shape: [4, 2]), try Tensor([Int32(2), 0, 3, 3], shape: [2, 2]), try Tensor(x, shape: [2, 3])])
+        #expect(y[0].floats() == [20, 21, 0, 1, 30, 31, 30, 31] && y[0].shape == [2, 2, 2])
+        #expect(y[1].floats() == [30, 31, 0, 1, 10, 11])
+        let rows = [x[0 ..< 3], x[3 ..< 6]].map { r in r.map { Double($0) - Foundation.log(r.map { Foundation.exp(Double($0)) }.reduce(0, +)) } }
+        expectNear(y[2], rows[0] + rows[1])
+    }
+
     @Test func returnedViewsOfInputsAreCopied() throws {
         let text = """
         func @main(%x: f32[3]) -> (f32[1,3], f32[3], f32[3]) {

@@ -160,6 +160,9 @@ extension PortableLowering {
         "edge.index_select": PortableRule(["aten::index_select.out"], "constant indices: negative ones wrap and out-of-range ones are a compile error; run-time indices must lie in 0..<size (as in ATen)") { l, op throws(Unsupported) in
             try l.indexSelect(op)
         },
+        "edge.embedding": PortableRule(["aten::index_select.out"], "`index_select` along dim 0 of the table with the indices viewed as 1-D (constant indices checked as for `edge.index_select`)") { l, op throws(Unsupported) in
+            try l.embedding(op)
+        },
         "edge.split": PortableRule(["aten::split_with_sizes_copy.out"], "outs as a TensorList, repeated as the return value") { l, op throws(Unsupported) in
             let x = op.operand(0)!
             var outs: [Int32] = []
@@ -175,6 +178,12 @@ extension PortableLowering {
         },
 
         // Normalization, convolution, resizing.
+        "edge.log_softmax": PortableRule(["aten::_log_softmax.out"], "half_to_float = false; f32, f64") { l, op throws(Unsupported) in
+            try l.require(op, f32f64)
+            let o = try l.out(op.result)
+            let b = l.builder
+            b.call("aten::_log_softmax.out", [l.t(op.operand(0)!), b.int(l.axis(l.attrInt(op, "axis"), op.operand(0)!)), b.bool(false), o, o])
+        },
         "edge.layer_norm": PortableRule(["aten::native_layer_norm.out"], "saved mean / rstd as planned outputs shaped [..., 1, ...]; f32, f64") { l, op throws(Unsupported) in
             try l.require(op, f32f64)
             let x = op.operand(0)!
@@ -245,8 +254,25 @@ extension PortableLowering {
     mutating func indexSelect(_ op: Operation) throws(Unsupported) {
         let x = op.operand(0)!
         guard x.type.rank >= 1 else { throw Unsupported("index_select of a 0-d tensor is not supported") }
-        let dim = axis(attrInt(op, "dim"), x)
-        var index = t(op.operand(1)!)
+        let o = try out(op.result)
+        try indexSelect(x, dim: axis(attrInt(op, "dim"), x), index: op.operand(1)!, into: o)
+    }
+
+    mutating func embedding(_ op: Operation) throws(Unsupported) {
+        let w = op.operand(0)!, idx = op.operand(1)!
+        let count = dims(idx).reduce(1, *)
+        let (type, result) = try Self.tensorType(op.result.type)
+        let o = temp(type, [count, dims(w)[1]])
+        try indexSelect(w, dim: 0, index: idx, flat: true, into: o)
+        bind(op.result, view(o, result))
+    }
+
+    /// `index_select.out(self, int dim, Tensor index, *, out)` of IR value `x` into `o`, with
+    /// constant indices resolved (negative ones wrap) and range-checked at compile time;
+    /// `flat` views the index as 1-D.
+    mutating func indexSelect(_ x: Value, dim: Int, index indexValue: Value, flat: Bool = false, into o: Int32) throws(Unsupported) {
+        var index = t(indexValue)
+        let indexDims = flat ? [dims(indexValue).reduce(1, *)] : dims(indexValue)
         if builder.isConstant(index) {
             // Resolve negative constant indices now (ATen's kernel rejects them) and check the range.
             let size = Int64(dims(x)[dim])
@@ -262,10 +288,9 @@ extension PortableLowering {
                 guard resolved >= 0, resolved < size else { throw Unsupported("index \(v) is out of range for dim \(dim) of size \(size)") }
                 for b in 0 ..< width { fixed.append(UInt8(truncatingIfNeeded: resolved >> (8 * b))) }
             }
-            if fixed != bytes { index = builder.constant(builder.tensor(index).scalarType, dims(op.operand(1)!), bytes: fixed) }
+            if fixed != bytes { index = builder.constant(builder.tensor(index).scalarType, indexDims, bytes: fixed) }
         }
-        let o = try out(op.result)
-        builder.call("aten::index_select.out", [t(x), builder.int(dim), index, o, o])
+        builder.call("aten::index_select.out", [t(x), builder.int(dim), view(index, indexDims), o, o])
     }
 
     mutating func full(_ op: Operation) throws(Unsupported) {
