@@ -30,6 +30,18 @@ def load_input(path):
     return np.load(path, allow_pickle=False)
 
 
+def to_tensor(a):
+    """A torch tensor owning a C-ordered copy of `a`, rank 0 kept (np.ascontiguousarray would
+    make it rank 1), empty tensors with proper strides (from_numpy gives zero strides that
+    ExecuTorch rejects)."""
+    import numpy as np
+    import torch
+    a = np.array(a, order="C", copy=True)
+    if a.size == 0:
+        return torch.empty(a.shape, dtype=torch.from_numpy(np.zeros(1, a.dtype)).dtype)
+    return torch.from_numpy(a)
+
+
 def run_program(runtime, pte, inputs, out):
     import numpy as np
     import torch
@@ -37,7 +49,7 @@ def run_program(runtime, pte, inputs, out):
         data = f.read()
     program = runtime.load_program(data)  # kept alive while the method runs
     method = program.load_method("forward")
-    tensors = [torch.from_numpy(np.ascontiguousarray(load_input(p))) for p in inputs]
+    tensors = [to_tensor(load_input(p)) for p in inputs]
     outputs = method.execute(tensors)
     os.makedirs(out, exist_ok=True)
     for k, t in enumerate(outputs):

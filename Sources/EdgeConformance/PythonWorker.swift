@@ -48,8 +48,12 @@ final class PythonWorker {
 
     private var pipes: (Pipe, Pipe)?
 
+    /// Where this request's stderr starts (so a death message shows only its own lines).
+    private var stderrMark: UInt64 = 0
+
     /// Sends one request line and waits for its answer.
     func request(_ line: String, timeout: Double) -> Answer {
+        stderrMark = ((try? FileManager.default.attributesOfItem(atPath: stderrURL.path))?[.size] as? NSNumber)?.uint64Value ?? 0
         var bytes = Array((line + "\n").utf8)
         var sent = 0
         while sent < bytes.count {
@@ -99,7 +103,12 @@ final class PythonWorker {
                 ? " with \(ChildProcess.signalName(process.terminationStatus))"
                 : " with status \(process.terminationStatus)"
         }
-        let err = (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? ""
+        var err = ""
+        if let h = try? FileHandle(forReadingFrom: stderrURL) {
+            try? h.seek(toOffset: stderrMark)
+            err = String(decoding: (try? h.readToEnd()) ?? Data(), as: UTF8.self)
+            try? h.close()
+        }
         let tail = err.split(separator: "\n").filter { !$0.contains("cpuinfo") }.suffix(4).joined(separator: " | ")
         return tail.isEmpty ? why : why + ": " + tail
     }

@@ -87,6 +87,10 @@ let opCases: [OpCase] = [
         var m = ModelBuilder(opset: 7); m.input("x", f8); m.node("Dropout", ["x"], ["d"], [Attr.float("ratio", 0.5)]); m.node("Relu", ["d"], ["y"]); m.output("y"); return m
     },
     OpCase("Cast", ["edge.cast"], "f16[1,3,8,8]", contains: ["dtype = \"f16\""]) { singleNode("Cast", [Attr.int("to", 10)]) },
+    OpCase("CastLike", ["edge.cast"], "f16[1,3,8,8]", contains: ["dtype = \"f16\""]) {
+        var m = ModelBuilder(); m.input("x", f8); m.input("like", [1], .float16)
+        m.node("CastLike", ["x", "like"], ["y"]); m.output("y"); return m
+    },
     // Convolution, pooling, normalization
     OpCase("Conv", ["edge.conv2d"], "f32[1,4,4,4]", contains: ["stride = [2, 2], padding = [1, 1]"]) {
         singleNode("Conv", extraInputs: ["w", "b"], [Attr.ints("strides", [2, 2]), Attr.ints("pads", [1, 1, 1, 1])]) {
