@@ -64,6 +64,10 @@ let opCases: [OpCase] = [
     OpCase("Mish", opset: 18, ["edge.exp", "edge.add", "edge.log", "edge.tanh", "edge.mul"], "f32[1,3,8,8]") { singleNode("Mish", opset: 18) },
     OpCase("Sign", ["edge.lt", "edge.where", "edge.gt", "edge.where"], "f32[1,3,8,8]") { singleNode("Sign") },
     OpCase("Trilu", opset: 14, ["edge.where"], "f32[1,3,8,8]") { singleNode("Trilu", opset: 14) },
+    OpCase("Attention", opset: 23, ["edge.permute", "edge.mul", "edge.mul", "edge.matmul", "edge.softmax", "edge.matmul"], "f32[1,2,4,8]") {
+        var m = ModelBuilder(opset: 23); for n in ["q", "k", "v"] { m.input(n, [1, 2, 4, 8]) }
+        m.node("Attention", ["q", "k", "v"], ["y"]); m.output("y"); return m
+    },
     OpCase("Sigmoid", ["edge.sigmoid"], "f32[1,3,8,8]") { singleNode("Sigmoid") },
     OpCase("Tanh", ["edge.tanh"], "f32[1,3,8,8]") { singleNode("Tanh") },
     OpCase("Exp", ["edge.exp"], "f32[1,3,8,8]") { singleNode("Exp") },
