@@ -2,7 +2,8 @@
 # Runs every test of edgec on a fresh clone. CI runs exactly this script (.ci/run).
 #  1. system tools the tests use (flatc), 2. debug build with tests, 3. the pinned Python
 #  oracles in .venv (ONNX, ONNX Runtime, PyTorch, ExecuTorch), 4. the interop check (edgec's
-#  .pte files in ExecuTorch's own runtime), 5. the Swift test suites (unit, round-trip,
+#  .pte files in ExecuTorch's own runtime; torch.export fixtures against eager PyTorch),
+#  5. the Swift test suites (unit, round-trip,
 #  mutation, text tests of passes, CLI end to end), whose summary closes the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +19,10 @@ Scripts/setup-oracles.sh
 echo "== interop: edgec's .pte in ExecuTorch 1.5.1's runtime"
 .venv/bin/python Conformance/interop_check.py --edgec .build/debug/edgec 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__'
+
+echo "== torch.export fixtures: edgec (interpreter and ExecuTorch) against eager PyTorch"
+.venv/bin/python Conformance/torch/compare.py --edgec .build/debug/edgec 2>&1 \
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|Failed to load|KernelPreference'
 
 echo "== swift test"
 # The full log stays in .build/test.log; the console skips per-case "started" lines.

@@ -27,19 +27,6 @@ public struct ProgramCompiler {
         let specialized = try ShapeSpecialization.specialize(module, shapes: inputShapes)
         return try PortableBackend.compile(specialized)
     }
-
-    /// Parses `name=d0,d1,...` (also `name=d0xd1x...`).
-    public static func parseInputShape(_ text: String) throws(DiagnosticError) -> (String, [Int]) {
-        guard let eq = text.lastIndex(of: "=") else {
-            throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': expected name=d0,d1,... (e.g. input=1,3,224,224)"))
-        }
-        let name = String(text[..<eq])
-        let dims = text[text.index(after: eq)...].split(whereSeparator: { $0 == "," || $0 == "x" }).map { Int($0) }
-        guard !name.isEmpty, dims.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-            throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': dims must be non-negative integers"))
-        }
-        return (name, dims.map { $0! })
-    }
 }
 
 extension CompiledProgram {
