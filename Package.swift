@@ -12,13 +12,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
-        .target(name: "EdgeIR"),
+        // Ops carry an evaluation facet (constant folding) backed by EdgeKernels.
+        .target(name: "EdgeIR", dependencies: ["EdgeKernels"]),
         // Reference kernels shared by constant folding and the runtime; depends on nothing.
         .target(
             name: "EdgeKernels",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux, .android]))]),
         .testTarget(name: "EdgeKernelsTests", dependencies: ["EdgeKernels"]),
-        .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
+        .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeKernels"]),
         .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram"]),
         // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader.
         .target(name: "EdgeProgram", dependencies: ["FlatBuffers"]),

@@ -1,3 +1,5 @@
+import EdgeKernels
+
 extension Ops {
     public static let conv2d = OpDefinition(
         "edge.conv2d",
@@ -9,7 +11,15 @@ extension Ops {
             AttributeSpec("padding", .ints, .defaulted(.ints([0, 0])), "[ph, pw] or [top, left, bottom, right]"),
             AttributeSpec("dilation", .ints, .defaulted(.ints([1, 1])), "[dh, dw]"),
             AttributeSpec("groups", .int, .defaulted(.int(1)), "number of channel groups"),
-        ]
+        ],
+        evaluate: { v, ctx in
+            let params = Conv2DParams(
+                stride: try ShapeRules.pair(try ctx.required(ctx.ints("stride"), "stride"), "stride"),
+                padding: try Padding2D(try ctx.required(ctx.ints("padding"), "padding")),
+                dilation: try ShapeRules.pair(try ctx.required(ctx.ints("dilation"), "dilation"), "dilation"),
+                groups: try ctx.required(ctx.int("groups"), "groups"))
+            return [try Conv2D.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"), params: params)]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, w = ctx.type("weight")!
         try ShapeRules.requireRank(x, 4, "input")
@@ -46,7 +56,11 @@ extension Ops {
         summary: "Inference batch normalization over channel dim 1: (x - mean) / sqrt(var + epsilon) * scale + bias.",
         reference: "aten::_native_batch_norm_legit_no_training",
         operands: [OperandSpec("input"), OperandSpec("scale"), OperandSpec("bias"), OperandSpec("mean"), OperandSpec("var")],
-        attributes: [AttributeSpec("epsilon", .float, .defaulted(.float(1e-5)))]
+        attributes: [AttributeSpec("epsilon", .float, .defaulted(.float(1e-5)))],
+        evaluate: { v, ctx in
+            [try BatchNorm.run(v.first, scale: v.tensor("scale"), bias: v.tensor("bias"), mean: v.tensor("mean")!,
+                               variance: v.tensor("var")!, epsilon: ctx.float("epsilon") ?? 1e-5)]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         guard x.rank >= 2 else { throw OpError("input must have rank 2 or more, got \(TypeText.type(x))") }

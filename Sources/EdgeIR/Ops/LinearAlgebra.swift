@@ -1,9 +1,12 @@
+import EdgeKernels
+
 extension Ops {
     public static let matmul = OpDefinition(
         "edge.matmul",
         summary: "Matrix product with numpy semantics: 1-D operands are promoted, batch dims broadcast.",
         reference: "aten::matmul / numpy.matmul",
-        operands: [OperandSpec("lhs"), OperandSpec("rhs")]
+        operands: [OperandSpec("lhs"), OperandSpec("rhs")],
+        evaluate: { v, _ in [try MatMul.run(v.groups[0][0], v.groups[1][0])] }
     ) { ctx throws(OpError) in
         let a = ctx.type("lhs")!, b = ctx.type("rhs")!
         let element = try ShapeRules.sameElement([a, b], "matmul")
@@ -23,7 +26,8 @@ extension Ops {
         "edge.linear",
         summary: "input · weightᵀ + bias, with weight [out, in] and any leading batch dims.",
         reference: "aten::linear",
-        operands: [OperandSpec("input", .single, "[..., in]"), OperandSpec("weight", .single, "[out, in]"), OperandSpec("bias", .optional, "[out]")]
+        operands: [OperandSpec("input", .single, "[..., in]"), OperandSpec("weight", .single, "[out, in]"), OperandSpec("bias", .optional, "[out]")],
+        evaluate: { v, _ in [try Linear.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"))] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, w = ctx.type("weight")!
         let element = try ShapeRules.sameElement([x, w], "linear")
