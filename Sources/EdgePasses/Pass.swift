@@ -48,6 +48,8 @@ public enum PassRegistry {
     public static let all: [Pass] = [
         DeadCodeElimination.pass,
         CommonSubexpressionElimination.pass,
+        FoldConstants.pass,
+        Canonicalize.pass,
     ]
 
     public static func lookup(_ name: String) -> Pass? { all.first { $0.name == name } }
