@@ -50,6 +50,7 @@ public enum PassRegistry {
         CommonSubexpressionElimination.pass,
         FoldConstants.pass,
         Canonicalize.pass,
+        FoldBatchNorm.pass,
     ]
 
     public static func lookup(_ name: String) -> Pass? { all.first { $0.name == name } }
