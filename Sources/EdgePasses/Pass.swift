@@ -51,6 +51,7 @@ public enum PassRegistry {
         FoldConstants.pass,
         Canonicalize.pass,
         FoldBatchNorm.pass,
+        FuseLinear.pass,
     ]
 
     public static func lookup(_ name: String) -> Pass? { all.first { $0.name == name } }

@@ -59,9 +59,11 @@ enum ChannelAffine {
             bias[c] = bias[c] * (scale?[c] ?? 1) + (shift?[c] ?? 0)
         }
         rewriter.setInsertionPoint(before: producer)
+        func folded(_ s: String) -> String { s.hasSuffix("_folded") ? s : s + "_folded" }
         let name = w.nameHint ?? "weight"
-        let newW = scale == nil ? w : try Constants.make(weights, element: element, shape: wShape, name: name + "_folded", rewriter: rewriter)
-        let newB = try Constants.make(bias, element: element, shape: [count], name: (producer.operand(2)?.nameHint ?? name) + "_bias_folded", rewriter: rewriter)
+        let newW = scale == nil ? w : try Constants.make(weights, element: element, shape: wShape, name: folded(name), rewriter: rewriter)
+        let newB = try Constants.make(bias, element: element, shape: [count], name: folded(producer.operand(2)?.nameHint ?? name + "_bias"),
+                                      rewriter: rewriter)
         let op = try rewriter.create(producer.definition, [producer.operand(0)!, newW, newB], attributes: producer.attributes,
                                      location: consumer.location)
         op.result.nameHint = consumer.result.nameHint
