@@ -48,4 +48,5 @@ extension Ops {
     public static let elu = unary(
         "edge.elu", summary: "x for x > 0, alpha * (exp(x) - 1) otherwise.", reference: "aten::elu (scale = 1, input_scale = 1)",
         attributes: [AttributeSpec("alpha", .float, .defaulted(.float(1)))])
+    public static let silu = unary("edge.silu", summary: "x * sigmoid(x) per element (swish).", reference: "aten::silu")
 }
