@@ -74,6 +74,7 @@ public enum PassRegistry {
         FoldBatchNorm.pass,
         FuseLinear.pass,
         RecognizePatterns.pass,
+        FuseActivation.pass,
     ]
 
     public static func lookup(_ name: String) -> Pass? { all.first { $0.name == name } }

@@ -11,6 +11,7 @@ extension Ops {
             AttributeSpec("padding", .ints, .defaulted(.ints([0, 0])), "[ph, pw] or [top, left, bottom, right]"),
             AttributeSpec("dilation", .ints, .defaulted(.ints([1, 1])), "[dh, dw]"),
             AttributeSpec("groups", .int, .defaulted(.int(1)), "number of channel groups"),
+            fusedActivationAttribute,
         ],
         evaluate: { v, ctx in
             let params = Conv2DParams(
@@ -18,12 +19,13 @@ extension Ops {
                 padding: try Padding2D(try ctx.required(ctx.ints("padding"), "padding")),
                 dilation: try ShapeRules.pair(try ctx.required(ctx.ints("dilation"), "dilation"), "dilation"),
                 groups: try ctx.required(ctx.int("groups"), "groups"))
-            return [try Conv2D.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"), params: params)]
+            return [try applyFusedActivation(try Conv2D.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"), params: params), ctx)]
         }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, w = ctx.type("weight")!
         try ShapeRules.requireRank(x, 4, "input")
         try ShapeRules.requireRank(w, 4, "weight")
+        try checkFusedActivation(ctx)
         let element = try ShapeRules.sameElement([x, w], "conv2d")
         let groups = ctx.int("groups")!
         guard groups >= 1 else { throw OpError("groups must be at least 1, got \(groups)") }

@@ -78,3 +78,30 @@ extension Operation {
         return try evaluate(OperandValues(definition: definition, groups: groups), context)
     }
 }
+
+extension Ops {
+    /// The activations conv2d and linear may apply to their result (`fused_activation`).
+    public static let fusedActivations = ["none", "relu", "relu6"]
+
+    /// The `fused_activation` attribute of conv2d and linear.
+    static let fusedActivationAttribute = AttributeSpec(
+        "fused_activation", .string, .defaulted(.string("none")),
+        "\"none\", \"relu\" or \"relu6\", applied to the result (set by fuse-activation)")
+
+    /// Checks the `fused_activation` attribute.
+    static func checkFusedActivation(_ ctx: OpContext) throws(OpError) {
+        let name = ctx.attribute("fused_activation")?.stringValue ?? ""
+        guard fusedActivations.contains(name) else {
+            throw OpError("fused_activation \"\(name)\" must be one of \(fusedActivations.map { "\"\($0)\"" }.joined(separator: ", "))")
+        }
+    }
+
+    /// Applies the op's `fused_activation` to an evaluated result.
+    static func applyFusedActivation(_ t: Tensor, _ ctx: OpContext) throws -> Tensor {
+        switch ctx.attribute("fused_activation")?.stringValue ?? "none" {
+        case "relu": return try Unary.run(.relu, t)
+        case "relu6": return try Unary.run(.clamp(min: 0, max: 6), t)
+        default: return t
+        }
+    }
+}

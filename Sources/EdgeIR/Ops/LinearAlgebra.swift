@@ -27,10 +27,12 @@ extension Ops {
         summary: "input · weightᵀ + bias, with weight [out, in] and any leading batch dims.",
         reference: "aten::linear",
         operands: [OperandSpec("input", .single, "[..., in]"), OperandSpec("weight", .single, "[out, in]"), OperandSpec("bias", .optional, "[out]")],
-        evaluate: { v, _ in [try Linear.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"))] }
+        attributes: [fusedActivationAttribute],
+        evaluate: { v, ctx in [try applyFusedActivation(try Linear.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias")), ctx)] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, w = ctx.type("weight")!
         let element = try ShapeRules.sameElement([x, w], "linear")
+        try checkFusedActivation(ctx)
         guard x.rank >= 1 else { throw OpError("input must have rank 1 or more") }
         try ShapeRules.requireRank(w, 2, "weight")
         try ShapeRules.requireEqual(x.shape[x.rank - 1], w.shape[1], "input features must equal weight columns")
