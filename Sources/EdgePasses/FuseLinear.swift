@@ -47,7 +47,7 @@ public enum FuseLinear {
         let newW = try Constants.make(transposed, type: TensorType(w.type.element, [outF, wt.shape[0]]),
                                       name: (w.nameHint ?? "weight") + "_t", rewriter: rewriter)
         let newB = try Constants.make(b, element: element, shape: [outF], name: bias.nameHint ?? "bias", rewriter: rewriter)
-        let linear = try rewriter.create(Ops.linear, [x, newW, newB], location: add.location)
+        let linear = try rewriter.create(Ops.linear, [x, newW, newB], location: .merged([mm.location, add.location]))
         linear.result.nameHint = add.result.nameHint
         rewriter.replaceAndClean(add, with: linear.result)
         return true

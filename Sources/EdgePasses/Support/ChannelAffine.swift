@@ -65,7 +65,7 @@ enum ChannelAffine {
         let newB = try Constants.make(bias, element: element, shape: [count], name: folded(producer.operand(2)?.nameHint ?? name + "_bias"),
                                       rewriter: rewriter)
         let op = try rewriter.create(producer.definition, [producer.operand(0)!, newW, newB], attributes: producer.attributes,
-                                     location: consumer.location)
+                                     location: .merged([producer.location, consumer.location]))
         op.result.nameHint = consumer.result.nameHint
         rewriter.replaceAndClean(consumer, with: op.result)
     }

@@ -89,3 +89,22 @@ extension Rewriter {
         for p in producers { eraseIfDead(p) }
     }
 }
+
+extension Location {
+    /// The locations of ops merged into one, as one fused location (unknowns dropped).
+    static func merged(_ locations: [Location]) -> Location {
+        var parts: [Location] = []
+        for l in locations {
+            switch l {
+            case .unknown: continue
+            case .fused(let inner): parts.append(contentsOf: inner.filter { !parts.contains($0) })
+            default: if !parts.contains(l) { parts.append(l) }
+            }
+        }
+        switch parts.count {
+        case 0: return .unknown
+        case 1: return parts[0]
+        default: return .fused(parts)
+        }
+    }
+}
