@@ -2,7 +2,7 @@ import EdgeIR
 
 /// `canonicalize`: local simplifications that never change results, repeated to a fixed point.
 ///
-/// - no-op `cast`, `reshape`/`flatten`/`squeeze`, `slice`, `pad`, `expand`, `repeat`,
+/// - no-op `cast`, `reshape`/`flatten`/`squeeze`, `slice`, `pad` (all zero), `expand`, `repeat`,
 ///   one-input `concat` and identity `permute` disappear (only when the result type equals
 ///   the input type);
 /// - chains of reshape-like ops (reshape, flatten, squeeze, unsqueeze) collapse into one
@@ -33,7 +33,9 @@ public enum Canonicalize {
         let def = op.definition
         // Layout ops whose result equals their input.
         if noOpWhenSameType.contains(where: { $0 === def }), let x = op.operand(0), x.type == op.result.type,
-           x.type.staticShape != nil || def === Ops.cast || isFullSlice(op) {
+           x.type.staticShape != nil || def === Ops.cast || isFullSlice(op),
+           // pad [1, -1] keeps the shape but shifts the contents.
+           def !== Ops.pad || (op.attribute("pad")?.intsValue ?? []).allSatisfy({ $0 == 0 }) {
             rewriter.replaceAndClean(op, with: x)
             return
         }
