@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
         // Ops carry an evaluation facet (constant folding) backed by EdgeKernels.
@@ -20,7 +22,18 @@ let package = Package(
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux, .android]))]),
         .testTarget(name: "EdgeKernelsTests", dependencies: ["EdgeKernels"]),
         .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeKernels"]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram"]),
+        // torch.export ingest: the .pt2 archive reader and the ATen → Edge IR importer.
+        .target(name: "EdgeTorch", dependencies: ["EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        // ONNX ingest: generated protobuf bindings (Generated/) and the opset-aware importer.
+        .target(
+            name: "EdgeONNX",
+            dependencies: ["EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Generated/README.md"]),
+        .testTarget(
+            name: "EdgeONNXTests",
+            dependencies: ["EdgeONNX", "EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            resources: [.copy("Fixtures")]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX"]),
         // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader.
         .target(name: "EdgeProgram", dependencies: ["FlatBuffers"]),
         .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "FlatBuffers"]),
@@ -33,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeBackends", "EdgeProgram", "EdgeRuntime", "EdgeKernels",
+                "EdgeCompiler", "EdgeBackends", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
@@ -43,6 +56,10 @@ let package = Package(
         .target(name: "FileCheck"),
         .testTarget(name: "EdgeIRTests", dependencies: ["EdgeIR", "EdgePasses"]),
         .testTarget(name: "FileCheckTests", dependencies: ["FileCheck"]),
+        .testTarget(
+            name: "EdgeTorchTests",
+            dependencies: ["EdgeTorch", "EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            resources: [.copy("Fixtures")]),
         // End-to-end tests of the edgec binary, including the .eir text tests under Tests/text.
         .testTarget(name: "EdgecTests", dependencies: ["EdgeIR", "EdgeCompiler", "FileCheck", "edgec"]),
     ],

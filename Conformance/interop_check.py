@@ -6,7 +6,7 @@ interpreter) and through an eager PyTorch definition of the same model, and comp
 PyTorch model is also exported with ExecuTorch's own pipeline to compare arena sizes.
 
 Usage (from the repository root, after `swift build`):
-    /work/main/.venv/bin/python Conformance/interop_check.py [--edgec .build/debug/edgec]
+    .venv/bin/python Conformance/interop_check.py [--edgec .build/debug/edgec]
 Needs: torch 2.13.0+cpu, executorch 1.5.1, numpy (see docs/pte.md). Exit status 1 on any mismatch.
 """
 import argparse, os, re, subprocess, sys, tempfile

@@ -205,6 +205,14 @@ public final class Function {
 
     public var arguments: [Value] { body.arguments }
 
+    /// Sets the result types (an importer knows them only once the body is built) and
+    /// resizes ``resultAttributes`` to match, keeping the existing entries.
+    public func setResultTypes(_ types: [TensorType]) {
+        resultTypes = types
+        if resultAttributes.count > types.count { resultAttributes.removeLast(resultAttributes.count - types.count) }
+        while resultAttributes.count < types.count { resultAttributes.append([:]) }
+    }
+
     /// The values the function returns (operands of its terminator).
     public var returnedValues: [Value] { body.terminator?.presentOperands ?? [] }
 

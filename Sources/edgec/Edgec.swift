@@ -1,6 +1,7 @@
 import ArgumentParser
 import EdgeCompiler
 import EdgeIR
+import EdgeONNX
 import EdgePasses
 import Foundation
 
@@ -14,13 +15,15 @@ struct Edgec: ParsableCommand {
         with passes, and lowers them for devices.
 
         Examples:
+          edgec import model.pt2 -o model.eir
+          edgec import model.onnx -o model.eir --input-shape input=1x3x224x224
           edgec opt model.eir --passes dce --print-ir-after-all
           edgec opt model.eir --passes dce -o lean.eir
           edgec opt model.eir -O2 --print-ir-after-change
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, OptimizationReport.self]
+        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self, OptimizationReport.self]
     )
 }
 
@@ -42,6 +45,8 @@ struct Opt: ParsableCommand {
         (to stdout, or to -o with its weights in a .eirb file beside it). IR dumps and timing \
         go to stderr; every dump is valid .eir, so a dump can be saved and replayed:
 
+          edgec import model.pt2 -o model.eir
+          edgec import model.onnx -o model.eir --input-shape input=1x3x224x224
           edgec opt model.eir --passes dce --print-ir-after-all 2> dumps.eir
 
         Passes: \(PassRegistry.all.map(\.name).joined(separator: ", ")) (see `edgec list-passes`).
@@ -157,5 +162,20 @@ struct ListPasses: ParsableCommand {
             let pipeline = level.pipeline()
             print("  \(level)  \(pipeline.isEmpty ? "(no passes: import only)" : pipeline)")
         }
+    }
+}
+
+struct ListOnnxOps: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-onnx-ops",
+        abstract: "List the ONNX operators `edgec import` supports, with the definitions each covers.",
+        discussion: "Derived from the importer table; --markdown writes docs/onnx.md."
+    )
+
+    @Flag(help: "Print the markdown of docs/onnx.md.")
+    var markdown = false
+
+    func run() {
+        print(markdown ? ONNXImporter.supportedOperatorsMarkdown() : ONNXImporter.supportedOperatorsText(), terminator: "")
     }
 }

@@ -90,6 +90,7 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         let m = try b.value(Ops.mean, [cat], attributes: ["axes": .ints([1]), "keepdim": .bool(true)])
         let shifted = try b.value(Ops.sub, [cat, m])
         try addNewerOps(b, image: x, features: feat)
+        try addTorchIngestOps(b, image: x, features: feat)
         b.location = .unknown
         try b.makeReturn([r, shifted])
         try Verifier.verify(module)

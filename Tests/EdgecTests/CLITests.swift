@@ -104,3 +104,48 @@ import Testing
         #expect(r.stderr.contains("cannot read blob file") && r.stderr.contains("gone.eirb"))
     }
 }
+
+@Suite("edgec import (ONNX)")
+struct ONNXImportCLITests {
+    let fixtures = repoRoot.appendingPathComponent("Tests/EdgeONNXTests/Fixtures")
+
+    @Test func importWritesIRAndBlobsThatReadBack() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("m.eir").path
+        let r = try edgec("import", fixtures.appendingPathComponent("conv_relu.onnx").path, "-o", out)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("m.eirb").path))
+        let opt = try edgec("opt", out, "--passes", "dce")
+        #expect(opt.status == 0, "\(opt.stderr)")
+        #expect(opt.stdout.contains("edge.conv2d"))
+        let printed = try edgec("import", fixtures.appendingPathComponent("conv_relu.onnx").path, "--input-shape", "X=1x3x8x8")
+        #expect(printed.stdout.contains("loc(\"conv0\")"))
+    }
+
+    @Test func unsupportedOpsFailListingThemAndWriteNothing() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("m.eir").path
+        let r = try edgec("import", fixtures.appendingPathComponent("unsupported_ops.onnx").path, "-o", out)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("error: 2 nodes use ops edgec does not support: LSTM (opset 14, definition 14) ×2 at \"lstm_1\", \"lstm_2\""))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).isEmpty)
+    }
+
+    @Test func garbageInputAndBadFlagsAreErrors() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("bad.onnx")
+        try Data("definitely not a model".utf8).write(to: bad)
+        let r = try edgec("import", bad.path, "-o", dir.appendingPathComponent("x.eir").path)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("not a valid ONNX model"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.eir").path))
+        let shape = try edgec("import", fixtures.appendingPathComponent("conv_relu.onnx").path, "--input-shape", "X=1xbig")
+        #expect(shape.status != 0 && shape.stderr.contains("is not a size"))
+        let help = try edgec("import", "--help")
+        #expect(help.stdout.contains("--input-shape"))
+        #expect(try edgec("--help").stdout.contains("import"))
+    }
+}

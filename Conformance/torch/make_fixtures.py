@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Makes the .pt2 fixtures of Tests/EdgeTorchTests/Fixtures/ with torch.export (fixed seeds).
+
+Run with the oracle environment (torch 2.13.0+cpu):
+
+    .venv/bin/python Conformance/torch/make_fixtures.py [--out DIR] [--only a,b]
+
+Each model is exported with torch.export.export (the "training" IR: aten.conv2d,
+aten.batch_norm, aten.linear, ...); the *_core variants are the same programs after
+ep.run_decompositions() (core ATen: convolution, _native_batch_norm_legit_no_training with
+getitem, addmm, view, ...). Beside each archive, <name>.inputs.pt holds a sample input and
+the eager output, for the comparison script (Conformance/torch/compare.py).
+"""
+import argparse
+import os
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+OUT = os.path.join(os.path.dirname(__file__), "..", "..", "Tests", "EdgeTorchTests", "Fixtures")
+ONLY = None
+
+
+class CNN(nn.Module):
+    """Conv + BatchNorm + ReLU/ReLU6 + pooling + linear head."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 8, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(8)
+        self.pool = nn.MaxPool2d(2)
+        self.conv2 = nn.Conv2d(8, 8, 3, stride=2, padding=1, groups=2, bias=False)
+        self.bn2 = nn.BatchNorm2d(8)
+        self.fc = nn.Linear(8, 4)
+
+    def forward(self, x):
+        x = self.pool(F.relu(self.bn1(self.conv1(x))))
+        x = F.hardtanh(self.bn2(self.conv2(x)), 0.0, 6.0)
+        x = F.avg_pool2d(x, 2, stride=1)
+        x = F.adaptive_avg_pool2d(x, 1).flatten(1)
+        return torch.softmax(self.fc(x), dim=1)
+
+
+class MLP(nn.Module):
+    """Linear layers with the usual activations; dynamic batch."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1 = nn.Linear(16, 32)
+        self.fc2 = nn.Linear(32, 32)
+        self.fc3 = nn.Linear(32, 10)
+        self.drop = nn.Dropout(0.1)
+
+    def forward(self, x):
+        h = self.drop(F.gelu(self.fc1(x)))
+        h = F.silu(self.fc2(h))
+        h = F.hardswish(h) + torch.sigmoid(h) * torch.tanh(h)
+        return F.log_softmax(self.fc3(h), dim=-1)
+
+
+class Encoder(nn.Module):
+    """A pre-norm transformer encoder block over token ids; dynamic sequence length."""
+
+    def __init__(self, vocab=20, d=16, heads=2):
+        super().__init__()
+        self.heads = heads
+        self.emb = nn.Embedding(vocab, d)
+        self.ln1 = nn.LayerNorm(d)
+        self.qkv = nn.Linear(d, 3 * d)
+        self.proj = nn.Linear(d, d)
+        self.ln2 = nn.LayerNorm(d)
+        self.ff1 = nn.Linear(d, 2 * d)
+        self.ff2 = nn.Linear(2 * d, d)
+
+    def forward(self, ids):
+        x = self.emb(ids)
+        b, t, d = x.shape
+        q, k, v = self.qkv(self.ln1(x)).split(d, dim=-1)
+        q = q.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+        k = k.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+        v = v.view(b, t, self.heads, d // self.heads).transpose(1, 2)
+        a = F.scaled_dot_product_attention(q, k, v)
+        x = x + self.proj(a.transpose(1, 2).reshape(b, t, d))
+        x = x + self.ff2(F.gelu(self.ff1(self.ln2(x))))
+        return x.mean(dim=1)
+
+
+class Buffers(nn.Module):
+    """Buffers (persistent and not), tensor constants, shared storage, a strided parameter."""
+
+    def __init__(self):
+        super().__init__()
+        base = torch.arange(12, dtype=torch.float32) / 10
+        self.register_buffer("table", base.view(3, 4))
+        # A view into the same storage as `table`, at a storage offset.
+        self.register_buffer("row", base[4:8], persistent=False)
+        # Transposed (non-contiguous) parameter: strides (1, 3).
+        self.w = nn.Parameter(torch.randn(3, 4).t())
+        self.scale = torch.tensor([2.0, 0.5, 1.0, -1.0])  # a lifted tensor constant
+
+    def forward(self, x):
+        y = torch.mm(x, self.w)               # [2,4] x [4,3] -> [2,3]
+        y = torch.matmul(y, self.table)        # [2,3] x [3,4] -> [2,4]
+        y = (y * self.scale + self.row - 1.5) / 2.0
+        z = torch.cat([y, y.permute(1, 0).contiguous().view(2, 4)], dim=1)
+        z = torch.bmm(z.unsqueeze(0), z.t().clone().unsqueeze(0))  # [1,2,2]
+        return z.mean(dim=-1, keepdim=True).flatten(), z.sub(1).mul(3)
+
+
+class InPlace(nn.Module):
+    """In-place activations and updates as the training IR keeps them (relu_, add_, hardtanh_)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3)
+        self.relu = nn.ReLU(inplace=True)
+        self.relu6 = nn.ReLU6(inplace=True)
+
+    def forward(self, x):
+        y = self.conv(x)
+        z = self.relu(y)  # z and y are the same tensor from here on
+        z.add_(1.0)
+        return self.relu6(z) + y, x.new_zeros(2).unsqueeze(0).expand(3, 2)
+
+
+class InPlaceView(nn.Module):
+    """An in-place update through a view, which edgec rejects (it is not functionalized)."""
+
+    def forward(self, x):
+        y = x * 2
+        v = y.view(-1)
+        v.add_(1.0)
+        return y
+
+
+class Unsupported(nn.Module):
+    """Uses ATen ops edgec does not import, to test the all-at-once error."""
+
+    def forward(self, x):
+        a = torch.cumsum(x, dim=1)
+        b = torch.sort(x, dim=1).values
+        return torch.relu(a + b + torch.flip(x, dims=[1]))
+
+
+def export(name, model, args, dynamic_shapes=None, core=False):
+    if ONLY is not None and name not in ONLY:
+        return
+    torch.manual_seed(0)
+    model = model.eval()
+    ep = torch.export.export(model, args, dynamic_shapes=dynamic_shapes)
+    if core:
+        ep = ep.run_decompositions()
+    path = os.path.join(OUT, name + ".pt2")
+    torch.export.save(ep, path)
+    with torch.no_grad():
+        out = model(*args)
+    torch.save({"args": args, "out": out}, os.path.join(OUT, name + ".inputs.pt"))
+    print(f"{path}: {os.path.getsize(path)} bytes")
+
+
+def main():
+    global OUT, ONLY
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--out", default=OUT)
+    ap.add_argument("--only", help="comma-separated fixture names to (re)make")
+    opts = ap.parse_args()
+    OUT = opts.out
+    ONLY = set(opts.only.split(",")) if opts.only else None
+    os.makedirs(OUT, exist_ok=True)
+    torch.manual_seed(0)
+    cnn = CNN()
+    with torch.no_grad():  # non-trivial running statistics
+        for bn in (cnn.bn1, cnn.bn2):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 1.5)
+            bn.weight.uniform_(0.5, 1.5)
+            bn.bias.uniform_(-0.2, 0.2)
+    image = (torch.randn(1, 3, 8, 8),)
+    export("cnn_bn", cnn, image)
+    export("cnn_bn_core", cnn, image, core=True)
+
+    torch.manual_seed(1)
+    batch = torch.export.Dim("batch", min=1, max=64)
+    export("mlp", MLP(), (torch.randn(4, 16),), dynamic_shapes={"x": {0: batch}})
+
+    torch.manual_seed(2)
+    seq = torch.export.Dim("seq", min=2, max=32)
+    export("encoder", Encoder(), (torch.randint(0, 20, (1, 6)),), dynamic_shapes={"ids": {1: seq}})
+
+    torch.manual_seed(3)
+    export("buffers", Buffers(), (torch.randn(2, 4),))
+
+    torch.manual_seed(4)
+    export("unsupported", Unsupported(), (torch.randn(2, 5),))
+
+    torch.manual_seed(5)
+    export("inplace", InPlace(), (torch.randn(1, 3, 8, 8),))
+    export("inplace_view", InPlaceView(), (torch.randn(2, 3),))
+
+
+if __name__ == "__main__":
+    main()

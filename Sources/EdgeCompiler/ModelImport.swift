@@ -1,0 +1,76 @@
+import EdgeIR
+import EdgeONNX
+import EdgeTorch
+import Foundation
+
+/// The model formats `edgec import` reads, chosen by file extension.
+public enum ModelFormat: String, Sendable, CaseIterable {
+    /// A torch.export archive written by `torch.export.save`.
+    case pt2
+    /// An ONNX model.
+    case onnx
+
+    /// The format of `path` from its extension, or nil when edgec does not import it.
+    public init?(path: String) {
+        switch URL(fileURLWithPath: path).pathExtension.lowercased() {
+        case "pt2": self = .pt2
+        case "onnx": self = .onnx
+        default: return nil
+        }
+    }
+}
+
+/// Options of `edgec import` that apply to dynamic shapes.
+public struct ImportOptions: Sendable {
+    /// Static shapes for named inputs (`--input-shape ids=1,16`).
+    public var inputShapes: [String: [Int]] = [:]
+    /// Fix every remaining dynamic dim to its upper bound (`--static`).
+    public var fixDynamicToUpperBound = false
+    /// The model inside a multi-model archive (`--model`).
+    public var modelName: String?
+
+    public init() {}
+
+    /// Parses one `--input-shape` value, `name=1,3,224,224` or `name=1x3x224x224` (the ONNX form).
+    public static func parseInputShape(_ text: String) throws -> (String, [Int]) {
+        let parts = text.split(separator: "=", maxSplits: 1)
+        guard parts.count == 2, !parts[0].isEmpty else {
+            throw ImportFailure("--input-shape '\(text)' must look like name=1,3,224,224 (or name=1x3x224x224)")
+        }
+        var dims: [Int] = []
+        for d in parts[1].split(omittingEmptySubsequences: false, whereSeparator: { $0 == "," || $0 == "x" }) {
+            guard let v = Int(d.trimmingCharacters(in: .whitespaces)), v >= 0 else {
+                throw ImportFailure("--input-shape '\(text)': '\(d)' is not a size")
+            }
+            dims.append(v)
+        }
+        return (String(parts[0]), dims)
+    }
+}
+
+/// An import that failed before any IR was produced.
+public struct ImportFailure: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ message: String) { description = "error: " + message }
+}
+
+/// Reads a model file into Edge IR, dispatching on its format.
+public enum ModelImporter {
+    /// Imports `path`; throws a diagnostic naming the file (and node) on any problem.
+    public static func importModel(path: String, options: ImportOptions = ImportOptions()) throws -> Module {
+        guard let format = ModelFormat(path: path) else {
+            throw ImportFailure("\(path): cannot tell the model format from the extension; edgec imports .pt2 (torch.export.save) archives and .onnx models")
+        }
+        switch format {
+        case .pt2:
+            var o = TorchImportOptions(modelName: options.modelName, inputShapes: options.inputShapes,
+                                       fixSymbolsToUpperBound: options.fixDynamicToUpperBound)
+            o.limits = PT2Archive.Limits()
+            return try TorchImporter.importModule(path: path, options: o)
+        case .onnx:
+            if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give ONNX inputs static shapes with --input-shape") }
+            if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }
+            return try ONNXImporter.importModel(path: path, options: ONNXImportOptions(inputShapes: options.inputShapes))
+        }
+    }
+}

@@ -1,0 +1,246 @@
+import EdgeIR
+import Foundation
+
+/// Imports one ONNX graph into the `@main` function of a module.
+final class GraphImporter {
+    let module: Module
+    let opset: Int
+    let external: ExternalDataReader?
+    private(set) var function: Function!
+    private(set) var builder: IRBuilder!
+    /// Every ONNX name defined so far: graph inputs, initializers, node outputs.
+    var values: [String: Imported] = [:]
+    private var materialized: [String: Value] = [:]
+
+    init(module: Module, opset: Int, external: ExternalDataReader?) {
+        self.module = module
+        self.opset = opset
+        self.external = external
+    }
+
+    /// The IR value for `name`, creating an `edge.constant` the first time a constant is used.
+    func materialize(_ name: String) throws -> Value {
+        switch values[name] {
+        case .value(let v)?: return v
+        case .constant(let c)?:
+            if let v = materialized[name] { return v }
+            let v: Value
+            do throws(OpError) {
+                v = try builder.constant(c.data, type: c.type, name: name, location: .name(name))
+            } catch {
+                throw ImportError("constant \"\(name)\": \(error.message)")
+            }
+            materialized[name] = v
+            return v
+        case nil: throw ImportError("\"\(name)\" is not defined")
+        }
+    }
+
+    func run(_ graph: Onnx_GraphProto, options: ONNXImportOptions) throws {
+        // Initializers (named constants).
+        for (i, t) in graph.initializer.enumerated() {
+            let what = "initializer \"\(t.name)\""
+            guard !t.name.isEmpty else { throw ImportError("initializer #\(i) has no name") }
+            guard values[t.name] == nil else { throw ImportError("\(what) is defined twice") }
+            values[t.name] = .constant(try TensorDecoder.decode(t, what: what, external: external))
+        }
+        if !graph.sparseInitializer.isEmpty { throw ImportError("sparse initializers are not supported") }
+
+        // Graph inputs, minus initializers listed as inputs (IR version < 4 lists them).
+        let inputs = graph.input.filter { values[$0.name] == nil }
+        var remainingOverrides = options.inputShapes
+        var argTypes: [TensorType] = []
+        for input in inputs {
+            var type = try Self.tensorType(input, what: "graph input \"\(input.name)\"")
+            if let dims = remainingOverrides.removeValue(forKey: input.name) {
+                if input.type.tensorType.hasShape, type.rank != dims.count {
+                    throw ImportError("--input-shape \(input.name) gives \(dims.count) dims, but the input has rank \(type.rank) (\(TypeText.type(type)))")
+                }
+                for (d, n) in zip(type.shape, dims) {
+                    if let v = d.value, v != n {
+                        throw ImportError("--input-shape \(input.name)=\(dims.map(String.init).joined(separator: "x")) contradicts the model's \(TypeText.type(type))")
+                    }
+                }
+                type = TensorType(type.element, dims)
+            }
+            argTypes.append(type)
+        }
+        if let unknown = remainingOverrides.keys.sorted().first {
+            throw ImportError("--input-shape names \"\(unknown)\", which is not a graph input (inputs: \(inputs.map { "\"\($0.name)\"" }.joined(separator: ", ")))")
+        }
+        let f = Function(name: "main", argumentTypes: argTypes, argumentNames: inputs.map(\.name), resultTypes: [])
+        for (i, input) in inputs.enumerated() {
+            guard values[input.name] == nil else { throw ImportError("graph input \"\(input.name)\" is listed twice") }
+            f.argumentAttributes[i]["name"] = .string(input.name)
+            values[input.name] = .value(f.arguments[i])
+        }
+        module.add(f)
+        function = f
+        builder = IRBuilder(function: f)
+
+        // value_info: check that declared element types are ones edgec knows (types are re-inferred).
+        for vi in graph.valueInfo where vi.type.isTensor {
+            _ = try ONNXType.require(vi.type.tensorType.elemType, "value \"\(vi.name)\" (value_info)")
+        }
+
+        let order = try Self.topologicalOrder(graph, defined: Set(values.keys))
+        try Self.checkSupport(graph.node, opset: opset)
+        for index in order {
+            try importNode(graph.node[index])
+        }
+
+        // Outputs.
+        var results: [Value] = []
+        for out in graph.output {
+            guard values[out.name] != nil else { throw ImportError("graph output \"\(out.name)\" is not produced by any node, input or initializer") }
+            results.append(try materialize(out.name))
+        }
+        f.setResultTypes(results.map(\.type))
+        for (i, out) in graph.output.enumerated() { f.resultAttributes[i]["name"] = .string(out.name) }
+        do {
+            try builder.makeReturn(results)
+        } catch {
+            throw ImportError("graph outputs: \(error.message)")
+        }
+    }
+
+    private func importNode(_ node: Onnx_NodeProto) throws {
+        let label = "node \"\(node.name.isEmpty ? node.output.first ?? "" : node.name)\" (\(node.opType), opset \(opset))"
+        guard let (importer, version) = ONNXOps.lookup(node.opType, opset: opset) else {
+            throw ImportError("\(label) is not supported")
+        }
+        do {
+            let ctx = try NodeContext(node: node, version: version, opset: opset, graph: self)
+            var outputs: [Imported]?
+            if let fold = importer.fold, (0..<node.input.count).allSatisfy({ !ctx.has($0) || ctx.constant($0) != nil }) || node.opType == "Shape" || node.opType == "Size" {
+                outputs = try fold(ctx)?.map { .constant($0) }
+            }
+            let results = try outputs ?? importer.run(ctx)
+            let named = node.output
+            guard results.count >= named.filter({ !$0.isEmpty }).count || results.count >= named.count else {
+                throw ImportError("produces \(results.count) outputs but the node names \(named.count)")
+            }
+            for (i, name) in named.enumerated() where !name.isEmpty {
+                guard i < results.count else { throw ImportError("output #\(i) \"\(name)\" is not supported") }
+                guard values[name] == nil else { throw ImportError("output \"\(name)\" is already defined") }
+                values[name] = results[i]
+                if case .value(let v) = results[i], v.nameHint == nil || v.definingOp?.name != "edge.constant" {
+                    v.nameHint = name
+                }
+            }
+        } catch let e as ImportError {
+            throw ImportError("\(label): \(e.message)")
+        }
+    }
+
+    /// The node indices in an order where every input is defined first; errors name
+    /// undefined inputs and cycles by node.
+    static func topologicalOrder(_ graph: Onnx_GraphProto, defined: Set<String>) throws -> [Int] {
+        var producer: [String: Int] = [:]
+        for (i, n) in graph.node.enumerated() {
+            for o in n.output where !o.isEmpty {
+                if defined.contains(o) { throw ImportError("node \(describe(n, i)) redefines \"\(o)\", which is a graph input or initializer") }
+                if let j = producer[o] { throw ImportError("nodes \(describe(graph.node[j], j)) and \(describe(n, i)) both define \"\(o)\"") }
+                producer[o] = i
+            }
+        }
+        var pending = [Int](repeating: 0, count: graph.node.count)
+        var consumers = [[Int]](repeating: [], count: graph.node.count)
+        for (i, n) in graph.node.enumerated() {
+            for input in Set(n.input) where !input.isEmpty && !defined.contains(input) {
+                guard let p = producer[input] else {
+                    throw ImportError("node \(describe(n, i)) uses \"\(input)\", which no node, graph input or initializer defines")
+                }
+                pending[i] += 1
+                consumers[p].append(i)
+            }
+        }
+        var ready = (0..<graph.node.count).filter { pending[$0] == 0 }.reversed() as [Int]
+        var order: [Int] = []
+        order.reserveCapacity(graph.node.count)
+        while let i = ready.popLast() {
+            order.append(i)
+            for c in consumers[i].reversed() {
+                pending[c] -= 1
+                if pending[c] == 0 { ready.append(c) }
+            }
+        }
+        if order.count < graph.node.count {
+            let stuck = (0..<graph.node.count).filter { pending[$0] > 0 }
+            throw ImportError("the graph has a cycle through \(stuck.count) node\(stuck.count == 1 ? "" : "s"), e.g. node \(describe(graph.node[stuck[0]], stuck[0]))")
+        }
+        return order
+    }
+
+    static func describe(_ n: Onnx_NodeProto, _ index: Int) -> String {
+        n.name.isEmpty ? "#\(index) (\(n.opType))" : "\"\(n.name)\" (\(n.opType))"
+    }
+
+    /// Fails listing every unsupported op type once, with its count, opset and first node names.
+    static func checkSupport(_ nodes: [Onnx_NodeProto], opset: Int) throws {
+        var missing: [String: (count: Int, names: [String], label: String)] = [:]
+        var order: [String] = []
+        for (i, n) in nodes.enumerated() {
+            let isDefault = n.domain.isEmpty || n.domain == "ai.onnx"
+            if isDefault, ONNXOps.lookup(n.opType, opset: opset) != nil { continue }
+            let key = isDefault ? n.opType : "\(n.domain).\(n.opType)"
+            let label: String
+            if !isDefault { label = "\(key) (domain \(n.domain))" }
+            else if onnxSchemaVersions[n.opType] == nil { label = "\(key) (not an ONNX operator)" }
+            else if let v = ONNXOps.schemaVersion(n.opType, opset: opset) { label = "\(key) (opset \(opset), definition \(v))" }
+            else { label = "\(key) (does not exist in opset \(opset))" }
+            if missing[key] == nil { order.append(key); missing[key] = (0, [], label) }
+            missing[key]!.count += 1
+            if missing[key]!.names.count < 3 { missing[key]!.names.append(n.name.isEmpty ? "#\(i)" : n.name) }
+        }
+        guard !order.isEmpty else { return }
+        let total = missing.values.reduce(0) { $0 + $1.count }
+        let parts = order.map { k -> String in
+            let m = missing[k]!
+            let names = m.names.map { "\"\($0)\"" }.joined(separator: ", ") + (m.count > m.names.count ? ", ..." : "")
+            return "\(m.label) ×\(m.count) at \(names)"
+        }
+        throw ImportError("\(total) node\(total == 1 ? " uses an op" : "s use ops") edgec does not support: \(parts.joined(separator: "; "))")
+    }
+
+    /// The Edge IR type of a graph input or output; symbolic dims keep their names.
+    static func tensorType(_ vi: Onnx_ValueInfoProto, what: String) throws -> TensorType {
+        guard vi.type.isTensor else { throw ImportError("\(what) is not a tensor (sequences, maps and optionals are not supported)") }
+        let t = vi.type.tensorType
+        let element = try ONNXType.require(t.elemType, what)
+        guard t.hasShape else { throw ImportError("\(what) has no shape; give one with --input-shape \(vi.name)=...") }
+        let dims: [Dim] = try t.shape.dim.map { d throws in
+            switch d.value {
+            case .dimValue(let v)?:
+                guard v >= 0, let n = Int(exactly: v) else { throw ImportError("\(what) has dimension \(v)") }
+                return .known(n)
+            case .dimParam(let p)?:
+                let name = NameSanitizer.dim(p)
+                return name.isEmpty ? .unknown : .symbolic(name)
+            case nil: return .unknown
+            }
+        }
+        return TensorType(.scalar(element), dims)
+    }
+}
+
+/// Turns ONNX symbolic dim names into IR identifiers (`batch_size`, `?seq`).
+enum NameSanitizer {
+    static func dim(_ p: String) -> String {
+        var out = ""
+        for (i, c) in p.unicodeScalars.enumerated() {
+            let ok = c == "_" || (c.properties.isAlphabetic && c.isASCII) || (i > 0 && c.properties.numericType != nil && c.isASCII)
+            out.unicodeScalars.append(ok ? c : "_")
+        }
+        if let f = out.unicodeScalars.first, f.properties.numericType != nil { out = "_" + out }
+        return out
+    }
+}
+
+extension Onnx_TypeProto {
+    /// Whether the type is a tensor type (not a sequence, map, optional or sparse tensor).
+    var isTensor: Bool {
+        if case .tensorType? = value { return true }
+        return false
+    }
+}

@@ -1,0 +1,182 @@
+import EdgeIR
+import Foundation
+
+/// One axis of an ONNX Slice, normalized against a static dim size when known.
+struct SliceAxis {
+    var axis: Int
+    var start: Int
+    var end: Int
+    var step: Int
+}
+
+extension ONNXOps {
+    /// Selects `indices[d]` along every dim d of a constant (a general strided copy).
+    static func selectConstant(_ c: ConstTensor, _ indices: [[Int]]) -> ConstTensor? {
+        let shape = indices.map(\.count)
+        guard let n = checkedProduct(shape), n <= Fold.limit else { return nil }
+        let size = c.element.byteSize
+        var strides = [Int](repeating: 1, count: c.shape.count)
+        for d in stride(from: c.shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * c.shape[d + 1] }
+        var out = Data(capacity: n * size)
+        var pos = [Int](repeating: 0, count: shape.count)
+        for _ in 0..<n {
+            var flat = 0
+            for d in 0..<shape.count { flat += indices[d][pos[d]] * strides[d] }
+            let start = c.data.startIndex + flat * size
+            out.append(c.data[start..<(start + size)])
+            var d = shape.count - 1
+            while d >= 0 {
+                pos[d] += 1
+                if pos[d] < shape[d] { break }
+                pos[d] = 0
+                d -= 1
+            }
+        }
+        return ConstTensor(element: c.element, shape: shape, data: out)
+    }
+
+    /// The (axis, start, end, step) list of a Slice node, from attributes (v1) or inputs (v10+).
+    static func sliceAxes(_ ctx: NodeContext, rank: Int) throws -> [SliceAxis] {
+        let starts: [Int], ends: [Int], axes: [Int], steps: [Int]
+        if ctx.version < 10 {
+            guard let s = try ctx.ints("starts"), let e = try ctx.ints("ends") else { throw ImportError("needs 'starts' and 'ends'") }
+            starts = s; ends = e
+            axes = try ctx.ints("axes") ?? Array(0..<s.count)
+            steps = Array(repeating: 1, count: s.count)
+        } else {
+            starts = try ctx.ints(1, "starts"); ends = try ctx.ints(2, "ends")
+            axes = ctx.has(3) ? try ctx.ints(3, "axes") : Array(0..<starts.count)
+            steps = ctx.has(4) ? try ctx.ints(4, "steps") : Array(repeating: 1, count: starts.count)
+        }
+        guard starts.count == ends.count, axes.count == starts.count, steps.count == starts.count else {
+            throw ImportError("starts, ends, axes and steps must have the same length")
+        }
+        return try (0..<starts.count).map { i in
+            guard steps[i] > 0 else { throw ImportError("step \(steps[i]) is not supported (edgec imports positive slice steps)") }
+            return SliceAxis(axis: try axis(axes[i], rank: rank), start: starts[i], end: ends[i], step: steps[i])
+        }
+    }
+
+    /// The indices a positive-step slice selects from a dim of `size` (ONNX clamping rules).
+    static func sliceIndices(_ s: SliceAxis, size: Int) -> [Int] {
+        func clampIndex(_ i: Int) -> Int { min(max(i < 0 ? i &+ size : i, 0), size) }
+        let a = clampIndex(s.start), b = clampIndex(s.end)
+        return a < b ? Array(stride(from: a, to: b, by: s.step)) : []
+    }
+
+    /// ONNX pads ([begins..., ends...] over `axes`) as the IR's pad list (last dim first).
+    static func atenPads(_ pads: [Int], axes: [Int], rank: Int) throws -> [Int64] {
+        guard pads.count == 2 * axes.count else { throw ImportError("pads \(pads) must hold a begin and an end for each of \(axes.count) axes") }
+        var begin = [Int](repeating: 0, count: rank), end = [Int](repeating: 0, count: rank)
+        for (i, a) in axes.enumerated() { begin[a] = pads[i]; end[a] = pads[axes.count + i] }
+        guard let first = (0..<rank).first(where: { begin[$0] != 0 || end[$0] != 0 }) else { return [] }
+        var out: [Int64] = []
+        for d in stride(from: rank - 1, through: first, by: -1) { out += [Int64(begin[d]), Int64(end[d])] }
+        return out
+    }
+
+    static let indexing: [OpImporter] = [
+        OpImporter("Gather", [1, 11, 13], fold: { ctx in
+            guard let data = ctx.constant(0), let idx = ctx.constant(1), let iv = idx.int64s else { return nil }
+            let a = try axis(try ctx.int("axis", 0), rank: data.shape.count)
+            return try Fold.gather(data, iv, indexShape: idx.shape, axis: a).map { [$0] }
+        }) { ctx in
+            let x = try ctx.value(0)
+            let a = try axis(try ctx.int("axis", 0), rank: x.type.rank)
+            if let idx = ctx.constant(1), let iv = idx.int64s {
+                let n = x.type.shape[a].value
+                let normalized = try iv.map { i -> Int64 in
+                    guard i >= 0 else {
+                        guard let n else { throw ImportError("negative index \(i) on a symbolic dim") }
+                        guard i + Int64(n) >= 0 else { throw ImportError("index \(i) is out of range for a dim of size \(n)") }
+                        return i + Int64(n)
+                    }
+                    if let n, i >= n { throw ImportError("index \(i) is out of range for a dim of size \(n)") }
+                    return i
+                }
+                if idx.shape.isEmpty {
+                    let s = try ctx.emit(Ops.slice, [x], ["dim": .int(Int64(a)), "start": .int(normalized[0]), "end": .int(normalized[0] + 1)])
+                    return [.value(try ctx.emit(Ops.squeeze, [s], ["dims": .ints([Int64(a)])]))]
+                }
+                let index = try ctx.constantValue(ConstTensor(int64s: normalized), name: ctx.node.input[1])
+                let picked = try ctx.emit(Ops.indexSelect, [x, index], ["dim": .int(Int64(a))])
+                if idx.shape.count == 1 { return [.value(picked)] }
+                let dims = Array(x.type.shape[..<a]) + idx.shape.map(Dim.known) + Array(x.type.shape[(a + 1)...])
+                return [.value(try reshape(ctx, picked, to: dims))]
+            }
+            // Run-time indices (e.g. token ids into an embedding table); they must be in range.
+            let idx = try ctx.value(1)
+            let flat = idx.type.rank == 1 ? idx : try reshape(ctx, idx, to: [TensorType(idx.type.element, idx.type.shape).elementCount.map(Dim.known) ?? .unknown])
+            let picked = try ctx.emit(Ops.indexSelect, [x, flat], ["dim": .int(Int64(a))])
+            if idx.type.rank == 1 { return [.value(picked)] }
+            let dims = Array(x.type.shape[..<a]) + idx.type.shape + Array(x.type.shape[(a + 1)...])
+            return [.value(try reshape(ctx, picked, to: dims))]
+        },
+        OpImporter("Slice", [1, 10, 11, 13], fold: { ctx in
+            guard let c = ctx.constant(0) else { return nil }
+            var indices = c.shape.map { Array(0..<$0) }
+            for s in try sliceAxes(ctx, rank: c.shape.count) {
+                indices[s.axis] = sliceIndices(s, size: c.shape[s.axis]).map { indices[s.axis][$0] }
+            }
+            return selectConstant(c, indices).map { [$0] }
+        }) { ctx in
+            var y = try ctx.value(0)
+            for s in try sliceAxes(ctx, rank: y.type.rank) {
+                var (start, end) = (s.start, s.end)
+                if let n = y.type.shape[s.axis].value {
+                    let picked = sliceIndices(s, size: n)
+                    if picked.count == n { continue }
+                    start = picked.first ?? 0
+                    end = picked.isEmpty ? 0 : picked.last! + 1
+                }
+                y = try ctx.emit(Ops.slice, [y], ["dim": .int(Int64(s.axis)), "start": .int(Int64(start)), "end": .int(Int64(end)), "step": .int(Int64(s.step))])
+            }
+            return [.value(y)]
+        },
+        OpImporter("Split", [2, 11, 13, 18]) { ctx in
+            let x = try ctx.value(0)
+            let a = try axis(try ctx.int("axis", 0), rank: x.type.rank)
+            guard let n = x.type.shape[a].value else { throw ImportError("the split dim must be static, got \(TypeText.type(x.type))") }
+            let outputs = ctx.node.output.count
+            var sizes: [Int]
+            if ctx.version >= 13, ctx.has(1) { sizes = try ctx.ints(1, "split") }
+            else if ctx.version < 13, let s = try ctx.ints("split") { sizes = s }
+            else if ctx.version >= 18, ctx.hasAttribute("num_outputs") {
+                let k = try ctx.int("num_outputs", 1)
+                guard k >= 1 else { throw ImportError("num_outputs must be at least 1") }
+                let chunk = (n + k - 1) / k
+                sizes = (0..<k).map { max(0, min(chunk, n - $0 * chunk)) }
+            } else {
+                guard outputs >= 1, n % outputs == 0 else { throw ImportError("cannot split \(n) into \(outputs) equal parts") }
+                sizes = Array(repeating: n / outputs, count: outputs)
+            }
+            guard sizes.count == outputs else { throw ImportError("split gives \(sizes.count) parts for \(outputs) outputs") }
+            let op = try ctx.emitOp(Ops.split, [x], ["dim": .int(Int64(a)), "sizes": .ints(sizes.map(Int64.init))])
+            return op.results.map { .value($0) }
+        },
+        OpImporter("Pad", [2, 11, 13, 18, 19, 21, 23, 24, 25]) { ctx in
+            let x = try ctx.value(0)
+            let rank = x.type.rank
+            var mode = try ctx.string("mode", "constant")
+            let pads: [Int], value: Double
+            var axes = Array(0..<rank)
+            if ctx.version < 11 {
+                guard let p = try ctx.ints("pads") else { throw ImportError("needs 'pads'") }
+                pads = p
+                value = try ctx.float("value", 0)
+            } else {
+                pads = try ctx.ints(1, "pads")
+                value = ctx.has(2) ? try ctx.scalar(2, "constant_value") : 0
+                if ctx.version >= 18, ctx.has(3) { axes = try ctx.ints(3, "axes").map { try axis($0, rank: rank) } }
+            }
+            switch mode {
+            case "constant", "reflect": break
+            case "edge": mode = "replicate"
+            default: throw ctx.unsupported("mode \"\(mode)\"")
+            }
+            let list = try atenPads(pads, axes: axes, rank: rank)
+            if list.isEmpty { return [.value(x)] }
+            return [.value(try ctx.emit(Ops.pad, [x], ["pad": .ints(list), "mode": .string(mode), "value": .float(value)]))]
+        },
+    ]
+}

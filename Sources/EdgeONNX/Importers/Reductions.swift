@@ -1,0 +1,77 @@
+import EdgeIR
+
+extension ONNXOps {
+    /// A Reduce* op; `axesInputSince` is the opset in which axes moved from attribute to input.
+    static func reduce(_ opType: String, _ versions: [Int], axesInputSince: Int,
+                       _ body: @escaping @Sendable (NodeContext, Value, [String: Attribute]) throws -> Value) -> OpImporter {
+        OpImporter(opType, versions) { ctx in
+            let x = try ctx.value(0)
+            let axes: [Int]
+            if ctx.version >= axesInputSince {
+                axes = ctx.has(1) ? try ctx.ints(1, "axes") : []
+                if axes.isEmpty, try ctx.int("noop_with_empty_axes", 0) != 0 { return [.value(x)] }
+            } else {
+                axes = try ctx.ints("axes") ?? []
+            }
+            let attrs: [String: Attribute] = [
+                "axes": .ints(try axes.map { Int64(try axis($0, rank: x.type.rank)) }),
+                "keepdim": .bool(try ctx.int("keepdims", 1) != 0),
+            ]
+            return [.value(try body(ctx, x, attrs))]
+        }
+    }
+
+    /// ArgMax / ArgMin along one axis.
+    static func argReduce(_ opType: String, _ def: OpDefinition) -> OpImporter {
+        OpImporter(opType, [1, 11, 12, 13]) { ctx in
+            if try ctx.int("select_last_index", 0) != 0 { throw ctx.unsupported("select_last_index = 1") }
+            return [.value(try ctx.emit(def, [try ctx.value(0)], [
+                "dim": .int(Int64(try ctx.int("axis", 0))), "keepdim": .bool(try ctx.int("keepdims", 1) != 0),
+            ]))]
+        }
+    }
+
+    /// Softmax-like ops: before opset 13 the input is treated as 2-D [prod(..<axis), prod(axis...)].
+    static func softmax(_ opType: String, log: Bool) -> OpImporter {
+        OpImporter(opType, [1, 11, 13]) { ctx in
+            let x = try ctx.value(0)
+            let rank = x.type.rank
+            var y: Value
+            if ctx.version >= 13 {
+                y = try ctx.emit(Ops.softmax, [x], ["axis": .int(Int64(try axis(try ctx.int("axis", -1), rank: rank)))])
+            } else {
+                let a = try axis(try ctx.int("axis", 1), rank: rank)
+                if a == rank - 1 {
+                    y = try ctx.emit(Ops.softmax, [x], ["axis": .int(Int64(a))])
+                } else {
+                    func product(_ dims: ArraySlice<Dim>) -> Dim {
+                        dims.reduce(Dim.known(1)) { acc, d in
+                            if let p = acc.value, let q = d.value { return .known(p * q) }
+                            return dims.count == 1 ? d : .unknown
+                        }
+                    }
+                    let flat = try reshape(ctx, x, to: [product(x.type.shape[..<a]), product(x.type.shape[a...])])
+                    let s = try ctx.emit(Ops.softmax, [flat], ["axis": .int(1)])
+                    y = try reshape(ctx, s, to: x.type.shape)
+                }
+            }
+            if log { y = try ctx.emit(Ops.log, [y]) }
+            return [.value(y)]
+        }
+    }
+
+    static let reductions: [OpImporter] = [
+        reduce("ReduceMean", [1, 11, 13, 18], axesInputSince: 18) { ctx, x, a in try ctx.emit(Ops.mean, [x], a) },
+        reduce("ReduceSum", [1, 11, 13], axesInputSince: 13) { ctx, x, a in try ctx.emit(Ops.sum, [x], a) },
+        reduce("ReduceMax", [1, 11, 12, 13, 18, 20], axesInputSince: 18) { ctx, x, a in try ctx.emit(Ops.amax, [x], a) },
+        reduce("ReduceMin", [1, 11, 12, 13, 18, 20], axesInputSince: 18) { ctx, x, a in try ctx.emit(Ops.amin, [x], a) },
+        reduce("ReduceSumSquare", [1, 11, 13, 18], axesInputSince: 18) { ctx, x, a in try ctx.emit(Ops.sum, [try ctx.emit(Ops.mul, [x, x])], a) },
+        reduce("ReduceL2", [1, 11, 13, 18], axesInputSince: 18) { ctx, x, a in
+            try ctx.emit(Ops.sqrt, [try ctx.emit(Ops.sum, [try ctx.emit(Ops.mul, [x, x])], a)])
+        },
+        argReduce("ArgMax", Ops.argmax),
+        argReduce("ArgMin", Ops.argmin),
+        softmax("Softmax", log: false),
+        softmax("LogSoftmax", log: true),
+    ]
+}

@@ -1,0 +1,108 @@
+import EdgeIR
+
+extension ONNXOps {
+    /// A one-input op mapped to one IR op (optionally folded when the input is known).
+    static func unary(_ opType: String, _ versions: [Int], _ def: OpDefinition,
+                      fold: (int: @Sendable (Int64) -> Int64, real: @Sendable (Double) -> Double)? = nil) -> OpImporter {
+        var folder: (@Sendable (NodeContext) throws -> [ConstTensor]?)?
+        if let fold {
+            folder = { ctx in ctx.constant(0).flatMap { Fold.unary($0, int: fold.int, real: fold.real) }.map { [$0] } }
+        }
+        return OpImporter(opType, versions, fold: folder) { ctx in
+            [.value(try ctx.emit(def, [try ctx.value(0)]))]
+        }
+    }
+
+    /// Passes input 0 through (Identity; Dropout at inference).
+    static func passThrough(_ ctx: NodeContext) throws -> [Imported] {
+        guard let input = ctx.graph.values[ctx.node.input.first ?? ""] else { throw ImportError("input #0 is required") }
+        return [input]
+    }
+
+    static let unary: [OpImporter] = [
+        unary("Relu", [6, 13, 14], Ops.relu),
+        unary("Sigmoid", [6, 13], Ops.sigmoid),
+        unary("Tanh", [6, 13], Ops.tanh),
+        unary("Exp", [6, 13], Ops.exp),
+        unary("Log", [6, 13], Ops.log),
+        unary("Sqrt", [6, 13], Ops.sqrt, fold: ({ $0 }, { $0.squareRoot() })),
+        unary("Reciprocal", [6, 13], Ops.reciprocal),
+        unary("Erf", [9, 13], Ops.erf),
+        unary("Neg", [6, 13], Ops.neg, fold: ({ 0 &- $0 }, { -$0 })),
+        unary("Abs", [6, 13], Ops.abs, fold: ({ $0 == .min ? $0 : Swift.abs($0) }, { Swift.abs($0) })),
+        unary("Floor", [6, 13], Ops.floor, fold: ({ $0 }, { $0.rounded(.down) })),
+        unary("Ceil", [6, 13], Ops.ceil, fold: ({ $0 }, { $0.rounded(.up) })),
+        unary("Sin", [7, 22], Ops.sin),
+        unary("Cos", [7, 22], Ops.cos),
+        unary("Not", [1], Ops.logicalNot),
+        unary("HardSwish", [14, 22], Ops.hardswish),
+        OpImporter("Gelu", [20]) { ctx in
+            let approximate = try ctx.string("approximate", "none")
+            guard approximate == "none" || approximate == "tanh" else { throw ctx.unsupported("approximate = \"\(approximate)\"") }
+            return [.value(try ctx.emit(Ops.gelu, [try ctx.value(0)], ["approximate": .string(approximate)]))]
+        },
+        OpImporter("LeakyRelu", [6, 16]) { ctx in
+            [.value(try ctx.emit(Ops.leakyRelu, [try ctx.value(0)], ["negative_slope": .float(try ctx.float("alpha", 0.01))]))]
+        },
+        OpImporter("Elu", [6, 22]) { ctx in
+            [.value(try ctx.emit(Ops.elu, [try ctx.value(0)], ["alpha": .float(try ctx.float("alpha", 1))]))]
+        },
+        OpImporter("HardSigmoid", [6, 22]) { ctx in
+            let alpha = try ctx.float("alpha", 0.2), beta = try ctx.float("beta", 0.5)
+            let x = try ctx.value(0)
+            // PyTorch's hardsigmoid is alpha = 1/6, beta = 0.5 (exported as float32).
+            if Swift.abs(alpha - 1.0 / 6.0) < 1e-7, beta == 0.5 { return [.value(try ctx.emit(Ops.hardsigmoid, [x]))] }
+            let scaled = try ctx.emit(Ops.mul, [x, try ctx.scalarValue(alpha, x.type.element, name: "alpha")])
+            let shifted = try ctx.emit(Ops.add, [scaled, try ctx.scalarValue(beta, x.type.element, name: "beta")])
+            return [.value(try ctx.emit(Ops.clamp, [shifted], ["min": .float(0), "max": .float(1)]))]
+        },
+        OpImporter("Softplus", [1, 22]) { ctx in
+            let x = try ctx.value(0)
+            let e = try ctx.emit(Ops.exp, [x])
+            return [.value(try ctx.emit(Ops.log, [try ctx.emit(Ops.add, [e, try ctx.scalarValue(1, x.type.element, name: "one")])]))]
+        },
+        OpImporter("PRelu", [7, 9, 16]) { ctx in
+            let x = try ctx.value(0), slope = try ctx.value(1)
+            let positive = try ctx.emit(Ops.gt, [x, try ctx.scalarValue(0, x.type.element, name: "zero")])
+            return [.value(try ctx.emit(Ops.where, [positive, x, try ctx.emit(Ops.mul, [x, slope])]))]
+        },
+        OpImporter("Clip", [6]) { ctx in
+            var attrs: [String: Attribute] = [:]
+            let lo = try ctx.float("min", -.infinity), hi = try ctx.float("max", .infinity)
+            if lo.isFinite { attrs["min"] = .float(lo) }
+            if hi.isFinite { attrs["max"] = .float(hi) }
+            return [.value(try ctx.emit(Ops.clamp, [try ctx.value(0)], attrs))]
+        },
+        OpImporter("Clip", [11, 12, 13]) { ctx in
+            var attrs: [String: Attribute] = [:]
+            if ctx.has(1) { attrs["min"] = .float(try ctx.scalar(1, "min")) }
+            if ctx.has(2) { attrs["max"] = .float(try ctx.scalar(2, "max")) }
+            return [.value(try ctx.emit(Ops.clamp, [try ctx.value(0)], attrs))]
+        },
+        OpImporter("Identity", [1, 13, 14, 16, 19, 21, 23, 24, 25], passThrough),
+        OpImporter("Dropout", [7, 10, 12, 13, 22]) { ctx in
+            if ctx.version >= 12, ctx.has(2) {
+                guard let t = ctx.constant(2), t.count == 1, t.doubles[0] == 0 else {
+                    throw ImportError("training_mode must be a constant false (edgec imports models for inference)")
+                }
+            }
+            var outputs = try passThrough(ctx)
+            if ctx.node.output.count > 1, !ctx.node.output[1].isEmpty {
+                let shape = try ctx.staticShape(0, for: "the dropout mask")
+                outputs.append(.value(try ctx.emit(Ops.full, [], ["shape": .ints(shape.map(Int64.init)), "value": .float(1), "dtype": .string("bool")])))
+            }
+            return outputs
+        },
+        OpImporter("Cast", [6, 9, 13, 19, 21, 23, 24, 25, 28], fold: { ctx in
+            guard let c = ctx.constant(0), c.count <= Fold.limit else { return nil }
+            let to = try ONNXType.require(Int32(truncatingIfNeeded: try ctx.int("to", 0)), "Cast's 'to' type")
+            if let v = c.int64s, to.isInteger || to == .bool { return [c.withExactInts(v, to)] }
+            return [ConstTensor(element: to, shape: c.shape, values: c.doubles)]
+        }) { ctx in
+            let to = try ONNXType.require(Int32(truncatingIfNeeded: try ctx.int("to", 0)), "Cast's 'to' type")
+            let x = try ctx.value(0)
+            if x.type.element == .scalar(to) { return [.value(x)] }
+            return [.value(try ctx.emit(Ops.cast, [x], ["dtype": .string(to.rawValue)]))]
+        },
+    ]
+}

@@ -1,0 +1,174 @@
+import EdgeIR
+import Foundation
+
+/// What an op importer sees of one node: its inputs (as values or known constants),
+/// attributes, the opset definition chosen, and a builder that tags ops with the node's name.
+final class NodeContext {
+    let node: Onnx_NodeProto
+    /// The since-version of the ONNX definition the model's opset selects.
+    let version: Int
+    let opset: Int
+    unowned let graph: GraphImporter
+    let location: Location
+    private let attributes: [String: Onnx_AttributeProto]
+
+    init(node: Onnx_NodeProto, version: Int, opset: Int, graph: GraphImporter) throws(ImportError) {
+        self.node = node
+        self.version = version
+        self.opset = opset
+        self.graph = graph
+        self.location = .name(node.name.isEmpty ? (node.output.first ?? node.opType) : node.name)
+        var table: [String: Onnx_AttributeProto] = [:]
+        for a in node.attribute {
+            guard table.updateValue(a, forKey: a.name) == nil else { throw ImportError("attribute '\(a.name)' is given twice") }
+        }
+        self.attributes = table
+    }
+
+    var builder: IRBuilder { graph.builder }
+
+    // MARK: inputs
+
+    /// Whether input `i` is present (not absent and not the empty name).
+    func has(_ i: Int) -> Bool { i < node.input.count && !node.input[i].isEmpty }
+
+    var inputCount: Int { node.input.count }
+
+    /// The known contents of input `i`, when it is a constant.
+    func constant(_ i: Int) -> ConstTensor? {
+        guard has(i), case .constant(let c)? = graph.values[node.input[i]] else { return nil }
+        return c
+    }
+
+    /// Input `i` as an IR value (constants are materialized once).
+    func value(_ i: Int) throws -> Value {
+        guard has(i) else { throw ImportError("input #\(i) is required") }
+        return try graph.materialize(node.input[i])
+    }
+
+    func optionalValue(_ i: Int) throws -> Value? { has(i) ? try value(i) : nil }
+
+    /// The type of input `i`.
+    func type(_ i: Int) throws -> TensorType {
+        guard has(i) else { throw ImportError("input #\(i) is required") }
+        switch graph.values[node.input[i]] {
+        case .value(let v)?: return v.type
+        case .constant(let c)?: return c.type
+        case nil: throw ImportError("input \"\(node.input[i])\" is not defined")
+        }
+    }
+
+    /// The static shape of input `i`, or an error saying why it is needed.
+    func staticShape(_ i: Int, for purpose: String) throws -> [Int] {
+        let t = try type(i)
+        guard let s = t.staticShape else {
+            throw ImportError("\(purpose) needs the static shape of input \"\(node.input[i])\", which is \(TypeText.type(t)); fix symbolic dims with --input-shape")
+        }
+        return s
+    }
+
+    /// Input `i` as integers; it must be a constant known at import time.
+    func ints(_ i: Int, _ what: String) throws -> [Int] {
+        guard has(i) else { throw ImportError("\(what) (input #\(i)) is required") }
+        guard let c = constant(i), let v = c.int64s else {
+            throw ImportError("\(what) (input \"\(node.input[i])\") must be an integer tensor known at import time (a constant or a static shape computation)")
+        }
+        return try v.map { x throws in
+            guard let n = Int(exactly: x) else { throw ImportError("\(what) value \(x) is out of range") }
+            return n
+        }
+    }
+
+    /// Input `i` as one float; it must be a constant.
+    func scalar(_ i: Int, _ what: String) throws -> Double {
+        guard let c = constant(i), c.count == 1 else {
+            throw ImportError("\(what) (input #\(i)) must be a one-element constant known at import time")
+        }
+        return c.doubles[0]
+    }
+
+    // MARK: attributes
+
+    func hasAttribute(_ name: String) -> Bool { attributes[name] != nil }
+
+    func int(_ name: String, _ fallback: Int) throws -> Int {
+        guard let a = attributes[name] else { return fallback }
+        guard a.type == .int || (a.type == .undefined && a.hasI) else { throw wrongKind(a, "an integer") }
+        guard let v = Int(exactly: a.i) else { throw ImportError("attribute '\(name)' value \(a.i) is out of range") }
+        return v
+    }
+
+    func float(_ name: String, _ fallback: Double) throws -> Double {
+        guard let a = attributes[name] else { return fallback }
+        guard a.type == .float || (a.type == .undefined && a.hasF) else { throw wrongKind(a, "a float") }
+        return Double(a.f)
+    }
+
+    func ints(_ name: String) throws -> [Int]? {
+        guard let a = attributes[name] else { return nil }
+        guard a.type == .ints || (a.type == .undefined && !a.ints.isEmpty) else { throw wrongKind(a, "a list of integers") }
+        return try a.ints.map { x throws in
+            guard let n = Int(exactly: x) else { throw ImportError("attribute '\(name)' value \(x) is out of range") }
+            return n
+        }
+    }
+
+    func floats(_ name: String) throws -> [Double]? {
+        guard let a = attributes[name] else { return nil }
+        guard a.type == .floats || (a.type == .undefined && !a.floats.isEmpty) else { throw wrongKind(a, "a list of floats") }
+        return a.floats.map(Double.init)
+    }
+
+    func string(_ name: String, _ fallback: String) throws -> String {
+        guard let a = attributes[name] else { return fallback }
+        guard a.type == .string || (a.type == .undefined && a.hasS) else { throw wrongKind(a, "a string") }
+        guard let s = String(validating: a.s, as: UTF8.self) else { throw ImportError("attribute '\(name)' is not UTF-8") }
+        return s
+    }
+
+    func tensor(_ name: String) throws -> ConstTensor? {
+        guard let a = attributes[name] else { return nil }
+        guard a.type == .tensor || (a.type == .undefined && a.hasT) else { throw wrongKind(a, "a tensor") }
+        return try TensorDecoder.decode(a.t, what: "attribute '\(name)'", external: graph.external)
+    }
+
+    /// The single attribute of a Constant-like node (its name and value), if any.
+    var onlyAttribute: Onnx_AttributeProto? { node.attribute.count == 1 ? node.attribute[0] : nil }
+
+    private func wrongKind(_ a: Onnx_AttributeProto, _ expected: String) -> ImportError {
+        ImportError("attribute '\(a.name)' must be \(expected), got \(a.type)")
+    }
+
+    /// Fails with a message that says the attribute value is not supported.
+    func unsupported(_ what: String) -> ImportError { ImportError("\(what) is not supported") }
+
+    // MARK: emitting IR
+
+    /// Creates an op tagged with the node's location and returns its single result.
+    func emit(_ def: OpDefinition, _ operands: [Value?], _ attributes: [String: Attribute] = [:]) throws -> Value {
+        try emitOp(def, operands, attributes).result
+    }
+
+    /// Creates an op tagged with the node's location.
+    func emitOp(_ def: OpDefinition, _ operands: [Value?], _ attributes: [String: Attribute] = [:], resultTypes: [TensorType]? = nil) throws -> EdgeIR.Operation {
+        do throws(OpError) {
+            return try builder.create(def, operands, attributes: attributes, resultTypes: resultTypes, location: location)
+        } catch {
+            throw ImportError("\(def.name): \(error.message)")
+        }
+    }
+
+    /// A constant materialized in the IR (for decompositions that need one).
+    func constantValue(_ c: ConstTensor, name: String) throws -> Value {
+        do throws(OpError) {
+            return try builder.constant(c.data, type: c.type, name: name, location: location)
+        } catch {
+            throw ImportError(error.message)
+        }
+    }
+
+    /// A scalar constant of `element` type.
+    func scalarValue(_ v: Double, _ element: ElementType, name: String) throws -> Value {
+        try constantValue(ConstTensor(element: element.storage, shape: [], values: [v]), name: name)
+    }
+}

@@ -1,0 +1,41 @@
+import EdgeIR
+
+extension ATenTable {
+    /// Arithmetic with numpy broadcasting; Python numbers become rank-0 constants.
+    static let elementwise: [String: ATenLowering] = {
+        var t: [String: ATenLowering] = [:]
+        let ops: [(String, OpDefinition, Bool)] = [("add", Ops.add, true), ("sub", Ops.sub, true), ("mul", Ops.mul, false), ("div", Ops.div, false)]
+        for (name, def, hasAlpha) in ops {
+            for overload in ["Tensor", "Scalar"] {
+                t["aten.\(name).\(overload)"] = .one("`\(def.name)`\(hasAlpha ? " (other scaled by `alpha` when ≠ 1)" : "")") { c throws(OpError) in
+                    let x = try c.tensor("self")
+                    var y = try c.tensorOrScalar("other", like: x)
+                    if hasAlpha, let alpha = try c.optionalFloat("alpha"), alpha != 1 {
+                        y = try c.emit(Ops.mul, [y, try c.scalar(alpha, y.type.element.storage)])
+                    }
+                    if name == "div", case .string(let mode)? = c.argument("rounding_mode") {
+                        throw OpError("div with rounding_mode='\(mode)' is not supported")
+                    }
+                    return try c.emit(def, [x, y], output: 0)
+                }
+            }
+        }
+        t["aten.rsub.Scalar"] = .one("`edge.sub` with the operands swapped") { c throws(OpError) in
+            let x = try c.tensor("self")
+            var y = try c.tensorOrScalar("other", like: x)
+            var xs = x
+            if let alpha = try c.optionalFloat("alpha"), alpha != 1 { xs = try c.emit(Ops.mul, [x, try c.scalar(alpha, x.type.element.storage)]) }
+            y = try c.emit(Ops.sub, [y, xs], output: 0)
+            return y
+        }
+        t["aten.neg.default"] = .one("`edge.neg`") { c throws(OpError) in try c.emit(Ops.neg, [try c.tensor("self")], output: 0) }
+        for (name, def) in [("exp", Ops.exp), ("log", Ops.log), ("sqrt", Ops.sqrt), ("rsqrt", Ops.rsqrt), ("reciprocal", Ops.reciprocal), ("abs", Ops.abs)] {
+            t["aten.\(name).default"] = .one("`\(def.name)`") { c throws(OpError) in try c.emit(def, [try c.tensor("self")], output: 0) }
+        }
+        t["aten.pow.Tensor_Scalar"] = .one("`edge.pow` with a rank-0 exponent") { c throws(OpError) in
+            let x = try c.tensor("self")
+            return try c.emit(Ops.pow, [x, try c.tensorOrScalar("exponent", like: x)], output: 0)
+        }
+        return t
+    }()
+}
