@@ -2,6 +2,7 @@ import ArgumentParser
 import EdgeBackends
 import EdgeCompiler
 import EdgeIR
+import EdgePasses
 import EdgeProgram
 import Foundation
 
@@ -11,7 +12,8 @@ struct Compile: ParsableCommand {
         discussion: """
         Imports the model (ONNX and torch.export archives by extension, like `edgec import`; \
         symbolic dims of a .pt2 are fixed to their upper bound unless --input-shape gives them), \
-        removes dead code, gives symbolic input dims the shapes from --input-shape, lowers every op \
+        gives symbolic input dims the shapes from --input-shape, runs the -O<n> pipeline (default -O2; \
+        see `edgec list-passes`; --print-ir-after-all and --time-passes show it at work), lowers every op \
         to ATen out-variant kernels of ExecuTorch's portable library, plans one memory arena, and \
         writes the program (written atomically: on any error no file is left). Ops the backend \
         cannot lower are all reported at once, by node.
@@ -35,8 +37,19 @@ struct Compile: ParsableCommand {
     @Option(name: .customLong("input-shape"), help: ArgumentHelp("A concrete shape for an input with symbolic dims (repeatable).", valueName: "name=d0,d1,..."))
     var inputShapes: [String] = []
 
+    @Option(name: .customShort("O", allowingJoined: true),
+            help: ArgumentHelp("Optimization level: 0 (import only), 1 (clean-ups) or 2 (all passes; default).", valueName: "level"))
+    var level: Int = 2
+
     @Flag(help: "Print op count, constant bytes, arena bytes, its lower bound and their ratio.")
     var stats = false
+
+    @OptionGroup var instrumentation: InstrumentationOptions
+
+    func validate() throws {
+        try instrumentation.validate()
+        if OptimizationLevel(rawValue: level) == nil { throw ValidationError("-O\(level): the levels are -O0, -O1 and -O2") }
+    }
 
     func run() throws {
         do {
@@ -54,7 +67,9 @@ struct Compile: ParsableCommand {
             } else {
                 module = try IRFile.read(path: input)
             }
-            let compiled = try ProgramCompiler(backend: backend, inputShapes: shapes).compile(module)
+            let compiler = ProgramCompiler(backend: backend, inputShapes: shapes, optimization: OptimizationLevel(rawValue: level)!,
+                                           instrumentation: instrumentation.settings, log: writeStderr)
+            let compiled = try compiler.compile(module)
             try AtomicFile.write(Data(ProgramWriter.serialize(compiled.program)), to: output)
             if stats { print(compiled.statsText, terminator: "") }
         } catch {
