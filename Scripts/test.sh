@@ -2,10 +2,11 @@
 # Runs every test of edgec on a fresh clone. CI runs exactly this script (.ci/run).
 #  1. system tools the tests use (flatc), 2. debug build with tests, 3. the pinned Python
 #  oracles in .venv (ONNX, ONNX Runtime, PyTorch, ExecuTorch), 4. the interop check (edgec's
-#  .pte files in ExecuTorch's own runtime), 5. the ONNX node-test conformance suite on edgec's
-#  interpreter and on ExecuTorch's runtime, checked against the expected-pass lists, 6. the Swift
-#  test suites (unit, round-trip, mutation, text tests of passes, CLI end to end), whose summary
-#  closes the output. A conformance regression fails the script after the Swift suites ran.
+#  .pte files in ExecuTorch's own runtime; torch.export fixtures against eager PyTorch),
+#  5. the ONNX node-test conformance suite on edgec's interpreter and on ExecuTorch's runtime,
+#  checked against the expected-pass lists, 6. the Swift test suites (unit, round-trip,
+#  mutation, text tests of passes, CLI end to end), whose summary closes the output. A
+#  conformance regression fails the script after the Swift suites ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +21,10 @@ Scripts/setup-oracles.sh
 echo "== interop: edgec's .pte in ExecuTorch 1.5.1's runtime"
 .venv/bin/python Conformance/interop_check.py --edgec .build/debug/edgec 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__'
+
+echo "== torch.export fixtures: edgec (interpreter and ExecuTorch) against eager PyTorch"
+.venv/bin/python Conformance/torch/compare.py --edgec .build/debug/edgec 2>&1 \
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|Failed to load|KernelPreference'
 
 echo "== conformance: ONNX node tests (onnx $(.venv/bin/python -c 'import onnx; print(onnx.__version__)'), Conformance/.cache/onnx-node)"
 .venv/bin/python Conformance/onnx-node/generate.py
