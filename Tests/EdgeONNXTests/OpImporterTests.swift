@@ -64,6 +64,14 @@ let opCases: [OpCase] = [
     OpCase("Mish", opset: 18, ["edge.exp", "edge.add", "edge.log", "edge.tanh", "edge.mul"], "f32[1,3,8,8]") { singleNode("Mish", opset: 18) },
     OpCase("Sign", ["edge.lt", "edge.where", "edge.gt", "edge.where"], "f32[1,3,8,8]") { singleNode("Sign") },
     OpCase("Trilu", opset: 14, ["edge.where"], "f32[1,3,8,8]") { singleNode("Trilu", opset: 14) },
+    OpCase("NegativeLogLikelihoodLoss", opset: 13, ["edge.unsqueeze", "edge.eq", "edge.where", "edge.sum", "edge.cast", "edge.sum", "edge.neg", "edge.sum", "edge.sum", "edge.div"], "f32[]") {
+        var m = ModelBuilder(opset: 13); m.input("x", [2, 3]); m.input("t", [2], .int64)
+        m.node("NegativeLogLikelihoodLoss", ["x", "t"], ["y"]); m.output("y"); return m
+    },
+    OpCase("SoftmaxCrossEntropyLoss", opset: 13, ["edge.log_softmax", "edge.unsqueeze", "edge.eq", "edge.where", "edge.sum", "edge.cast", "edge.sum", "edge.neg", "edge.sum"], "f32[]") {
+        var m = ModelBuilder(opset: 13); m.input("x", [2, 3]); m.input("t", [2], .int64)
+        m.node("SoftmaxCrossEntropyLoss", ["x", "t"], ["y"], [Attr.string("reduction", "sum")]); m.output("y"); return m
+    },
     OpCase("Attention", opset: 23, ["edge.permute", "edge.mul", "edge.mul", "edge.matmul", "edge.softmax", "edge.matmul"], "f32[1,2,4,8]") {
         var m = ModelBuilder(opset: 23); for n in ["q", "k", "v"] { m.input(n, [1, 2, 4, 8]) }
         m.node("Attention", ["q", "k", "v"], ["y"]); m.output("y"); return m
