@@ -173,7 +173,8 @@ public enum CaseRunner {
         }
         return try files.map { k in
             do { return try ONNXTensorValue.read(path: dir.appendingPathComponent("\(prefix)_\(k).pb").path) } catch {
-                throw CaseFailure(.data, "\(prefix) \(k): \(error)")
+                let why = (error as? DiagnosticError).map { $0.diagnostics.map(\.message).joined(separator: "; ") } ?? "\(error)"
+                throw CaseFailure(.data, "\(prefix) \(k): " + why)
             }
         }
     }

@@ -5,12 +5,14 @@ import Foundation
 /// "Unsupported" means edgec said it lacks something (an op, an attribute value, a dtype, a
 /// form of input): the importer's "edgec does not support" / "is not supported" messages, the
 /// backend's "no lowering" report, the interpreter's "no kernel for", and values an importer
-/// needs at import time that no test input can give. Any other diagnostic is an error.
+/// needs at import time that no test input can give, forms the importer says it imports
+/// ("edgec imports 1-D and 2-D windows"), and kernels' "unsupported dtype". Any other
+/// diagnostic is an error.
 enum Classifier {
     /// Phrases of diagnostics that report missing support rather than a fault.
     static let unsupportedPhrases = [
         "does not support", "not supported", "no lowering for backend", "no kernel for",
-        "known at import time", "needs static shapes", "edgec imports opsets",
+        "known at import time", "needs static shapes", "edgec imports ", "unsupported dtype",
     ]
 
     static func classify(_ f: CaseFailure) -> (Outcome, String) {

@@ -72,6 +72,8 @@ public enum ONNXImporter {
         guard model.hasGraph else { throw ImportError("the model has no graph (is this an ONNX model?)") }
         let defaults = model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }
         guard let opsetEntry = defaults.last else {
+            // Nodes of other domains only (ai.onnx.ml, preview): say which ops are missing.
+            try GraphImporter.checkSupport(model.graph.node, opset: newestOpset)
             throw ImportError("the model imports no opset of the default ONNX domain (opset_import is empty)")
         }
         let opset = Int(opsetEntry.version)
