@@ -66,6 +66,12 @@ public final class PlanBuilder {
     /// The tensor value at `index`.
     public func tensor(_ index: Int32) -> TensorValue { values[Int(index)].tensor! }
 
+    /// Whether two planned tensor values share arena storage (one is a view of the other).
+    public func sharesStorage(_ a: Int32, _ b: Int32) -> Bool {
+        guard let x = storageOf[a], let y = storageOf[b] else { return false }
+        return x == y
+    }
+
     /// Whether the value's data is a constant.
     public func isConstant(_ index: Int32) -> Bool { tensor(index).dataBufferIndex != 0 }
 

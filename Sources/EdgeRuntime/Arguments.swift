@@ -85,3 +85,18 @@ struct Arguments {
         }
     }
 }
+
+extension Arguments {
+    /// A TensorList of writable tensors (the out argument of multi-output kernels).
+    func outList(_ k: Int) throws(RuntimeError) -> [MutableTensorView] {
+        guard case .tensorList(let items) = value(k) else { throw fail(k, "a TensorList") }
+        var out: [MutableTensorView] = []
+        for i in items { out.append(try Arguments(interpreter: interpreter, indices: [Int(i)]).out(0)) }
+        return out
+    }
+
+    /// A Scalar argument as a 0-d tensor of `dtype` (for the `.Scalar_out` kernels).
+    func scalarTensor(_ k: Int, _ dtype: DType) throws -> Tensor {
+        try Tensor(converting: [try scalar(k)], dtype: dtype, shape: [])
+    }
+}

@@ -73,6 +73,9 @@ public final class Interpreter {
         constants.deallocate()
     }
 
+    /// The kernels (`name.overload`) the interpreter implements.
+    public static var kernelNames: [String] { Kernels.table.keys.sorted() }
+
     /// Bytes of the planned arena (allocated once at load).
     public var plannedBytes: Int { arenaSize }
 

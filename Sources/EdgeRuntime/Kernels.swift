@@ -18,7 +18,9 @@ enum Kernels {
         }
     }
 
-    static let table: [String: Kernel] = [
+    static let table: [String: Kernel] = core.merging(extended) { a, _ in a }
+
+    static let core: [String: Kernel] = [
         "aten::add.out": Kernel(arity: 5) { a in try Binary.run(.add, a.tensor(0), a.tensor(1), alpha: a.scalar(2), output: a.out(3)) },
         "aten::sub.out": Kernel(arity: 5) { a in try Binary.run(.sub, a.tensor(0), a.tensor(1), alpha: a.scalar(2), output: a.out(3)) },
         "aten::mul.out": Kernel(arity: 4) { a in try Binary.run(.mul, a.tensor(0), a.tensor(1), output: a.out(2)) },
@@ -39,13 +41,17 @@ enum Kernels {
             try Unary.run(.clamp(min: a.optionalScalar(1), max: a.optionalScalar(2)), input: a.tensor(0), output: a.out(3))
         },
         "aten::convolution.out": Kernel(arity: 11) { a in
-            guard try !a.bool(6) else { throw RuntimeError("transposed convolution is not supported") }
             let p = try pair(a.intList(4), "padding")
+            if try a.bool(6) {
+                let params = ConvTranspose2DParams(stride: try pair(a.intList(3), "stride"), padding: p, outputPadding: try pair(a.intList(7), "output_padding"),
+                                                   dilation: try pair(a.intList(5), "dilation"), groups: try a.int(8))
+                return try ConvTranspose2D.run(input: a.tensor(0), weight: a.tensor(1), bias: a.optionalTensor(2), params: params, output: a.out(9))
+            }
             let params = Conv2DParams(stride: try pair(a.intList(3), "stride"), padding: Padding2D(p.0, p.1),
                                       dilation: try pair(a.intList(5), "dilation"), groups: try a.int(8))
             try Conv2D.run(input: a.tensor(0), weight: a.tensor(1), bias: a.optionalTensor(2), params: params, output: a.out(9))
         },
-        "aten::constant_pad_nd.out": Kernel(arity: 5) { a in try Extra.constantPad(a.tensor(0), pad: a.intList(1), value: a.scalar(2), output: a.out(3)) },
+        "aten::constant_pad_nd.out": Kernel(arity: 5) { a in try Pad.run(input: a.tensor(0), pad: a.intList(1), mode: .constant, value: a.scalar(2), output: a.out(3)) },
         "aten::_native_batch_norm_legit_no_training.out": Kernel(arity: 11) { a in
             try BatchNorm.run(input: a.tensor(0), scale: a.optionalTensor(1), bias: a.optionalTensor(2), mean: a.tensor(3),
                               variance: a.tensor(4), epsilon: a.scalar(6), output: a.out(7))
@@ -59,7 +65,7 @@ enum Kernels {
             guard alpha == 1 else { throw RuntimeError("addmm with alpha \(alpha) is not supported") }
             try Binary.run(.add, out.readOnly, a.tensor(0), alpha: beta, output: out)
         },
-        "aten::expand_copy.out": Kernel(arity: 5) { a in try Extra.broadcastCopy(a.tensor(0), output: a.out(3)) },
+        "aten::expand_copy.out": Kernel(arity: 5) { a in try Expand.run(input: a.tensor(0), output: a.out(3)) },
         "aten::permute_copy.out": Kernel(arity: 4) { a in try Permute.run(input: a.tensor(0), permutation: a.intList(1), output: a.out(2)) },
         "aten::view_copy.out": Kernel(arity: 4) { a in try Extra.copy(a.tensor(0), output: a.out(2)) },
         "aten::clone.out": Kernel(arity: 4) { a in try Extra.copy(a.tensor(0), output: a.out(2)) },

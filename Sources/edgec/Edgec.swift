@@ -1,4 +1,5 @@
 import ArgumentParser
+import EdgeBackends
 import EdgeCompiler
 import EdgeIR
 import EdgeONNX
@@ -115,13 +116,17 @@ struct ListOps: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list-ops",
         abstract: "List the Edge IR operations edgec knows.",
-        discussion: "The list is derived from the op declarations; --markdown writes the table in docs/ops.md."
+        discussion: "The list is derived from the op declarations; --markdown writes the table in docs/ops.md, --lowering the portable backend's table in docs/lowering.md."
     )
 
     @Flag(help: "Print the markdown table of docs/ops.md (operands, attributes, defaults).")
     var markdown = false
 
+    @Flag(help: "Print the markdown table of docs/lowering.md (the ATen kernels each op lowers to on the portable backend).")
+    var lowering = false
+
     func run() {
+        if lowering { return print(PortableBackend.loweringMarkdown(), terminator: "") }
         print(markdown ? OpDocumentation.markdown() : OpDocumentation.text(), terminator: "")
     }
 }

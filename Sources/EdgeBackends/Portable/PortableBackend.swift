@@ -36,6 +36,9 @@ public enum PortableBackend {
     /// The ATen kernels the lowering may emit.
     public static let kernels: [String] = PortableLowering.kernels
 
+    /// The ATen kernels the lowering of `op` may emit (nil when the op has no lowering).
+    public static func kernels(for op: String) -> [String]? { PortableLowering.rules[op]?.kernels }
+
     /// Compiles the main function of `module` (static shapes required) to a program.
     public static func compile(_ module: Module) throws -> CompiledProgram {
         guard let main = module.mainFunction else { throw LoweringError(failures: ["module has no function"], backend: name) }

@@ -7,6 +7,20 @@ struct Unsupported: Error {
     init(_ reason: String) { self.reason = reason }
 }
 
+/// How one Edge IR op lowers: the kernels it may emit (documentation and the registered-kernel
+/// check derive from them), a short note, and the lowering.
+struct PortableRule: Sendable {
+    let kernels: [String]
+    let note: String
+    let lower: PortableLowering.Rule
+
+    init(_ kernels: [String], _ note: String = "", _ lower: @escaping PortableLowering.Rule) {
+        self.kernels = kernels
+        self.note = note
+        self.lower = lower
+    }
+}
+
 /// The portable lowering of one function: each Edge IR op becomes ATen out-variant kernel
 /// calls whose argument lists follow the ATen schemas exactly as ExecuTorch's emitter writes
 /// them: every schema argument in order (scalars, lists and absent optionals as their own
@@ -44,7 +58,7 @@ struct PortableLowering {
                 for r in op.results { _ = try Self.tensorType(r.type) }
                 for v in op.presentOperands { _ = try Self.tensorType(v.type) }
                 guard let rule = Self.rules[op.name] else { throw Unsupported("") }
-                try rule(&self, op)
+                try rule.lower(&self, op)
             } catch {
                 failures.append(Self.describe(op) + (error.reason.isEmpty ? "" : " (\(error.reason))"))
                 for r in op.results where valueOf[ObjectIdentifier(r)] == nil {
@@ -56,8 +70,9 @@ struct PortableLowering {
         var outputs: [Int32] = []
         for v in function.returnedValues {
             var index = t(v)
-            // A returned constant or input gets its own planned copy, so every output is a kernel's out.
-            if builder.isConstant(index) || inputs.contains(index) {
+            // A returned constant or input (or a view of one) gets its own planned copy, so every
+            // output is a kernel's out.
+            if builder.isConstant(index) || inputs.contains(where: { builder.sharesStorage($0, index) }) {
                 let copy = builder.planned(builder.tensor(index).scalarType, builder.tensor(index).sizes.map(Int.init))
                 builder.call("aten::clone.out", [index, builder.null(), copy, copy])
                 index = copy

@@ -5,43 +5,47 @@ import EdgeProgram
 // as ExecuTorch 1.5.1's emitter writes them (see the reference programs in Tests/fixtures/executorch).
 
 extension PortableLowering {
-    /// The lowering of each op, by IR name. ``PortableBackend/supportedOps`` derives from it.
-    static let rules: [String: Rule] = [
-        "edge.constant": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.constant(op) },
-        "edge.add": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.addSub("aten::add.out", op) },
-        "edge.sub": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.addSub("aten::sub.out", op) },
-        "edge.mul": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.binary("aten::mul.out", op) },
-        "edge.div": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.div(op) },
-        "edge.relu": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+    /// The lowering of each op, by IR name: the kernels it may emit, a note for the docs, and
+    /// the lowering itself. ``PortableBackend/supportedOps``, ``kernels`` and docs/lowering.md
+    /// derive from it.
+    static let rules: [String: PortableRule] = baseRules.merging(extendedRules) { a, _ in a }
+
+    static let baseRules: [String: PortableRule] = [
+        "edge.constant": PortableRule([], "constant segment (no kernel)") { l, op throws(Unsupported) in try l.constant(op) },
+        "edge.add": PortableRule(["aten::add.out"], "alpha = Int 1") { l, op throws(Unsupported) in try l.addSub("aten::add.out", op) },
+        "edge.sub": PortableRule(["aten::sub.out"], "alpha = Int 1") { l, op throws(Unsupported) in try l.addSub("aten::sub.out", op) },
+        "edge.mul": PortableRule(["aten::mul.out"]) { l, op throws(Unsupported) in try l.binary("aten::mul.out", op) },
+        "edge.div": PortableRule(["aten::div.out", "aten::div.out_mode"], "integer division: `div.out_mode` with \"trunc\"") { l, op throws(Unsupported) in try l.div(op) },
+        "edge.relu": PortableRule(["aten::relu.out"]) { l, op throws(Unsupported) in
             let o = try l.out(op.result)
             l.builder.call("aten::relu.out", [l.t(op.operand(0)!), o, o])
         },
-        "edge.clamp": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.clamp(op) },
-        "edge.conv2d": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.conv2d(op) },
-        "edge.batch_norm": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.batchNorm(op) },
-        "edge.matmul": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.matmul(op) },
-        "edge.linear": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.linear(op) },
-        "edge.max_pool2d": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.maxPool(op) },
-        "edge.avg_pool2d": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.avgPool(op) },
-        "edge.global_avg_pool2d": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+        "edge.clamp": PortableRule(["aten::clamp.out"], "missing bound = Null") { l, op throws(Unsupported) in try l.clamp(op) },
+        "edge.conv2d": PortableRule(["aten::convolution.out", "aten::constant_pad_nd.out"], "transposed = false; asymmetric padding first pads explicitly") { l, op throws(Unsupported) in try l.conv2d(op) },
+        "edge.batch_norm": PortableRule(["aten::_native_batch_norm_legit_no_training.out"], "two empty saved-stat outputs") { l, op throws(Unsupported) in try l.batchNorm(op) },
+        "edge.matmul": PortableRule(["aten::mm.out", "aten::bmm.out", "aten::expand_copy.out"], "`mm` when the rhs has no batch, else `bmm` with `expand_copy` for broadcast batches") { l, op throws(Unsupported) in try l.matmul(op) },
+        "edge.linear": PortableRule(["aten::addmm.out", "aten::mm.out", "aten::permute_copy.out"], "weight transposed at compile time when constant, else `permute_copy`") { l, op throws(Unsupported) in try l.linear(op) },
+        "edge.max_pool2d": PortableRule(["aten::max_pool2d_with_indices.out"], "symmetric padding only") { l, op throws(Unsupported) in try l.maxPool(op) },
+        "edge.avg_pool2d": PortableRule(["aten::avg_pool2d.out"], "symmetric padding only") { l, op throws(Unsupported) in try l.avgPool(op) },
+        "edge.global_avg_pool2d": PortableRule(["aten::mean.out"], "dims [2, 3], keepdim") { l, op throws(Unsupported) in
             let o = try l.out(op.result)
             let b = l.builder
             b.call("aten::mean.out", [l.t(op.operand(0)!), b.intList([2, 3]), b.bool(true), b.null(), o, o])
         },
-        "edge.softmax": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+        "edge.softmax": PortableRule(["aten::_softmax.out"]) { l, op throws(Unsupported) in
             let o = try l.out(op.result)
             let b = l.builder
             b.call("aten::_softmax.out", [l.t(op.operand(0)!), b.int(op.attribute("axis")!.intValue.map(Int.init)!), b.bool(false), o, o])
         },
-        "edge.mean": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in try l.mean(op) },
-        "edge.reshape": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in l.bind(op.result, l.view(l.t(op.operand(0)!), l.dims(op.result))) },
-        "edge.flatten": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in l.bind(op.result, l.view(l.t(op.operand(0)!), l.dims(op.result))) },
-        "edge.permute": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+        "edge.mean": PortableRule(["aten::mean.out"], "empty axes = every axis") { l, op throws(Unsupported) in try l.mean(op) },
+        "edge.reshape": PortableRule([], "view (no kernel)") { l, op throws(Unsupported) in l.bind(op.result, l.view(l.t(op.operand(0)!), l.dims(op.result))) },
+        "edge.flatten": PortableRule([], "view (no kernel)") { l, op throws(Unsupported) in l.bind(op.result, l.view(l.t(op.operand(0)!), l.dims(op.result))) },
+        "edge.permute": PortableRule(["aten::permute_copy.out"]) { l, op throws(Unsupported) in
             let o = try l.out(op.result)
             let b = l.builder
             b.call("aten::permute_copy.out", [l.t(op.operand(0)!), b.intList(op.attribute("dims")!.intsValue!.map(Int.init)), o, o])
         },
-        "edge.concat": { (l: inout PortableLowering, op: Operation) throws(Unsupported) -> Void in
+        "edge.concat": PortableRule(["aten::cat.out"]) { l, op throws(Unsupported) in
             let o = try l.out(op.result)
             let b = l.builder
             let list = b.tensorList(op.presentOperands.map(l.t))
@@ -49,14 +53,13 @@ extension PortableLowering {
         },
     ]
 
-    /// Every kernel the rules may emit (kept beside the rules; the runtime implements each).
-    static let kernels = [
-        "aten::add.out", "aten::sub.out", "aten::mul.out", "aten::div.out", "aten::div.out_mode", "aten::relu.out",
-        "aten::clamp.out", "aten::convolution.out", "aten::constant_pad_nd.out",
-        "aten::_native_batch_norm_legit_no_training.out", "aten::mm.out", "aten::bmm.out", "aten::addmm.out",
-        "aten::expand_copy.out", "aten::permute_copy.out", "aten::max_pool2d_with_indices.out", "aten::avg_pool2d.out",
-        "aten::mean.out", "aten::_softmax.out", "aten::cat.out", "aten::clone.out",
-    ]
+    /// Every kernel the rules may emit (the runtime implements each), plus `clone.out` for
+    /// returned inputs and constants.
+    static let kernels: [String] = {
+        var all = ["aten::clone.out"]
+        for name in rules.keys.sorted() { for k in rules[name]!.kernels where !all.contains(k) { all.append(k) } }
+        return all
+    }()
 
     // MARK: Elementwise
 
