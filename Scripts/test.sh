@@ -3,10 +3,11 @@
 #  1. system tools the tests use (flatc), 2. debug build with tests, 3. the pinned Python
 #  oracles in .venv (ONNX, ONNX Runtime, PyTorch, ExecuTorch), 4. the interop check (edgec's
 #  .pte files in ExecuTorch's own runtime; torch.export fixtures against eager PyTorch),
-#  5. the ONNX node-test conformance suite on edgec's interpreter and on ExecuTorch's runtime,
-#  checked against the expected-pass lists, 6. the Swift test suites (unit, round-trip,
-#  mutation, text tests of passes, CLI end to end), whose summary closes the output. A
-#  conformance regression fails the script after the Swift suites ran.
+#  5. real models (a quick subset of Conformance/models/check_models.py), 6. the ONNX node-test
+#  conformance suite on edgec's interpreter and on ExecuTorch's runtime, checked against the
+#  expected-pass lists, 7. the Swift test suites (unit, round-trip, mutation, text tests of
+#  passes, CLI end to end), whose summary closes the output. A conformance regression fails
+#  the script after the Swift suites ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +26,13 @@ echo "== interop: edgec's .pte in ExecuTorch 1.5.1's runtime"
 echo "== torch.export fixtures: edgec (interpreter and ExecuTorch) against eager PyTorch"
 .venv/bin/python Conformance/torch/compare.py --edgec .build/debug/edgec 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|Failed to load|KernelPreference'
+
+echo "== real models: edgec's interpreter and ExecuTorch vs ONNX Runtime (quick subset)"
+# Two zoo models and two onnx light models, debug build (~2-4 min on 2 cores); every model:
+#   .venv/bin/python Conformance/models/check_models.py --edgec .build-release/release/edgec
+.venv/bin/python Conformance/models/check_models.py --edgec .build/debug/edgec --models mobilenet_v2 resnet18 \
+  --light squeezenet shufflenet --strict --no-et-export 2>&1 \
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Warning|warnings.warn'
 
 echo "== conformance: ONNX node tests (onnx $(.venv/bin/python -c 'import onnx; print(onnx.__version__)'), Conformance/.cache/onnx-node)"
 .venv/bin/python Conformance/onnx-node/generate.py

@@ -44,8 +44,8 @@ enum Stage: String {
 /// One test data set: its inputs and reference outputs.
 struct DataSet {
     var name: String
-    var inputs: [ONNXTensorValue]
-    var outputs: [ONNXTensorValue]
+    var inputs: [ONNXTensorFile]
+    var outputs: [ONNXTensorFile]
 }
 
 /// Runs one case in this process: import, compile (portable), then either run every data set
@@ -162,7 +162,7 @@ public enum CaseRunner {
     }
 
     /// `<prefix>_0.pb`, `<prefix>_1.pb`, ... in order (a gap means a non-tensor value).
-    static func readTensors(_ dir: URL, _ prefix: String) throws -> [ONNXTensorValue] {
+    static func readTensors(_ dir: URL, _ prefix: String) throws -> [ONNXTensorFile] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
             .compactMap { n -> Int? in
                 guard n.hasPrefix(prefix + "_"), n.hasSuffix(".pb") else { return nil }
@@ -172,7 +172,12 @@ public enum CaseRunner {
             throw CaseFailure(.data, "\(dir.lastPathComponent) has \(prefix)s \(files); inputs or outputs that are not tensors are not supported")
         }
         return try files.map { k in
-            do { return try ONNXTensorValue.read(path: dir.appendingPathComponent("\(prefix)_\(k).pb").path) } catch {
+            let file = "\(prefix)_\(k).pb"
+            guard let bytes = FileManager.default.contents(atPath: dir.appendingPathComponent(file).path) else {
+                throw CaseFailure(.data, "cannot read \(dir.lastPathComponent)/\(file)")
+            }
+            // Named by file name only, so that equal causes group across cases.
+            do { return try ONNXTensorFile.decode(bytes, what: file) } catch {
                 let why = (error as? DiagnosticError).map { $0.diagnostics.map(\.message).joined(separator: "; ") } ?? "\(error)"
                 throw CaseFailure(.data, "\(prefix) \(k): " + why)
             }
@@ -219,8 +224,8 @@ public enum CaseRunner {
 
     /// The data set's inputs keyed by the graph input they belong to (by TensorProto name,
     /// else by position).
-    static func inputsByName(_ set: DataSet, _ summary: ONNXModelSummary) -> [String: ONNXTensorValue] {
-        var out: [String: ONNXTensorValue] = [:]
+    static func inputsByName(_ set: DataSet, _ summary: ONNXModelSummary) -> [String: ONNXTensorFile] {
+        var out: [String: ONNXTensorFile] = [:]
         let graphInputs = Set(summary.inputs)
         for (k, t) in set.inputs.enumerated() {
             if graphInputs.contains(t.name) { out[t.name] = t } else if k < summary.inputs.count { out[summary.inputs[k]] = t }
@@ -231,7 +236,7 @@ public enum CaseRunner {
     /// The inputs to bind as constants after an import failed with `message`: the graph inputs
     /// the message names, else (when it says a value must be known at import time) every
     /// integer input not bound yet. Nil when binding cannot help.
-    static func inputsToBind(_ message: String, _ inputs: [String: ONNXTensorValue], bound: Set<String>) -> [String]? {
+    static func inputsToBind(_ message: String, _ inputs: [String: ONNXTensorFile], bound: Set<String>) -> [String]? {
         guard message.contains("known at import time") || message.contains("must be a constant") else { return nil }
         let named = inputs.keys.filter { !bound.contains($0) && message.contains("\"\($0)\"") }.sorted()
         if !named.isEmpty { return named }
@@ -244,7 +249,7 @@ public enum CaseRunner {
         let names = plan.ioNames?.inputs
         var out: [Tensor] = []
         for k in plan.inputs.indices {
-            let value: ONNXTensorValue
+            let value: ONNXTensorFile
             if let names, k < names.count, let v = remaining.first(where: { $0.name == names[k] }) {
                 value = v
             } else if k < remaining.count {
@@ -257,7 +262,7 @@ public enum CaseRunner {
         return out
     }
 
-    static func tensor(_ v: ONNXTensorValue, _ what: String) throws -> Tensor {
+    static func tensor(_ v: ONNXTensorFile, _ what: String) throws -> Tensor {
         guard let dtype = DType(rawValue: v.element.rawValue) else { throw CaseFailure(.data, "\(what): element type \(v.element) is not supported") }
         do { return try Tensor(bytes: [UInt8](v.data), dtype: dtype, shape: v.shape) } catch {
             throw CaseFailure(.data, "\(what): \(error)")

@@ -10,9 +10,9 @@ public struct ONNXImportOptions: Sendable {
     /// Graph inputs bound to fixed values: they import as constants instead of function
     /// arguments, so importers that need values at import time (shapes, axes, pads) can use
     /// them. The conformance runner binds test-data inputs this way when an import needs it.
-    public var constantInputs: [String: ONNXTensorValue]
+    public var constantInputs: [String: ONNXTensorFile]
 
-    public init(inputShapes: [String: [Int]] = [:], constantInputs: [String: ONNXTensorValue] = [:]) {
+    public init(inputShapes: [String: [Int]] = [:], constantInputs: [String: ONNXTensorFile] = [:]) {
         self.inputShapes = inputShapes
         self.constantInputs = constantInputs
     }

@@ -18,6 +18,7 @@ struct Compile: ParsableCommand {
         writes the program (written atomically: on any error no file is left). Ops the backend \
         cannot lower are all reported at once, by node.
 
+          edgec compile Examples/tiny_cnn.onnx -o tiny_cnn.pte --stats
           edgec compile model.onnx -o model.pte --input-shape input=1,3,224,224
           edgec compile model.pt2 -o model.pte
           edgec compile Grammar/examples/tiny_cnn.eir -o tiny_cnn.pte --stats
@@ -64,6 +65,7 @@ struct Compile: ParsableCommand {
                 options.inputShapes = shapes
                 options.fixDynamicToUpperBound = format == .pt2
                 module = try ModelImporter.importModel(path: input, options: options)
+                shapes = [:]  // applied at import
             } else {
                 module = try IRFile.read(path: input)
             }

@@ -81,7 +81,10 @@ struct OptimizationReport: ParsableCommand {
             let t = plan.values[Int(v)].tensor!
             let shape = t.sizes.map(Int.init)
             let n = shape.reduce(1, *)
-            return try Tensor((0 ..< n).map { Float(sin(Double($0) * 0.37 + Double(k))) }, shape: shape)
+            guard let dtype = Interpreter.dtype(t.scalarType) else { throw ValidationError("input \(k) has an unsupported element type") }
+            // Floats: a smooth deterministic signal; integers (e.g. token ids): small valid indices.
+            let values = (0 ..< n).map { dtype.isFloatingPoint ? sin(Double($0) * 0.37 + Double(k)) : Double(($0 + k) % 4) }
+            return try Tensor(converting: values, dtype: dtype, shape: shape)
         }
         m.outputs = try interpreter.run(inputs)
         var times: [Double] = []

@@ -88,3 +88,43 @@ struct TensorDecodingTests {
         #expect(bad.importError().contains("'value_string' constants are not supported"))
     }
 }
+
+@Suite("ONNX TensorProto files (.pb inputs of edgec run)")
+struct TensorFileTests {
+    @Test func decodesStandaloneTensors() throws {
+        var t = Onnx_TensorProto()
+        t.name = "input"
+        t.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        t.dims = [1, 2]
+        t.floatData = [0.5, -1]
+        let f = try ONNXTensorFile.decode(try t.serializedData(), what: "x.pb")
+        #expect(f.name == "input" && f.element == .f32 && f.shape == [1, 2])
+        #expect(f.data == Data([0, 0, 0, 0x3F, 0, 0, 0x80, 0xBF]))
+        // uint64 (token ids in some exports) widens to i64 as for initializers.
+        var u = Onnx_TensorProto()
+        u.dataType = Int32(Onnx_TensorProto.DataType.uint64.rawValue)
+        u.dims = [2]
+        u.uint64Data = [3, 4]
+        let g = try ONNXTensorFile.decode(try u.serializedData(), what: "ids.pb")
+        #expect(g.element == .i64 && g.shape == [2] && g.name.isEmpty)
+    }
+
+    @Test func rejectsBadFiles() throws {
+        func message(_ bytes: Data) -> String {
+            do { _ = try ONNXTensorFile.decode(bytes, what: "bad.pb"); return "<decoded>" } catch { return "\(error)" }
+        }
+        #expect(message(Data([0xFF, 0xFF, 0xFF])).contains("bad.pb: not an ONNX TensorProto"))
+        var t = Onnx_TensorProto()
+        t.name = "x"
+        t.dataType = Int32(Onnx_TensorProto.DataType.float.rawValue)
+        t.dims = [3]
+        t.rawData = Data([0, 0])
+        #expect(message(try t.serializedData()).contains("bad.pb: tensor \"x\" has 2 bytes of raw_data"))
+        t.rawData = Data()
+        t.dataLocation = .external
+        #expect(message(try t.serializedData()).contains("external data"))
+        t.dataLocation = .default
+        t.dataType = Int32(Onnx_TensorProto.DataType.string.rawValue)
+        #expect(message(try t.serializedData()).contains("STRING"))
+    }
+}

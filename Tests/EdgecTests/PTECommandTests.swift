@@ -39,6 +39,17 @@ import Testing
         #expect(try edgec("run", pte).stderr.contains("no value for input 0 \"input.1\""))
     }
 
+    /// `compile` imports .pt2 (and .onnx, see ExampleModelTests) itself; unknown extensions read as .eir.
+    @Test func compilesTorchExportArchives() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let pte = dir.appendingPathComponent("cnn.pte").path
+        let c = try edgec("compile", repoRoot.appendingPathComponent("Tests/EdgeTorchTests/Fixtures/cnn_bn.pt2").path, "-o", pte, "--stats")
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(c.stdout.contains("aten::convolution.out"), "\(c.stdout)")
+        #expect(try edgec("run", pte, "--fill", "0.5").status == 0)
+    }
+
     @Test func failedCompileLeavesNoFile() throws {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -29,11 +29,13 @@ struct RunResult {
     var stderr: String
 }
 
-/// Runs a program to completion with a time limit, capturing both streams.
-func runProgram(_ url: URL, _ arguments: [String], timeout: TimeInterval = 120) throws -> RunResult {
+/// Runs a program to completion with a time limit, capturing both streams; `directory` is its
+/// working directory (default: the test's).
+func runProgram(_ url: URL, _ arguments: [String], timeout: TimeInterval = 120, directory: URL? = nil) throws -> RunResult {
     let process = Process()
     process.executableURL = url
     process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: dir) }
