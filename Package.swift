@@ -14,13 +14,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
     ],
     targets: [
-        .target(name: "EdgeIR"),
+        // Ops carry an evaluation facet (constant folding) backed by EdgeKernels.
+        .target(name: "EdgeIR", dependencies: ["EdgeKernels"]),
         // Reference kernels shared by constant folding and the runtime; depends on nothing.
         .target(
             name: "EdgeKernels",
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux, .android]))]),
         .testTarget(name: "EdgeKernelsTests", dependencies: ["EdgeKernels"]),
-        .target(name: "EdgePasses", dependencies: ["EdgeIR"]),
+        .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeKernels"]),
         // torch.export ingest: the .pt2 archive reader and the ATen → Edge IR importer.
         .target(name: "EdgeTorch", dependencies: ["EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // ONNX ingest: generated protobuf bindings (Generated/) and the opset-aware importer.

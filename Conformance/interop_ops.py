@@ -14,7 +14,7 @@ class Activations(torch.nn.Module):
         return (torch.sigmoid(x), torch.tanh(x), F.hardswish(x), F.hardsigmoid(x), F.gelu(x), F.gelu(x, approximate="tanh"),
                 F.leaky_relu(x, 0.1), F.elu(x, 0.5), torch.exp(x), torch.erf(x), torch.sin(x), torch.cos(x),
                 torch.floor(x * 3), torch.ceil(x * 3), -x, x.abs(), torch.log(pos), torch.sqrt(pos), torch.rsqrt(pos),
-                torch.reciprocal(pos), x.unsqueeze(0))
+                torch.reciprocal(pos), x.unsqueeze(0), F.silu(x))
 
 
 class CompareSelect(torch.nn.Module):

@@ -2,9 +2,10 @@
 # Runs every test of edgec on a fresh clone. CI runs exactly this script (.ci/run).
 #  1. system tools the tests use (flatc), 2. debug build with tests, 3. the pinned Python
 #  oracles in .venv (ONNX, ONNX Runtime, PyTorch, ExecuTorch), 4. the interop check (edgec's
-#  .pte files in ExecuTorch's own runtime), 5. real models (a quick subset of
-#  Conformance/models/check_models.py), 6. the Swift test suites (unit, round-trip,
-#  mutation, text tests of passes, CLI end to end), whose summary closes the output.
+#  .pte files in ExecuTorch's own runtime; torch.export fixtures against eager PyTorch),
+#  5. real models (a quick subset of Conformance/models/check_models.py), 6. the Swift test
+#  suites (unit, round-trip, mutation, text tests of passes, CLI end to end), whose summary
+#  closes the output.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,10 @@ Scripts/setup-oracles.sh
 echo "== interop: edgec's .pte in ExecuTorch 1.5.1's runtime"
 .venv/bin/python Conformance/interop_check.py --edgec .build/debug/edgec 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__'
+
+echo "== torch.export fixtures: edgec (interpreter and ExecuTorch) against eager PyTorch"
+.venv/bin/python Conformance/torch/compare.py --edgec .build/debug/edgec 2>&1 \
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|Failed to load|KernelPreference'
 
 echo "== real models: edgec's interpreter and ExecuTorch vs ONNX Runtime (quick subset)"
 # Two zoo models and two onnx light models, debug build (~2-4 min on 2 cores); every model:

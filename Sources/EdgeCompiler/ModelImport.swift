@@ -31,21 +31,6 @@ public struct ImportOptions: Sendable {
 
     public init() {}
 
-    /// Parses one `--input-shape` value, `name=1,3,224,224` or `name=1x3x224x224` (the ONNX form).
-    public static func parseInputShape(_ text: String) throws -> (String, [Int]) {
-        let parts = text.split(separator: "=", maxSplits: 1)
-        guard parts.count == 2, !parts[0].isEmpty else {
-            throw ImportFailure("--input-shape '\(text)' must look like name=1,3,224,224 (or name=1x3x224x224)")
-        }
-        var dims: [Int] = []
-        for d in parts[1].split(omittingEmptySubsequences: false, whereSeparator: { $0 == "," || $0 == "x" }) {
-            guard let v = Int(d.trimmingCharacters(in: .whitespaces)), v >= 0 else {
-                throw ImportFailure("--input-shape '\(text)': '\(d)' is not a size")
-            }
-            dims.append(v)
-        }
-        return (String(parts[0]), dims)
-    }
 }
 
 /// An import that failed before any IR was produced.

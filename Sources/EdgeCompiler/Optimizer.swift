@@ -5,6 +5,8 @@ import EdgePasses
 public struct Optimizer {
     public var pipeline: String
     public var instrumentation: PassInstrumentation
+    /// The backend the pipeline prepares for (plain `edgec opt`: any op may be created).
+    public var target = PassTarget()
     /// Receives IR dumps and timing tables.
     public var log: (String) -> Void
 
@@ -18,7 +20,8 @@ public struct Optimizer {
     @discardableResult
     public func run(_ module: Module) throws -> PassRunReport {
         let passes = try PassManager.parsePipeline(pipeline)
-        let manager = PassManager(passes: passes, instrumentation: instrumentation, dump: log)
+        var manager = PassManager(passes: passes, instrumentation: instrumentation, dump: log)
+        manager.target = target
         let report = try manager.run(module)
         if instrumentation.timePasses { log(report.timingTable()) }
         return report

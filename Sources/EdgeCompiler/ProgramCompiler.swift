@@ -4,7 +4,8 @@ import EdgeIR
 import EdgePasses
 import EdgeProgram
 
-/// The `compile` stage as a library call: IR → DCE → static shapes → backend lowering → `.pte` bytes.
+/// The `compile` stage as a library call: IR → static shapes → optimization pipeline
+/// (`-O0/-O1/-O2`) → backend lowering → `.pte` bytes.
 public struct ProgramCompiler {
     /// Backends `--backend` accepts.
     public static let backends = [PortableBackend.name]
@@ -12,33 +13,43 @@ public struct ProgramCompiler {
     public var backend: String
     /// Concrete shapes for inputs with symbolic dims, by input name.
     public var inputShapes: [String: [Int]]
+    /// Which passes run before lowering (default -O2).
+    public var optimization: OptimizationLevel
+    /// IR dumps, verification and timing around the passes.
+    public var instrumentation: PassInstrumentation
+    /// Receives IR dumps and timing tables.
+    public var log: (String) -> Void
 
-    public init(backend: String = PortableBackend.name, inputShapes: [String: [Int]] = [:]) {
+    public init(backend: String = PortableBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
+                instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
         self.backend = backend
         self.inputShapes = inputShapes
+        self.optimization = optimization
+        self.instrumentation = instrumentation
+        self.log = log
     }
 
-    /// Compiles `module` (it is changed in place by DCE).
+    /// What the portable backend lowers (passes create no other ops) and that it has no fused kernels.
+    public static var portableTarget: PassTarget {
+        PassTarget(supportedOps: Set(PortableBackend.supportedOps), fusesActivations: false)
+    }
+
+    /// Compiles `module` (unchanged; the pipeline runs on a shape-specialized copy sharing its blobs).
     public func compile(_ module: Module) throws -> CompiledProgram {
         guard backend == PortableBackend.name else {
             throw DiagnosticError(Diagnostic(.error, "unknown backend '\(backend)'; known backends: \(Self.backends.joined(separator: ", "))"))
         }
-        try Optimizer(pipeline: "dce", log: { _ in }).run(module)
         let specialized = try ShapeSpecialization.specialize(module, shapes: inputShapes)
+        try optimize(specialized, target: Self.portableTarget)
         return try PortableBackend.compile(specialized)
     }
 
-    /// Parses `name=d0,d1,...` (also `name=d0xd1x...`).
-    public static func parseInputShape(_ text: String) throws(DiagnosticError) -> (String, [Int]) {
-        guard let eq = text.lastIndex(of: "=") else {
-            throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': expected name=d0,d1,... (e.g. input=1,3,224,224)"))
-        }
-        let name = String(text[..<eq])
-        let dims = text[text.index(after: eq)...].split(whereSeparator: { $0 == "," || $0 == "x" }).map { Int($0) }
-        guard !name.isEmpty, dims.allSatisfy({ $0 != nil && $0! >= 0 }) else {
-            throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': dims must be non-negative integers"))
-        }
-        return (name, dims.map { $0! })
+    /// Runs this compiler's optimization level over `module` in place, for `target`.
+    @discardableResult
+    public func optimize(_ module: Module, target: PassTarget) throws -> PassRunReport {
+        var optimizer = Optimizer(pipeline: optimization.pipeline(for: target), instrumentation: instrumentation, log: log)
+        optimizer.target = target
+        return try optimizer.run(module)
     }
 }
 

@@ -13,7 +13,7 @@ public enum IRFile {
             throw DiagnosticError(Diagnostic(.error, "cannot read \(path): \(error.localizedDescription)"))
         }
         guard let text = String(validating: data, as: UTF8.self) else {
-            throw DiagnosticError(Diagnostic(.error, "\(path) is not UTF-8 text (is it a binary model? `edgec import` reads ONNX)"))
+            throw DiagnosticError(Diagnostic(.error, "\(path) is not UTF-8 .eir text (binary models are read by extension: .onnx and .pt2)"))
         }
         return try parse(text, fileName: path, directory: url.deletingLastPathComponent())
     }

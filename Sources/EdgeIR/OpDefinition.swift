@@ -1,3 +1,5 @@
+import EdgeKernels
+
 /// How many values an operand slot takes.
 public enum OperandArity: Sendable, Hashable {
     case single
@@ -111,8 +113,42 @@ public struct OpContext {
     public func ints(_ name: String) -> [Int]? { attribute(name)?.intsValue?.map { Int($0) } }
 }
 
+/// Evaluates an op on constant operands (grouped by declared slot, as in ``OpContext``)
+/// with EdgeKernels, the kernels the runtime runs, so folding and running agree. The
+/// context's `declaredResultTypes` are the op's result types. Throws when the kernel does
+/// not support the operands (the op is then left alone).
+public typealias OpEvaluator = @Sendable (_ operands: OperandValues, _ context: OpContext) throws -> [Tensor]
+
+/// Constant operand values of one op, grouped by declared slot.
+public struct OperandValues: Sendable {
+    public let definition: OpDefinition
+    /// Tensors per declared slot (an absent optional is empty; a variadic slot holds all).
+    public let groups: [[Tensor]]
+
+    public init(definition: OpDefinition, groups: [[Tensor]]) {
+        self.definition = definition
+        self.groups = groups
+    }
+
+    /// The tensor in slot `name`; nil when the optional is absent.
+    public func tensor(_ name: String) -> Tensor? {
+        guard let i = definition.operands.firstIndex(where: { $0.name == name }) else { return nil }
+        return groups[i].first
+    }
+
+    /// The tensors in a variadic slot.
+    public func tensors(_ name: String) -> [Tensor] {
+        guard let i = definition.operands.firstIndex(where: { $0.name == name }) else { return [] }
+        return groups[i]
+    }
+
+    /// The first operand (present in every op that has operands).
+    public var first: Tensor { groups[0][0] }
+}
+
 /// The single declaration of an op: name, documentation, signature, attributes with
-/// defaults, traits and its result-type rule. Everything that lists ops (the parser,
+/// defaults, traits, its result-type rule and (when a kernel exists) its evaluation.
+/// Everything that lists ops (the parser,
 /// `edgec list-ops`, docs/ops.md) derives from these declarations.
 public final class OpDefinition: Sendable {
     /// The op's printed name, e.g. `edge.conv2d`.
@@ -127,6 +163,9 @@ public final class OpDefinition: Sendable {
     public let traits: OpTraits
     /// Computes the result types from operand types and attributes, or throws why not.
     public let inferTypes: @Sendable (OpContext) throws(OpError) -> [TensorType]
+    /// Computes the results from constant operands with the runtime's kernels (EdgeKernels),
+    /// for constant folding; nil when the op has no kernel yet (it is then never folded).
+    public let evaluate: OpEvaluator?
 
     public init(
         _ name: String,
@@ -136,6 +175,7 @@ public final class OpDefinition: Sendable {
         attributes: [AttributeSpec] = [],
         results: ResultArity = .fixed(1),
         traits: OpTraits = [.pure],
+        evaluate: OpEvaluator? = nil,
         inferTypes: @escaping @Sendable (OpContext) throws(OpError) -> [TensorType]
     ) {
         self.name = name
@@ -146,6 +186,7 @@ public final class OpDefinition: Sendable {
         self.results = results
         self.traits = traits
         self.inferTypes = inferTypes
+        self.evaluate = evaluate
     }
 
     public func attribute(named name: String) -> AttributeSpec? {

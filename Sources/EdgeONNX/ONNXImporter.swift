@@ -12,21 +12,9 @@ public struct ONNXImportOptions: Sendable {
         self.inputShapes = inputShapes
     }
 
-    /// Parses `name=1x3x224x224` (an empty dims list, `name=`, is a scalar).
+    /// Parses `name=1x3x224x224` (see ``InputShape/parse(_:)``).
     public static func parseInputShape(_ text: String) throws(DiagnosticError) -> (name: String, dims: [Int]) {
-        guard let eq = text.lastIndex(of: "="), eq != text.startIndex else {
-            throw DiagnosticError(Diagnostic(.error, "--input-shape \"\(text)\" must look like name=1x3x224x224"))
-        }
-        let name = String(text[..<eq]), dimsText = text[text.index(after: eq)...]
-        if dimsText.isEmpty { return (name, []) }
-        var dims: [Int] = []
-        for part in dimsText.split(separator: "x", omittingEmptySubsequences: false) {
-            guard let d = Int(part), d >= 0 else {
-                throw DiagnosticError(Diagnostic(.error, "--input-shape \"\(text)\": \"\(part)\" is not a non-negative size (write dims as 1x3x224x224)"))
-            }
-            dims.append(d)
-        }
-        return (name, dims)
+        try InputShape.parse(text)
     }
 }
 

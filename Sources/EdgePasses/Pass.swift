@@ -26,11 +26,32 @@ public struct Pass: Sendable {
     }
 }
 
-/// What a running pass may use: rewriters that record its changes.
+/// What the backend after a pipeline executes, so passes create only ops it can lower and
+/// fuse only what it runs fused. Without a target (plain `edgec opt`) everything is allowed.
+public struct PassTarget: Sendable {
+    /// Names of the ops the backend lowers; nil means every op.
+    public var supportedOps: Set<String>?
+    /// Whether the backend runs conv2d/linear with a `fused_activation` as one kernel.
+    public var fusesActivations: Bool
+
+    public init(supportedOps: Set<String>? = nil, fusesActivations: Bool = true) {
+        self.supportedOps = supportedOps
+        self.fusesActivations = fusesActivations
+    }
+
+    /// Whether a pass may create `op`.
+    public func supports(_ op: OpDefinition) -> Bool { supportedOps?.contains(op.name) ?? true }
+}
+
+/// What a running pass may use: rewriters that record its changes, and the target.
 public final class PassContext {
     private var rewriters: [Rewriter] = []
+    /// The backend the pipeline prepares for, when known.
+    public let target: PassTarget
 
-    init() {}
+    init(target: PassTarget = PassTarget()) {
+        self.target = target
+    }
 
     /// A rewriter for `function`; every change through it counts as a change by the pass.
     public func rewriter(for function: Function) -> Rewriter {
@@ -48,6 +69,12 @@ public enum PassRegistry {
     public static let all: [Pass] = [
         DeadCodeElimination.pass,
         CommonSubexpressionElimination.pass,
+        FoldConstants.pass,
+        Canonicalize.pass,
+        FoldBatchNorm.pass,
+        FuseLinear.pass,
+        RecognizePatterns.pass,
+        FuseActivation.pass,
     ]
 
     public static func lookup(_ name: String) -> Pass? { all.first { $0.name == name } }

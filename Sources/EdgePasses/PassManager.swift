@@ -56,6 +56,8 @@ public struct PassRunReport: Sendable {
 public struct PassManager {
     public var passes: [Pass]
     public var instrumentation: PassInstrumentation
+    /// The backend the pipeline prepares for (what ops passes may create).
+    public var target = PassTarget()
     /// Where IR dumps go (stderr in the CLI).
     public var dump: (String) -> Void
 
@@ -89,7 +91,7 @@ public struct PassManager {
             if instrumentation.printBefore.contains(pass.name) {
                 dump(Self.banner("Before", pass) + printer.print(module))
             }
-            let context = PassContext()
+            let context = PassContext(target: target)
             let start = DispatchTime.now().uptimeNanoseconds
             do {
                 try pass.run(module, context)

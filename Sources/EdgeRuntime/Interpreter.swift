@@ -79,7 +79,8 @@ public final class Interpreter {
     /// Bytes of the planned arena (allocated once at load).
     public var plannedBytes: Int { arenaSize }
 
-    static func dtype(_ s: PTEScalarType) -> DType? {
+    /// The kernel dtype of a program scalar type, when the interpreter supports it.
+    public static func dtype(_ s: PTEScalarType) -> DType? {
         switch s {
         case .float: return .f32
         case .double: return .f64

@@ -20,10 +20,11 @@ struct Edgec: ParsableCommand {
           edgec import model.onnx -o model.eir --input-shape input=1x3x224x224
           edgec opt model.eir --passes dce --print-ir-after-all
           edgec opt model.eir --passes dce -o lean.eir
+          edgec opt model.eir -O2 --print-ir-after-change
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self]
+        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self, OptimizationReport.self]
     )
 }
 
@@ -62,6 +63,38 @@ struct Opt: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Write the result here (and its blobs to the matching .eirb) instead of stdout.", valueName: "out.eir"))
     var output: String?
 
+    @Option(name: .customShort("O", allowingJoined: true),
+            help: ArgumentHelp("Run an optimization level's pipeline (0, 1 or 2; see `edgec list-passes`) before --passes.", valueName: "level"))
+    var level: Int?
+
+    @OptionGroup var instrumentation: InstrumentationOptions
+
+    @Flag(name: .customLong("no-locations"), help: "Omit loc(...) from the printed IR.")
+    var noLocations = false
+
+    func validate() throws {
+        try instrumentation.validate()
+        if let level, OptimizationLevel(rawValue: level) == nil { throw ValidationError("-O\(level): the levels are -O0, -O1 and -O2") }
+    }
+
+    func run() throws {
+        do {
+            let module = try IRFile.read(path: input)
+            let pipeline = [level.flatMap(OptimizationLevel.init)?.pipeline() ?? "", passes].filter { !$0.isEmpty }.joined(separator: ",")
+            try Optimizer(pipeline: pipeline, instrumentation: instrumentation.settings, log: writeStderr).run(module)
+            if let output {
+                try IRFile.write(module, to: output)
+            } else {
+                print(IRPrinter(printLocations: !noLocations).print(module), terminator: "")
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
+
+/// The pass instrumentation flags `opt` and `compile` share.
+struct InstrumentationOptions: ParsableArguments {
     @Option(name: .customLong("print-ir-before"), help: ArgumentHelp("Print the IR before this pass (repeatable).", valueName: "pass"))
     var printBefore: [String] = []
 
@@ -80,9 +113,6 @@ struct Opt: ParsableCommand {
     @Flag(name: .customLong("time-passes"), help: "Print each pass's time and share of the total to stderr.")
     var timePasses = false
 
-    @Flag(name: .customLong("no-locations"), help: "Omit loc(...) from the printed IR.")
-    var noLocations = false
-
     func validate() throws {
         let known = Set(PassRegistry.all.map(\.name))
         for name in printBefore + printAfter where !known.contains(name) {
@@ -90,25 +120,15 @@ struct Opt: ParsableCommand {
         }
     }
 
-    func run() throws {
-        var instrumentation = PassInstrumentation()
-        instrumentation.printBefore = Set(printBefore)
-        instrumentation.printAfter = Set(printAfter)
-        instrumentation.printAfterAll = printAfterAll
-        instrumentation.printAfterChange = printAfterChange
-        instrumentation.verifyEach = verifyEach
-        instrumentation.timePasses = timePasses
-        do {
-            let module = try IRFile.read(path: input)
-            try Optimizer(pipeline: passes, instrumentation: instrumentation, log: writeStderr).run(module)
-            if let output {
-                try IRFile.write(module, to: output)
-            } else {
-                print(IRPrinter(printLocations: !noLocations).print(module), terminator: "")
-            }
-        } catch {
-            throw fail(error)
-        }
+    var settings: PassInstrumentation {
+        var s = PassInstrumentation()
+        s.printBefore = Set(printBefore)
+        s.printAfter = Set(printAfter)
+        s.printAfterAll = printAfterAll
+        s.printAfterChange = printAfterChange
+        s.verifyEach = verifyEach
+        s.timePasses = timePasses
+        return s
     }
 }
 
@@ -141,6 +161,11 @@ struct ListPasses: ParsableCommand {
         let width = PassRegistry.all.map(\.name.count).max() ?? 0
         for p in PassRegistry.all {
             print(p.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.summary)
+        }
+        print("\nPipelines (edgec compile -O<n>, the portable backend omits fuse-activation; edgec opt -O<n>):")
+        for level in OptimizationLevel.allCases {
+            let pipeline = level.pipeline()
+            print("  \(level)  \(pipeline.isEmpty ? "(no passes: import only)" : pipeline)")
         }
     }
 }

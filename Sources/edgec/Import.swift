@@ -41,7 +41,7 @@ struct Import: ParsableCommand {
         do {
             var options = ImportOptions()
             for s in inputShapes {
-                let (name, dims) = try ImportOptions.parseInputShape(s)
+                let (name, dims) = try InputShape.parse(s)
                 options.inputShapes[name] = dims
             }
             options.fixDynamicToUpperBound = fixStatic

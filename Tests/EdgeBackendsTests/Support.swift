@@ -2,6 +2,7 @@ import EdgeBackends
 import EdgeCompiler
 import EdgeIR
 import EdgeKernels
+import EdgePasses
 import EdgeProgram
 import EdgeRuntime
 import Foundation
@@ -9,10 +10,10 @@ import Testing
 
 let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// Compiles an example under Grammar/examples.
-func compileExample(_ name: String, shapes: [String: [Int]] = [:]) throws -> CompiledProgram {
+/// Compiles an example under Grammar/examples (at -O2 unless told otherwise).
+func compileExample(_ name: String, shapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2) throws -> CompiledProgram {
     let module = try IRFile.read(path: repoRoot.appendingPathComponent("Grammar/examples/\(name).eir").path)
-    return try ProgramCompiler(inputShapes: shapes).compile(module)
+    return try ProgramCompiler(inputShapes: shapes, optimization: optimization).compile(module)
 }
 
 /// Compiles `.eir` text.

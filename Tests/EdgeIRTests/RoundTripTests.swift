@@ -108,7 +108,7 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         for op in [Ops.logicalAnd, Ops.logicalOr, Ops.logicalXor] { _ = try b.value(op, [gt, not]) }
         let sel = try b.value(Ops.where, [gt, x, full])
         for op in [Ops.exp, Ops.log, Ops.sqrt, Ops.rsqrt, Ops.reciprocal, Ops.erf, Ops.neg, Ops.abs, Ops.floor, Ops.ceil,
-                   Ops.sin, Ops.cos, Ops.sigmoid, Ops.tanh, Ops.hardswish, Ops.hardsigmoid, Ops.gelu, Ops.leakyRelu, Ops.elu] {
+                   Ops.sin, Ops.cos, Ops.sigmoid, Ops.tanh, Ops.hardswish, Ops.hardsigmoid, Ops.gelu, Ops.leakyRelu, Ops.elu, Ops.silu] {
             _ = try b.value(op, [sel])
         }
         _ = try b.value(Ops.gelu, [sel], attributes: ["approximate": .string("tanh")])

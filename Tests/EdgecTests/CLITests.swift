@@ -86,7 +86,7 @@ import Testing
         let binary = tmp.appendingPathComponent("model.eir")
         try Data([0x08, 0x07, 0xFF, 0xFE, 0x00, 0x12]).write(to: binary)
         let b = try edgec("opt", binary.path, "-o", out)
-        #expect(b.status == 1 && b.stderr.contains("is not UTF-8 text"))
+        #expect(b.status == 1 && b.stderr.contains("is not UTF-8 .eir text"))
         let missing = try edgec("opt", tmp.appendingPathComponent("nope.eir").path)
         #expect(missing.status == 1 && missing.stderr.contains("cannot read"))
         #expect(!FileManager.default.fileExists(atPath: out))
@@ -143,9 +143,34 @@ struct ONNXImportCLITests {
         #expect(r.stderr.contains("not a valid ONNX model"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.eir").path))
         let shape = try edgec("import", fixtures.appendingPathComponent("conv_relu.onnx").path, "--input-shape", "X=1xbig")
-        #expect(shape.status != 0 && shape.stderr.contains("is not a size"))
+        #expect(shape.status != 0 && shape.stderr.contains("is not a non-negative size"))
         let help = try edgec("import", "--help")
         #expect(help.stdout.contains("--input-shape"))
         #expect(try edgec("--help").stdout.contains("import"))
+    }
+}
+
+@Suite struct CompileModelFilesTests {
+    /// `edgec compile` takes .onnx and .pt2 directly, like `edgec import`, and runs the result.
+    @Test func compilesOnnxAndTorchArchivesDirectly() throws {
+        let tmp = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let onnx = repoRoot.appendingPathComponent("Tests/EdgeONNXTests/Fixtures/conv_relu.onnx").path
+        let pte = tmp.appendingPathComponent("conv_relu.pte").path
+        let c = try edgec("compile", onnx, "-o", pte, "--stats")
+        #expect(c.status == 0, "\(c.stderr)")
+        #expect(c.stdout.contains("aten::convolution.out") && c.stdout.contains("aten::relu.out"))
+        let r = try edgec("run", pte, "--fill", "1.0")
+        #expect(r.status == 0, "\(r.stderr)")
+        // A dynamic batch in a .pt2 is fixed to its upper bound unless --input-shape says otherwise.
+        let pt2 = repoRoot.appendingPathComponent("Tests/EdgeTorchTests/Fixtures/mlp.pt2").path
+        let mlp = tmp.appendingPathComponent("mlp.pte").path
+        let m = try edgec("compile", pt2, "-o", mlp, "--input-shape", "x=3,16")
+        #expect(m.status == 0, "\(m.stderr)")
+        let i = try edgec("inspect", mlp)
+        #expect(i.stdout.contains("[3, 16]") || i.stdout.contains("3x16") || i.stdout.contains("[3,16]"), "\(i.stdout)")
+        let bad = try edgec("compile", pt2, "-o", mlp + ".2", "--input-shape", "nope=1,2")
+        #expect(bad.status != 0)
+        #expect(!FileManager.default.fileExists(atPath: mlp + ".2"))
     }
 }

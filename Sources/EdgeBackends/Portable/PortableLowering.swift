@@ -32,6 +32,8 @@ struct PortableLowering {
     let blobs: BlobStore
     let builder = PlanBuilder()
     private var valueOf: [ObjectIdentifier: Int32] = [:]
+    /// Constants read only as linear weights: emitted once, already transposed, by ``linear(_:)``.
+    var linearWeights: [ObjectIdentifier: (PTEScalarType, [Int], [UInt8])] = [:]
 
     init(function: Function, blobs: BlobStore) {
         self.function = function
@@ -155,6 +157,10 @@ struct PortableLowering {
             guard let data = blobs[name] else { throw Unsupported("blob \"\(name)\" is missing") }
             bytes = [UInt8](data)
         default: throw Unsupported("constant without a dense value")
+        }
+        if op.result.hasUses, op.result.uses.allSatisfy({ $0.user.name == "edge.linear" && $0.operandIndex == 1 }) {
+            linearWeights[ObjectIdentifier(op.result)] = (type, dims, bytes)  // only the transposed copy is stored
+            return
         }
         bind(op.result, builder.constant(type, dims, bytes: bytes))
     }

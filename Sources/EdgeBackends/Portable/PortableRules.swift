@@ -117,7 +117,8 @@ extension PortableLowering {
             x = padded
             pad = [0, 0]
         }
-        let o = try out(op.result)
+        let activation = op.attribute("fused_activation")?.stringValue ?? "none"
+        let o = activation == "none" ? try out(op.result) : temp(scalar(op.result), dims(op.result))
         let b = builder
         // convolution.out(input, weight, bias?, stride, padding, dilation, transposed, output_padding, groups, *, out)
         b.call("aten::convolution.out", [
@@ -126,6 +127,20 @@ extension PortableLowering {
             b.intList(try Self.pair(op.attribute("dilation")!.intsValue!)), b.bool(false), b.intList([0, 0]),
             b.int(Int(op.attribute("groups")!.intValue!)), o, o,
         ])
+        try fusedActivation(op, from: o)
+    }
+
+    /// Applies the op's `fused_activation` (conv2d, linear) as its own kernel: ExecuTorch's portable
+    /// library has no fused variants, so `from` (the op's raw result) goes through relu/clamp into the result.
+    mutating func fusedActivation(_ op: Operation, from raw: Int32) throws(Unsupported) {
+        let activation = op.attribute("fused_activation")?.stringValue ?? "none"
+        guard activation != "none" else { return }
+        let o = try out(op.result)
+        switch activation {
+        case "relu": builder.call("aten::relu.out", [raw, o, o])
+        case "relu6": builder.call("aten::clamp.out", [raw, builder.double(0), builder.double(6), o, o])
+        default: throw Unsupported("fused_activation \"\(activation)\"")
+        }
     }
 
     mutating func batchNorm(_ op: Operation) throws(Unsupported) {
@@ -209,7 +224,9 @@ extension PortableLowering {
         let rows = xd.dropLast().reduce(1, *)
         // The weight transposed to [in, out]: folded for constants, else permute_copy at run time.
         let wt: Int32
-        if builder.isConstant(t(w)) {
+        if let (type, _, bytes) = linearWeights[ObjectIdentifier(w)] {
+            wt = builder.constant(type, [inF, outF], bytes: Self.transposed(bytes, rows: outF, cols: inF, elementSize: type.byteSize))
+        } else if builder.isConstant(t(w)) {
             wt = builder.constant(scalar(w), [inF, outF], bytes: Self.transposed(builder.constantBytes(t(w)), rows: outF, cols: inF, elementSize: scalar(w).byteSize))
         } else {
             wt = temp(scalar(w), [inF, outF])
@@ -224,7 +241,11 @@ extension PortableLowering {
         } else {
             builder.call("aten::mm.out", [x2, wt, o2, o2])
         }
-        bind(op.result, view(o2, outDims))
+        if op.attribute("fused_activation")?.stringValue ?? "none" == "none" {
+            bind(op.result, view(o2, outDims))
+        } else {
+            try fusedActivation(op, from: view(o2, outDims))
+        }
     }
 
     mutating func matmul(_ op: Operation) throws(Unsupported) {

@@ -88,6 +88,15 @@ extension PortableLowering {
             let b = l.builder
             b.call("aten::elu.out", [l.t(op.operand(0)!), b.double(l.attrFloat(op, "alpha")), b.int(1), b.int(1), o, o])
         },
+        // No silu kernel is registered either: x · sigmoid(x).
+        "edge.silu": PortableRule(["aten::sigmoid.out", "aten::mul.out"], "decomposed: x · `sigmoid.out`(x) with `mul.out`; f32, f64") { l, op throws(Unsupported) in
+            try l.require(op, f32f64)
+            let x = op.operand(0)!
+            let gate = l.temp(l.scalar(x), l.dims(x))
+            l.builder.call("aten::sigmoid.out", [l.t(x), gate, gate])
+            let o = try l.out(op.result)
+            l.builder.call("aten::mul.out", [l.t(x), gate, o, o])
+        },
         // ExecuTorch's portable library registers no hardsigmoid / hardswish kernel; decomposed as
         // ExecuTorch's own export does: relu6(x + 3) / 6 (times x).
         "edge.hardsigmoid": PortableRule(["aten::add.Scalar_out", "aten::clamp.out", "aten::div.Scalar_out"],

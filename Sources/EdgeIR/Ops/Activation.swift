@@ -1,15 +1,19 @@
+import EdgeKernels
+
 extension Ops {
     /// Declares a one-input op whose result has the input's type.
-    static func unary(_ name: String, summary: String, reference: String, attributes: [AttributeSpec] = [], floatOnly: Bool = true) -> OpDefinition {
+    static func unary(_ name: String, summary: String, reference: String, attributes: [AttributeSpec] = [], floatOnly: Bool = true,
+                      evaluate: OpEvaluator? = nil) -> OpDefinition {
         OpDefinition(name, summary: summary, reference: reference, operands: [OperandSpec("input")],
-                     attributes: attributes, traits: [.pure, .elementwise]) { ctx throws(OpError) in
+                     attributes: attributes, traits: [.pure, .elementwise], evaluate: evaluate) { ctx throws(OpError) in
             let x = ctx.type("input")!
             if floatOnly { try ShapeRules.requireFloat(x, "input") }
             return [x]
         }
     }
 
-    public static let relu = unary("edge.relu", summary: "max(x, 0) per element.", reference: "aten::relu", floatOnly: false)
+    public static let relu = unary("edge.relu", summary: "max(x, 0) per element.", reference: "aten::relu", floatOnly: false,
+                                   evaluate: evaluateUnary(.relu))
 
     public static let clamp = OpDefinition(
         "edge.clamp",
@@ -20,7 +24,8 @@ extension Ops {
             AttributeSpec("min", .float, .optional, "lower bound"),
             AttributeSpec("max", .float, .optional, "upper bound"),
         ],
-        traits: [.pure, .elementwise]
+        traits: [.pure, .elementwise],
+        evaluate: { v, ctx in [try Unary.run(.clamp(min: ctx.float("min"), max: ctx.float("max")), v.first)] }
     ) { ctx throws(OpError) in
         if let lo = ctx.float("min"), let hi = ctx.float("max"), lo > hi {
             throw OpError("min \(lo) is greater than max \(hi)")
@@ -43,4 +48,5 @@ extension Ops {
     public static let elu = unary(
         "edge.elu", summary: "x for x > 0, alpha * (exp(x) - 1) otherwise.", reference: "aten::elu (scale = 1, input_scale = 1)",
         attributes: [AttributeSpec("alpha", .float, .defaulted(.float(1)))])
+    public static let silu = unary("edge.silu", summary: "x * sigmoid(x) per element (swish).", reference: "aten::silu")
 }

@@ -1,3 +1,5 @@
+import EdgeKernels
+
 extension Ops {
     public static let conv2d = OpDefinition(
         "edge.conv2d",
@@ -9,11 +11,21 @@ extension Ops {
             AttributeSpec("padding", .ints, .defaulted(.ints([0, 0])), "[ph, pw] or [top, left, bottom, right]"),
             AttributeSpec("dilation", .ints, .defaulted(.ints([1, 1])), "[dh, dw]"),
             AttributeSpec("groups", .int, .defaulted(.int(1)), "number of channel groups"),
-        ]
+            fusedActivationAttribute,
+        ],
+        evaluate: { v, ctx in
+            let params = Conv2DParams(
+                stride: try ShapeRules.pair(try ctx.required(ctx.ints("stride"), "stride"), "stride"),
+                padding: try Padding2D(try ctx.required(ctx.ints("padding"), "padding")),
+                dilation: try ShapeRules.pair(try ctx.required(ctx.ints("dilation"), "dilation"), "dilation"),
+                groups: try ctx.required(ctx.int("groups"), "groups"))
+            return [try applyFusedActivation(try Conv2D.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"), params: params), ctx)]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, w = ctx.type("weight")!
         try ShapeRules.requireRank(x, 4, "input")
         try ShapeRules.requireRank(w, 4, "weight")
+        try checkFusedActivation(ctx)
         let element = try ShapeRules.sameElement([x, w], "conv2d")
         let groups = ctx.int("groups")!
         guard groups >= 1 else { throw OpError("groups must be at least 1, got \(groups)") }
@@ -46,7 +58,11 @@ extension Ops {
         summary: "Inference batch normalization over channel dim 1: (x - mean) / sqrt(var + epsilon) * scale + bias.",
         reference: "aten::_native_batch_norm_legit_no_training",
         operands: [OperandSpec("input"), OperandSpec("scale"), OperandSpec("bias"), OperandSpec("mean"), OperandSpec("var")],
-        attributes: [AttributeSpec("epsilon", .float, .defaulted(.float(1e-5)))]
+        attributes: [AttributeSpec("epsilon", .float, .defaulted(.float(1e-5)))],
+        evaluate: { v, ctx in
+            [try BatchNorm.run(v.first, scale: v.tensor("scale"), bias: v.tensor("bias"), mean: v.tensor("mean")!,
+                               variance: v.tensor("var")!, epsilon: ctx.float("epsilon") ?? 1e-5)]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         guard x.rank >= 2 else { throw OpError("input must have rank 2 or more, got \(TypeText.type(x))") }

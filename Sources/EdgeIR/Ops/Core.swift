@@ -1,3 +1,5 @@
+import EdgeKernels
+
 /// The op declarations, grouped by concept in this folder. ``OpRegistry`` lists them all.
 public enum Ops {}
 
@@ -54,7 +56,13 @@ extension Ops {
             AttributeSpec("shape", .ints, .required),
             AttributeSpec("value", .float, .required, "the fill value (converted to dtype)"),
             AttributeSpec("dtype", .string, .defaulted(.string("f32")), "the element type"),
-        ]
+        ],
+        evaluate: { _, ctx in
+            let shape = try ctx.resultShape()
+            let n = shape.reduce(1, *)
+            let s = try ctx.required(ScalarType(rawValue: ctx.attribute("dtype")?.stringValue ?? ""), "dtype")
+            return [try Tensor(converting: [Double](repeating: try ctx.required(ctx.float("value"), "value"), count: n), dtype: s.kernelType, shape: shape)]
+        }
     ) { ctx throws(OpError) in
         let shape = ctx.ints("shape")!
         guard shape.allSatisfy({ $0 >= 0 }), checkedProduct(shape) != nil else { throw OpError("shape \(shape) is negative or overflows") }

@@ -1,10 +1,13 @@
+import EdgeKernels
+
 extension Ops {
     public static let reshape = OpDefinition(
         "edge.reshape",
         summary: "The same elements in a new shape; one entry of `shape` may be -1 (inferred).",
         reference: "aten::view_copy / aten::reshape",
         operands: [OperandSpec("input")],
-        attributes: [AttributeSpec("shape", .ints, .required, "the new shape")]
+        attributes: [AttributeSpec("shape", .ints, .required, "the new shape")],
+        evaluate: evaluateAsReshape
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         let shape = ctx.ints("shape")!
@@ -35,7 +38,8 @@ extension Ops {
         summary: "Reorders dimensions: result dim i is input dim dims[i].",
         reference: "aten::permute_copy",
         operands: [OperandSpec("input")],
-        attributes: [AttributeSpec("dims", .ints, .required, "a permutation of 0..<rank")]
+        attributes: [AttributeSpec("dims", .ints, .required, "a permutation of 0..<rank")],
+        evaluate: { v, ctx in [try Permute.run(v.first, permutation: try ctx.required(ctx.ints("dims"), "dims"))] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         let dims = ctx.ints("dims")!
@@ -55,7 +59,8 @@ extension Ops {
         summary: "Joins tensors along one axis; other dims must match.",
         reference: "aten::cat",
         operands: [OperandSpec("inputs", .variadic)],
-        attributes: [AttributeSpec("axis", .int, .required)]
+        attributes: [AttributeSpec("axis", .int, .required)],
+        evaluate: { v, ctx in [try Concat.run(v.tensors("inputs"), axis: try ctx.required(ctx.int("axis"), "axis"))] }
     ) { ctx throws(OpError) in
         let xs = ctx.types("inputs")
         let element = try ShapeRules.sameElement(xs, "concat")
@@ -83,7 +88,8 @@ extension Ops {
         attributes: [
             AttributeSpec("start_dim", .int, .defaulted(.int(1))),
             AttributeSpec("end_dim", .int, .defaulted(.int(-1))),
-        ]
+        ],
+        evaluate: evaluateAsReshape
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         if x.rank == 0 { return [TensorType(x.element, [1])] }
@@ -111,7 +117,8 @@ extension Ops {
         summary: "Removes the listed size-1 dims.",
         reference: "aten::squeeze_copy.dims",
         operands: [OperandSpec("input")],
-        attributes: [AttributeSpec("dims", .ints, .required, "dims to remove; each must have size 1 (or be symbolic)")]
+        attributes: [AttributeSpec("dims", .ints, .required, "dims to remove; each must have size 1 (or be symbolic)")],
+        evaluate: evaluateAsReshape
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         var drop = Set<Int>()
@@ -128,7 +135,8 @@ extension Ops {
         summary: "Inserts a size-1 dim at position `dim` of the result.",
         reference: "aten::unsqueeze_copy",
         operands: [OperandSpec("input")],
-        attributes: [AttributeSpec("dim", .int, .required, "position in the result, -rank-1...rank")]
+        attributes: [AttributeSpec("dim", .int, .required, "position in the result, -rank-1...rank")],
+        evaluate: evaluateAsReshape
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         let d = try ShapeRules.axis(ctx.int("dim")!, rank: x.rank + 1, what: "dim")

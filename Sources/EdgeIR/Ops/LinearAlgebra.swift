@@ -1,9 +1,12 @@
+import EdgeKernels
+
 extension Ops {
     public static let matmul = OpDefinition(
         "edge.matmul",
         summary: "Matrix product with numpy semantics: 1-D operands are promoted, batch dims broadcast.",
         reference: "aten::matmul / numpy.matmul",
-        operands: [OperandSpec("lhs"), OperandSpec("rhs")]
+        operands: [OperandSpec("lhs"), OperandSpec("rhs")],
+        evaluate: { v, _ in [try MatMul.run(v.groups[0][0], v.groups[1][0])] }
     ) { ctx throws(OpError) in
         let a = ctx.type("lhs")!, b = ctx.type("rhs")!
         let element = try ShapeRules.sameElement([a, b], "matmul")
@@ -23,10 +26,13 @@ extension Ops {
         "edge.linear",
         summary: "input · weightᵀ + bias, with weight [out, in] and any leading batch dims.",
         reference: "aten::linear",
-        operands: [OperandSpec("input", .single, "[..., in]"), OperandSpec("weight", .single, "[out, in]"), OperandSpec("bias", .optional, "[out]")]
+        operands: [OperandSpec("input", .single, "[..., in]"), OperandSpec("weight", .single, "[out, in]"), OperandSpec("bias", .optional, "[out]")],
+        attributes: [fusedActivationAttribute],
+        evaluate: { v, ctx in [try applyFusedActivation(try Linear.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias")), ctx)] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, w = ctx.type("weight")!
         let element = try ShapeRules.sameElement([x, w], "linear")
+        try checkFusedActivation(ctx)
         guard x.rank >= 1 else { throw OpError("input must have rank 1 or more") }
         try ShapeRules.requireRank(w, 2, "weight")
         try ShapeRules.requireEqual(x.shape[x.rank - 1], w.shape[1], "input features must equal weight columns")

@@ -1,3 +1,5 @@
+import EdgeKernels
+
 extension Ops {
     /// The output type of a 2-D pooling op from its window attributes.
     static func poolResult(_ ctx: OpContext, dilation: (Int, Int) = (1, 1)) throws(OpError) -> [TensorType] {
@@ -45,7 +47,8 @@ extension Ops {
         "edge.global_avg_pool2d",
         summary: "Mean over H and W of NCHW input, giving [N, C, 1, 1].",
         reference: "aten::adaptive_avg_pool2d (output 1x1)",
-        operands: [OperandSpec("input")]
+        operands: [OperandSpec("input")],
+        evaluate: { v, _ in [try AdaptiveAvgPool2D.run(v.first)] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         try ShapeRules.requireRank(x, 4, "input")

@@ -1,10 +1,13 @@
+import EdgeKernels
+
 extension Ops {
     public static let softmax = OpDefinition(
         "edge.softmax",
         summary: "exp(x) / sum(exp(x)) along one axis.",
         reference: "aten::_softmax",
         operands: [OperandSpec("input")],
-        attributes: [AttributeSpec("axis", .int, .defaulted(.int(-1)))]
+        attributes: [AttributeSpec("axis", .int, .defaulted(.int(-1)))],
+        evaluate: { v, ctx in [try Softmax.run(v.first, axis: ctx.int("axis") ?? -1)] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         try ShapeRules.requireFloat(x, "input")
@@ -34,17 +37,18 @@ extension Ops {
     ]
 
     /// Declares a reduction over a list of axes.
-    static func reduction(_ name: String, summary: String, reference: String, floatOnly: Bool) -> OpDefinition {
+    static func reduction(_ name: String, summary: String, reference: String, floatOnly: Bool,
+                          evaluate: OpEvaluator? = nil) -> OpDefinition {
         OpDefinition(name, summary: summary, reference: reference, operands: [OperandSpec("input")],
-                     attributes: reductionAttributes) { ctx throws(OpError) in
+                     attributes: reductionAttributes, evaluate: evaluate) { ctx throws(OpError) in
             let x = ctx.type("input")!
             if floatOnly { try ShapeRules.requireFloat(x, "input") }
             return [try reducedType(x, axes: ctx.ints("axes")!, keep: ctx.bool("keepdim")!)]
         }
     }
 
-    public static let mean = reduction("edge.mean", summary: "Mean over the listed axes (all axes when empty), optionally keeping them as size 1.", reference: "aten::mean.dim", floatOnly: true)
-    public static let sum = reduction("edge.sum", summary: "Sum over the listed axes (all axes when empty), optionally keeping them as size 1.", reference: "aten::sum.dim_IntList", floatOnly: false)
+    public static let mean = reduction("edge.mean", summary: "Mean over the listed axes (all axes when empty), optionally keeping them as size 1.", reference: "aten::mean.dim", floatOnly: true, evaluate: evaluateReduce(.mean))
+    public static let sum = reduction("edge.sum", summary: "Sum over the listed axes (all axes when empty), optionally keeping them as size 1.", reference: "aten::sum.dim_IntList", floatOnly: false, evaluate: evaluateReduce(.sum))
     public static let amax = reduction("edge.amax", summary: "Maximum over the listed axes (all axes when empty).", reference: "aten::amax", floatOnly: false)
     public static let amin = reduction("edge.amin", summary: "Minimum over the listed axes (all axes when empty).", reference: "aten::amin", floatOnly: false)
 

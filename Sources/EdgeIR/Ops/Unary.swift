@@ -1,3 +1,5 @@
+import EdgeKernels
+
 extension Ops {
     public static let exp = unary("edge.exp", summary: "e^x per element.", reference: "aten::exp")
     public static let log = unary("edge.log", summary: "Natural logarithm per element.", reference: "aten::log")
@@ -26,7 +28,11 @@ extension Ops {
         reference: "aten::_to_copy (dtype)",
         operands: [OperandSpec("input")],
         attributes: [AttributeSpec("dtype", .string, .required, "the element type: f32, f16, i64, bool, ...")],
-        traits: [.pure, .elementwise]
+        traits: [.pure, .elementwise],
+        evaluate: { v, ctx in
+            guard let s = ScalarType(rawValue: ctx.attribute("dtype")?.stringValue ?? "") else { throw EvaluationError("bad dtype") }
+            return [try Cast.run(v.first, to: s.kernelType)]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         let name = ctx.attribute("dtype")?.stringValue ?? ""
