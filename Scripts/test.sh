@@ -30,7 +30,7 @@ echo "== real models: edgec's interpreter and ExecuTorch vs ONNX Runtime (quick 
 #   .venv/bin/python Conformance/models/check_models.py --edgec .build-release/release/edgec
 .venv/bin/python Conformance/models/check_models.py --edgec .build/debug/edgec --models mobilenet_v2 resnet18 \
   --light squeezenet shufflenet --strict --no-et-export 2>&1 \
-  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Warning|warnings.warn'
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Failed to load|KernelPreference|warnings.warn'
 
 echo "== swift test"
 # The full log stays in .build/test.log; the console skips per-case "started" lines.
