@@ -32,7 +32,7 @@ echo "== real models: edgec's interpreter and ExecuTorch vs ONNX Runtime (quick 
 #   .venv/bin/python Conformance/models/check_models.py --edgec .build-release/release/edgec
 .venv/bin/python Conformance/models/check_models.py --edgec .build/debug/edgec --models mobilenet_v2 resnet18 \
   --light squeezenet shufflenet --strict --no-et-export 2>&1 \
-  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Warning|warnings.warn'
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Failed to load|KernelPreference|warnings.warn'
 
 echo "== conformance: ONNX node tests (onnx $(.venv/bin/python -c 'import onnx; print(onnx.__version__)'), Conformance/.cache/onnx-node)"
 .venv/bin/python Conformance/onnx-node/generate.py
