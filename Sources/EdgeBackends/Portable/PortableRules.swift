@@ -25,8 +25,8 @@ extension PortableLowering {
         "edge.batch_norm": PortableRule(["aten::_native_batch_norm_legit_no_training.out"], "two empty saved-stat outputs") { l, op throws(Unsupported) in try l.batchNorm(op) },
         "edge.matmul": PortableRule(["aten::mm.out", "aten::bmm.out", "aten::expand_copy.out"], "`mm` when the rhs has no batch, else `bmm` with `expand_copy` for broadcast batches") { l, op throws(Unsupported) in try l.matmul(op) },
         "edge.linear": PortableRule(["aten::addmm.out", "aten::mm.out", "aten::permute_copy.out"], "weight transposed at compile time when constant, else `permute_copy`") { l, op throws(Unsupported) in try l.linear(op) },
-        "edge.max_pool2d": PortableRule(["aten::max_pool2d_with_indices.out"], "symmetric padding only") { l, op throws(Unsupported) in try l.maxPool(op) },
-        "edge.avg_pool2d": PortableRule(["aten::avg_pool2d.out"], "symmetric padding only") { l, op throws(Unsupported) in try l.avgPool(op) },
+        "edge.max_pool2d": PortableRule(["aten::max_pool2d_with_indices.out", "aten::constant_pad_nd.out"], "asymmetric padding, or more than half the kernel, first pads explicitly with -inf") { l, op throws(Unsupported) in try l.maxPool(op) },
+        "edge.avg_pool2d": PortableRule(["aten::avg_pool2d.out", "aten::constant_pad_nd.out", "aten::mul.out"], "asymmetric padding, or more than half the kernel, first pads explicitly with zeros; with count_include_pad = false the result is rescaled by a constant [OH, OW] factor (`mul.out`)") { l, op throws(Unsupported) in try l.avgPool(op) },
         "edge.global_avg_pool2d": PortableRule(["aten::mean.out"], "dims [2, 3], keepdim") { l, op throws(Unsupported) in
             let o = try l.out(op.result)
             let b = l.builder
@@ -103,20 +103,8 @@ extension PortableLowering {
     }
 
     mutating func conv2d(_ op: Operation) throws(Unsupported) {
-        var x = t(op.operand(0)!)
         let p = try Self.padding(op)
-        var pad = [p.top, p.left]
-        if p.top != p.bottom || p.left != p.right {
-            // Asymmetric padding: pad explicitly first. constant_pad_nd.out(self, pad, Scalar value=0, *, out);
-            // `pad` lists the last dim first: [left, right, top, bottom].
-            var d = builder.tensor(x).sizes.map(Int.init)
-            d[2] += p.top + p.bottom
-            d[3] += p.left + p.right
-            let padded = temp(scalar(op.operand(0)!), d)
-            builder.call("aten::constant_pad_nd.out", [x, builder.intList([p.left, p.right, p.top, p.bottom]), builder.double(0), padded, padded])
-            x = padded
-            pad = [0, 0]
-        }
+        let (x, pad) = explicitPadding(op.operand(0)!, p, value: 0, when: p.top != p.bottom || p.left != p.right)
         let activation = op.attribute("fused_activation")?.stringValue ?? "none"
         let o = activation == "none" ? try out(op.result) : temp(scalar(op.result), dims(op.result))
         let b = builder
@@ -158,22 +146,37 @@ extension PortableLowering {
 
     // MARK: Pooling and reductions
 
-    mutating func symmetricPadding(_ op: Operation) throws(Unsupported) -> [Int] {
+    /// The input with `p` applied by `constant_pad_nd` (filled with `value`) when `explicit`,
+    /// and the symmetric padding left for the kernel ([0, 0] once padded explicitly).
+    mutating func explicitPadding(_ v: Value, _ p: (top: Int, left: Int, bottom: Int, right: Int), value: Double, when explicit: Bool) -> (Int32, [Int]) {
+        let x = t(v)
+        guard explicit else { return (x, [p.top, p.left]) }
+        // constant_pad_nd.out(self, pad, Scalar value=0, *, out); `pad` lists the last dim first.
+        var d = dims(v)
+        d[2] += p.top + p.bottom
+        d[3] += p.left + p.right
+        let padded = temp(scalar(v), d)
+        builder.call("aten::constant_pad_nd.out", [x, builder.intList([p.left, p.right, p.top, p.bottom]), builder.double(value), padded, padded])
+        return (padded, [0, 0])
+    }
+
+    /// Pooling padding the ATen kernels take as is: symmetric and at most half the kernel
+    /// (ExecuTorch's kernels reject more); anything else is padded explicitly first.
+    mutating func poolInput(_ op: Operation, fill: Double) throws(Unsupported) -> (Int32, [Int]) {
         let p = try Self.padding(op)
-        guard p.top == p.bottom, p.left == p.right else {
-            throw Unsupported("asymmetric pooling padding \([p.top, p.left, p.bottom, p.right]) is not supported")
-        }
-        return [p.top, p.left]
+        let k = try Self.pair(op.attribute("kernel_size")!.intsValue!)
+        let explicit = p.top != p.bottom || p.left != p.right || 2 * p.top > k[0] || 2 * p.left > k[1]
+        return explicitPadding(op.operand(0)!, p, value: fill, when: explicit)
     }
 
     mutating func maxPool(_ op: Operation) throws(Unsupported) {
-        let pad = try symmetricPadding(op)
+        let (x, pad) = try poolInput(op, fill: -.infinity)
         let o = try out(op.result)
         let indices = temp(.long, dims(op.result))
         let b = builder
         // max_pool2d_with_indices.out(self, kernel_size, stride, padding, dilation, ceil_mode, *, out, indices)
         b.call("aten::max_pool2d_with_indices.out", [
-            t(op.operand(0)!), b.intList(try Self.pair(op.attribute("kernel_size")!.intsValue!)),
+            x, b.intList(try Self.pair(op.attribute("kernel_size")!.intsValue!)),
             b.intList(op.attribute("stride")!.intsValue!.isEmpty ? [] : try Self.pair(op.attribute("stride")!.intsValue!)),
             b.intList(pad), b.intList(try Self.pair(op.attribute("dilation")!.intsValue!)),
             b.bool(op.attribute("ceil_mode")!.boolValue!), o, indices, b.tensorList([o, indices]),
@@ -181,16 +184,47 @@ extension PortableLowering {
     }
 
     mutating func avgPool(_ op: Operation) throws(Unsupported) {
-        let pad = try symmetricPadding(op)
-        let o = try out(op.result)
+        let p = try Self.padding(op)
+        let k = try Self.pair(op.attribute("kernel_size")!.intsValue!)
+        let includePad = op.attribute("count_include_pad")!.boolValue!
+        let explicit = p.top != p.bottom || p.left != p.right || 2 * p.top > k[0] || 2 * p.left > k[1]
+        let (x, pad) = explicitPadding(op.operand(0)!, p, value: 0, when: explicit)
+        // With explicit zero padding the kernel divides by the window inside the padded input;
+        // count_include_pad = false divides by the window inside the original input instead, so
+        // the result is rescaled by a compile-time [OH, OW] factor.
+        let rescale = explicit && !includePad
+        guard !rescale || scalar(op.result) == .float else {
+            throw Unsupported("pooling padding \([p.top, p.left, p.bottom, p.right]) with count_include_pad = false needs f32")
+        }
+        let o = rescale ? temp(scalar(op.result), dims(op.result)) : try out(op.result)
         let b = builder
         // avg_pool2d.out(self, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override?, *, out)
         b.call("aten::avg_pool2d.out", [
-            t(op.operand(0)!), b.intList(try Self.pair(op.attribute("kernel_size")!.intsValue!)),
+            x, b.intList(k),
             b.intList(op.attribute("stride")!.intsValue!.isEmpty ? [] : try Self.pair(op.attribute("stride")!.intsValue!)),
             b.intList(pad), b.bool(op.attribute("ceil_mode")!.boolValue!),
-            b.bool(op.attribute("count_include_pad")!.boolValue!), b.null(), o, o,
+            b.bool(explicit || includePad), b.null(), o, o,
         ])
+        if rescale {
+            let inDims = dims(op.operand(0)!), outDims = dims(op.result)
+            let strides = op.attribute("stride")!.intsValue!.isEmpty ? k : try Self.pair(op.attribute("stride")!.intsValue!)
+            func counts(_ o: Int, _ k: Int, _ s: Int, _ before: Int, _ size: Int, _ after: Int) -> (padded: Int, real: Int) {
+                let start = o * s, end = min(start + k, before + size + after)
+                return (end - start, max(0, min(end, before + size) - max(start, before)))
+            }
+            var factors: [Float] = []
+            for oh in 0 ..< outDims[2] {
+                let h = counts(oh, k[0], strides[0], p.top, inDims[2], p.bottom)
+                for ow in 0 ..< outDims[3] {
+                    let w = counts(ow, k[1], strides[1], p.left, inDims[3], p.right)
+                    let real = h.real * w.real
+                    factors.append(real == 0 ? 0 : Float(h.padded * w.padded) / Float(real))
+                }
+            }
+            let f = b.constant(.float, [outDims[2], outDims[3]], bytes: factors.withUnsafeBytes { Array($0) })
+            let result = try out(op.result)
+            b.call("aten::mul.out", [o, f, result, result])
+        }
     }
 
     mutating func mean(_ op: Operation) throws(Unsupported) {
