@@ -82,11 +82,12 @@ import Testing
     }
 
     @Test func unsupportedNodesAreListedTogether() throws {
+        // f64 pooling whose padding needs the count_include_pad = false rescale, and integer pow.
         let text = """
-        func @main(%x: f32[1,2,6,6]) -> (f32[1,2,3,3], f32[1,2,3,3]) {
-          %a = edge.avg_pool2d(%x) {kernel_size = [2, 2], stride = [2, 2], padding = [0, 0, 1, 1]} : f32[1,2,3,3] loc("AvgPool_7")
-          %m = edge.max_pool2d(%x) {kernel_size = [2, 2], stride = [2, 2], padding = [1, 1, 0, 0]} : f32[1,2,3,3] loc("MaxPool_9")
-          return %a, %m
+        func @main(%x: f64[1,2,6,6], %i: i32[4]) -> (f64[1,2,3,3], i32[4]) {
+          %a = edge.avg_pool2d(%x) {kernel_size = [2, 2], stride = [2, 2], padding = [0, 0, 1, 1], count_include_pad = false} : f64[1,2,3,3] loc("AvgPool_7")
+          %p = edge.pow(%i, %i) : i32[4] loc("Pow_9")
+          return %a, %p
         }
         """
         do {
@@ -95,8 +96,33 @@ import Testing
         } catch let error as LoweringError {
             #expect(error.failures.count == 2)
             #expect(error.description.hasPrefix("error: 2 nodes have no lowering for backend portable: edge.avg_pool2d at \"AvgPool_7\""))
-            #expect(error.description.contains("edge.max_pool2d at \"MaxPool_9\""))
+            #expect(error.description.contains("edge.pow at \"Pow_9\""))
         }
+    }
+
+    @Test func asymmetricPoolingPadsExplicitly() throws {
+        // Max pooling pads with -inf, average pooling with zeros (rescaled for count_include_pad = false).
+        let text = """
+        func @main(%x: f32[1,1,4,4]) -> (f32[1,1,2,2], f32[1,1,2,2]) {
+          %m = edge.max_pool2d(%x) {kernel_size = [3, 3], stride = [2, 2], padding = [0, 0, 1, 1]} : f32[1,1,2,2]
+          %a = edge.avg_pool2d(%x) {kernel_size = [3, 3], stride = [2, 2], padding = [0, 0, 1, 1], count_include_pad = false} : f32[1,1,2,2]
+          return %m, %a
+        }
+        """
+        let compiled = try compileText(text)
+        let kernels = compiled.program.plans[0].operators.map(\.qualifiedName)
+        #expect(kernels.contains("aten::constant_pad_nd.out") && kernels.contains("aten::mul.out"))
+        // x = -(0..<16): windows rows/cols {0,1,2} and {2,3} (the padded row/col is outside).
+        let x = (0 ..< 16).map { -Float($0) }
+        let outputs = try runCompiled(compiled, [Tensor(x, shape: [1, 1, 4, 4])]).map(floats)
+        #expect(outputs[0] == [0, -2, -8, -10])
+        let avg: (Int, Int) -> Float = { r0, c0 in
+            var s: Float = 0, n: Float = 0
+            for r in r0 ..< min(r0 + 3, 4) { for c in c0 ..< min(c0 + 3, 4) { s += x[r * 4 + c]; n += 1 } }
+            return s / n
+        }
+        let expected = [avg(0, 0), avg(0, 2), avg(2, 0), avg(2, 2)]
+        #expect(zip(outputs[1], expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(outputs[1]) vs \(expected)")
     }
 
     @Test func dynamicInputsNeedAShape() throws {
