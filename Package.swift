@@ -46,9 +46,12 @@ let package = Package(
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeBackends", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeONNX",
+                "EdgeCompiler", "EdgeBackends", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeONNX", "EdgeConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Conformance suites: one case per child process, dtype-aware comparison, outcomes, records.
+        .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
+        .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels"]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
         .target(name: "FlatBuffers"),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),

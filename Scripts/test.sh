@@ -3,9 +3,11 @@
 #  1. system tools the tests use (flatc), 2. debug build with tests, 3. the pinned Python
 #  oracles in .venv (ONNX, ONNX Runtime, PyTorch, ExecuTorch), 4. the interop check (edgec's
 #  .pte files in ExecuTorch's own runtime; torch.export fixtures against eager PyTorch),
-#  5. real models (a quick subset of Conformance/models/check_models.py), 6. the Swift test
-#  suites (unit, round-trip, mutation, text tests of passes, CLI end to end), whose summary
-#  closes the output.
+#  5. real models (a quick subset of Conformance/models/check_models.py), 6. the ONNX node-test
+#  conformance suite on edgec's interpreter and on ExecuTorch's runtime, checked against the
+#  expected-pass lists, 7. the Swift test suites (unit, round-trip, mutation, text tests of
+#  passes, CLI end to end), whose summary closes the output. A conformance regression fails
+#  the script after the Swift suites ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,10 +34,22 @@ echo "== real models: edgec's interpreter and ExecuTorch vs ONNX Runtime (quick 
   --light squeezenet shufflenet --strict --no-et-export 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Failed to load|KernelPreference|warnings.warn'
 
+echo "== conformance: ONNX node tests (onnx $(.venv/bin/python -c 'import onnx; print(onnx.__version__)'), Conformance/.cache/onnx-node)"
+.venv/bin/python Conformance/onnx-node/generate.py
+conformance=0
+.build/debug/edgec conformance Conformance/.cache/onnx-node --executor interpreter --jobs 2 \
+  --expected Conformance/onnx-node/expected-pass.txt --report .build/conformance-interpreter.json || conformance=1
+.build/debug/edgec conformance Conformance/.cache/onnx-node --executor executorch --jobs 2 \
+  --expected Conformance/onnx-node/expected-pass-executorch.txt --report .build/conformance-executorch.json || conformance=1
+
 echo "== swift test"
 # The full log stays in .build/test.log; the console skips per-case "started" lines.
 set +e
 swift test --skip-build --parallel 2>&1 | tee .build/test.log | grep -vE '^(◇|✔ Test case)'
 status=${PIPESTATUS[0]}
 set -e
+if [ "$conformance" != 0 ]; then
+  echo "FAIL: a case in an expected-pass list stopped passing (see the conformance output above)"
+  exit 1
+fi
 exit "$status"

@@ -46,6 +46,16 @@ final class GraphImporter {
         }
         if !graph.sparseInitializer.isEmpty { throw ImportError("sparse initializers are not supported") }
 
+        // Inputs bound to values by the caller become constants.
+        for input in graph.input where values[input.name] == nil {
+            guard let bound = options.constantInputs[input.name] else { continue }
+            let what = "graph input \"\(input.name)\""
+            guard input.type.isTensor, try ONNXType.require(input.type.tensorType.elemType, what) == bound.element,
+                  !input.type.tensorType.hasShape || input.type.tensorType.shape.dim.count == bound.shape.count else {
+                throw ImportError("the value bound to \(what) (\(bound.element)\(bound.shape)) does not match its declared type")
+            }
+            values[input.name] = .constant(bound.constant)
+        }
         // Graph inputs, minus initializers listed as inputs (IR version < 4 lists them).
         let inputs = graph.input.filter { values[$0.name] == nil }
         var remainingOverrides = options.inputShapes

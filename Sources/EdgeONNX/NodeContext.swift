@@ -82,7 +82,7 @@ final class NodeContext {
     /// Input `i` as one float; it must be a constant.
     func scalar(_ i: Int, _ what: String) throws -> Double {
         guard let c = constant(i), c.count == 1 else {
-            throw ImportError("\(what) (input #\(i)) must be a one-element constant known at import time")
+            throw ImportError("\(what) (input #\(i) \"\(node.input[i])\") must be a one-element constant known at import time")
         }
         return c.doubles[0]
     }

@@ -7,9 +7,14 @@ public struct ONNXImportOptions: Sendable {
     /// Static shapes for graph inputs by name (`--input-shape x=1x3x224x224`); they replace
     /// symbolic dims and must agree with the model's static ones.
     public var inputShapes: [String: [Int]]
+    /// Graph inputs bound to fixed values: they import as constants instead of function
+    /// arguments, so importers that need values at import time (shapes, axes, pads) can use
+    /// them. The conformance runner binds test-data inputs this way when an import needs it.
+    public var constantInputs: [String: ONNXTensorFile]
 
-    public init(inputShapes: [String: [Int]] = [:]) {
+    public init(inputShapes: [String: [Int]] = [:], constantInputs: [String: ONNXTensorFile] = [:]) {
         self.inputShapes = inputShapes
+        self.constantInputs = constantInputs
     }
 
     /// Parses `name=1x3x224x224` (see ``InputShape/parse(_:)``).
@@ -67,6 +72,8 @@ public enum ONNXImporter {
         guard model.hasGraph else { throw ImportError("the model has no graph (is this an ONNX model?)") }
         let defaults = model.opsetImport.filter { $0.domain.isEmpty || $0.domain == "ai.onnx" }
         guard let opsetEntry = defaults.last else {
+            // Nodes of other domains only (ai.onnx.ml, preview): say which ops are missing.
+            try GraphImporter.checkSupport(model.graph.node, opset: newestOpset)
             throw ImportError("the model imports no opset of the default ONNX domain (opset_import is empty)")
         }
         let opset = Int(opsetEntry.version)

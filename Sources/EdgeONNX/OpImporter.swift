@@ -32,7 +32,7 @@ struct OpImporter: Sendable {
 /// The table of ONNX operator importers; each file under Importers/ adds its group.
 enum ONNXOps {
     static let all: [OpImporter] = elementwise + unary + convolution + normalization + linearAlgebra + einsum
-        + shapes + indexing + reductions + resizing
+        + shapes + indexing + reductions + resizing + activations + attention + losses
 
     private static let byType: [String: [OpImporter]] = Dictionary(grouping: all, by: \.opType)
 

@@ -65,6 +65,7 @@ struct Compile: ParsableCommand {
                 options.inputShapes = shapes
                 options.fixDynamicToUpperBound = format == .pt2
                 module = try ModelImporter.importModel(path: input, options: options)
+                shapes = [:]  // applied at import
             } else {
                 module = try IRFile.read(path: input)
             }

@@ -24,7 +24,7 @@ struct Edgec: ParsableCommand {
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self, OptimizationReport.self]
+        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self, OptimizationReport.self, Conformance.self, ConformanceCase.self]
     )
 }
 

@@ -55,6 +55,27 @@ let opCases: [OpCase] = [
     },
     // Unary and activations
     OpCase("Relu", ["edge.relu"], "f32[1,3,8,8]") { singleNode("Relu") },
+    OpCase("Selu", ["edge.elu", "edge.mul"], "f32[1,3,8,8]") { singleNode("Selu") },
+    OpCase("Celu", ["edge.div", "edge.elu", "edge.mul"], "f32[1,3,8,8]") { singleNode("Celu") },
+    OpCase("ThresholdedRelu", ["edge.gt", "edge.where"], "f32[1,3,8,8]") { singleNode("ThresholdedRelu") },
+    OpCase("Softsign", ["edge.abs", "edge.add", "edge.div"], "f32[1,3,8,8]") { singleNode("Softsign") },
+    OpCase("Swish", opset: 24, ["edge.sigmoid", "edge.mul"], "f32[1,3,8,8]") { singleNode("Swish", opset: 24) },
+    OpCase("Shrink", ["edge.lt", "edge.gt", "edge.sub", "edge.where", "edge.add", "edge.where"], "f32[1,3,8,8]") { singleNode("Shrink") },
+    OpCase("Mish", opset: 18, ["edge.exp", "edge.add", "edge.log", "edge.tanh", "edge.mul"], "f32[1,3,8,8]") { singleNode("Mish", opset: 18) },
+    OpCase("Sign", ["edge.lt", "edge.where", "edge.gt", "edge.where"], "f32[1,3,8,8]") { singleNode("Sign") },
+    OpCase("Trilu", opset: 14, ["edge.where"], "f32[1,3,8,8]") { singleNode("Trilu", opset: 14) },
+    OpCase("NegativeLogLikelihoodLoss", opset: 13, ["edge.unsqueeze", "edge.eq", "edge.where", "edge.sum", "edge.cast", "edge.sum", "edge.neg", "edge.sum", "edge.sum", "edge.div"], "f32[]") {
+        var m = ModelBuilder(opset: 13); m.input("x", [2, 3]); m.input("t", [2], .int64)
+        m.node("NegativeLogLikelihoodLoss", ["x", "t"], ["y"]); m.output("y"); return m
+    },
+    OpCase("SoftmaxCrossEntropyLoss", opset: 13, ["edge.log_softmax", "edge.unsqueeze", "edge.eq", "edge.where", "edge.sum", "edge.cast", "edge.sum", "edge.neg", "edge.sum"], "f32[]") {
+        var m = ModelBuilder(opset: 13); m.input("x", [2, 3]); m.input("t", [2], .int64)
+        m.node("SoftmaxCrossEntropyLoss", ["x", "t"], ["y"], [Attr.string("reduction", "sum")]); m.output("y"); return m
+    },
+    OpCase("Attention", opset: 23, ["edge.permute", "edge.mul", "edge.mul", "edge.matmul", "edge.softmax", "edge.matmul"], "f32[1,2,4,8]") {
+        var m = ModelBuilder(opset: 23); for n in ["q", "k", "v"] { m.input(n, [1, 2, 4, 8]) }
+        m.node("Attention", ["q", "k", "v"], ["y"]); m.output("y"); return m
+    },
     OpCase("Sigmoid", ["edge.sigmoid"], "f32[1,3,8,8]") { singleNode("Sigmoid") },
     OpCase("Tanh", ["edge.tanh"], "f32[1,3,8,8]") { singleNode("Tanh") },
     OpCase("Exp", ["edge.exp"], "f32[1,3,8,8]") { singleNode("Exp") },
@@ -87,6 +108,10 @@ let opCases: [OpCase] = [
         var m = ModelBuilder(opset: 7); m.input("x", f8); m.node("Dropout", ["x"], ["d"], [Attr.float("ratio", 0.5)]); m.node("Relu", ["d"], ["y"]); m.output("y"); return m
     },
     OpCase("Cast", ["edge.cast"], "f16[1,3,8,8]", contains: ["dtype = \"f16\""]) { singleNode("Cast", [Attr.int("to", 10)]) },
+    OpCase("CastLike", ["edge.cast"], "f16[1,3,8,8]", contains: ["dtype = \"f16\""]) {
+        var m = ModelBuilder(); m.input("x", f8); m.input("like", [1], .float16)
+        m.node("CastLike", ["x", "like"], ["y"]); m.output("y"); return m
+    },
     // Convolution, pooling, normalization
     OpCase("Conv", ["edge.conv2d"], "f32[1,4,4,4]", contains: ["stride = [2, 2], padding = [1, 1]"]) {
         singleNode("Conv", extraInputs: ["w", "b"], [Attr.ints("strides", [2, 2]), Attr.ints("pads", [1, 1, 1, 1])]) {
@@ -122,6 +147,12 @@ let opCases: [OpCase] = [
     },
     OpCase("LayerNormalization", ["edge.layer_norm"], "f32[2,5,4]", contains: ["normalized_shape = [4]"]) {
         singleNode("LayerNormalization", input: [2, 5, 4], extraInputs: ["s", "b"]) { m in for n in ["s", "b"] { m.initializer(n, [4], w([4])) } }
+    },
+    OpCase("LayerNormalization", ["edge.mean", "edge.sub", "edge.mul", "edge.mean", "edge.add", "edge.rsqrt", "edge.mul", "edge.mul", "edge.add"], "f32[2,5,4]") {
+        singleNode("LayerNormalization", input: [2, 5, 4], extraInputs: ["s", "b"], outputs: 3) { m in for n in ["s", "b"] { m.initializer(n, [4], w([4])) } }
+    },
+    OpCase("RMSNormalization", opset: 23, ["edge.mul", "edge.mean", "edge.add", "edge.rsqrt", "edge.mul", "edge.mul"], "f32[2,5,4]") {
+        singleNode("RMSNormalization", opset: 23, input: [2, 5, 4], extraInputs: ["s"]) { m in m.initializer("s", [4], w([4])) }
     },
     OpCase("LRN", opset: 9, ["edge.mul", "edge.reshape", "edge.avg_pool2d", "edge.reshape", "edge.mul", "edge.add", "edge.pow", "edge.div"], "f32[1,3,8,8]",
            contains: ["kernel_size = [5, 1]", "padding = [2, 0, 2, 0]"]) { singleNode("LRN", opset: 9, [Attr.int("size", 5)]) },
@@ -200,6 +231,12 @@ let opCases: [OpCase] = [
         singleNode("ReduceMean", opset: 18, extraInputs: ["a"], [Attr.int("keepdims", 0)]) { $0.initializer("a", [2], ints: [-1, -2]) }
     },
     OpCase("ReduceSum", opset: 11, ["edge.sum"], "f32[1,1,8,8]") { singleNode("ReduceSum", opset: 11, [Attr.ints("axes", [1])]) },
+    OpCase("ReduceL1", opset: 13, ["edge.abs", "edge.sum"], "f32[1,3,1,1]") { singleNode("ReduceL1", opset: 13, [Attr.ints("axes", [2, 3])]) },
+    OpCase("ReduceLogSum", opset: 13, ["edge.sum", "edge.log"], "f32[1,3,1,1]") { singleNode("ReduceLogSum", opset: 13, [Attr.ints("axes", [2, 3])]) },
+    OpCase("ReduceLogSumExp", opset: 13, ["edge.exp", "edge.sum", "edge.log"], "f32[1,3,1,1]") { singleNode("ReduceLogSumExp", opset: 13, [Attr.ints("axes", [2, 3])]) },
+    OpCase("ReduceMax", opset: 18, ["edge.full"], "f32[1,3,1,1]", contains: ["value = -inf"]) {
+        singleNode("ReduceMax", opset: 18, input: [1, 3, 0, 2], extraInputs: ["a"]) { $0.initializer("a", [2], ints: [2, 3]) }
+    },
     OpCase("ReduceSum", opset: 13, ["edge.sum"], "f32[1,1,8,8]") { singleNode("ReduceSum", opset: 13, extraInputs: ["a"]) { $0.initializer("a", [1], ints: [1]) } },
     OpCase("ReduceMax", ["edge.amax"], "f32[1,3,8,1]") { singleNode("ReduceMax", [Attr.ints("axes", [3])]) },
     OpCase("ReduceMin", opset: 18, ["edge.amin"], "f32[1,1,1,1]") { singleNode("ReduceMin", opset: 18) },

@@ -42,9 +42,9 @@ extension ONNXOps {
         binary("Greater", [7, 9, 13], Ops.gt, result: .bool, int: { $0 > $1 ? 1 : 0 }, real: { $0 > $1 ? 1 : 0 }),
         binary("LessOrEqual", [12, 16], Ops.le, result: .bool, int: { $0 <= $1 ? 1 : 0 }, real: { $0 <= $1 ? 1 : 0 }),
         binary("GreaterOrEqual", [12, 16], Ops.ge, result: .bool, int: { $0 >= $1 ? 1 : 0 }, real: { $0 >= $1 ? 1 : 0 }),
-        binary("And", [7], Ops.logicalAnd, int: nil, real: nil),
-        binary("Or", [7], Ops.logicalOr, int: nil, real: nil),
-        binary("Xor", [7], Ops.logicalXor, int: nil, real: nil),
+        binary("And", [7], Ops.logicalAnd, result: .bool, int: { $0 != 0 && $1 != 0 ? 1 : 0 }, real: { $0 != 0 && $1 != 0 ? 1 : 0 }),
+        binary("Or", [7], Ops.logicalOr, result: .bool, int: { $0 != 0 || $1 != 0 ? 1 : 0 }, real: { $0 != 0 || $1 != 0 ? 1 : 0 }),
+        binary("Xor", [7], Ops.logicalXor, result: .bool, int: { ($0 != 0) != ($1 != 0) ? 1 : 0 }, real: { ($0 != 0) != ($1 != 0) ? 1 : 0 }),
         // Mod appears in exported shape arithmetic; edgec evaluates it at import time only.
         OpImporter("Mod", [10, 13, 28], fold: { ctx in
             guard let a = ctx.constant(0), let b = ctx.constant(1) else { return nil }

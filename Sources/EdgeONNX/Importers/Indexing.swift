@@ -178,5 +178,19 @@ extension ONNXOps {
             if list.isEmpty { return [.value(x)] }
             return [.value(try ctx.emit(Ops.pad, [x], ["pad": .ints(list), "mode": .string(mode), "value": .float(value)]))]
         },
+        // The upper (or lower) triangle from diagonal k of the last two dims, the rest zero: a
+        // where() with a constant mask (static shapes).
+        OpImporter("Trilu", [14]) { ctx in
+            let x = try ctx.value(0)
+            let k = ctx.has(1) ? try ctx.ints(1, "k").first ?? 0 : 0
+            let upper = try ctx.int("upper", 1) != 0
+            guard x.type.rank >= 2, let shape = x.type.staticShape else { throw ImportError("Trilu needs a static input of rank 2 or more, got \(TypeText.type(x.type))") }
+            let n = shape[shape.count - 2], m = shape[shape.count - 1]
+            var mask: [Double] = []
+            mask.reserveCapacity(n * m)
+            for i in 0..<n { for j in 0..<m { mask.append((upper ? j - i >= k : j - i <= k) ? 1 : 0) } }
+            let keep = try ctx.constantValue(ConstTensor(element: .bool, shape: [n, m], values: mask), name: "trilu_mask")
+            return [.value(try ctx.emit(Ops.where, [keep, x, try ctx.scalarValue(0, x.type.element, name: "zero")]))]
+        },
     ]
 }

@@ -15,12 +15,24 @@ extension ONNXOps {
             return [.value(try ctx.emit(Ops.groupNorm, [x, try ctx.value(1), try ctx.value(2)],
                                         ["groups": .int(Int64(c)), "epsilon": .float(try ctx.float("epsilon", 1e-5))]))]
         },
+        // y = x / sqrt(mean(x², axes axis...) + epsilon) * scale
+        OpImporter("RMSNormalization", [23]) { ctx in
+            let x = try ctx.value(0)
+            let a = try axis(try ctx.int("axis", -1), rank: x.type.rank)
+            let axes = Attribute.ints((a..<x.type.rank).map(Int64.init))
+            let meanSquare = try ctx.emit(Ops.mean, [try ctx.emit(Ops.mul, [x, x])], ["axes": axes, "keepdim": .bool(true)])
+            let eps = try ctx.scalarValue(try ctx.float("epsilon", 1e-5), x.type.element, name: "epsilon")
+            let normalized = try ctx.emit(Ops.mul, [x, try ctx.emit(Ops.rsqrt, [try ctx.emit(Ops.add, [meanSquare, eps])])])
+            return [.value(try ctx.emit(Ops.mul, [normalized, try ctx.value(1)]))]
+        },
         OpImporter("LayerNormalization", [17]) { ctx in
-            try requireSingleOutput(ctx, "Mean and InvStdDev")
             let x = try ctx.value(0)
             let axis = try ctx.int("axis", -1)
             let a = axis < 0 ? axis + x.type.rank : axis
             guard a >= 0, a < x.type.rank else { throw ImportError("axis \(axis) is out of range for \(TypeText.type(x.type))") }
+            if ctx.node.output.dropFirst().contains(where: { !$0.isEmpty }) {
+                return try layerNormWithStatistics(ctx, x, from: a)
+            }
             guard let normalized = Array(x.type.shape[a...]).staticValues else {
                 throw ImportError("the normalized dims \(ShapeRules.describe(Array(x.type.shape[a...]))) must be static")
             }
@@ -62,4 +74,20 @@ extension ONNXOps {
 extension Array where Element == Dim {
     /// The sizes when every dim is known.
     var staticValues: [Int]? { TensorType(.f32, self).staticShape }
+}
+
+extension ONNXOps {
+    /// LayerNormalization with its Mean and InvStdDev outputs, as the expression ONNX defines:
+    /// mean and 1/sqrt(var + epsilon) over the dims from `a` on (kept as size 1).
+    static func layerNormWithStatistics(_ ctx: NodeContext, _ x: Value, from a: Int) throws -> [Imported] {
+        let axes = Attribute.ints((a..<x.type.rank).map(Int64.init))
+        let mean = try ctx.emit(Ops.mean, [x], ["axes": axes, "keepdim": .bool(true)])
+        let centered = try ctx.emit(Ops.sub, [x, mean])
+        let variance = try ctx.emit(Ops.mean, [try ctx.emit(Ops.mul, [centered, centered])], ["axes": axes, "keepdim": .bool(true)])
+        let eps = try ctx.scalarValue(try ctx.float("epsilon", 1e-5), x.type.element, name: "epsilon")
+        let invStdDev = try ctx.emit(Ops.rsqrt, [try ctx.emit(Ops.add, [variance, eps])])
+        var y = try ctx.emit(Ops.mul, [try ctx.emit(Ops.mul, [centered, invStdDev]), try ctx.value(1)])
+        if let bias = try ctx.optionalValue(2) { y = try ctx.emit(Ops.add, [y, bias]) }
+        return [.value(y), .value(mean), .value(invStdDev)]
+    }
 }

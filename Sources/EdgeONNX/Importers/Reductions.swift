@@ -2,7 +2,9 @@ import EdgeIR
 
 extension ONNXOps {
     /// A Reduce* op; `axesInputSince` is the opset in which axes moved from attribute to input.
-    static func reduce(_ opType: String, _ versions: [Int], axesInputSince: Int,
+    /// `empty` is the result of reducing an empty set (ONNX's identity of the reduction); a
+    /// reduction over a static zero-size dim becomes a `full` of it.
+    static func reduce(_ opType: String, _ versions: [Int], axesInputSince: Int, empty: Double? = nil,
                        _ body: @escaping @Sendable (NodeContext, Value, [String: Attribute]) throws -> Value) -> OpImporter {
         OpImporter(opType, versions) { ctx in
             let x = try ctx.value(0)
@@ -13,9 +15,18 @@ extension ONNXOps {
             } else {
                 axes = try ctx.ints("axes") ?? []
             }
+            let normalized = try axes.map { try axis($0, rank: x.type.rank) }
+            let keep = try ctx.int("keepdims", 1) != 0
+            if let empty, let shape = x.type.staticShape, case .scalar(let e) = x.type.element, e.isFloat {
+                let reduced = normalized.isEmpty ? Array(shape.indices) : normalized
+                if reduced.contains(where: { shape[$0] == 0 }) {
+                    let out = shape.indices.compactMap { d -> Int? in reduced.contains(d) ? (keep ? 1 : nil) : shape[d] }
+                    return [.value(try ctx.emit(Ops.full, [], ["shape": .ints(out.map(Int64.init)), "value": .float(empty), "dtype": .string(e.rawValue)]))]
+                }
+            }
             let attrs: [String: Attribute] = [
-                "axes": .ints(try axes.map { Int64(try axis($0, rank: x.type.rank)) }),
-                "keepdim": .bool(try ctx.int("keepdims", 1) != 0),
+                "axes": .ints(normalized.map(Int64.init)),
+                "keepdim": .bool(keep),
             ]
             return [.value(try body(ctx, x, attrs))]
         }
@@ -61,13 +72,20 @@ extension ONNXOps {
     }
 
     static let reductions: [OpImporter] = [
-        reduce("ReduceMean", [1, 11, 13, 18], axesInputSince: 18) { ctx, x, a in try ctx.emit(Ops.mean, [x], a) },
-        reduce("ReduceSum", [1, 11, 13], axesInputSince: 13) { ctx, x, a in try ctx.emit(Ops.sum, [x], a) },
-        reduce("ReduceMax", [1, 11, 12, 13, 18, 20], axesInputSince: 18) { ctx, x, a in try ctx.emit(Ops.amax, [x], a) },
-        reduce("ReduceMin", [1, 11, 12, 13, 18, 20], axesInputSince: 18) { ctx, x, a in try ctx.emit(Ops.amin, [x], a) },
-        reduce("ReduceSumSquare", [1, 11, 13, 18], axesInputSince: 18) { ctx, x, a in try ctx.emit(Ops.sum, [try ctx.emit(Ops.mul, [x, x])], a) },
-        reduce("ReduceL2", [1, 11, 13, 18], axesInputSince: 18) { ctx, x, a in
+        reduce("ReduceMean", [1, 11, 13, 18], axesInputSince: 18, empty: .nan) { ctx, x, a in try ctx.emit(Ops.mean, [x], a) },
+        reduce("ReduceSum", [1, 11, 13], axesInputSince: 13, empty: 0) { ctx, x, a in try ctx.emit(Ops.sum, [x], a) },
+        reduce("ReduceMax", [1, 11, 12, 13, 18, 20], axesInputSince: 18, empty: -.infinity) { ctx, x, a in try ctx.emit(Ops.amax, [x], a) },
+        reduce("ReduceMin", [1, 11, 12, 13, 18, 20], axesInputSince: 18, empty: .infinity) { ctx, x, a in try ctx.emit(Ops.amin, [x], a) },
+        reduce("ReduceSumSquare", [1, 11, 13, 18], axesInputSince: 18, empty: 0) { ctx, x, a in try ctx.emit(Ops.sum, [try ctx.emit(Ops.mul, [x, x])], a) },
+        reduce("ReduceL2", [1, 11, 13, 18], axesInputSince: 18, empty: 0) { ctx, x, a in
             try ctx.emit(Ops.sqrt, [try ctx.emit(Ops.sum, [try ctx.emit(Ops.mul, [x, x])], a)])
+        },
+        reduce("ReduceL1", [1, 11, 13, 18], axesInputSince: 18, empty: 0) { ctx, x, a in try ctx.emit(Ops.sum, [try ctx.emit(Ops.abs, [x])], a) },
+        reduce("ReduceLogSum", [1, 11, 13, 18, 28], axesInputSince: 18, empty: -.infinity) { ctx, x, a in
+            try ctx.emit(Ops.log, [try ctx.emit(Ops.sum, [x], a)])
+        },
+        reduce("ReduceLogSumExp", [1, 11, 13, 18, 28], axesInputSince: 18, empty: -.infinity) { ctx, x, a in
+            try ctx.emit(Ops.log, [try ctx.emit(Ops.sum, [try ctx.emit(Ops.exp, [x])], a)])
         },
         argReduce("ArgMax", Ops.argmax),
         argReduce("ArgMin", Ops.argmin),

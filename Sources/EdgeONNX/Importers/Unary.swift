@@ -34,7 +34,7 @@ extension ONNXOps {
         unary("Ceil", [6, 13], Ops.ceil, fold: ({ $0 }, { $0.rounded(.up) })),
         unary("Sin", [7, 22], Ops.sin),
         unary("Cos", [7, 22], Ops.cos),
-        unary("Not", [1], Ops.logicalNot),
+        unary("Not", [1], Ops.logicalNot, fold: ({ $0 == 0 ? 1 : 0 }, { $0 == 0 ? 1 : 0 })),
         unary("HardSwish", [14, 22], Ops.hardswish),
         OpImporter("Gelu", [20]) { ctx in
             let approximate = try ctx.string("approximate", "none")
@@ -100,6 +100,17 @@ extension ONNXOps {
             return [ConstTensor(element: to, shape: c.shape, values: c.doubles)]
         }) { ctx in
             let to = try ONNXType.require(Int32(truncatingIfNeeded: try ctx.int("to", 0)), "Cast's 'to' type")
+            let x = try ctx.value(0)
+            if x.type.element == .scalar(to) { return [.value(x)] }
+            return [.value(try ctx.emit(Ops.cast, [x], ["dtype": .string(to.rawValue)]))]
+        },
+        // CastLike: Cast to the element type of input 1 (whose values are not read).
+        OpImporter("CastLike", [15, 19, 21, 23, 24, 25], fold: { ctx in
+            guard let c = ctx.constant(0), c.count <= Fold.limit, case .scalar(let to) = try ctx.type(1).element else { return nil }
+            if let v = c.int64s, to.isInteger || to == .bool { return [c.withExactInts(v, to)] }
+            return [ConstTensor(element: to, shape: c.shape, values: c.doubles)]
+        }) { ctx in
+            guard case .scalar(let to) = try ctx.type(1).element else { throw ctx.unsupported("a quantized target type") }
             let x = try ctx.value(0)
             if x.type.element == .scalar(to) { return [.value(x)] }
             return [.value(try ctx.emit(Ops.cast, [x], ["dtype": .string(to.rawValue)]))]

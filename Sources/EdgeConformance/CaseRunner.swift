@@ -1,0 +1,284 @@
+import EdgeBackends
+import EdgeCompiler
+import EdgeIR
+import EdgeKernels
+import EdgeONNX
+import EdgeProgram
+import EdgeRuntime
+import Foundation
+
+/// One case of an ONNX-backend-style suite: `<dir>/model.onnx` and `test_data_set_N/` folders
+/// of `input_K.pb` / `output_K.pb` TensorProtos.
+public struct CaseSpec: Sendable {
+    public var name: String
+    public var directory: URL
+    public var tolerance: Tolerance
+    /// The generator could not write some inputs or outputs as tensors (sequences, optionals, maps).
+    public var nonTensorIO: Bool
+
+    public init(name: String, directory: URL, tolerance: Tolerance = .onnxDefault, nonTensorIO: Bool = false) {
+        self.name = name
+        self.directory = directory
+        self.tolerance = tolerance
+        self.nonTensorIO = nonTensorIO
+    }
+
+    var model: URL { directory.appendingPathComponent("model.onnx") }
+}
+
+/// A failure at one stage of a case, classified by ``Classifier``.
+struct CaseFailure: Error {
+    var stage: Stage
+    var message: String
+    init(_ stage: Stage, _ message: String) {
+        self.stage = stage
+        self.message = message
+    }
+}
+
+/// The stages of a case, named in failure reasons.
+enum Stage: String {
+    case data, `import`, compile, load, run, executorch, compare
+}
+
+/// One test data set: its inputs and reference outputs.
+struct DataSet {
+    var name: String
+    var inputs: [ONNXTensorFile]
+    var outputs: [ONNXTensorFile]
+}
+
+/// Runs one case in this process: import, compile (portable), then either run every data set
+/// in the interpreter and compare, or write the programs for another executor. Every error is
+/// caught and classified; only a trap in edgec itself ends the process (the suite runner sees
+/// that as a crash).
+public enum CaseRunner {
+    /// Interpreter executor: import, compile, run and compare every data set.
+    public static func runInterpreter(_ spec: CaseSpec) -> CaseResult {
+        execute(spec) { summary, sets in
+            var bound: [String] = []
+            for set in sets {
+                let (program, constants) = try compile(spec, summary, set)
+                bound = constants
+                let interpreter: Interpreter
+                do { interpreter = try Interpreter(program.program) } catch { throw CaseFailure(.load, "\(error)") }
+                let inputs = try bindInputs(set, interpreter.plan, constants: constants)
+                let outputs: [Tensor]
+                do { outputs = try interpreter.run(inputs) } catch { throw CaseFailure(.run, "\(error)") }
+                try compare(set, outputs, spec.tolerance)
+            }
+            return bound
+        }
+    }
+
+    /// First half of an external executor's run: for every data set N, writes
+    /// `<work>/test_data_set_N/program.pte` and its inputs in program order as `input_K.npy`.
+    /// A pass here means "compiled"; the runner then executes the programs and calls
+    /// ``compareOutputs(_:work:)``.
+    public static func emitPrograms(_ spec: CaseSpec, work: URL) -> CaseResult {
+        execute(spec) { summary, sets in
+            var bound: [String] = []
+            for set in sets {
+                let (program, constants) = try compile(spec, summary, set, keepBytes: true)
+                bound = constants
+                let dir = work.appendingPathComponent(set.name)
+                do {
+                    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+                    try Data(program.bytes).write(to: dir.appendingPathComponent("program.pte"))
+                } catch { throw CaseFailure(.compile, "cannot write to \(dir.path): \(error.localizedDescription)") }
+                let inputs = try bindInputs(set, program.program.plans[0], constants: constants)
+                for (k, t) in inputs.enumerated() {
+                    let bytes: [UInt8]
+                    do { bytes = try NPY.encode(t) } catch { throw CaseFailure(.data, "input \(k) as .npy: \(error) (not supported by the executor bridge)") }
+                    do { try Data(bytes).write(to: dir.appendingPathComponent("input_\(k).npy")) } catch {
+                        throw CaseFailure(.data, "cannot write input \(k): \(error.localizedDescription)")
+                    }
+                }
+            }
+            return bound
+        }
+    }
+
+    /// Second half: compares `<work>/test_data_set_N/output_K.npy` (written by the executor)
+    /// with the reference outputs.
+    public static func compareOutputs(_ spec: CaseSpec, work: URL) -> CaseResult {
+        execute(spec) { _, sets in
+            for set in sets {
+                let dir = work.appendingPathComponent(set.name)
+                var outputs: [Tensor] = []
+                for k in 0... {
+                    let path = dir.appendingPathComponent("output_\(k).npy")
+                    guard let data = FileManager.default.contents(atPath: path.path) else { break }
+                    do { outputs.append(try NPY.decode([UInt8](data))) } catch {
+                        throw CaseFailure(.executorch, "output \(k): \(error)")
+                    }
+                }
+                try compare(set, outputs, spec.tolerance)
+            }
+            return nil
+        }
+    }
+
+    // MARK: Stages
+
+    /// Reads the data sets, runs `body`, and turns every failure into an outcome.
+    static func execute(_ spec: CaseSpec, _ body: (ONNXModelSummary, [DataSet]) throws -> [String]?) -> CaseResult {
+        let start = Date()
+        let summary = ONNXModelSummary(path: spec.model.path)
+        var result = CaseResult(name: spec.name, outcome: .pass, ops: summary.opTypes)
+        do {
+            guard FileManager.default.fileExists(atPath: spec.model.path) else { throw CaseFailure(.data, "no model.onnx in \(spec.directory.path)") }
+            let sets = try readDataSets(spec)
+            let bound = try body(summary, sets)
+            if let bound, !bound.isEmpty { result.constantInputs = bound }
+        } catch let f as CaseFailure {
+            let (outcome, reason) = Classifier.classify(f)
+            result.outcome = outcome
+            result.reason = reason
+            result.message = CaseResult.trim(f.message)
+        } catch {
+            result.outcome = .error
+            result.reason = "internal: \(type(of: error))"
+            result.message = "\(error)"
+        }
+        result.seconds = Date().timeIntervalSince(start)
+        return result
+    }
+
+    static func readDataSets(_ spec: CaseSpec) throws -> [DataSet] {
+        if spec.nonTensorIO {
+            throw CaseFailure(.data, "inputs or outputs that are sequences, optionals or maps are not supported")
+        }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: spec.directory.path)) ?? [])
+            .compactMap { n -> (Int, String)? in
+                guard n.hasPrefix("test_data_set_"), let i = Int(n.dropFirst("test_data_set_".count)) else { return nil }
+                return (i, n)
+            }.sorted { $0.0 < $1.0 }
+        guard !names.isEmpty else { throw CaseFailure(.data, "the case has no test_data_set_N folders") }
+        return try names.map { _, name in
+            let dir = spec.directory.appendingPathComponent(name)
+            return DataSet(name: name, inputs: try readTensors(dir, "input"), outputs: try readTensors(dir, "output"))
+        }
+    }
+
+    /// `<prefix>_0.pb`, `<prefix>_1.pb`, ... in order (a gap means a non-tensor value).
+    static func readTensors(_ dir: URL, _ prefix: String) throws -> [ONNXTensorFile] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
+            .compactMap { n -> Int? in
+                guard n.hasPrefix(prefix + "_"), n.hasSuffix(".pb") else { return nil }
+                return Int(n.dropFirst(prefix.count + 1).dropLast(3))
+            }.sorted()
+        guard files == Array(0..<files.count) else {
+            throw CaseFailure(.data, "\(dir.lastPathComponent) has \(prefix)s \(files); inputs or outputs that are not tensors are not supported")
+        }
+        return try files.map { k in
+            let file = "\(prefix)_\(k).pb"
+            guard let bytes = FileManager.default.contents(atPath: dir.appendingPathComponent(file).path) else {
+                throw CaseFailure(.data, "cannot read \(dir.lastPathComponent)/\(file)")
+            }
+            // Named by file name only, so that equal causes group across cases.
+            do { return try ONNXTensorFile.decode(bytes, what: file) } catch {
+                let why = (error as? DiagnosticError).map { $0.diagnostics.map(\.message).joined(separator: "; ") } ?? "\(error)"
+                throw CaseFailure(.data, "\(prefix) \(k): " + why)
+            }
+        }
+    }
+
+    struct CompiledCase {
+        var program: Program
+        var bytes: [UInt8]
+    }
+
+    /// Imports the model with the data set's input shapes and compiles it (through the `.pte`
+    /// bytes and the verifying reader, as a device would load it). When an importer needs an
+    /// input's value at import time (a shape, axes, pads), that input is bound to the data
+    /// set's value and the import retried; the bound inputs are returned.
+    static func compile(_ spec: CaseSpec, _ summary: ONNXModelSummary, _ set: DataSet, keepBytes: Bool = false) throws -> (CompiledCase, [String]) {
+        let byName = inputsByName(set, summary)
+        var options = ONNXImportOptions()
+        for (name, t) in byName { options.inputShapes[name] = t.shape }
+        var module: Module?
+        var bound: [String] = []
+        while module == nil {
+            do {
+                module = try ONNXImporter.importModel(path: spec.model.path, options: options)
+            } catch {
+                let message = error.description
+                guard let more = inputsToBind(message, byName, bound: Set(bound)), !more.isEmpty else {
+                    throw CaseFailure(.import, message)
+                }
+                for name in more {
+                    bound.append(name)
+                    options.constantInputs[name] = byName[name]
+                    options.inputShapes[name] = nil
+                }
+            }
+        }
+        let compiled: CompiledProgram
+        do { compiled = try ProgramCompiler().compile(module!) } catch { throw CaseFailure(.compile, "\(error)") }
+        let bytes = ProgramWriter.serialize(compiled.program)
+        let loaded: LoadedProgram
+        do { loaded = try ProgramReader.read(bytes) } catch { throw CaseFailure(.load, "the written program does not read back: \(error)") }
+        return (CompiledCase(program: loaded.program, bytes: keepBytes ? bytes : []), bound)
+    }
+
+    /// The data set's inputs keyed by the graph input they belong to (by TensorProto name,
+    /// else by position).
+    static func inputsByName(_ set: DataSet, _ summary: ONNXModelSummary) -> [String: ONNXTensorFile] {
+        var out: [String: ONNXTensorFile] = [:]
+        let graphInputs = Set(summary.inputs)
+        for (k, t) in set.inputs.enumerated() {
+            if graphInputs.contains(t.name) { out[t.name] = t } else if k < summary.inputs.count { out[summary.inputs[k]] = t }
+        }
+        return out
+    }
+
+    /// The inputs to bind as constants after an import failed with `message`: the graph inputs
+    /// the message names, else (when it says a value must be known at import time) every
+    /// integer input not bound yet. Nil when binding cannot help.
+    static func inputsToBind(_ message: String, _ inputs: [String: ONNXTensorFile], bound: Set<String>) -> [String]? {
+        guard message.contains("known at import time") || message.contains("must be a constant") else { return nil }
+        let named = inputs.keys.filter { !bound.contains($0) && message.contains("\"\($0)\"") }.sorted()
+        if !named.isEmpty { return named }
+        return inputs.filter { !bound.contains($0.key) && !$0.value.element.isFloat }.map(\.key).sorted()
+    }
+
+    /// The data set's inputs in the program's input order (by name when the program names them).
+    static func bindInputs(_ set: DataSet, _ plan: ExecutionPlan, constants: [String]) throws -> [Tensor] {
+        let remaining = set.inputs.filter { !constants.contains($0.name) }
+        let names = plan.ioNames?.inputs
+        var out: [Tensor] = []
+        for k in plan.inputs.indices {
+            let value: ONNXTensorFile
+            if let names, k < names.count, let v = remaining.first(where: { $0.name == names[k] }) {
+                value = v
+            } else if k < remaining.count {
+                value = remaining[k]
+            } else {
+                throw CaseFailure(.run, "the program takes \(plan.inputs.count) inputs, the data set has \(remaining.count)")
+            }
+            out.append(try tensor(value, "input \(k)"))
+        }
+        return out
+    }
+
+    static func tensor(_ v: ONNXTensorFile, _ what: String) throws -> Tensor {
+        guard let dtype = DType(rawValue: v.element.rawValue) else { throw CaseFailure(.data, "\(what): element type \(v.element) is not supported") }
+        do { return try Tensor(bytes: [UInt8](v.data), dtype: dtype, shape: v.shape) } catch {
+            throw CaseFailure(.data, "\(what): \(error)")
+        }
+    }
+
+    /// Compares every output with its reference; the first difference fails the case.
+    static func compare(_ set: DataSet, _ outputs: [Tensor], _ tolerance: Tolerance) throws {
+        guard outputs.count == set.outputs.count else {
+            throw CaseFailure(.compare, "\(set.name): the program returned \(outputs.count) outputs, the reference has \(set.outputs.count)")
+        }
+        for (k, (e, a)) in zip(set.outputs, outputs).enumerated() {
+            let expected = try tensor(e, "reference output \(k)")
+            if let m = TensorComparison.compare(expected: expected, actual: a, tolerance: tolerance) {
+                throw CaseFailure(.compare, "\(set.name) output \(k) \"\(e.name)\": \(m.kind): \(m.message)")
+            }
+        }
+    }
+}
