@@ -50,7 +50,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Conformance suites: one case per child process, dtype-aware comparison, outcomes, records.
-        .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
+        .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgePasses", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
         .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels"]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
         .target(name: "FlatBuffers"),

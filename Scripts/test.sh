@@ -39,6 +39,9 @@ echo "== conformance: ONNX node tests (onnx $(.venv/bin/python -c 'import onnx; 
 conformance=0
 .build/debug/edgec conformance Conformance/.cache/onnx-node --executor interpreter --jobs 2 \
   --expected Conformance/onnx-node/expected-pass.txt --report .build/conformance-interpreter.json || conformance=1
+# The same list must pass with no optimization: passes may not change which cases pass.
+.build/debug/edgec conformance Conformance/.cache/onnx-node --executor interpreter -O0 --jobs 2 \
+  --expected Conformance/onnx-node/expected-pass.txt || conformance=1
 .build/debug/edgec conformance Conformance/.cache/onnx-node --executor executorch --jobs 2 \
   --expected Conformance/onnx-node/expected-pass-executorch.txt --report .build/conformance-executorch.json || conformance=1
 

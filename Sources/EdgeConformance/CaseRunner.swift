@@ -3,6 +3,7 @@ import EdgeCompiler
 import EdgeIR
 import EdgeKernels
 import EdgeONNX
+import EdgePasses
 import EdgeProgram
 import EdgeRuntime
 import Foundation
@@ -15,12 +16,16 @@ public struct CaseSpec: Sendable {
     public var tolerance: Tolerance
     /// The generator could not write some inputs or outputs as tensors (sequences, optionals, maps).
     public var nonTensorIO: Bool
+    /// The optimization level the case is compiled at.
+    public var optimization: OptimizationLevel
 
-    public init(name: String, directory: URL, tolerance: Tolerance = .onnxDefault, nonTensorIO: Bool = false) {
+    public init(name: String, directory: URL, tolerance: Tolerance = .onnxDefault, nonTensorIO: Bool = false,
+                optimization: OptimizationLevel = .o2) {
         self.name = name
         self.directory = directory
         self.tolerance = tolerance
         self.nonTensorIO = nonTensorIO
+        self.optimization = optimization
     }
 
     var model: URL { directory.appendingPathComponent("model.onnx") }
@@ -215,7 +220,7 @@ public enum CaseRunner {
             }
         }
         let compiled: CompiledProgram
-        do { compiled = try ProgramCompiler().compile(module!) } catch { throw CaseFailure(.compile, "\(error)") }
+        do { compiled = try ProgramCompiler(optimization: spec.optimization).compile(module!) } catch { throw CaseFailure(.compile, "\(error)") }
         let bytes = ProgramWriter.serialize(compiled.program)
         let loaded: LoadedProgram
         do { loaded = try ProgramReader.read(bytes) } catch { throw CaseFailure(.load, "the written program does not read back: \(error)") }
