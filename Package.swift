@@ -34,9 +34,10 @@ let package = Package(
             dependencies: ["EdgeONNX", "EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Fixtures")]),
         .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX"]),
-        // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader.
-        .target(name: "EdgeProgram", dependencies: ["FlatBuffers"]),
-        .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "FlatBuffers"]),
+        // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader, the
+        // ATen kernel schemas both sides of a kernel call use, and the DType <-> ScalarType mapping.
+        .target(name: "EdgeProgram", dependencies: ["FlatBuffers", "EdgeKernels"]),
+        .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "EdgeKernels", "FlatBuffers"]),
         // Lowering of Edge IR to .pte programs (portable ATen kernels) and memory planning.
         .target(name: "EdgeBackends", dependencies: ["EdgeIR", "EdgePasses", "EdgeProgram"]),
         .testTarget(name: "EdgeBackendsTests", dependencies: ["EdgeBackends", "EdgeIR", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeCompiler"]),

@@ -1,5 +1,12 @@
 import EdgeProgram
 
+/// A kernel call that does not fit its schema (a lowering bug, reported against the node).
+public struct KernelCallError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
 /// Builds an ``ExecutionPlan``'s value table, operator list and kernel-call chain, and tracks
 /// which tensor values need arena memory ("storages"; a view shares its source's storage).
 /// ``finish(inputs:outputs:)`` plans the arena and fills in every tensor's allocation.
@@ -78,18 +85,58 @@ public final class PlanBuilder {
     /// The bytes of a constant tensor value.
     public func constantBytes(_ index: Int32) -> [UInt8] { constants[Int(tensor(index).dataBufferIndex)] }
 
-    /// Appends a kernel call to `name.overload` (e.g. `aten::relu.out`) with `args`.
-    public func call(_ qualifiedName: String, _ args: [Int32]) {
+    /// Appends a call to `kernel` with its schema arguments and outs by name (``ATenKernel``'s
+    /// schema says which, in what order and of what kind). An argument left out takes its schema
+    /// default, written as a new value as ExecuTorch's emitter does; the returned value is derived
+    /// from the outs. A missing, unknown or mistyped argument, or a constant out, is an error.
+    public func call(_ kernel: ATenKernel, _ named: [String: Int32]) throws(KernelCallError) {
+        let schema = kernel.schema
+        if let unknown = named.keys.sorted().first(where: { schema.position(of: $0) == nil }) {
+            throw KernelCallError("\(schema.name) has no argument \"\(unknown)\" (schema: \(schema))")
+        }
+        for p in schema.parameters where named[p.name] == nil && p.defaultValue == nil {
+            throw KernelCallError("\(schema.name) is missing argument \"\(p.name)\" (\(p.kind))")
+        }
+        var args: [Int32] = []
+        for p in schema.parameters {
+            let v = named[p.name] ?? value(p.defaultValue!)
+            guard v >= 0, Int(v) < values.count else { throw KernelCallError("\(schema.name) argument \"\(p.name)\" refers to no value (\(v))") }
+            guard p.kind.accepts(values[Int(v)], in: values) else {
+                throw KernelCallError("\(schema.name) argument \"\(p.name)\" must be \(p.kind), got \(values[Int(v)].kindName)")
+            }
+            args.append(v)
+        }
+        var outs: [Int32] = []
+        for k in schema.outs.indices {
+            let v = args[schema.arguments.count + k]
+            if case .tensorList(let items) = values[Int(v)] { outs += items } else { outs.append(v) }
+        }
+        if let constant = outs.first(where: { isConstant($0) }) {
+            throw KernelCallError("\(schema.name) writes its out into constant %\(constant)")
+        }
+        args.append(schema.returnsOut ? outs[0] : tensorList(outs))
         let op: Int32
-        if let i = operatorIndex[qualifiedName] {
+        if let i = operatorIndex[schema.name] {
             op = i
         } else {
-            let dot = qualifiedName.lastIndex(of: ".")!
-            operators.append(Operator(name: String(qualifiedName[..<dot]), overload: String(qualifiedName[qualifiedName.index(after: dot)...])))
+            let dot = schema.name.lastIndex(of: ".")!
+            operators.append(Operator(name: String(schema.name[..<dot]), overload: String(schema.name[schema.name.index(after: dot)...])))
             op = Int32(operators.count - 1)
-            operatorIndex[qualifiedName] = op
+            operatorIndex[schema.name] = op
         }
         instructions.append(.kernelCall(opIndex: op, args: args))
+    }
+
+    /// A new value holding a schema default.
+    private func value(_ d: ArgumentDefault) -> Int32 {
+        switch d {
+        case .int(let v): return add(.int(v))
+        case .double(let v): return double(v)
+        case .bool(let v): return bool(v)
+        case .null: return null()
+        case .intList(let v): return add(.intList(v.map { add(.int($0)) }))
+        case .string(let v): return string(v)
+        }
     }
 
     /// Lifetimes of every storage over the chain: inputs are live from the start, outputs to the end.

@@ -1,102 +1,151 @@
 import EdgeKernels
 import EdgeProgram
 
-/// Typed access to one kernel call's arguments; every accessor checks the value's kind.
+/// One kernel call's arguments, read by schema name while the interpreter binds the call at
+/// load. Every reader checks the name against the kernel's schema (and the value's kind); the
+/// values it returns (scalars, lists, and tensor views of memory fixed at load) are captured
+/// by the kernel's run closure, so running a call reads nothing again.
 struct Arguments {
     let interpreter: Interpreter
+    let schema: KernelSchema
+    /// Value indices of the call, in schema order.
     let indices: [Int]
 
     var values: [EValue] { interpreter.plan.values }
 
-    func value(_ k: Int) -> EValue { values[indices[k]] }
-
-    func fail(_ k: Int, _ expected: String) -> RuntimeError {
-        RuntimeError("argument \(k) (%\(indices[k])) must be \(expected), got \(value(k).kindName)")
+    /// The call position of `name`, which the schema must declare with one of `kinds`.
+    private func position(_ name: String, _ kinds: [ArgumentKind], out: Bool = false) throws(RuntimeError) -> Int {
+        guard let k = schema.position(of: name) else { throw RuntimeError("\(schema.name) has no argument \"\(name)\"") }
+        let p = schema.parameters[k]
+        guard kinds.contains(p.kind), out == (k >= schema.arguments.count) else {
+            throw RuntimeError("\(schema.name) \(out ? "out" : "argument") \"\(name)\" is read as \(kinds.map(\.rawValue).joined(separator: " or ")), but the schema declares \(p.kind) \(name)")
+        }
+        return k
     }
 
-    func tensor(_ k: Int) throws(RuntimeError) -> TensorView { try tensorAt(indices[k], k) }
+    private func fail(_ name: String, _ expected: String, _ value: EValue) -> RuntimeError {
+        RuntimeError("\(schema.name) argument \"\(name)\" must be \(expected), got \(value.kindName)")
+    }
 
-    private func tensorAt(_ index: Int, _ k: Int) throws(RuntimeError) -> TensorView {
-        guard let t = values[index].tensor, let dtype = Interpreter.dtype(t.scalarType) else { throw fail(k, "a Tensor") }
+    private func view(_ index: Int, _ name: String) throws(RuntimeError) -> TensorView {
+        guard index >= 0, index < values.count, let t = values[index].tensor, let dtype = t.scalarType.dtype else {
+            throw RuntimeError("\(schema.name) argument \"\(name)\" (%\(index)) must be a Tensor of a supported element type")
+        }
         return TensorView(base: UnsafeRawPointer(interpreter.address(index)), dtype: dtype, shape: t.sizes.map(Int.init))
     }
 
-    func optionalTensor(_ k: Int) throws(RuntimeError) -> TensorView? {
-        if value(k) == .null { return nil }
-        return try tensor(k)
+    private func writable(_ index: Int, _ name: String) throws(RuntimeError) -> MutableTensorView {
+        guard index >= 0, index < values.count, let t = values[index].tensor, let dtype = t.scalarType.dtype else {
+            throw RuntimeError("\(schema.name) out \"\(name)\" (%\(index)) must be a Tensor of a supported element type")
+        }
+        guard t.dataBufferIndex == 0 else { throw RuntimeError("\(schema.name) out \"\(name)\" (%\(index)) is a constant but is written as an out tensor") }
+        return MutableTensorView(base: interpreter.address(index), dtype: dtype, shape: t.sizes.map(Int.init))
     }
 
-    /// A writable tensor (an out argument); constants are never written.
-    func out(_ k: Int) throws(RuntimeError) -> MutableTensorView {
-        guard let t = value(k).tensor, let dtype = Interpreter.dtype(t.scalarType) else { throw fail(k, "a Tensor") }
-        guard t.dataBufferIndex == 0 else { throw RuntimeError("argument \(k) (%\(indices[k])) is a constant but is written as an out tensor") }
-        return MutableTensorView(base: interpreter.address(indices[k]), dtype: dtype, shape: t.sizes.map(Int.init))
+    private func items(_ name: String, _ value: EValue) throws(RuntimeError) -> [Int] {
+        guard case .tensorList(let items) = value else { throw fail(name, "a TensorList", value) }
+        return items.map(Int.init)
     }
 
-    func int(_ k: Int) throws(RuntimeError) -> Int {
-        guard case .int(let v) = value(k), let i = Int(exactly: v) else { throw fail(k, "an Int") }
+    func tensor(_ name: String) throws(RuntimeError) -> TensorView {
+        try view(indices[try position(name, [.tensor])], name)
+    }
+
+    func optionalTensor(_ name: String) throws(RuntimeError) -> TensorView? {
+        let i = indices[try position(name, [.optionalTensor])]
+        return values[i] == .null ? nil : try view(i, name)
+    }
+
+    func tensorList(_ name: String) throws(RuntimeError) -> [TensorView] {
+        var out: [TensorView] = []
+        for i in try items(name, values[indices[try position(name, [.tensorList])]]) { out.append(try view(i, name)) }
+        return out
+    }
+
+    /// A writable out tensor; constants are never written.
+    func out(_ name: String) throws(RuntimeError) -> MutableTensorView {
+        try writable(indices[try position(name, [.tensor], out: true)], name)
+    }
+
+    /// A TensorList out of writable tensors (the out of `split_with_sizes_copy.out`).
+    func outList(_ name: String) throws(RuntimeError) -> [MutableTensorView] {
+        var out: [MutableTensorView] = []
+        for i in try items(name, values[indices[try position(name, [.tensorList], out: true)]]) { out.append(try writable(i, name)) }
+        return out
+    }
+
+    private func integer(_ name: String, _ value: EValue) throws(RuntimeError) -> Int {
+        guard case .int(let v) = value, let i = Int(exactly: v) else { throw fail(name, "an Int", value) }
         return i
     }
 
-    func bool(_ k: Int) throws(RuntimeError) -> Bool {
-        guard case .bool(let v) = value(k) else { throw fail(k, "a Bool") }
-        return v
+    func int(_ name: String) throws(RuntimeError) -> Int { try integer(name, values[indices[try position(name, [.int])]]) }
+
+    /// An `int?`, `ScalarType?` or `MemoryFormat?` argument: nil for Null.
+    func optionalInt(_ name: String) throws(RuntimeError) -> Int? {
+        let v = values[indices[try position(name, [.optionalInt, .optionalScalarType, .optionalMemoryFormat])]]
+        return v == .null ? nil : try integer(name, v)
     }
 
-    /// A Scalar (Int, Double or Bool) as a Double.
-    func scalar(_ k: Int) throws(RuntimeError) -> Double {
-        switch value(k) {
+    func bool(_ name: String) throws(RuntimeError) -> Bool {
+        let v = values[indices[try position(name, [.bool])]]
+        guard case .bool(let b) = v else { throw fail(name, "a Bool", v) }
+        return b
+    }
+
+    private func number(_ name: String, _ value: EValue) throws(RuntimeError) -> Double {
+        switch value {
         case .int(let v): return Double(v)
         case .double(let v): return v
         case .bool(let v): return v ? 1 : 0
-        default: throw fail(k, "a Scalar")
+        default: throw fail(name, "a Scalar", value)
         }
     }
 
-    func optionalScalar(_ k: Int) throws(RuntimeError) -> Double? { value(k) == .null ? nil : try scalar(k) }
+    /// A `Scalar` (Int, Double or Bool) or `float` argument as a Double.
+    func scalar(_ name: String) throws(RuntimeError) -> Double { try number(name, values[indices[try position(name, [.scalar, .float])]]) }
 
-    func optionalInt(_ k: Int) throws(RuntimeError) -> Int? { value(k) == .null ? nil : try int(k) }
+    func optionalScalar(_ name: String) throws(RuntimeError) -> Double? {
+        let v = values[indices[try position(name, [.optionalScalar])]]
+        return v == .null ? nil : try number(name, v)
+    }
 
-    func intList(_ k: Int) throws(RuntimeError) -> [Int] {
-        guard case .intList(let items) = value(k) else { throw fail(k, "an IntList") }
+    private func ints(_ name: String, _ value: EValue) throws(RuntimeError) -> [Int] {
+        guard case .intList(let items) = value else { throw fail(name, "an IntList", value) }
         var out: [Int] = []
         for i in items {
-            guard case .int(let v) = values[Int(i)], let x = Int(exactly: v) else { throw fail(k, "an IntList of Ints") }
-            out.append(x)
+            guard i >= 0, Int(i) < values.count else { throw fail(name, "an IntList of Ints", value) }
+            out.append(try integer(name, values[Int(i)]))
         }
         return out
     }
 
-    /// An optional IntList (`int[1]? dim`): nil for Null.
-    func optionalIntList(_ k: Int) throws(RuntimeError) -> [Int]? { value(k) == .null ? nil : try intList(k) }
+    func intList(_ name: String) throws(RuntimeError) -> [Int] { try ints(name, values[indices[try position(name, [.intList])]]) }
 
-    func tensorList(_ k: Int) throws(RuntimeError) -> [TensorView] {
-        guard case .tensorList(let items) = value(k) else { throw fail(k, "a TensorList") }
-        var out: [TensorView] = []
-        for i in items { out.append(try tensorAt(Int(i), k)) }
-        return out
+    /// An `int[]?` argument: nil for Null.
+    func optionalIntList(_ name: String) throws(RuntimeError) -> [Int]? {
+        let v = values[indices[try position(name, [.optionalIntList])]]
+        return v == .null ? nil : try ints(name, v)
     }
 
-    func string(_ k: Int) throws(RuntimeError) -> String? {
-        switch value(k) {
+    /// A `str` or `str?` argument (nil for Null).
+    func string(_ name: String) throws(RuntimeError) -> String? {
+        let v = values[indices[try position(name, [.string, .optionalString])]]
+        switch v {
         case .null: return nil
         case .string(let s): return s
-        default: throw fail(k, "a String or Null")
+        default: throw fail(name, "a String or Null", v)
         }
     }
-}
 
-extension Arguments {
-    /// A TensorList of writable tensors (the out argument of multi-output kernels).
-    func outList(_ k: Int) throws(RuntimeError) -> [MutableTensorView] {
-        guard case .tensorList(let items) = value(k) else { throw fail(k, "a TensorList") }
-        var out: [MutableTensorView] = []
-        for i in items { out.append(try Arguments(interpreter: interpreter, indices: [Int(i)]).out(0)) }
-        return out
+    /// Whether an optional argument is Null (for arguments the interpreter supports only absent).
+    func isNull(_ name: String) throws(RuntimeError) -> Bool {
+        let optionals: [ArgumentKind] = ArgumentKind.allCases.filter { $0.rawValue.hasSuffix("?") }
+        return values[indices[try position(name, optionals)]] == .null
     }
 
     /// A Scalar argument as a 0-d tensor of `dtype` (for the `.Scalar_out` kernels).
-    func scalarTensor(_ k: Int, _ dtype: DType) throws -> Tensor {
-        try Tensor(converting: [try scalar(k)], dtype: dtype, shape: [])
+    func scalarTensor(_ name: String, _ dtype: DType) throws -> Tensor {
+        try Tensor(converting: [try scalar(name)], dtype: dtype, shape: [])
     }
 }

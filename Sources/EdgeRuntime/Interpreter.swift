@@ -10,15 +10,16 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
 
 /// The bundled conformance interpreter: runs one method of a verified `.pte` program with
 /// EdgeKernels. At load it allocates the planned arena once, copies the constants to aligned
-/// memory and binds every kernel call to its implementation (unknown kernels and malformed
-/// argument lists are load errors); ``run(_:)`` then only executes.
+/// memory and binds every kernel call to its implementation by argument name from the kernel's
+/// schema (``ATenKernel``; unknown kernels and argument lists that do not fit the schema are
+/// load errors); ``run(_:)`` then only executes.
 public final class Interpreter {
     public let plan: ExecutionPlan
     let arena: UnsafeMutableRawPointer
     let arenaSize: Int
     let constants: UnsafeMutableRawPointer
     var constantOffsets: [Int] = []
-    var calls: [(name: String, run: (Interpreter) throws -> Void)] = []
+    var calls: [(name: String, run: Kernel.Run)] = []
 
     /// Prepares `method` of `program` (already checked by ``ProgramReader``).
     public init(_ program: Program, method: String = "forward") throws(RuntimeError) {
@@ -52,20 +53,22 @@ public final class Interpreter {
             guard Self.dtype(t.scalarType) != nil else { throw RuntimeError("values[\(i)]: scalar type \(t.scalarType) is not supported") }
         }
         var missing: [String] = []
-        for (k, instruction) in plan.instructions.enumerated() {
-            guard case let .kernelCall(opIndex, args) = instruction else { continue }
+        for case let .kernelCall(opIndex, _) in plan.instructions {
             let name = plan.operators[Int(opIndex)].qualifiedName
-            guard let kernel = Kernels.table[name] else {
-                if !missing.contains(name) { missing.append(name) }
-                continue
-            }
-            guard args.count == kernel.arity else {
-                throw RuntimeError("instruction \(k): \(name) takes \(kernel.arity) arguments, got \(args.count)")
-            }
-            let a = args.map(Int.init)
-            calls.append((name, { try kernel.run(Arguments(interpreter: $0, indices: a)) }))
+            if ATenKernel(rawValue: name).flatMap({ Kernels.table[$0] }) == nil, !missing.contains(name) { missing.append(name) }
         }
         if !missing.isEmpty { throw RuntimeError("no kernel for \(missing.joined(separator: ", ")) in edgec's interpreter") }
+        for (k, instruction) in plan.instructions.enumerated() {
+            guard case let .kernelCall(opIndex, args) = instruction,
+                  let kernel = ATenKernel(rawValue: plan.operators[Int(opIndex)].qualifiedName).flatMap({ Kernels.table[$0] }) else { continue }
+            let schema = kernel.kernel.schema
+            if let problem = schema.mismatch(args, in: plan.values) { throw RuntimeError("instruction \(k): \(problem)") }
+            do {
+                calls.append((schema.name, try kernel.bind(Arguments(interpreter: self, schema: schema, indices: args.map(Int.init)))))
+            } catch {
+                throw RuntimeError("instruction \(k) (\(schema.name)): \(error)")
+            }
+        }
     }
 
     deinit {
@@ -74,27 +77,13 @@ public final class Interpreter {
     }
 
     /// The kernels (`name.overload`) the interpreter implements.
-    public static var kernelNames: [String] { Kernels.table.keys.sorted() }
+    public static var kernelNames: [String] { Kernels.table.keys.map(\.rawValue).sorted() }
 
     /// Bytes of the planned arena (allocated once at load).
     public var plannedBytes: Int { arenaSize }
 
-    /// The kernel dtype of a program scalar type, when the interpreter supports it.
-    public static func dtype(_ s: PTEScalarType) -> DType? {
-        switch s {
-        case .float: return .f32
-        case .double: return .f64
-        case .half: return .f16
-        case .bfloat16: return .bf16
-        case .char: return .i8
-        case .byte: return .u8
-        case .short: return .i16
-        case .int: return .i32
-        case .long: return .i64
-        case .bool: return .bool
-        default: return nil
-        }
-    }
+    /// The kernel dtype of a program scalar type, when the interpreter supports it (``PTEScalarType/dtype``).
+    public static func dtype(_ s: PTEScalarType) -> DType? { s.dtype }
 
     /// The address of tensor value `i`'s data.
     func address(_ i: Int) -> UnsafeMutableRawPointer {
@@ -102,6 +91,12 @@ public final class Interpreter {
         if t.dataBufferIndex != 0 { return constants + constantOffsets[Int(t.dataBufferIndex)] }
         if let a = t.allocation { return arena + Int(a.offset) }
         return arena  // zero-byte tensor
+    }
+
+    /// A view of tensor value `i` (an output).
+    func view(_ i: Int) throws(RuntimeError) -> TensorView {
+        guard let t = plan.values[i].tensor, let dtype = t.scalarType.dtype else { throw RuntimeError("value %\(i) must be a Tensor of a supported element type") }
+        return TensorView(base: UnsafeRawPointer(address(i)), dtype: dtype, shape: t.sizes.map(Int.init))
     }
 
     /// Copies `inputs` into their planned slots, runs every instruction and returns copies of the outputs.
@@ -119,13 +114,13 @@ public final class Interpreter {
             input.withView { address(Int(index)).copyMemory(from: $0.base, byteCount: $0.byteCount) }
         }
         for (k, call) in calls.enumerated() {
-            do { try call.run(self) } catch {
+            do { try call.run() } catch {
                 throw RuntimeError("instruction \(k) (\(call.name)): \(error)")
             }
         }
         var outputs: [Tensor] = []
         for index in plan.outputs {
-            do { outputs.append(try Tensor(copying: try Arguments(interpreter: self, indices: [Int(index)]).tensor(0))) } catch {
+            do { outputs.append(try Tensor(copying: try view(Int(index)))) } catch {
                 throw RuntimeError("output %\(index): \(error)")
             }
         }

@@ -1,4 +1,4 @@
-import EdgeBackends
+@testable import EdgeBackends
 import EdgeCompiler
 import EdgeIR
 import EdgeKernels
@@ -25,6 +25,52 @@ import Testing
         for k in PortableBackend.kernels { #expect(Self.registered.contains(k), "\(k) is not registered in ExecuTorch's portable runtime") }
         let interpreted = Set(Interpreter.kernelNames)
         for k in PortableBackend.kernels { #expect(interpreted.contains(k), "\(k) has no kernel in edgec's interpreter") }
+    }
+
+    @Test func ruleTableHasOneRulePerOpAndEveryKernelIsImplemented() {
+        #expect(duplicateKeys(PortableLowering.ruleList) { $0.op }.isEmpty, "an op has two lowering rules")
+        #expect(PortableLowering.rules.count == PortableLowering.ruleList.count)
+        // Every kernel the interpreter implements is declared in the schema (and so is every
+        // kernel the lowering emits: rules name them as ATenKernel cases).
+        for name in Interpreter.kernelNames { #expect(ATenKernel(rawValue: name) != nil, "\(name) is not in the kernel schema") }
+    }
+
+    @Test func kernelCallsAreBuiltByNameAndChecked() throws {
+        let b = PlanBuilder()
+        let x = b.planned(.float, [1, 1, 4, 4]), o = b.planned(.float, [1, 1, 4, 4])
+        let w = b.constant(.float, [1, 1, 1, 1], bytes: [0, 0, 128, 63])
+        let good: [String: Int32] = [
+            "input": x, "weight": w, "bias": b.null(), "stride": b.intList([1, 1]), "padding": b.intList([0, 0]),
+            "dilation": b.intList([1, 1]), "transposed": b.bool(false), "output_padding": b.intList([0, 0]), "groups": b.int(1), "out": o,
+        ]
+        func expectError(_ args: [String: Int32], _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+            let error = #expect(throws: KernelCallError.self, sourceLocation: sourceLocation) { try b.call(.convolution, args) }
+            #expect(error?.message == message, sourceLocation: sourceLocation)
+        }
+        var args = good
+        args["groups"] = nil
+        expectError(args, "aten::convolution.out is missing argument \"groups\" (int)")
+        args = good
+        args["group"] = b.int(1)
+        expectError(args, "aten::convolution.out has no argument \"group\" (schema: \(ATenKernel.convolution.schema))")
+        args = good
+        args["stride"] = b.bool(true)
+        expectError(args, "aten::convolution.out argument \"stride\" must be int[], got Bool")
+        args = good
+        args["out"] = w
+        expectError(args, "aten::convolution.out writes its out into constant %\(w)")
+        #expect(b.instructions.isEmpty)
+
+        try b.call(.convolution, good)
+        guard case let .kernelCall(_, conv)? = b.instructions.last else { Issue.record("no call"); return }
+        let schema = ATenKernel.convolution.schema
+        #expect(conv.count == schema.arity && conv.last == o)
+        for (name, v) in good { #expect(conv[schema.position(of: name)!] == v, "\(name)") }
+        // Left-out arguments take their schema default as a new value.
+        try b.call(.add, ["self": x, "other": x, "out": o])
+        guard case let .kernelCall(_, add)? = b.instructions.last else { Issue.record("no call"); return }
+        #expect(add.count == 5 && b.values[Int(add[2])] == .int(1) && add[3] == o && add[4] == o)
+        #expect(b.operators.map(\.qualifiedName) == ["aten::convolution.out", "aten::add.out"])
     }
 
     @Test func loweringDocIsCurrent() throws {
@@ -68,16 +114,23 @@ import Testing
             for case let .kernelCall(op, args) in plan.instructions where plan.operators[Int(op)].qualifiedName == name { return args }
             return nil
         }
+        /// The value of argument `name` of a call to `kernel`, found through the kernel's schema.
+        func value(_ kernel: ATenKernel, _ args: [Int32], _ name: String) throws -> EValue {
+            plan.values[Int(args[try #require(kernel.schema.position(of: name), "\(kernel) has no argument \(name)")])]
+        }
         let conv = try #require(call("aten::convolution.out"))
-        #expect(conv.count == 11 && conv[9] == conv[10])
-        #expect(plan.values[Int(conv[6])] == .bool(false))  // transposed
-        #expect(plan.values[Int(conv[8])] == .int(1))  // groups
+        let convOut = try #require(ATenKernel.convolution.schema.position(of: "out"))
+        #expect(conv.count == ATenKernel.convolution.schema.arity && conv.last == conv[convOut])
+        #expect(try value(.convolution, conv, "transposed") == .bool(false))
+        #expect(try value(.convolution, conv, "groups") == .int(1))
         let bn = try #require(call("aten::_native_batch_norm_legit_no_training.out"))
-        #expect(bn.count == 11)
-        #expect(plan.values[Int(bn[10])] == .tensorList([bn[7], bn[8], bn[9]]))
-        #expect(plan.values[Int(bn[6])] == .double(1e-5))
+        let bnSchema = ATenKernel.batchNormNoTraining.schema
+        #expect(bn.count == bnSchema.arity)
+        let outs = try ["out0", "out1", "out2"].map { bn[try #require(bnSchema.position(of: $0))] }
+        #expect(plan.values[Int(bn[bn.count - 1])] == .tensorList(outs))  // the returned value
+        #expect(try value(.batchNormNoTraining, bn, "eps") == .double(1e-5))
         let mean = try #require(call("aten::mean.out"))
-        #expect(plan.values[Int(mean[3])] == .null)
+        #expect(try value(.mean, mean, "dtype") == .null)
         #expect(plan.ioNames == IONames(inputs: ["input.1"], outputs: ["logits"]))
     }
 

@@ -1,6 +1,6 @@
 import EdgeKernels
 import EdgeProgram
-import EdgeRuntime
+@testable import EdgeRuntime
 import Foundation
 import Testing
 
@@ -37,21 +37,83 @@ func fixture(_ name: String) throws -> Program {
         let interpreter = try Interpreter(program)
         #expect(throws: RuntimeError.self) { try interpreter.run([]) }
         #expect(throws: RuntimeError.self) { try interpreter.run([try Tensor(zeros: [1, 3, 8, 8])]) }
-        // A kernel call with one argument missing is rejected at load.
-        if case let .kernelCall(op, args) = program.plans[0].instructions[2] {
-            program.plans[0].instructions[2] = .kernelCall(opIndex: op, args: Array(args.dropLast()))
-        }
-        #expect(throws: RuntimeError.self) { try Interpreter(program) }
+        // A kernel call with one argument missing is rejected at load, against the kernel's schema.
+        guard case let .kernelCall(op, args) = program.plans[0].instructions[2] else { Issue.record("instruction 2 is not a kernel call"); return }
+        #expect(program.plans[0].operators[Int(op)].qualifiedName == "aten::relu.out")
+        program.plans[0].instructions[2] = .kernelCall(opIndex: op, args: Array(args.dropLast()))
+        let error = #expect(throws: RuntimeError.self) { try Interpreter(program) }
+        #expect(error?.message == "instruction 2: aten::relu.out takes 3 arguments, got 2")
+        // An argument of the wrong kind too: relu's input replaced by the method's first Int value.
+        let int = try #require(program.plans[0].values.firstIndex { if case .int = $0 { return true }; return false })
+        program.plans[0].instructions[2] = .kernelCall(opIndex: op, args: [Int32(int)] + args.dropFirst())
+        let kind = #expect(throws: RuntimeError.self) { try Interpreter(program) }
+        #expect(kind?.message == "instruction 2: aten::relu.out argument self (%\(int)) must be Tensor, got Int")
     }
 
-    @Test func writingIntoAConstantOrMismatchedShapesFailCleanly() throws {
+    @Test func writingIntoAConstantIsALoadError() throws {
+        // Outs are bound at load (with every other argument), so a constant out is found there.
         var program = try fixture("tiny_cnn.pte")
         // relu's out argument replaced by a constant tensor (value 0, the conv weight).
         if case let .kernelCall(op, args) = program.plans[0].instructions[2] {
             program.plans[0].instructions[2] = .kernelCall(opIndex: op, args: [args[0], 0, 0])
         }
-        let interpreter = try Interpreter(program)
-        #expect(throws: RuntimeError.self) { try interpreter.run([try Tensor(zeros: [1, 3, 16, 16])]) }
+        let error = #expect(throws: RuntimeError.self) { try Interpreter(program) }
+        #expect(error?.message == "instruction 2 (aten::relu.out): aten::relu.out out \"out\" (%0) is a constant but is written as an out tensor")
+    }
+
+    @Test func everySchemaKernelHasOneImplementationThatBindsByName() throws {
+        #expect(duplicateKeys(Kernels.all) { $0.kernel }.isEmpty, "a kernel is implemented twice")
+        #expect(Set(Kernels.table.keys) == Set(ATenKernel.allCases), "kernels without an implementation, or implementations outside the schema")
+        // Bind each kernel to a call of its schema's kinds: every name the implementation reads
+        // must be a schema argument of the kind it reads (errors about the values are fine here).
+        for kernel in ATenKernel.allCases {
+            let program = Self.program(calling: kernel)
+            do { _ = try Interpreter(program) } catch {
+                let schemaError = error.message.contains("has no argument \"") || error.message.contains("but the schema declares")
+                #expect(!schemaError, "\(kernel): \(error.message)")
+            }
+        }
+    }
+
+    /// A one-instruction program calling `kernel` with one value of each schema argument's kind
+    /// (tensors f32[1, 1, 2, 2] in the arena, ints 1, int lists [2, 2], optionals mostly Null).
+    static func program(calling kernel: ATenKernel) -> Program {
+        let schema = kernel.schema
+        var values: [EValue] = []
+        func add(_ v: EValue) -> Int32 {
+            values.append(v)
+            return Int32(values.count - 1)
+        }
+        var slots = 0
+        func tensor() -> Int32 {
+            slots += 1
+            return add(.tensor(TensorValue(scalarType: .float, sizes: [1, 1, 2, 2], allocation: Allocation(memoryID: 1, offset: UInt64(16 * (slots - 1))))))
+        }
+        var args: [Int32] = []
+        for p in schema.parameters {
+            switch p.kind {
+            case .tensor: args.append(tensor())
+            case .tensorList: let t = tensor(); args.append(add(.tensorList([t])))
+            case .int: args.append(add(.int(1)))
+            case .intList, .optionalIntList: let a = add(.int(2)), b = add(.int(2)); args.append(add(.intList([a, b])))
+            case .bool: args.append(add(.bool(false)))
+            case .float: args.append(add(.double(1e-5)))
+            case .scalar: args.append(add(.int(1)))
+            case .string: args.append(add(.string("none")))
+            case .optionalTensor, .optionalInt, .optionalFloatList, .optionalScalar, .optionalString, .optionalScalarType, .optionalMemoryFormat:
+                args.append(add(.null))
+            }
+        }
+        let outs = schema.outs.map { args[schema.position(of: $0.name)!] }
+        args.append(schema.returnsOut ? outs[0] : add(.tensorList(outs.flatMap { o -> [Int32] in
+            if case .tensorList(let items) = values[Int(o)] { return items }
+            return [o]
+        })))
+        let dot = schema.name.lastIndex(of: ".")!
+        let plan = ExecutionPlan(name: "forward", values: values, inputs: [], outputs: [], operators: [
+            Operator(name: String(schema.name[..<dot]), overload: String(schema.name[schema.name.index(after: dot)...])),
+        ], instructions: [.kernelCall(opIndex: 0, args: args)], nonConstBufferSizes: [0, Int64(16 * max(slots, 1))], ioNames: nil)
+        return Program(plans: [plan], constantBuffers: [[]])
     }
 }
 

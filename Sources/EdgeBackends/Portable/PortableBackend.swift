@@ -34,10 +34,10 @@ public enum PortableBackend {
     public static var supportedOps: [String] { PortableLowering.rules.keys.sorted() }
 
     /// The ATen kernels the lowering may emit.
-    public static let kernels: [String] = PortableLowering.kernels
+    public static let kernels: [String] = PortableLowering.kernels.map(\.rawValue)
 
     /// The ATen kernels the lowering of `op` may emit (nil when the op has no lowering).
-    public static func kernels(for op: String) -> [String]? { PortableLowering.rules[op]?.kernels }
+    public static func kernels(for op: String) -> [String]? { PortableLowering.rules[op]?.kernels.map(\.rawValue) }
 
     /// Compiles the main function of `module` (static shapes required) to a program.
     public static func compile(_ module: Module) throws -> CompiledProgram {

@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import EdgeProgram
 
 /// Why one op could not be lowered (collected into a ``LoweringError``).
@@ -7,14 +8,16 @@ struct Unsupported: Error {
     init(_ reason: String) { self.reason = reason }
 }
 
-/// How one Edge IR op lowers: the kernels it may emit (documentation and the registered-kernel
-/// check derive from them), a short note, and the lowering.
+/// How one Edge IR op lowers: the op, the kernels it may emit (documentation and the
+/// registered-kernel check derive from them), a short note, and the lowering.
 struct PortableRule: Sendable {
-    let kernels: [String]
+    let op: String
+    let kernels: [ATenKernel]
     let note: String
     let lower: PortableLowering.Rule
 
-    init(_ kernels: [String], _ note: String = "", _ lower: @escaping PortableLowering.Rule) {
+    init(_ op: String, _ kernels: [ATenKernel], _ note: String = "", _ lower: @escaping PortableLowering.Rule) {
+        self.op = op
         self.kernels = kernels
         self.note = note
         self.lower = lower
@@ -22,9 +25,8 @@ struct PortableRule: Sendable {
 }
 
 /// The portable lowering of one function: each Edge IR op becomes ATen out-variant kernel
-/// calls whose argument lists follow the ATen schemas exactly as ExecuTorch's emitter writes
-/// them: every schema argument in order (scalars, lists and absent optionals as their own
-/// values), the out tensor(s), then the returned value(s).
+/// calls built by argument name from the kernels' schemas (``ATenKernel``), which lay them out
+/// exactly as ExecuTorch's emitter writes them. The rules live by concept in `Rules/`.
 struct PortableLowering {
     typealias Rule = @Sendable (inout PortableLowering, Operation) throws(Unsupported) -> Void
 
@@ -76,7 +78,9 @@ struct PortableLowering {
             // output is a kernel's out.
             if builder.isConstant(index) || inputs.contains(where: { builder.sharesStorage($0, index) }) {
                 let copy = builder.planned(builder.tensor(index).scalarType, builder.tensor(index).sizes.map(Int.init))
-                builder.call("aten::clone.out", [index, builder.null(), copy, copy])
+                do { try builder.call(.clone, ["self": index, "out": copy]) } catch {
+                    throw LoweringError(failures: ["internal error: \(error)"], backend: PortableBackend.name)
+                }
                 index = copy
             }
             outputs.append(index)
@@ -92,7 +96,7 @@ struct PortableLowering {
         return op.name
     }
 
-    // MARK: Values
+    // MARK: Types
 
     /// The ExecuTorch element type and static sizes of an IR type.
     static func tensorType(_ type: TensorType) throws(Unsupported) -> (PTEScalarType, [Int]) {
@@ -103,21 +107,67 @@ struct PortableLowering {
         return (scalarType(s), dims)
     }
 
-    /// Edge IR element type to ExecuTorch `ScalarType`.
+    /// Edge IR element type to ExecuTorch `ScalarType` (through the one DType mapping in EdgeProgram).
     static func scalarType(_ s: ScalarType) -> PTEScalarType {
-        switch s {
-        case .f32: return .float
-        case .f16: return .half
-        case .bf16: return .bfloat16
-        case .f64: return .double
-        case .i8: return .char
-        case .u8: return .byte
-        case .i16: return .short
-        case .i32: return .int
-        case .i64: return .long
-        case .bool: return .bool
+        PTEScalarType(DType(rawValue: s.rawValue)!)  // BRIDGE(ScalarType→DType): drop once EdgeIR's ScalarType is EdgeKernels' DType
+    }
+
+    // MARK: Rules
+
+    /// Every lowering rule, gathered from the concept files in `Rules/`; an op with two rules
+    /// stops the program naming it (``uniqueTable(_:what:key:)``).
+    static let ruleList: [PortableRule] = constantRules + elementwiseRules + activationRules + unaryMathRules + comparisonRules
+        + convolutionRules + poolingRules + normalizationRules + reductionRules + linearAlgebraRules + layoutRules
+        + indexingRules + resizeRules
+
+    /// The lowering of each op, by IR name. ``PortableBackend/supportedOps``, ``kernels`` and
+    /// docs/lowering.md derive from it.
+    static let rules: [String: PortableRule] = uniqueTable(ruleList, what: "lowering rule for") { $0.op }
+
+    /// Every kernel the rules may emit (the runtime implements each), plus `clone.out` for
+    /// returned inputs and constants.
+    static let kernels: [ATenKernel] = {
+        var all: [ATenKernel] = [.clone]
+        for name in rules.keys.sorted() { for k in rules[name]!.kernels where !all.contains(k) { all.append(k) } }
+        return all
+    }()
+
+    /// Appends a call to `kernel` with its arguments by schema name (``PlanBuilder/call(_:_:)``);
+    /// a call that does not fit the schema is a lowering bug, reported against the node.
+    func call(_ kernel: ATenKernel, _ args: [String: Int32]) throws(Unsupported) {
+        do { try builder.call(kernel, args) } catch { throw Unsupported("internal error: \(error.message)") }
+    }
+
+    // MARK: Attributes and element types
+
+    static let floats: Set<ScalarType> = [.f32, .f64, .f16, .bf16]
+    static let f32f64: Set<ScalarType> = [.f32, .f64]
+    static let numeric: Set<ScalarType> = [.f32, .f64, .i8, .u8, .i16, .i32, .i64]
+    static let anyType: Set<ScalarType> = Set(ScalarType.allCases)
+
+    static func typeList(_ types: Set<ScalarType>) -> String {
+        ScalarType.allCases.filter(types.contains).map(\.rawValue).joined(separator: ", ")
+    }
+
+    /// Throws unless operand `operand` (or the result) has one of `types`.
+    func require(_ op: Operation, _ types: Set<ScalarType>, operand: Int? = 0) throws(Unsupported) {
+        let v = operand.map { op.operand($0)! } ?? op.result
+        let s = v.type.element.storage
+        guard types.contains(s) else {
+            throw Unsupported("element type \(s.rawValue) is not supported (supported: \(Self.typeList(types)))")
         }
     }
+
+    func attrInt(_ op: Operation, _ name: String) -> Int { Int(op.attribute(name)!.intValue!) }
+    func attrInts(_ op: Operation, _ name: String) -> [Int] { op.attribute(name)!.intsValue!.map(Int.init) }
+    func attrFloat(_ op: Operation, _ name: String) -> Double { op.attribute(name)!.floatValue! }
+    func attrBool(_ op: Operation, _ name: String) -> Bool { op.attribute(name)!.boolValue! }
+    func attrString(_ op: Operation, _ name: String) -> String { op.attribute(name)?.stringValue ?? "" }
+
+    /// A non-negative dim of `v`.
+    func axis(_ d: Int, _ v: Value) -> Int { d < 0 ? d + v.type.rank : d }
+
+    // MARK: Values
 
     /// The value index of an IR value already lowered.
     func t(_ v: Value) -> Int32 { valueOf[ObjectIdentifier(v)]! }

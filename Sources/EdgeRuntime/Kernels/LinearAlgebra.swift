@@ -1,0 +1,28 @@
+import EdgeKernels
+import EdgeProgram
+
+// Matrix products.
+
+extension Kernels {
+    static let linearAlgebra: [Kernel] = [
+        matmul(.mm),
+        matmul(.bmm),
+        Kernel(.addmm) { a in
+            let bias = try a.tensor("self"), m1 = try a.tensor("mat1"), m2 = try a.tensor("mat2"), out = try a.out("out")
+            let alpha = try a.scalar("alpha"), beta = try a.scalar("beta")
+            guard alpha == 1 else { throw RuntimeError("addmm with alpha \(alpha) is not supported") }
+            return {
+                try MatMul.run(m1, m2, output: out)
+                try Binary.run(.add, out.readOnly, bias, alpha: beta, output: out)
+            }
+        },
+    ]
+
+    /// `mm.out` / `bmm.out(self, mat2, *, out)`.
+    static func matmul(_ kernel: ATenKernel) -> Kernel {
+        Kernel(kernel) { a in
+            let x = try a.tensor("self"), y = try a.tensor("mat2"), out = try a.out("out")
+            return { try MatMul.run(x, y, output: out) }
+        }
+    }
+}
