@@ -55,7 +55,10 @@ func fixture(_ name: String) throws -> Program {
         var program = try fixture("tiny_cnn.pte")
         // relu's out argument replaced by a constant tensor (value 0, the conv weight).
         if case let .kernelCall(op, args) = program.plans[0].instructions[2] {
-            program.plans[0].instructions[2] = .kernelCall(opIndex: op, args: [args[0], 0, 0])
+            var bad = args
+            bad[ATenKernel.relu.schema.position(of: "out")!] = 0
+            bad[bad.count - 1] = 0  // the returned value
+            program.plans[0].instructions[2] = .kernelCall(opIndex: op, args: bad)
         }
         let error = #expect(throws: RuntimeError.self) { try Interpreter(program) }
         #expect(error?.message == "instruction 2 (aten::relu.out): aten::relu.out out \"out\" (%0) is a constant but is written as an out tensor")
