@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCompiler
 import EdgeConformance
-import EdgePasses
 import Foundation
 
 struct Conformance: ParsableCommand {
@@ -32,9 +31,7 @@ struct Conformance: ParsableCommand {
     @Option(help: ArgumentHelp("Where programs run: interpreter (edgec's) or executorch (ExecuTorch 1.5.1 via Python).", valueName: "name"))
     var executor: String = Executor.interpreter.rawValue
 
-    @Option(name: .customShort("O", allowingJoined: true),
-            help: ArgumentHelp("Optimization level every case is compiled at (0, 1 or 2; default 2, as edgec compile).", valueName: "level"))
-    var level: Int = 2
+    @OptionGroup var optimization: OptimizationOptions
 
     @Option(help: ArgumentHelp("Cases run at once.", valueName: "N"))
     var jobs: Int = 2
@@ -89,8 +86,7 @@ struct Conformance: ParsableCommand {
             settings.executor = Executor(rawValue: executor)!
             settings.jobs = jobs
             settings.timeout = timeout
-            guard let level = OptimizationLevel(rawValue: level) else { throw ValidationError("-O\(self.level): the levels are -O0, -O1 and -O2") }
-            settings.optimization = level
+            settings.optimization = try ProgramCompiler.level(optimization.level ?? 2)
             settings.python = python
             settings.script = executorchScript
             settings.progress = { writeStderr($0 + "\n") }
@@ -175,13 +171,12 @@ struct ConformanceCase: ParsableCommand {
     @Option(help: "Executor (interpreter).")
     var executor: String = Executor.interpreter.rawValue
 
-    @Option(name: .customShort("O", allowingJoined: true), help: "Optimization level (0, 1 or 2).")
-    var level: Int = 2
+    @OptionGroup var optimization: OptimizationOptions
 
     func run() throws {
         let url = URL(fileURLWithPath: directory)
         let spec = CaseSpec(name: name ?? url.lastPathComponent, directory: url, tolerance: Tolerance(rtol: rtol, atol: atol), nonTensorIO: nonTensorIO,
-                            optimization: OptimizationLevel(rawValue: level) ?? .o2)
+                            optimization: try ProgramCompiler.level(optimization.level ?? 2))
         let result: CaseResult
         if let emit { result = CaseRunner.emitPrograms(spec, work: URL(fileURLWithPath: emit)) }
         else if let compare { result = CaseRunner.compareOutputs(spec, work: URL(fileURLWithPath: compare)) }

@@ -1,9 +1,6 @@
 import ArgumentParser
-import EdgeBackends
 import EdgeCompiler
-import EdgeIR
 import EdgeKernels
-import EdgePasses
 import EdgeProgram
 import EdgeRuntime
 import Foundation
@@ -40,7 +37,7 @@ struct OptimizationReport: ParsableCommand {
         var rows: [String] = []
         for path in models {
             do {
-                let o0 = try measure(path, .o0), o2 = try measure(path, .o2)
+                let o0 = try measure(path, 0), o2 = try measure(path, 2)
                 let diff = zip(o0.outputs, o2.outputs).map { a, b in
                     zip(a.doubles(), b.doubles()).map { abs($0 - $1) }.max() ?? 0
                 }.max() ?? 0
@@ -57,24 +54,20 @@ struct OptimizationReport: ParsableCommand {
         for r in rows { print(r) }
     }
 
-    func measure(_ path: String, _ level: OptimizationLevel) throws -> Measurement {
-        let module = try IRFile.read(path: path)
-        guard let main = module.mainFunction else { throw CLIError("\(path): no function") }
-        var shapes: [String: [Int]] = [:]
-        for (i, a) in main.arguments.enumerated() where a.type.staticShape == nil {
-            shapes[main.inputName(i) ?? a.nameHint ?? "#\(i)"] = a.type.shape.map { $0.value ?? 1 }
-        }
-        // The IR as lowered: shape-specialized and optimized at `level`.
-        let specialized = try ShapeSpecialization.specialize(module, shapes: shapes)
-        let compiler = ProgramCompiler(inputShapes: shapes, optimization: level)
-        try compiler.optimize(specialized, target: PortableBackend().target)
+    func measure(_ path: String, _ level: Int) throws -> Measurement {
+        // The pipeline's own stages: import, specialize (symbolic dims become 1), optimize, lower.
+        var compiler = ProgramCompiler(optimization: try ProgramCompiler.level(level))
+        let imported = try compiler.importModel(path: path)
+        compiler.inputShapes = ProgramCompiler.unitShapes(for: imported)
+        let specialized = try compiler.specialize(imported)
+        try compiler.optimize(specialized)
         var m = Measurement()
-        m.ops = specialized.mainFunction!.body.operations.filter { !$0.definition.traits.contains(.constantLike) && !$0.definition.traits.contains(.terminator) }.count
-        let compiled = try PortableBackend.compile(specialized)
+        m.ops = ProgramCompiler.computeOpCount(specialized)
+        let compiled = try compiler.lower(specialized)
         m.instructions = compiled.instructionCount
         m.constantBytes = compiled.constantBytes
         m.arena = compiled.memory.arenaSize
-        let loaded = try ProgramReader.read(ProgramWriter.serialize(compiled.program))
+        let loaded = try ProgramReader.read(compiled.bytes)
         let interpreter = try Interpreter(loaded.program)
         let plan = loaded.program.plans[0]
         let inputs: [Tensor] = try plan.inputs.enumerated().map { k, v in
