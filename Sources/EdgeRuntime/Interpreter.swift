@@ -52,21 +52,28 @@ public final class Interpreter {
             }
             guard Self.dtype(t.scalarType) != nil else { throw RuntimeError("values[\(i)]: scalar type \(t.scalarType) is not supported") }
         }
-        var missing: [String] = []
-        for case let .kernelCall(opIndex, _) in plan.instructions {
+        var missing: [String] = [], missingAt: [String] = []
+        for (k, instruction) in plan.instructions.enumerated() {
+            guard case let .kernelCall(opIndex, _) = instruction else { continue }
             let name = plan.operators[Int(opIndex)].qualifiedName
-            if ATenKernel(rawValue: name).flatMap({ Kernels.table[$0] }) == nil, !missing.contains(name) { missing.append(name) }
+            if ATenKernel(rawValue: name).flatMap({ Kernels.table[$0] }) == nil, !missing.contains(name) {
+                missing.append(name)
+                if let node = plan.source(ofInstruction: k) { missingAt.append("\(name) at node \(node)") }
+            }
         }
-        if !missing.isEmpty { throw RuntimeError("no kernel for \(missing.joined(separator: ", ")) in edgec's interpreter") }
+        if !missing.isEmpty {
+            let nodes = missingAt.isEmpty ? "" : " (first used: \(missingAt.joined(separator: ", ")))"
+            throw RuntimeError("no kernel for \(missing.joined(separator: ", ")) in edgec's interpreter\(nodes)")
+        }
         for (k, instruction) in plan.instructions.enumerated() {
             guard case let .kernelCall(opIndex, args) = instruction,
                   let kernel = ATenKernel(rawValue: plan.operators[Int(opIndex)].qualifiedName).flatMap({ Kernels.table[$0] }) else { continue }
             let schema = kernel.kernel.schema
-            if let problem = schema.mismatch(args, in: plan.values) { throw RuntimeError("instruction \(k): \(problem)") }
+            if let problem = schema.mismatch(args, in: plan.values) { throw RuntimeError("\(plan.describeInstruction(k)): \(problem)") }
             do {
                 calls.append((schema.name, try kernel.bind(Arguments(interpreter: self, schema: schema, indices: args.map(Int.init)))))
             } catch {
-                throw RuntimeError("instruction \(k) (\(schema.name)): \(error)")
+                throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
             }
         }
     }
@@ -115,7 +122,7 @@ public final class Interpreter {
         }
         for (k, call) in calls.enumerated() {
             do { try call.run() } catch {
-                throw RuntimeError("instruction \(k) (\(call.name)): \(error)")
+                throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
             }
         }
         var outputs: [Tensor] = []

@@ -42,12 +42,12 @@ func fixture(_ name: String) throws -> Program {
         #expect(program.plans[0].operators[Int(op)].qualifiedName == "aten::relu.out")
         program.plans[0].instructions[2] = .kernelCall(opIndex: op, args: Array(args.dropLast()))
         let error = #expect(throws: RuntimeError.self) { try Interpreter(program) }
-        #expect(error?.message == "instruction 2: aten::relu.out takes 3 arguments, got 2")
+        #expect(error?.message == "instruction 2 (kernel aten::relu.out): aten::relu.out takes 3 arguments, got 2")
         // An argument of the wrong kind too: relu's input replaced by the method's first Int value.
         let int = try #require(program.plans[0].values.firstIndex { if case .int = $0 { return true }; return false })
         program.plans[0].instructions[2] = .kernelCall(opIndex: op, args: [Int32(int)] + args.dropFirst())
         let kind = #expect(throws: RuntimeError.self) { try Interpreter(program) }
-        #expect(kind?.message == "instruction 2: aten::relu.out argument self (%\(int)) must be Tensor, got Int")
+        #expect(kind?.message == "instruction 2 (kernel aten::relu.out): aten::relu.out argument self (%\(int)) must be Tensor, got Int")
     }
 
     @Test func writingIntoAConstantIsALoadError() throws {
@@ -61,7 +61,7 @@ func fixture(_ name: String) throws -> Program {
             program.plans[0].instructions[2] = .kernelCall(opIndex: op, args: bad)
         }
         let error = #expect(throws: RuntimeError.self) { try Interpreter(program) }
-        #expect(error?.message == "instruction 2 (aten::relu.out): aten::relu.out out \"out\" (%0) is a constant but is written as an out tensor")
+        #expect(error?.message == "instruction 2 (kernel aten::relu.out): aten::relu.out out \"out\" (%0) is a constant but is written as an out tensor")
     }
 
     @Test func everySchemaKernelHasOneImplementationThatBindsByName() throws {
