@@ -27,7 +27,7 @@ final class GraphImporter {
             if let v = materialized[name] { return v }
             let data: Data
             switch known {
-            case .initializer(_, let d): data = d
+            case .initializer(_, let d, _): data = d
             case .constant(let t, _): data = Data(t.bytes())
             case .value: preconditionFailure("handled above")
             }

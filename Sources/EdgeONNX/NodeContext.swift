@@ -41,19 +41,14 @@ final class NodeContext {
         return graph.values[node.input[i]]?.tensor
     }
 
-    /// Input `i` as an operand of ``apply(_:_:_:resultTypes:foldLimit:)``: its contents when
-    /// known at import time (named, so an op that is not folded reuses its one `edge.constant`),
-    /// else its IR value.
+    /// Input `i` as an operand of ``apply(_:_:_:resultTypes:foldLimit:)``: its IR value, or its
+    /// contents when known at import time, named so that an op that is not folded reuses the
+    /// input's one `edge.constant`.
     func input(_ i: Int) throws -> Imported {
         guard has(i) else { throw ImportError("input #\(i) is required") }
         let name = node.input[i]
-        switch graph.values[name] {
-        case .value(let v)?: return .value(v)
-        case let known?:
-            guard let t = known.tensor else { return .value(try graph.materialize(name)) }
-            return .constant(t, name: name)
-        case nil: throw ImportError("input \"\(name)\" is not defined")
-        }
+        guard let known = graph.values[name] else { throw ImportError("input \"\(name)\" is not defined") }
+        return known.named(name)
     }
 
     /// Input `i` as an IR value (constants are materialized once).
@@ -202,9 +197,14 @@ final class NodeContext {
     func materialize(_ x: Imported) throws -> Value {
         switch x {
         case .value(let v): return v
-        case .constant(_, let name?): return try graph.materialize(name)
+        case .constant(_, let name?), .initializer(_, _, let name?): return try graph.materialize(name)
         case .constant(let t, nil): return try constantValue(t, name: (node.output.first ?? node.opType) + "_const")
-        case .initializer: throw ImportError("internal: an initializer operand has no name")
+        case .initializer(let type, let data, nil):
+            do throws(OpError) {
+                return try builder.constant(data, type: type, name: (node.output.first ?? node.opType) + "_const", location: location)
+            } catch {
+                throw ImportError(error.message)
+            }
         }
     }
 
@@ -218,19 +218,19 @@ final class NodeContext {
     func apply(_ def: OpDefinition, _ operands: [Imported?], _ attributes: [String: Attribute] = [:],
                resultTypes: [TensorType]? = nil, foldLimit: Int = ONNXOps.foldLimit) throws -> [Imported] {
         if def.evaluate != nil, operands.allSatisfy({ $0?.isKnown ?? true }) {
-            let tensors = operands.map { $0?.tensor }
-            if tensors.indices.allSatisfy({ (tensors[$0] == nil) == (operands[$0] == nil) }) {
-                do throws(OpError) {
-                    let types = try def.resultTypes(tensors.map { $0.map { TensorType(.scalar($0.dtype), $0.shape) } },
-                                                    attributes: attributes, resultTypes: resultTypes)
-                    let small = types.allSatisfy { ($0.elementCount ?? .max) <= foldLimit }
-                    if small || ONNXOps.viewOps.contains(def.name),
+            do throws(OpError) {
+                let types = try def.resultTypes(operands.map { $0?.type }, attributes: attributes, resultTypes: resultTypes)
+                let small = types.allSatisfy { ($0.elementCount ?? .max) <= foldLimit }
+                if small || ONNXOps.viewOps.contains(def.name) {
+                    // Initializer bytes are copied into tensors only here, when the op folds.
+                    let tensors = operands.map { $0?.tensor }
+                    if tensors.indices.allSatisfy({ (tensors[$0] == nil) == (operands[$0] == nil) }),
                        let out = try def.evaluate(tensors, attributes: attributes, resultTypes: resultTypes) {
                         return out.map { .constant($0) }
                     }
-                } catch {
-                    throw ImportError("\(def.name): \(error.message)")
                 }
+            } catch {
+                throw ImportError("\(def.name): \(error.message)")
             }
         }
         let values = try operands.map { try $0.map(materialize) }

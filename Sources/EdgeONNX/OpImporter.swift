@@ -10,14 +10,15 @@ enum Imported {
     /// name it is materialized under when a node input refers to it (nil for intermediates).
     case constant(Tensor, name: String? = nil)
     /// An initializer or bound input: its little-endian bytes (a slice of the model or of the
-    /// memory-mapped external data, never copied until a fold reads them).
-    case initializer(TensorType, Data)
+    /// memory-mapped external data, never copied until a fold reads them). `name` as for
+    /// `constant`.
+    case initializer(TensorType, Data, name: String? = nil)
 
     var type: TensorType {
         switch self {
         case .value(let v): return v.type
         case .constant(let t, _): return TensorType(.scalar(t.dtype), t.shape)
-        case .initializer(let t, _): return t
+        case .initializer(let t, _, _): return t
         }
     }
 
@@ -26,7 +27,7 @@ enum Imported {
         switch self {
         case .value: return nil
         case .constant(let t, _): return t
-        case .initializer(let type, let data):
+        case .initializer(let type, let data, _):
             guard case .scalar(let s) = type.element, let shape = type.staticShape else { return nil }
             return try? Tensor(bytes: [UInt8](data), dtype: s, shape: shape)
         }
@@ -36,6 +37,15 @@ enum Imported {
     var isKnown: Bool {
         if case .value = self { return false }
         return true
+    }
+
+    /// The same known contents, tagged with the ONNX name they are materialized under.
+    func named(_ name: String) -> Imported {
+        switch self {
+        case .value: return self
+        case .constant(let t, _): return .constant(t, name: name)
+        case .initializer(let type, let data, _): return .initializer(type, data, name: name)
+        }
     }
 }
 
