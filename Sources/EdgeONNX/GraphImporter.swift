@@ -25,6 +25,13 @@ final class GraphImporter {
         case .value(let v)?: return v
         case let known?:
             if let v = materialized[name] { return v }
+            // A known input passed through unchanged (Identity, a Cast to its own type, ...)
+            // shares the input's one constant.
+            if let origin = known.origin, origin != name, values[origin] != nil {
+                let v = try materialize(origin)
+                materialized[name] = v
+                return v
+            }
             let data: Data
             switch known {
             case .initializer(_, let d, _): data = d

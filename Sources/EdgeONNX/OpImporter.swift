@@ -39,6 +39,14 @@ enum Imported {
         return true
     }
 
+    /// The ONNX name the known contents came from (a node input), if any.
+    var origin: String? {
+        switch self {
+        case .value: return nil
+        case .constant(_, let name), .initializer(_, _, let name): return name
+        }
+    }
+
     /// The same known contents, tagged with the ONNX name they are materialized under.
     func named(_ name: String) -> Imported {
         switch self {
