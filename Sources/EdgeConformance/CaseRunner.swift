@@ -268,8 +268,7 @@ public enum CaseRunner {
     }
 
     static func tensor(_ v: ONNXTensorFile, _ what: String) throws -> Tensor {
-        guard let dtype = DType(rawValue: v.element.rawValue) else { throw CaseFailure(.data, "\(what): element type \(v.element) is not supported") }
-        do { return try Tensor(bytes: [UInt8](v.data), dtype: dtype, shape: v.shape) } catch {
+        do { return try v.tensor() } catch {
             throw CaseFailure(.data, "\(what): \(error)")
         }
     }

@@ -132,10 +132,7 @@ struct Run: ParsableCommand {
     func readTensorProto(_ path: String) throws -> (name: String, tensor: Tensor) {
         let file: ONNXTensorFile
         do { file = try ONNXTensorFile.read(path: path) } catch { throw CLIError(error.description) }
-        guard let dtype = DType(rawValue: file.element.rawValue) else {
-            throw CLIError("error: \(path): element type \(file.element) has no interpreter type")
-        }
-        do { return (file.name, try Tensor(bytes: [UInt8](file.data), dtype: dtype, shape: file.shape)) } catch {
+        do { return (file.name, try file.tensor()) } catch {
             throw CLIError("error: \(path): \(error)")
         }
     }
