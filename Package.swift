@@ -23,15 +23,15 @@ let package = Package(
         .testTarget(name: "EdgeKernelsTests", dependencies: ["EdgeKernels"]),
         .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeKernels"]),
         // torch.export ingest: the .pt2 archive reader and the ATen → Edge IR importer.
-        .target(name: "EdgeTorch", dependencies: ["EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "EdgeTorch", dependencies: ["EdgeIR", "EdgeKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         // ONNX ingest: generated protobuf bindings (Generated/) and the opset-aware importer.
         .target(
             name: "EdgeONNX",
-            dependencies: ["EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["EdgeIR", "EdgeKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             exclude: ["Generated/README.md"]),
         .testTarget(
             name: "EdgeONNXTests",
-            dependencies: ["EdgeONNX", "EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            dependencies: ["EdgeONNX", "EdgeIR", "EdgeKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Fixtures")]),
         .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX"]),
         // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader, the
@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),
         // LLVM-style FileCheck, used by the text tests of passes.
         .target(name: "FileCheck"),
-        .testTarget(name: "EdgeIRTests", dependencies: ["EdgeIR", "EdgePasses"]),
+        .testTarget(name: "EdgeIRTests", dependencies: ["EdgeIR", "EdgePasses", "EdgeKernels"]),
         .testTarget(name: "FileCheckTests", dependencies: ["FileCheck"]),
         .testTarget(
             name: "EdgeTorchTests",

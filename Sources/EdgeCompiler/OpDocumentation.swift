@@ -12,13 +12,17 @@ public enum OpDocumentation {
         Do not edit by hand: `swift test` fails when this file is stale (regenerate with
         `swift run edgec list-ops --markdown > docs/ops.md`).
 
-        | op | operands | attributes | summary | follows |
-        | --- | --- | --- | --- | --- |
+        The folds column says whether the op declares an evaluation facet (`evaluate:`, the
+        EdgeKernels kernel the runtime runs), which constant folding at import and in
+        `fold-constants` uses.
+
+        | op | operands | attributes | summary | follows | folds |
+        | --- | --- | --- | --- | --- | --- |
 
         """
         for op in OpRegistry.all {
             let attrs = op.attributes.map(attributeText).joined(separator: "<br>")
-            out += "| `\(op.name)` | `\(op.signatureDescription)` | \(attrs.isEmpty ? "—" : attrs) | \(escape(op.summary)) | \(op.reference.isEmpty ? "—" : escape(op.reference)) |\n"
+            out += "| `\(op.name)` | `\(op.signatureDescription)` | \(attrs.isEmpty ? "—" : attrs) | \(escape(op.summary)) | \(op.reference.isEmpty ? "—" : escape(op.reference)) | \(op.evaluate == nil ? "—" : "yes") |\n"
         }
         return out
     }

@@ -70,10 +70,7 @@ public enum InputBinding {
 
     /// An ONNX TensorProto as an interpreter tensor.
     public static func tensor(_ file: ONNXTensorFile, _ what: String) throws(InputBindingError) -> Tensor {
-        guard let dtype = DType(rawValue: file.element.rawValue) else {
-            throw InputBindingError("\(what): element type \(file.element) is not supported")
-        }
-        do { return try Tensor(bytes: [UInt8](file.data), dtype: dtype, shape: file.shape) } catch {
+        do { return try file.tensor() } catch {
             throw InputBindingError("\(what): \(error)")
         }
     }

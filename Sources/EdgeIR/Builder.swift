@@ -28,27 +28,8 @@ public class IRBuilder {
         _ definition: OpDefinition, _ operands: [Value?], attributes: [String: Attribute] = [:],
         resultTypes: [TensorType]? = nil, location: Location? = nil
     ) throws(OpError) -> Operation {
-        for (name, value) in attributes {
-            guard let spec = definition.attribute(named: name) else {
-                throw OpError("\(definition.name) has no attribute '\(name)'")
-            }
-            guard spec.kind == value.kind else {
-                throw OpError("attribute '\(name)' of \(definition.name) must be \(spec.kind.displayName), got \(value.kind.displayName)")
-            }
-        }
-        for spec in definition.attributes where spec.presence == .required && attributes[spec.name] == nil {
-            throw OpError("\(definition.name) needs attribute '\(spec.name)'")
-        }
-        let grouped = try definition.groupOperands(operands).map { $0.map(\.type) }
-        let ctx = OpContext(definition: definition, operandTypes: grouped, attributes: attributes,
-                            declaredResultTypes: resultTypes, blobs: function.module?.blobs)
-        var types = try definition.inferTypes(ctx)
-        if let given = resultTypes {
-            guard given.count == types.count, zip(given, types).allSatisfy({ $0.refines($1) }) else {
-                throw OpError("\(definition.name): given result types \(given.map(TypeText.type)) do not match inferred \(types.map(TypeText.type))")
-            }
-            types = given
-        }
+        let types = try definition.resultTypes(operands.map { $0?.type }, attributes: attributes, resultTypes: resultTypes,
+                                               blobs: function.module?.blobs)
         let op = Operation(definition: definition, operands: operands, resultTypes: types,
                            attributes: attributes, location: location ?? self.location)
         function.body.insert(op, before: insertionPoint)

@@ -1,4 +1,5 @@
 import Foundation
+import EdgeKernels
 
 /// Reads `.eir` text (grammar: Grammar/edge-ir.ebnf) into a ``Module``.
 ///
@@ -604,8 +605,8 @@ enum DenseEncoding {
             switch storage {
             case .f32: append(Float(asDouble).bitPattern)
             case .f64: append(asDouble.bitPattern)
-            case .f16: append(halfBits(Float(asDouble)))
-            case .bf16: append(bfloat16Bits(Float(asDouble)))
+            case .f16: append(HalfPrecision.f16(from: Float(asDouble)))
+            case .bf16: append(HalfPrecision.bf16(from: Float(asDouble)))
             case .bool:
                 guard case .bool(let b) = item else { throw OpError("bool dense data must be written as true/false") }
                 one.append(b ? 1 : 0)
@@ -630,22 +631,5 @@ enum DenseEncoding {
 
     private static func rangeError(_ v: Int64, _ t: ScalarType) -> OpError {
         OpError("value \(v) does not fit in \(t.rawValue)")
-    }
-
-    /// IEEE half precision bits, rounding to nearest even.
-    static func halfBits(_ f: Float) -> UInt16 {
-        #if arch(x86_64) || arch(arm64)
-        return Float16(f).bitPattern
-        #else
-        fatalError("Float16 unavailable")
-        #endif
-    }
-
-    /// bfloat16 bits (the upper half of the float), rounding to nearest even.
-    static func bfloat16Bits(_ f: Float) -> UInt16 {
-        if f.isNaN { return 0x7FC0 }
-        let bits = f.bitPattern
-        let rounding = 0x7FFF + ((bits >> 16) & 1)
-        return UInt16((bits &+ rounding) >> 16)
     }
 }

@@ -1,22 +1,15 @@
-/// Element types of Edge IR tensors (the storage type of each element).
-public enum ScalarType: String, Sendable, Hashable, CaseIterable {
-    case f32, f16, bf16, f64, i8, u8, i16, i32, i64, bool
+import EdgeKernels
 
-    /// Bytes one element occupies in memory.
-    public var byteSize: Int {
-        switch self {
-        case .f64, .i64: return 8
-        case .f32, .i32: return 4
-        case .f16, .bf16, .i16: return 2
-        case .i8, .u8, .bool: return 1
-        }
-    }
+/// Element types of Edge IR tensors: the EdgeKernels element type, so the IR, constant
+/// folding and the kernels share one enum (f32 f16 bf16 f64 i8 u8 i16 i32 i64 bool).
+public typealias ScalarType = DType
 
-    /// Whether the type is a floating-point type.
-    public var isFloat: Bool { self == .f32 || self == .f16 || self == .bf16 || self == .f64 }
+extension DType {
+    /// Whether the type is a floating-point type (f16, bf16, f32, f64).
+    public var isFloat: Bool { isFloatingPoint }
 
-    /// Whether the type is a (signed or unsigned) integer type.
-    public var isInteger: Bool { !isFloat && self != .bool }
+    /// Whether the type is a (signed or unsigned) integer type (not bool).
+    public var isInteger: Bool { isIntegral }
 }
 
 /// How a quantized element maps back to real numbers: `real = scale * (q - zeroPoint)`.

@@ -1,6 +1,9 @@
 // Storage scalars, dtype conversions and the arithmetic used by generic kernels.
 
-/// Bit-exact conversions between `Float` and the 16-bit float formats (round to nearest even).
+/// Bit-exact conversions between `Float` and the 16-bit float formats: the one f16/bf16 codec
+/// of edgec (kernels, constant folding, the `.eir` parser and both importers use it). Encoding
+/// rounds to nearest even (ties to the even mantissa), overflows to infinity, keeps subnormals
+/// and infinities, and keeps NaN a (quiet) NaN with its sign.
 public enum HalfPrecision {
     /// IEEE binary16 bits -> Float (exact).
     public static func float(fromF16 h: UInt16) -> Float {
@@ -73,6 +76,16 @@ protocol StorageScalar {
     if d >= 9.223372036854775807e18 { return .max }
     if d <= -9.223372036854775808e18 { return .min }
     return Int64(d)
+}
+
+/// Float -> integer type T for constants: truncates toward zero, NaN -> 0, saturating at T's
+/// range (the constant-encoding policy of `Tensor(converting:dtype:)`).
+@inline(__always) func saturatingInteger<T: FixedWidthInteger>(_ d: Double, _: T.Type) -> T {
+    if d.isNaN { return 0 }
+    let t = d.rounded(.towardZero)
+    if t >= Double(T.max) { return .max }
+    if t <= Double(T.min) { return .min }
+    return T(t)
 }
 
 extension StorageScalar where Self: FixedWidthInteger {

@@ -373,15 +373,15 @@ public enum Pad {
     }
 }
 
-/// Fills a tensor with one value converted to its dtype (ATen `full`; floats truncate toward
-/// zero into integers, `x != 0` into bool).
+/// Fills a tensor with one value converted to its dtype (ATen `full`) with the constant-encoding
+/// policy of `Tensor(converting:dtype:)` (integers truncate toward zero and saturate, `x != 0`
+/// into bool).
 public enum Full {
     /// Out-variant.
     public static func run(value: Double, output: MutableTensorView) throws {
         let n = try output.checkedCount("full")
         if n == 0 { return }
-        var one = try Tensor([value], shape: [])
-        one = try Cast.run(one, to: output.dtype)
+        let one = try Tensor(converting: [value], dtype: output.dtype, shape: [])
         let e = output.dtype.byteSize
         try one.withView { v in
             guard v.byteCount == e else { throw KernelError.invalidArgument(kernel: "full", message: "bad scalar") }

@@ -173,10 +173,24 @@ public struct Tensor: Sendable {
     /// A bool tensor; `shape` defaults to `[values.count]`.
     public init(_ values: [Bool], shape: [Int]? = nil) throws { try self.init(elements: values, dtype: .bool, shape: shape) }
 
-    /// Builds a tensor of any dtype from Doubles, converting with cast semantics.
+    /// Builds a constant of any dtype from real numbers with the one constant-encoding policy
+    /// used everywhere constants are made (importers, the `.eir` parser, passes, `full`):
+    /// floating-point types round to nearest even (overflow gives ±inf, NaN stays NaN; f16 and
+    /// bf16 through ``HalfPrecision``); integer types truncate toward zero, NaN gives 0 and
+    /// values outside the type's range saturate at its limits; bool is `x != 0`.
     public init(converting values: [Double], dtype: DType, shape: [Int]? = nil) throws {
-        let f64 = try Tensor(values, shape: shape)
-        self = try Cast.run(f64, to: dtype)
+        switch dtype {
+        case .f32: try self.init(elements: values.map { Float($0) }, dtype: dtype, shape: shape)
+        case .f64: try self.init(elements: values, dtype: dtype, shape: shape)
+        case .f16: try self.init(elements: values.map { F16Bits(fromDouble: $0) }, dtype: dtype, shape: shape)
+        case .bf16: try self.init(elements: values.map { BF16Bits(fromDouble: $0) }, dtype: dtype, shape: shape)
+        case .i8: try self.init(elements: values.map { saturatingInteger($0, Int8.self) }, dtype: dtype, shape: shape)
+        case .u8: try self.init(elements: values.map { saturatingInteger($0, UInt8.self) }, dtype: dtype, shape: shape)
+        case .i16: try self.init(elements: values.map { saturatingInteger($0, Int16.self) }, dtype: dtype, shape: shape)
+        case .i32: try self.init(elements: values.map { saturatingInteger($0, Int32.self) }, dtype: dtype, shape: shape)
+        case .i64: try self.init(elements: values.map { saturatingInteger($0, Int64.self) }, dtype: dtype, shape: shape)
+        case .bool: try self.init(elements: values.map { BoolByte(fromDouble: $0) }, dtype: dtype, shape: shape)
+        }
     }
 
     init<T>(elements: [T], dtype: DType, shape: [Int]?) throws {

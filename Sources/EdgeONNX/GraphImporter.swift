@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import Foundation
 
 /// Imports one ONNX graph into the `@main` function of a module.
@@ -22,11 +23,24 @@ final class GraphImporter {
     func materialize(_ name: String) throws -> Value {
         switch values[name] {
         case .value(let v)?: return v
-        case .constant(let c)?:
+        case let known?:
             if let v = materialized[name] { return v }
+            // A known input passed through unchanged (Identity, a Cast to its own type, ...)
+            // shares the input's one constant.
+            if let origin = known.origin, origin != name, values[origin] != nil {
+                let v = try materialize(origin)
+                materialized[name] = v
+                return v
+            }
+            let data: Data
+            switch known {
+            case .initializer(_, let d, _): data = d
+            case .constant(let t, _): data = Data(t.bytes())
+            case .value: preconditionFailure("handled above")
+            }
             let v: Value
             do throws(OpError) {
-                v = try builder.constant(c.data, type: c.type, name: name, location: .name(name))
+                v = try builder.constant(data, type: known.type, name: name, location: .name(name))
             } catch {
                 throw ImportError("constant \"\(name)\": \(error.message)")
             }
@@ -42,7 +56,8 @@ final class GraphImporter {
             let what = "initializer \"\(t.name)\""
             guard !t.name.isEmpty else { throw ImportError("initializer #\(i) has no name") }
             guard values[t.name] == nil else { throw ImportError("\(what) is defined twice") }
-            values[t.name] = .constant(try TensorDecoder.decode(t, what: what, external: external))
+            let d = try TensorDecoder.decode(t, what: what, external: external)
+            values[t.name] = .initializer(TensorType(.scalar(d.element), d.shape), d.data)
         }
         if !graph.sparseInitializer.isEmpty { throw ImportError("sparse initializers are not supported") }
 
@@ -54,7 +69,7 @@ final class GraphImporter {
                   !input.type.tensorType.hasShape || input.type.tensorType.shape.dim.count == bound.shape.count else {
                 throw ImportError("the value bound to \(what) (\(bound.element)\(bound.shape)) does not match its declared type")
             }
-            values[input.name] = .constant(bound.constant)
+            values[input.name] = .initializer(TensorType(.scalar(bound.element), bound.shape), bound.data)
         }
         // Graph inputs, minus initializers listed as inputs (IR version < 4 lists them).
         let inputs = graph.input.filter { values[$0.name] == nil }
@@ -121,11 +136,7 @@ final class GraphImporter {
         }
         do {
             let ctx = try NodeContext(node: node, version: version, opset: opset, graph: self)
-            var outputs: [Imported]?
-            if let fold = importer.fold, (0..<node.input.count).allSatisfy({ !ctx.has($0) || ctx.constant($0) != nil }) || node.opType == "Shape" || node.opType == "Size" {
-                outputs = try fold(ctx)?.map { .constant($0) }
-            }
-            let results = try outputs ?? importer.run(ctx)
+            let results = try importer.run(ctx)
             let named = node.output
             guard results.count >= named.filter({ !$0.isEmpty }).count || results.count >= named.count else {
                 throw ImportError("produces \(results.count) outputs but the node names \(named.count)")

@@ -2,11 +2,6 @@ import EdgeIR
 import Foundation
 import SwiftProtobuf
 
-extension ONNXTensorFile {
-    /// The tensor as an import-time constant (for inputs bound with `constantInputs`).
-    var constant: ConstTensor { ConstTensor(element: element, shape: shape, data: data) }
-}
-
 /// What the conformance runner needs to know of a model without importing it.
 public struct ONNXModelSummary: Sendable {
     /// The op types of every node of the graph and its subgraphs (`If`, `Loop`, `Scan` bodies),

@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import Foundation
 
 /// What an op importer sees of one node: its inputs (as values or known constants),
@@ -35,9 +36,19 @@ final class NodeContext {
     var inputCount: Int { node.input.count }
 
     /// The known contents of input `i`, when it is a constant.
-    func constant(_ i: Int) -> ConstTensor? {
-        guard has(i), case .constant(let c)? = graph.values[node.input[i]] else { return nil }
-        return c
+    func constant(_ i: Int) -> Tensor? {
+        guard has(i) else { return nil }
+        return graph.values[node.input[i]]?.tensor
+    }
+
+    /// Input `i` as an operand of ``apply(_:_:_:resultTypes:foldLimit:)``: its IR value, or its
+    /// contents when known at import time, named so that an op that is not folded reuses the
+    /// input's one `edge.constant`.
+    func input(_ i: Int) throws -> Imported {
+        guard has(i) else { throw ImportError("input #\(i) is required") }
+        let name = node.input[i]
+        guard let known = graph.values[name] else { throw ImportError("input \"\(name)\" is not defined") }
+        return known.named(name)
     }
 
     /// Input `i` as an IR value (constants are materialized once).
@@ -51,11 +62,8 @@ final class NodeContext {
     /// The type of input `i`.
     func type(_ i: Int) throws -> TensorType {
         guard has(i) else { throw ImportError("input #\(i) is required") }
-        switch graph.values[node.input[i]] {
-        case .value(let v)?: return v.type
-        case .constant(let c)?: return c.type
-        case nil: throw ImportError("input \"\(node.input[i])\" is not defined")
-        }
+        guard let known = graph.values[node.input[i]] else { throw ImportError("input \"\(node.input[i])\" is not defined") }
+        return known.type
     }
 
     /// The static shape of input `i`, or an error saying why it is needed.
@@ -70,7 +78,7 @@ final class NodeContext {
     /// Input `i` as integers; it must be a constant known at import time.
     func ints(_ i: Int, _ what: String) throws -> [Int] {
         guard has(i) else { throw ImportError("\(what) (input #\(i)) is required") }
-        guard let c = constant(i), let v = c.int64s else {
+        guard let c = constant(i), c.dtype.isIntegral || c.dtype == .bool, case let v = c.int64s() else {
             throw ImportError("\(what) (input \"\(node.input[i])\") must be an integer tensor known at import time (a constant or a static shape computation)")
         }
         return try v.map { x throws in
@@ -84,7 +92,7 @@ final class NodeContext {
         guard let c = constant(i), c.count == 1 else {
             throw ImportError("\(what) (input #\(i) \"\(node.input[i])\") must be a one-element constant known at import time")
         }
-        return c.doubles[0]
+        return c.doubles()[0]
     }
 
     // MARK: attributes
@@ -126,10 +134,13 @@ final class NodeContext {
         return s
     }
 
-    func tensor(_ name: String) throws -> ConstTensor? {
+    func tensor(_ name: String) throws -> Tensor? {
         guard let a = attributes[name] else { return nil }
         guard a.type == .tensor || (a.type == .undefined && a.hasT) else { throw wrongKind(a, "a tensor") }
-        return try TensorDecoder.decode(a.t, what: "attribute '\(name)'", external: graph.external)
+        let d = try TensorDecoder.decode(a.t, what: "attribute '\(name)'", external: graph.external)
+        do { return try Tensor(bytes: [UInt8](d.data), dtype: d.element, shape: d.shape) } catch {
+            throw ImportError("attribute '\(name)': \(error)")
+        }
     }
 
     /// The single attribute of a Constant-like node (its name and value), if any.
@@ -159,16 +170,78 @@ final class NodeContext {
     }
 
     /// A constant materialized in the IR (for decompositions that need one).
-    func constantValue(_ c: ConstTensor, name: String) throws -> Value {
+    func constantValue(_ c: Tensor, name: String) throws -> Value {
         do throws(OpError) {
-            return try builder.constant(c.data, type: c.type, name: name, location: location)
+            return try builder.constant(Data(c.bytes()), type: TensorType(.scalar(c.dtype), c.shape), name: name, location: location)
         } catch {
             throw ImportError(error.message)
         }
     }
 
+    /// A constant of `element` type and `shape` holding `values`, encoded with the constant
+    /// policy of `Tensor(converting:dtype:)` (round to nearest even; integers saturate).
+    func constantTensor(_ values: [Double], _ element: ScalarType, shape: [Int]) throws -> Tensor {
+        do { return try Tensor(converting: values, dtype: element, shape: shape) } catch {
+            throw ImportError("a constant of \(element)\(shape): \(error)")
+        }
+    }
+
     /// A scalar constant of `element` type.
     func scalarValue(_ v: Double, _ element: ElementType, name: String) throws -> Value {
-        try constantValue(ConstTensor(element: element.storage, shape: [], values: [v]), name: name)
+        try constantValue(try constantTensor([v], element.storage, shape: []), name: name)
+    }
+
+    // MARK: folding
+
+    /// An operand as an IR value: known contents become an `edge.constant` (once per ONNX name).
+    func materialize(_ x: Imported) throws -> Value {
+        switch x {
+        case .value(let v): return v
+        case .constant(_, let name?), .initializer(_, _, let name?): return try graph.materialize(name)
+        case .constant(let t, nil): return try constantValue(t, name: (node.output.first ?? node.opType) + "_const")
+        case .initializer(let type, let data, nil):
+            do throws(OpError) {
+                return try builder.constant(data, type: type, name: (node.output.first ?? node.opType) + "_const", location: location)
+            } catch {
+                throw ImportError(error.message)
+            }
+        }
+    }
+
+    /// Emits `def` on `operands`, or, when every present operand is known at import time,
+    /// evaluates it with the op's evaluation facet (the EdgeKernels kernel the runtime runs;
+    /// `OpDefinition.evaluate`) and returns the results as known tensors without creating the
+    /// op. Folding happens when the results have at most `foldLimit` elements; ops that only
+    /// reinterpret the shape (reshape, flatten, squeeze, unsqueeze) fold at any size. Larger
+    /// results, and operands the kernel does not support, are emitted (the fold-constants pass
+    /// may still fold them with the same facet).
+    func apply(_ def: OpDefinition, _ operands: [Imported?], _ attributes: [String: Attribute] = [:],
+               resultTypes: [TensorType]? = nil, foldLimit: Int = ONNXOps.foldLimit) throws -> [Imported] {
+        if def.evaluate != nil, operands.allSatisfy({ $0?.isKnown ?? true }) {
+            do throws(OpError) {
+                let types = try def.resultTypes(operands.map { $0?.type }, attributes: attributes, resultTypes: resultTypes)
+                let small = types.allSatisfy { ($0.elementCount ?? .max) <= foldLimit }
+                if small || ONNXOps.viewOps.contains(def.name) {
+                    // Initializer bytes are copied into tensors only here, when the op folds.
+                    let tensors = operands.map { $0?.tensor }
+                    if tensors.indices.allSatisfy({ (tensors[$0] == nil) == (operands[$0] == nil) }),
+                       let out = try def.evaluate(tensors, attributes: attributes, resultTypes: resultTypes) {
+                        return out.map { .constant($0) }
+                    }
+                }
+            } catch {
+                throw ImportError("\(def.name): \(error.message)")
+            }
+        }
+        let values = try operands.map { try $0.map(materialize) }
+        return try emitOp(def, values, attributes, resultTypes: resultTypes).results.map { .value($0) }
+    }
+
+    /// ``apply(_:_:_:resultTypes:foldLimit:)`` for an op with one result.
+    func apply1(_ def: OpDefinition, _ operands: [Imported?], _ attributes: [String: Attribute] = [:],
+                resultTypes: [TensorType]? = nil, foldLimit: Int = ONNXOps.foldLimit) throws -> Imported {
+        let results = try apply(def, operands, attributes, resultTypes: resultTypes, foldLimit: foldLimit)
+        guard results.count == 1 else { throw ImportError("\(def.name) gives \(results.count) results, expected 1") }
+        return results[0]
     }
 }

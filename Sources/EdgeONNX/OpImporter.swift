@@ -1,36 +1,90 @@
 import EdgeIR
+import EdgeKernels
+import Foundation
 
 /// What a node output imports as: an IR value, or a tensor known at import time (kept out of
-/// the IR until an op needs it, so shape computations disappear at import).
+/// the IR until an op that is not folded needs it, so shape computations disappear at import).
 enum Imported {
     case value(Value)
-    case constant(ConstTensor)
+    /// Known at import time (a Constant node, a folded result, shape data). `name` is the ONNX
+    /// name it is materialized under when a node input refers to it (nil for intermediates).
+    case constant(Tensor, name: String? = nil)
+    /// An initializer or bound input: its little-endian bytes (a slice of the model or of the
+    /// memory-mapped external data, never copied until a fold reads them). `name` as for
+    /// `constant`.
+    case initializer(TensorType, Data, name: String? = nil)
+
+    var type: TensorType {
+        switch self {
+        case .value(let v): return v.type
+        case .constant(let t, _): return TensorType(.scalar(t.dtype), t.shape)
+        case .initializer(let t, _, _): return t
+        }
+    }
+
+    /// The contents when known at import time (initializer bytes are copied into a tensor).
+    var tensor: Tensor? {
+        switch self {
+        case .value: return nil
+        case .constant(let t, _): return t
+        case .initializer(let type, let data, _):
+            guard case .scalar(let s) = type.element, let shape = type.staticShape else { return nil }
+            return try? Tensor(bytes: [UInt8](data), dtype: s, shape: shape)
+        }
+    }
+
+    /// Whether the contents are known at import time.
+    var isKnown: Bool {
+        if case .value = self { return false }
+        return true
+    }
+
+    /// The ONNX name the known contents came from (a node input), if any.
+    var origin: String? {
+        switch self {
+        case .value: return nil
+        case .constant(_, let name), .initializer(_, _, let name): return name
+        }
+    }
+
+    /// The same known contents, tagged with the ONNX name they are materialized under.
+    func named(_ name: String) -> Imported {
+        switch self {
+        case .value: return self
+        case .constant(let t, _): return .constant(t, name: name)
+        case .initializer(let type, let data, _): return .initializer(type, data, name: name)
+        }
+    }
 }
 
 /// How one ONNX operator imports, for the operator definitions listed in `versions`
-/// (the opsets in which ONNX changed the operator, as in `onnxSchemaVersions`).
+/// (the opsets in which ONNX changed the operator, as in `onnxSchemaVersions`). Importers emit
+/// Edge IR ops through ``NodeContext/apply(_:_:_:resultTypes:foldLimit:)``, which evaluates an
+/// op with its evaluation facet instead when its operands are known at import time.
 struct OpImporter: Sendable {
     /// The ONNX operator name (`Conv`).
     let opType: String
     /// The ONNX definitions this importer implements, by their `since_version`.
     let versions: [Int]
-    /// Computes the outputs at import time when all inputs are known; nil when it cannot.
-    let fold: (@Sendable (NodeContext) throws -> [ConstTensor]?)?
-    /// Emits IR for the node and returns its outputs.
+    /// Emits IR (or folds) for the node and returns its outputs.
     let run: @Sendable (NodeContext) throws -> [Imported]
 
-    init(_ opType: String, _ versions: [Int],
-         fold: (@Sendable (NodeContext) throws -> [ConstTensor]?)? = nil,
-         _ run: @escaping @Sendable (NodeContext) throws -> [Imported]) {
+    init(_ opType: String, _ versions: [Int], _ run: @escaping @Sendable (NodeContext) throws -> [Imported]) {
         self.opType = opType
         self.versions = versions
-        self.fold = fold
         self.run = run
     }
 }
 
 /// The table of ONNX operator importers; each file under Importers/ adds its group.
 enum ONNXOps {
+    /// The most elements an import-time fold may produce (shape computations are small; larger
+    /// constant expressions are left to the fold-constants pass).
+    static let foldLimit = 1 << 16
+
+    /// Ops whose evaluation only reinterprets the shape: they fold at import at any size.
+    static let viewOps: Set<String> = [Ops.reshape.name, Ops.flatten.name, Ops.squeeze.name, Ops.unsqueeze.name]
+
     static let all: [OpImporter] = elementwise + unary + convolution + normalization + linearAlgebra + einsum
         + shapes + indexing + reductions + resizing + activations + attention + losses
 

@@ -53,9 +53,13 @@ enum ONNXType {
 
 /// Decodes TensorProto contents in every storage form, checking lengths against the dims.
 enum TensorDecoder {
+    /// A decoded tensor: little-endian elements of `element` (a slice of the model or of the
+    /// mapped external data where the storage allows, so weights are not copied).
+    typealias Decoded = (element: ScalarType, shape: [Int], data: Data)
+
     /// The tensor's contents as little-endian element bytes of its Edge IR type.
     /// `what` names the tensor in errors (e.g. `initializer "conv1.weight"`).
-    static func decode(_ t: Onnx_TensorProto, what: String, external: ExternalDataReader?) throws(ImportError) -> ConstTensor {
+    static func decode(_ t: Onnx_TensorProto, what: String, external: ExternalDataReader?) throws(ImportError) -> Decoded {
         if t.hasSegment { throw ImportError("\(what) is stored in segments, which edgec does not support") }
         var dims: [Int] = []
         for d in t.dims {
@@ -86,13 +90,13 @@ enum TensorDecoder {
             guard data.count == bytes else {
                 throw ImportError("\(what) has \(data.count) bytes of external data but \(ONNXType.name(dataType))\(t.dims) needs \(bytes)")
             }
-            return ConstTensor(element: element, shape: dims, data: data)
+            return (element, dims, data)
         }
         if t.hasRawData {
             guard t.rawData.count == bytes else {
                 throw ImportError("\(what) has \(t.rawData.count) bytes of raw_data but \(ONNXType.name(dataType))\(t.dims) needs \(bytes)")
             }
-            return ConstTensor(element: element, shape: dims, data: t.rawData)
+            return (element, dims, t.rawData)
         }
         var out = Data(capacity: bytes)
         func put<T>(_ v: T) { withUnsafeBytes(of: v) { out.append(contentsOf: $0) } }
@@ -117,10 +121,10 @@ enum TensorDecoder {
             try checkCount(t.int32Data.count, "int32_data")
             for v in t.int32Data { put(UInt8(truncatingIfNeeded: element == .bool ? (v != 0 ? 1 : 0) : v)) }
         }
-        return ConstTensor(element: element, shape: dims, data: out)
+        return (element, dims, out)
     }
 
-    private static func decodeUnsigned(_ t: Onnx_TensorProto, dims: [Int], count: Int, what: String, external: ExternalDataReader?) throws(ImportError) -> ConstTensor {
+    private static func decodeUnsigned(_ t: Onnx_TensorProto, dims: [Int], count: Int, what: String, external: ExternalDataReader?) throws(ImportError) -> Decoded {
         let wide = t.dataType == Int32(Onnx_TensorProto.DataType.uint64.rawValue)
         let size = wide ? 8 : 4
         var values: [UInt64] = []
@@ -150,6 +154,6 @@ enum TensorDecoder {
             guard let s = Int64(exactly: v) else { throw ImportError("\(what) holds \(v), which does not fit the i64 it imports as") }
             out.append(s)
         }
-        return ConstTensor(int64s: out, shape: dims)
+        return (.i64, dims, out.withUnsafeBufferPointer { Data(buffer: $0) })
     }
 }

@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import Foundation
 import SwiftProtobuf
 
@@ -33,6 +34,9 @@ public struct ONNXTensorFile: Sendable {
             throw DiagnosticError(Diagnostic(.error, error.message))
         }
     }
+
+    /// The contents as a kernel tensor (the element type is EdgeKernels' `DType`).
+    public func tensor() throws -> Tensor { try Tensor(bytes: [UInt8](data), dtype: element, shape: shape) }
 
     /// Reads and decodes the file at `path`.
     public static func read(path: String) throws(DiagnosticError) -> ONNXTensorFile {

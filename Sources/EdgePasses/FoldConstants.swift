@@ -54,7 +54,7 @@ public enum FoldConstants {
         guard let out = (try? op.evaluate(flat)) ?? nil, out.count == op.results.count else { return nil }
         for (t, r) in zip(out, op.results) {
             // The kernel must produce exactly the declared type; anything else is not folded.
-            guard t.dtype == r.type.element.storage.kernelType, t.shape == r.type.staticShape else { return nil }
+            guard t.dtype == r.type.element.storage, t.shape == r.type.staticShape else { return nil }
         }
         return out
     }

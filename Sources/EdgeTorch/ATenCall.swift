@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import Foundation
 
 /// What a lowering sees of one ATen node: its arguments by schema name (with ATen's
@@ -168,64 +169,11 @@ struct ATenCall {
 
     /// A constant with the given elements (converted to `type`'s element type).
     func constant(_ values: [Double], type: TensorType) throws(OpError) -> Value {
-        try builder.constant(ScalarBytes.encode(values, type.element.storage), type: type, name: "\(node.name)_const", location: location)
-    }
-}
-
-/// Little-endian element encodings for constants made at import.
-enum ScalarBytes {
-    static func encode(_ values: [Double], _ type: ScalarType) -> Data {
-        var out = Data()
-        out.reserveCapacity(values.count * type.byteSize)
-        func put<T: FixedWidthInteger>(_ v: T) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
-        for v in values {
-            switch type {
-            case .f32: put(Float(v).bitPattern)
-            case .f64: put(v.bitPattern)
-            case .f16: put(halfBits(Float(v)))
-            case .bf16: put(bfloat16Bits(Float(v)))
-            case .i8: put(Int8(clamping: Int64(exactly: v.rounded(.towardZero)) ?? 0))
-            case .u8: put(UInt8(clamping: Int64(exactly: v.rounded(.towardZero)) ?? 0))
-            case .i16: put(Int16(clamping: Int64(exactly: v.rounded(.towardZero)) ?? 0))
-            case .i32: put(Int32(clamping: Int64(exactly: v.rounded(.towardZero)) ?? 0))
-            case .i64: put(Int64(exactly: v.rounded(.towardZero)) ?? (v > 0 ? .max : .min))
-            case .bool: put(UInt8(v != 0 ? 1 : 0))
-            }
+        let t: Tensor
+        do { t = try Tensor(converting: values, dtype: type.element.storage, shape: type.staticShape) } catch {
+            throw OpError("constant of \(TypeText.type(type)): \(error)")
         }
-        return out
-    }
-
-    /// IEEE half-precision bits (round to nearest even).
-    static func halfBits(_ f: Float) -> UInt16 {
-        let b = f.bitPattern
-        let sign = UInt16((b >> 16) & 0x8000)
-        let exp = Int((b >> 23) & 0xFF)
-        var mant = b & 0x7F_FFFF
-        if exp == 0xFF { return sign | 0x7C00 | (mant != 0 ? 0x200 : 0) }
-        var e = exp - 127 + 15
-        if e >= 0x1F { return sign | 0x7C00 }
-        if e <= 0 {
-            if e < -10 { return sign }
-            mant |= 0x80_0000
-            let shift = UInt32(14 - e)
-            var h = mant >> shift
-            let rem = mant & ((1 << shift) - 1), half = UInt32(1) << (shift - 1)
-            if rem > half || (rem == half && (h & 1) == 1) { h += 1 }
-            return sign | UInt16(h)
-        }
-        var h = UInt32(e << 10) | (mant >> 13)
-        let rem = mant & 0x1FFF
-        if rem > 0x1000 || (rem == 0x1000 && (h & 1) == 1) { h += 1 }
-        e = 0
-        return sign | UInt16(truncatingIfNeeded: h)
-    }
-
-    /// bfloat16 bits (round to nearest even).
-    static func bfloat16Bits(_ f: Float) -> UInt16 {
-        let b = f.bitPattern
-        if f.isNaN { return UInt16(b >> 16) | 0x40 }
-        let rounded = b &+ 0x7FFF &+ ((b >> 16) & 1)
-        return UInt16(rounded >> 16)
+        return try builder.constant(Data(t.bytes()), type: type, name: "\(node.name)_const", location: location)
     }
 }
 

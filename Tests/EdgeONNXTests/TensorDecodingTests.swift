@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import Foundation
 import Testing
 
@@ -17,8 +18,13 @@ struct TensorDecodingTests {
         return t
     }
 
-    func decode(_ t: Onnx_TensorProto) throws -> ConstTensor {
+    func decoded(_ t: Onnx_TensorProto) throws -> TensorDecoder.Decoded {
         try TensorDecoder.decode(t, what: "initializer \"t\"", external: nil)
+    }
+
+    func decode(_ t: Onnx_TensorProto) throws -> Tensor {
+        let d = try decoded(t)
+        return try Tensor(bytes: [UInt8](d.data), dtype: d.element, shape: d.shape)
     }
 
     func error(_ t: Onnx_TensorProto) -> String {
@@ -26,23 +32,23 @@ struct TensorDecodingTests {
     }
 
     @Test func everyStorageForm() throws {
-        #expect(try decode(tensor(.float, [2], { $0.floatData = [1.5, -2] })).doubles == [1.5, -2])
-        #expect(try decode(tensor(.float, [2], { $0.rawData = Data([0, 0, 0xC0, 0x3F, 0, 0, 0, 0x40]) })).doubles == [1.5, 2])
-        #expect(try decode(tensor(.double, [1], { $0.doubleData = [0.25] })).doubles == [0.25])
-        #expect(try decode(tensor(.int64, [3], { $0.int64Data = [1, -2, .max] })).int64s == [1, -2, .max])
-        #expect(try decode(tensor(.int32, [2], { $0.int32Data = [7, -7] })).int64s == [7, -7])
-        #expect(try decode(tensor(.int8, [2], { $0.int32Data = [-128, 127] })).int64s == [-128, 127])
-        #expect(try decode(tensor(.uint8, [2], { $0.int32Data = [0, 255] })).int64s == [0, 255])
-        #expect(try decode(tensor(.int16, [1], { $0.int32Data = [-300] })).int64s == [-300])
-        #expect(try decode(tensor(.bool, [3], { $0.int32Data = [1, 0, 5] })).int64s == [1, 0, 1])
+        #expect(try decode(tensor(.float, [2], { $0.floatData = [1.5, -2] })).doubles() == [1.5, -2])
+        #expect(try decode(tensor(.float, [2], { $0.rawData = Data([0, 0, 0xC0, 0x3F, 0, 0, 0, 0x40]) })).doubles() == [1.5, 2])
+        #expect(try decode(tensor(.double, [1], { $0.doubleData = [0.25] })).doubles() == [0.25])
+        #expect(try decode(tensor(.int64, [3], { $0.int64Data = [1, -2, .max] })).int64s() == [1, -2, .max])
+        #expect(try decode(tensor(.int32, [2], { $0.int32Data = [7, -7] })).int64s() == [7, -7])
+        #expect(try decode(tensor(.int8, [2], { $0.int32Data = [-128, 127] })).int64s() == [-128, 127])
+        #expect(try decode(tensor(.uint8, [2], { $0.int32Data = [0, 255] })).int64s() == [0, 255])
+        #expect(try decode(tensor(.int16, [1], { $0.int32Data = [-300] })).int64s() == [-300])
+        #expect(try decode(tensor(.bool, [3], { $0.int32Data = [1, 0, 5] })).int64s() == [1, 0, 1])
         // f16 / bf16 bit patterns in int32_data.
         let h = try decode(tensor(.float16, [2], { $0.int32Data = [0x3C00, 0xC000] }))
-        #expect(h.element == .f16 && h.doubles == [1, -2])
+        #expect(h.dtype == .f16 && h.doubles() == [1, -2])
         let b = try decode(tensor(.bfloat16, [1], { $0.int32Data = [0x3FC0] }))
-        #expect(b.element == .bf16 && b.doubles == [1.5])
+        #expect(b.dtype == .bf16 && b.doubles() == [1.5])
         // uint64_data imports as i64 when the values fit.
         let u = try decode(tensor(.uint64, [2], { $0.uint64Data = [3, 1 << 40] }))
-        #expect(u.element == .i64 && u.int64s == [3, 1 << 40])
+        #expect(u.dtype == .i64 && u.int64s() == [3, 1 << 40])
         #expect(error(tensor(.uint64, [1], { $0.uint64Data = [.max] })).contains("does not fit the i64"))
         // Scalars and empty tensors.
         #expect(try decode(tensor(.float, [], { $0.floatData = [3] })).shape == [])
@@ -51,7 +57,7 @@ struct TensorDecodingTests {
 
     @Test func rawDataIsNotCopied() throws {
         let raw = Data((0..<4096).map { UInt8($0 & 0xFF) })
-        let t = try decode(tensor(.float, [1024], { $0.rawData = raw }))
+        let t = try decoded(tensor(.float, [1024], { $0.rawData = raw }))
         #expect(t.data == raw)
     }
 

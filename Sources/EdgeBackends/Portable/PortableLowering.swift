@@ -111,7 +111,7 @@ struct PortableLowering {
 
     /// Edge IR element type to ExecuTorch `ScalarType` (through the one DType mapping in EdgeProgram).
     static func scalarType(_ s: ScalarType) -> PTEScalarType {
-        PTEScalarType(DType(rawValue: s.rawValue)!)  // BRIDGE(ScalarType→DType): drop once EdgeIR's ScalarType is EdgeKernels' DType
+        PTEScalarType(s)
     }
 
     // MARK: Rules

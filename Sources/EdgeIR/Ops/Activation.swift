@@ -35,18 +35,28 @@ extension Ops {
 }
 
 extension Ops {
-    public static let sigmoid = unary("edge.sigmoid", summary: "1 / (1 + exp(-x)) per element.", reference: "aten::sigmoid")
-    public static let tanh = unary("edge.tanh", summary: "Hyperbolic tangent per element.", reference: "aten::tanh")
-    public static let hardswish = unary("edge.hardswish", summary: "x * relu6(x + 3) / 6 per element.", reference: "aten::hardswish")
-    public static let hardsigmoid = unary("edge.hardsigmoid", summary: "relu6(x + 3) / 6 per element.", reference: "aten::hardsigmoid")
+    public static let sigmoid = unary("edge.sigmoid", summary: "1 / (1 + exp(-x)) per element.", reference: "aten::sigmoid", evaluate: evaluateMath(.sigmoid))
+    public static let tanh = unary("edge.tanh", summary: "Hyperbolic tangent per element.", reference: "aten::tanh", evaluate: evaluateMath(.tanh))
+    public static let hardswish = unary("edge.hardswish", summary: "x * relu6(x + 3) / 6 per element.", reference: "aten::hardswish", evaluate: evaluateMath(.hardswish))
+    public static let hardsigmoid = unary("edge.hardsigmoid", summary: "relu6(x + 3) / 6 per element.", reference: "aten::hardsigmoid", evaluate: evaluateMath(.hardsigmoid))
     public static let gelu = unary(
         "edge.gelu", summary: "Gaussian error linear unit; `approximate` is \"none\" (erf) or \"tanh\".", reference: "aten::gelu",
-        attributes: [AttributeSpec("approximate", .string, .defaulted(.string("none")), "\"none\" or \"tanh\"")])
+        attributes: [AttributeSpec("approximate", .string, .defaulted(.string("none")), "\"none\" or \"tanh\"")],
+        evaluate: { v, ctx in
+            let approximate = ctx.attribute("approximate")?.stringValue ?? "none"
+            guard approximate == "none" || approximate == "tanh" else { throw EvaluationError("approximate \"\(approximate)\"") }
+            return [try Math.run(.gelu(tanhApproximation: approximate == "tanh"), v.first)]
+        })
     public static let leakyRelu = unary(
         "edge.leaky_relu", summary: "x for x >= 0, negative_slope * x otherwise.", reference: "aten::leaky_relu",
-        attributes: [AttributeSpec("negative_slope", .float, .defaulted(.float(0.01)))])
+        attributes: [AttributeSpec("negative_slope", .float, .defaulted(.float(0.01)))],
+        evaluate: { v, ctx in [try Math.run(.leakyRelu(slope: try ctx.required(ctx.float("negative_slope"), "negative_slope")), v.first)] })
     public static let elu = unary(
         "edge.elu", summary: "x for x > 0, alpha * (exp(x) - 1) otherwise.", reference: "aten::elu (scale = 1, input_scale = 1)",
-        attributes: [AttributeSpec("alpha", .float, .defaulted(.float(1)))])
-    public static let silu = unary("edge.silu", summary: "x * sigmoid(x) per element (swish).", reference: "aten::silu")
+        attributes: [AttributeSpec("alpha", .float, .defaulted(.float(1)))],
+        evaluate: { v, ctx in [try Math.run(.elu(alpha: try ctx.required(ctx.float("alpha"), "alpha")), v.first)] })
+    public static let silu = unary(
+        "edge.silu", summary: "x * sigmoid(x) per element (swish).", reference: "aten::silu",
+        // As the portable lowering runs it: sigmoid, then mul.
+        evaluate: { v, _ in [try Binary.run(.mul, v.first, try Math.run(.sigmoid, v.first))] })
 }

@@ -89,7 +89,16 @@ extension Ops {
             AttributeSpec("output_padding", .ints, .defaulted(.ints([0, 0])), "[oh, ow] added to one side"),
             AttributeSpec("dilation", .ints, .defaulted(.ints([1, 1])), "[dh, dw]"),
             AttributeSpec("groups", .int, .defaulted(.int(1))),
-        ]
+        ],
+        evaluate: { v, ctx in
+            let params = ConvTranspose2DParams(
+                stride: try ShapeRules.pair(try ctx.required(ctx.ints("stride"), "stride"), "stride"),
+                padding: try ShapeRules.pair(try ctx.required(ctx.ints("padding"), "padding"), "padding"),
+                outputPadding: try ShapeRules.pair(try ctx.required(ctx.ints("output_padding"), "output_padding"), "output_padding"),
+                dilation: try ShapeRules.pair(try ctx.required(ctx.ints("dilation"), "dilation"), "dilation"),
+                groups: try ctx.required(ctx.int("groups"), "groups"))
+            return [try ConvTranspose2D.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"), params: params)]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, w = ctx.type("weight")!
         try ShapeRules.requireRank(x, 4, "input")

@@ -58,10 +58,8 @@ extension Ops {
             AttributeSpec("dtype", .string, .defaulted(.string("f32")), "the element type"),
         ],
         evaluate: { _, ctx in
-            let shape = try ctx.resultShape()
-            let n = shape.reduce(1, *)
             let s = try ctx.required(ScalarType(rawValue: ctx.attribute("dtype")?.stringValue ?? ""), "dtype")
-            return [try Tensor(converting: [Double](repeating: try ctx.required(ctx.float("value"), "value"), count: n), dtype: s.kernelType, shape: shape)]
+            return [try Full.run(shape: try ctx.resultShape(), value: try ctx.required(ctx.float("value"), "value"), dtype: s)]
         }
     ) { ctx throws(OpError) in
         let shape = ctx.ints("shape")!

@@ -20,7 +20,7 @@ extension Ops {
 }
 
 extension Ops {
-    public static let pow = binary("edge.pow", summary: "lhs ^ rhs with numpy broadcasting.", reference: "aten::pow.Tensor_Tensor")
-    public static let maximum = binary("edge.maximum", summary: "The larger of lhs and rhs per element, broadcasting.", reference: "aten::maximum", traits: .commutative)
-    public static let minimum = binary("edge.minimum", summary: "The smaller of lhs and rhs per element, broadcasting.", reference: "aten::minimum", traits: .commutative)
+    public static let pow = binary("edge.pow", summary: "lhs ^ rhs with numpy broadcasting.", reference: "aten::pow.Tensor_Tensor", evaluate: evaluateBinaryMath(.pow))
+    public static let maximum = binary("edge.maximum", summary: "The larger of lhs and rhs per element, broadcasting.", reference: "aten::maximum", traits: .commutative, evaluate: evaluateBinaryMath(.maximum))
+    public static let minimum = binary("edge.minimum", summary: "The smaller of lhs and rhs per element, broadcasting.", reference: "aten::minimum", traits: .commutative, evaluate: evaluateBinaryMath(.minimum))
 }

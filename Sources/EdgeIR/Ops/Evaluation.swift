@@ -4,24 +4,6 @@ import EdgeKernels
 // that computes it (see `OpDefinition.evaluate`); these helpers adapt attributes to kernel
 // parameters. An op without a kernel has no facet and is never folded.
 
-extension ScalarType {
-    /// The EdgeKernels element type with the same storage.
-    public var kernelType: DType {
-        switch self {
-        case .f32: return .f32
-        case .f16: return .f16
-        case .bf16: return .bf16
-        case .f64: return .f64
-        case .i8: return .i8
-        case .u8: return .u8
-        case .i16: return .i16
-        case .i32: return .i32
-        case .i64: return .i64
-        case .bool: return .bool
-        }
-    }
-}
-
 /// Why an op could not be evaluated (missing attribute, unsupported form).
 struct EvaluationError: Error, CustomStringConvertible {
     let description: String
@@ -50,6 +32,16 @@ extension Ops {
         { v, _ in [try Binary.run(op, v.groups[0][0], v.groups[1][0])] }
     }
 
+    /// Evaluates `pow`, `maximum` or `minimum` with ``BinaryMath``.
+    static func evaluateBinaryMath(_ op: BinaryMathOp) -> OpEvaluator {
+        { v, _ in [try BinaryMath.run(op, v.groups[0][0], v.groups[1][0])] }
+    }
+
+    /// Evaluates a unary math or activation op with ``Math``.
+    static func evaluateMath(_ op: MathOp) -> OpEvaluator {
+        { v, _ in [try Math.run(op, v.first)] }
+    }
+
     /// Evaluates a unary op with ``Unary``.
     static func evaluateUnary(_ op: UnaryOp) -> OpEvaluator {
         { v, _ in [try Unary.run(op, v.first)] }
@@ -59,9 +51,59 @@ extension Ops {
     /// with ``Reshape`` to the declared result shape.
     static let evaluateAsReshape: OpEvaluator = { v, ctx in [try Reshape.run(v.first, shape: try ctx.resultShape())] }
 
+    /// Evaluates `amax` / `amin` with ``AMax``.
+    static func evaluateExtreme(_ which: Extreme) -> OpEvaluator {
+        { v, ctx in [try AMax.run(which, v.first, axes: try ctx.required(ctx.ints("axes"), "axes"), keepDims: ctx.bool("keepdim") ?? false)] }
+    }
+
     /// Evaluates a reduction with ``Reduce``.
     static func evaluateReduce(_ op: ReduceOp) -> OpEvaluator {
         { v, ctx in [try Reduce.run(op, v.first, axes: try ctx.required(ctx.ints("axes"), "axes"), keepDims: ctx.bool("keepdim") ?? false)] }
+    }
+}
+
+extension OpDefinition {
+    /// The result types of an instance of this op with the given operand types and attributes,
+    /// after checking the attributes against the declaration (as creating the op does).
+    /// `resultTypes` may refine the inferred types (anonymous dims), never contradict them.
+    public func resultTypes(_ operandTypes: [TensorType?], attributes: [String: Attribute], resultTypes: [TensorType]? = nil,
+                            blobs: BlobStore? = nil) throws(OpError) -> [TensorType] {
+        for (name, value) in attributes {
+            guard let spec = attribute(named: name) else { throw OpError("\(self.name) has no attribute '\(name)'") }
+            guard spec.kind == value.kind else {
+                throw OpError("attribute '\(name)' of \(self.name) must be \(spec.kind.displayName), got \(value.kind.displayName)")
+            }
+        }
+        for spec in self.attributes where spec.presence == .required && attributes[spec.name] == nil {
+            throw OpError("\(self.name) needs attribute '\(spec.name)'")
+        }
+        let ctx = OpContext(definition: self, operandTypes: try groupOperands(operandTypes), attributes: attributes,
+                            declaredResultTypes: resultTypes, blobs: blobs)
+        let types = try inferTypes(ctx)
+        guard let given = resultTypes else { return types }
+        guard given.count == types.count, zip(given, types).allSatisfy({ $0.refines($1) }) else {
+            throw OpError("\(self.name): given result types \(given.map(TypeText.type)) do not match inferred \(types.map(TypeText.type))")
+        }
+        return given
+    }
+
+    /// Evaluates an instance of this op on constant operands without creating it (import-time
+    /// folding): the operands and attributes are checked and the result types inferred as
+    /// creating the op would (throwing the same ``OpError``), then the evaluation facet runs.
+    /// Returns nil when the op has no facet, a result type is not static, or the kernel rejects
+    /// the operands or does not produce exactly the inferred types (the op is then emitted).
+    public func evaluate(_ operands: [Tensor?], attributes: [String: Attribute] = [:],
+                         resultTypes declared: [TensorType]? = nil) throws(OpError) -> [Tensor]? {
+        guard let evaluate else { return nil }
+        let operandTypes = operands.map { $0.map { TensorType(.scalar($0.dtype), $0.shape) } }
+        let types = try resultTypes(operandTypes, attributes: attributes, resultTypes: declared)
+        guard types.allSatisfy({ $0.staticShape != nil && $0.element == .scalar($0.element.storage) }) else { return nil }
+        let groups = try groupOperands(operands)
+        let context = OpContext(definition: self, operandTypes: try groupOperands(operandTypes), attributes: attributes,
+                                declaredResultTypes: types, blobs: nil)
+        guard let out = try? evaluate(OperandValues(definition: self, groups: groups), context), out.count == types.count,
+              zip(out, types).allSatisfy({ t, type in t.dtype == type.element.storage && t.shape == type.staticShape }) else { return nil }
+        return out
     }
 }
 

@@ -1,3 +1,5 @@
+import EdgeKernels
+
 extension Ops {
     /// The length of `start..<end` by `step` along a dim of `size`, clamped as Python slicing does.
     public static func sliceLength(size: Int, start: Int, end: Int, step: Int) -> Int {
@@ -16,7 +18,11 @@ extension Ops {
             AttributeSpec("start", .int, .defaulted(.int(0))),
             AttributeSpec("end", .int, .defaulted(.int(Int64.max)), "exclusive; clamped to the dim size"),
             AttributeSpec("step", .int, .defaulted(.int(1)), "positive"),
-        ]
+        ],
+        evaluate: { v, ctx in
+            [try Slice.run(v.first, dim: try ctx.required(ctx.int("dim"), "dim"), start: try ctx.required(ctx.int("start"), "start"),
+                           end: try ctx.required(ctx.int("end"), "end"), step: try ctx.required(ctx.int("step"), "step"))]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         let dim = try ShapeRules.axis(ctx.int("dim")!, rank: x.rank, what: "dim")
@@ -36,7 +42,8 @@ extension Ops {
         summary: "Gathers slices along `dim` at the positions in a 1-D integer index tensor.",
         reference: "aten::index_select",
         operands: [OperandSpec("input"), OperandSpec("index", .single, "1-D i32 or i64")],
-        attributes: [AttributeSpec("dim", .int, .required)]
+        attributes: [AttributeSpec("dim", .int, .required)],
+        evaluate: { v, ctx in [try IndexSelect.run(v.first, dim: try ctx.required(ctx.int("dim"), "dim"), index: v.tensor("index")!)] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, idx = ctx.type("index")!
         try ShapeRules.requireRank(idx, 1, "index")
@@ -54,7 +61,8 @@ extension Ops {
         reference: "aten::split_with_sizes_copy",
         operands: [OperandSpec("input")],
         attributes: [AttributeSpec("dim", .int, .required), AttributeSpec("sizes", .ints, .required)],
-        results: .variadic
+        results: .variadic,
+        evaluate: { v, ctx in try Split.run(v.first, dim: try ctx.required(ctx.int("dim"), "dim"), sizes: try ctx.required(ctx.ints("sizes"), "sizes")) }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         let dim = try ShapeRules.axis(ctx.int("dim")!, rank: x.rank, what: "dim")

@@ -150,7 +150,8 @@ extension Ops {
         summary: "Broadcasts size-1 dims (and new leading dims) to `shape`; -1 keeps a dim.",
         reference: "aten::expand_copy",
         operands: [OperandSpec("input")],
-        attributes: [AttributeSpec("shape", .ints, .required, "the result shape")]
+        attributes: [AttributeSpec("shape", .ints, .required, "the result shape")],
+        evaluate: { v, ctx in [try Expand.run(v.first, shape: try ctx.resultShape())] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         let shape = ctx.ints("shape")!
@@ -176,7 +177,8 @@ extension Ops {
         summary: "Tiles the input: dim i is repeated repeats[i] times (extra leading repeats add dims).",
         reference: "aten::repeat",
         operands: [OperandSpec("input")],
-        attributes: [AttributeSpec("repeats", .ints, .required)]
+        attributes: [AttributeSpec("repeats", .ints, .required)],
+        evaluate: { v, ctx in [try Repeat.run(v.first, repeats: try ctx.required(ctx.ints("repeats"), "repeats"))] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         let reps = ctx.ints("repeats")!

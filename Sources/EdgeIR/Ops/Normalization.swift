@@ -1,3 +1,5 @@
+import EdgeKernels
+
 extension Ops {
     public static let layerNorm = OpDefinition(
         "edge.layer_norm",
@@ -7,7 +9,11 @@ extension Ops {
         attributes: [
             AttributeSpec("normalized_shape", .ints, .required, "the trailing dims to normalize over"),
             AttributeSpec("epsilon", .float, .defaulted(.float(1e-5))),
-        ]
+        ],
+        evaluate: { v, ctx in
+            [try LayerNorm.run(v.first, normalizedShape: try ctx.required(ctx.ints("normalized_shape"), "normalized_shape"),
+                               weight: v.tensor("weight"), bias: v.tensor("bias"), epsilon: try ctx.required(ctx.float("epsilon"), "epsilon"))]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         try ShapeRules.requireFloat(x, "input")
@@ -30,7 +36,11 @@ extension Ops {
         summary: "Normalizes each group of channels (dim 1) over the group and all spatial dims, then scales and shifts per channel.",
         reference: "aten::native_group_norm",
         operands: [OperandSpec("input", .single, "[N, C, ...]"), OperandSpec("weight", .optional, "[C]"), OperandSpec("bias", .optional, "[C]")],
-        attributes: [AttributeSpec("groups", .int, .required), AttributeSpec("epsilon", .float, .defaulted(.float(1e-5)))]
+        attributes: [AttributeSpec("groups", .int, .required), AttributeSpec("epsilon", .float, .defaulted(.float(1e-5)))],
+        evaluate: { v, ctx in
+            [try GroupNorm.run(v.first, weight: v.tensor("weight"), bias: v.tensor("bias"), groups: try ctx.required(ctx.int("groups"), "groups"),
+                               epsilon: try ctx.required(ctx.float("epsilon"), "epsilon"))]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         try ShapeRules.requireFloat(x, "input")

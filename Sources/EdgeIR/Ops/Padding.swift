@@ -1,3 +1,5 @@
+import EdgeKernels
+
 extension Ops {
     public static let pad = OpDefinition(
         "edge.pad",
@@ -8,7 +10,12 @@ extension Ops {
             AttributeSpec("pad", .ints, .required, "pairs of (begin, end) amounts, last dim first"),
             AttributeSpec("mode", .string, .defaulted(.string("constant")), "\"constant\", \"reflect\" or \"replicate\""),
             AttributeSpec("value", .float, .defaulted(.float(0)), "fill value of constant mode"),
-        ]
+        ],
+        evaluate: { v, ctx in
+            let name = ctx.attribute("mode")?.stringValue ?? ""
+            guard let mode = PadMode(rawValue: name) else { throw EvaluationError("mode \"\(name)\"") }
+            return [try Pad.run(v.first, pad: try ctx.required(ctx.ints("pad"), "pad"), mode: mode, value: try ctx.required(ctx.float("value"), "value"))]
+        }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
         let pad = ctx.ints("pad")!

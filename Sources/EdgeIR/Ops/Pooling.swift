@@ -15,6 +15,15 @@ extension Ops {
         return [TensorType(x.element, [x.shape[0], x.shape[1], oh, ow])]
     }
 
+    /// The window attributes as kernel parameters (an empty stride means the kernel size).
+    static func window(_ ctx: OpContext) throws -> (kernel: (Int, Int), stride: (Int, Int)?, padding: Padding2D, ceilMode: Bool) {
+        let stride = try ctx.required(ctx.ints("stride"), "stride")
+        return (try ShapeRules.pair(try ctx.required(ctx.ints("kernel_size"), "kernel_size"), "kernel_size"),
+                stride.isEmpty ? nil : try ShapeRules.pair(stride, "stride"),
+                try Padding2D(try ctx.required(ctx.ints("padding"), "padding")),
+                try ctx.required(ctx.bool("ceil_mode"), "ceil_mode"))
+    }
+
     static let windowAttributes: [AttributeSpec] = [
         AttributeSpec("kernel_size", .ints, .required, "[kh, kw]"),
         AttributeSpec("stride", .ints, .defaulted(.ints([])), "[sh, sw]; empty means the kernel size"),
@@ -27,7 +36,13 @@ extension Ops {
         summary: "2-D max pooling over NCHW input; padding counts as -infinity.",
         reference: "aten::max_pool2d",
         operands: [OperandSpec("input")],
-        attributes: windowAttributes + [AttributeSpec("dilation", .ints, .defaulted(.ints([1, 1])), "[dh, dw]")]
+        attributes: windowAttributes + [AttributeSpec("dilation", .ints, .defaulted(.ints([1, 1])), "[dh, dw]")],
+        evaluate: { v, ctx in
+            let w = try window(ctx)
+            let params = MaxPool2DParams(kernel: w.kernel, stride: w.stride, padding: w.padding,
+                                         dilation: try ShapeRules.pair(try ctx.required(ctx.ints("dilation"), "dilation"), "dilation"), ceilMode: w.ceilMode)
+            return [try MaxPool2D.run(v.first, params: params)]
+        }
     ) { ctx throws(OpError) in
         try poolResult(ctx, dilation: try ShapeRules.pair(ctx.ints("dilation")!, "dilation"))
     }
@@ -37,7 +52,13 @@ extension Ops {
         summary: "2-D average pooling over NCHW input.",
         reference: "aten::avg_pool2d",
         operands: [OperandSpec("input")],
-        attributes: windowAttributes + [AttributeSpec("count_include_pad", .bool, .defaulted(.bool(true)), "divide by the full window, padding included")]
+        attributes: windowAttributes + [AttributeSpec("count_include_pad", .bool, .defaulted(.bool(true)), "divide by the full window, padding included")],
+        evaluate: { v, ctx in
+            let w = try window(ctx)
+            let params = AvgPool2DParams(kernel: w.kernel, stride: w.stride, padding: w.padding, ceilMode: w.ceilMode,
+                                         countIncludePad: try ctx.required(ctx.bool("count_include_pad"), "count_include_pad"))
+            return [try AvgPool2D.run(v.first, params: params)]
+        }
     ) { ctx throws(OpError) in
         try ShapeRules.requireFloat(ctx.type("input")!, "input")
         return try poolResult(ctx)

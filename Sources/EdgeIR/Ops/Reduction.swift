@@ -49,19 +49,22 @@ extension Ops {
 
     public static let mean = reduction("edge.mean", summary: "Mean over the listed axes (all axes when empty), optionally keeping them as size 1.", reference: "aten::mean.dim", floatOnly: true, evaluate: evaluateReduce(.mean))
     public static let sum = reduction("edge.sum", summary: "Sum over the listed axes (all axes when empty), optionally keeping them as size 1.", reference: "aten::sum.dim_IntList", floatOnly: false, evaluate: evaluateReduce(.sum))
-    public static let amax = reduction("edge.amax", summary: "Maximum over the listed axes (all axes when empty).", reference: "aten::amax", floatOnly: false)
-    public static let amin = reduction("edge.amin", summary: "Minimum over the listed axes (all axes when empty).", reference: "aten::amin", floatOnly: false)
+    public static let amax = reduction("edge.amax", summary: "Maximum over the listed axes (all axes when empty).", reference: "aten::amax", floatOnly: false, evaluate: evaluateExtreme(.max))
+    public static let amin = reduction("edge.amin", summary: "Minimum over the listed axes (all axes when empty).", reference: "aten::amin", floatOnly: false, evaluate: evaluateExtreme(.min))
 
     /// Declares an index-of-extreme reduction along one axis (i64 result).
-    static func argReduction(_ name: String, summary: String, reference: String) -> OpDefinition {
+    static func argReduction(_ name: String, summary: String, reference: String, kernel: Extreme) -> OpDefinition {
         OpDefinition(name, summary: summary, reference: reference, operands: [OperandSpec("input")],
-                     attributes: [AttributeSpec("dim", .int, .required), AttributeSpec("keepdim", .bool, .defaulted(.bool(false)))]
+                     attributes: [AttributeSpec("dim", .int, .required), AttributeSpec("keepdim", .bool, .defaulted(.bool(false)))],
+                     evaluate: { v, ctx in
+                         [try ArgExtreme.run(kernel, v.first, dim: try ctx.required(ctx.int("dim"), "dim"), keepDims: ctx.bool("keepdim") ?? false)]
+                     }
         ) { ctx throws(OpError) in
             let x = ctx.type("input")!
             return [try reducedType(x, axes: [ctx.int("dim")!], keep: ctx.bool("keepdim")!, element: .i64)]
         }
     }
 
-    public static let argmax = argReduction("edge.argmax", summary: "Index (i64) of the first maximum along `dim`.", reference: "aten::argmax")
-    public static let argmin = argReduction("edge.argmin", summary: "Index (i64) of the first minimum along `dim`.", reference: "aten::argmin")
+    public static let argmax = argReduction("edge.argmax", summary: "Index (i64) of the first maximum along `dim`.", reference: "aten::argmax", kernel: .max)
+    public static let argmin = argReduction("edge.argmin", summary: "Index (i64) of the first minimum along `dim`.", reference: "aten::argmin", kernel: .min)
 }

@@ -88,7 +88,7 @@ extension ONNXOps {
                 var allowed: [Double] = []
                 for i in 0..<qLength { for j in 0..<kvLength { allowed.append(j <= i + pastLength ? 0 : -.infinity) } }
                 guard case .scalar(let s) = e else { throw ctx.unsupported("quantized attention") }
-                let causal = try ctx.constantValue(ConstTensor(element: s, shape: [qLength, kvLength], values: allowed), name: "causal_bias")
+                let causal = try ctx.constantValue(try ctx.constantTensor(allowed, s, shape: [qLength, kvLength]), name: "causal_bias")
                 bias = try bias.map { try ctx.emit(Ops.add, [$0, causal]) } ?? causal
             }
             let withBias = try bias.map { try ctx.emit(Ops.add, [scores, $0]) } ?? scores

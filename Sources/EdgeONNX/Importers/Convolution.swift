@@ -70,7 +70,7 @@ extension ONNXOps {
     static func weight4d(_ ctx: NodeContext, _ i: Int, lifted: Bool) throws -> Value {
         guard lifted else { return try ctx.value(i) }
         if let c = ctx.constant(i), c.shape.count == 3 {
-            return try ctx.constantValue(c.reshaped([c.shape[0], c.shape[1], 1, c.shape[2]]), name: ctx.node.input[i])
+            return try ctx.constantValue(try c.reshaped([c.shape[0], c.shape[1], 1, c.shape[2]]), name: ctx.node.input[i])
         }
         return try ctx.emit(Ops.unsqueeze, [try ctx.value(i)], ["dim": .int(2)])
     }

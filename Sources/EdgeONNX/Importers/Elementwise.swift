@@ -1,15 +1,12 @@
 import EdgeIR
+import EdgeKernels
 import Foundation
 
 extension ONNXOps {
-    /// A broadcasting binary op mapped to one IR op, folded at import time when both inputs are known.
-    static func binary(_ opType: String, _ versions: [Int], _ def: OpDefinition, result: ScalarType? = nil,
-                       int: (@Sendable (Int64, Int64) throws -> Int64)?, real: (@Sendable (Double, Double) -> Double)?) -> OpImporter {
-        OpImporter(opType, versions, fold: { ctx in
-            guard let int, let real, let a = ctx.constant(0), let b = ctx.constant(1) else { return nil }
-            return try Fold.binary(a, b, result: result, int: int, real: real).map { [$0] }
-        }) { ctx in
-            [.value(try ctx.emit(def, [try ctx.value(0), try ctx.value(1)]))]
+    /// A broadcasting binary op mapped to one IR op (folded at import time when both inputs are known).
+    static func binary(_ opType: String, _ versions: [Int], _ def: OpDefinition) -> OpImporter {
+        OpImporter(opType, versions) { ctx in
+            [try ctx.apply1(def, [try ctx.input(0), try ctx.input(1)])]
         }
     }
 
@@ -26,56 +23,53 @@ extension ONNXOps {
         }
     }
 
-    static func divide(_ a: Int64, _ b: Int64) throws -> Int64 {
-        guard b != 0 else { throw ImportError("integer division by zero") }
-        return a.dividedReportingOverflow(by: b).partialValue
+    /// ONNX Mod from Edge IR ops (each folds at import when its operands are known, as in
+    /// exported shape arithmetic): `r = a - trunc(a / b) * b` (C fmod; integer division
+    /// truncates), then, unless `fmod`, `r + b` where `r` is non-zero and its sign differs from
+    /// `b`'s (Python's remainder, ONNX's default for integers).
+    static func mod(_ ctx: NodeContext) throws -> Imported {
+        let a = try ctx.input(0), b = try ctx.input(1)
+        let fmod = try ctx.int("fmod", 0) != 0
+        guard case .scalar(let element) = a.type.element else { throw ctx.unsupported("a quantized Mod") }
+        if element.isIntegral, let divisor = b.tensor, divisor.int64s().contains(0) { throw ImportError("integer modulo by zero") }
+        func zero() throws -> Imported { .constant(try ctx.constantTensor([0], element, shape: [])) }
+        var q = try ctx.apply1(Ops.div, [a, b])
+        if element.isFloatingPoint {
+            let negative = try ctx.apply1(Ops.lt, [q, try zero()])
+            q = try ctx.apply1(Ops.where, [negative, try ctx.apply1(Ops.ceil, [q]), try ctx.apply1(Ops.floor, [q])])
+        }
+        var r = try ctx.apply1(Ops.sub, [a, try ctx.apply1(Ops.mul, [q, b])])
+        if !fmod {
+            let nonZero = try ctx.apply1(Ops.logicalNot, [try ctx.apply1(Ops.eq, [r, try zero()])])
+            let signsDiffer = try ctx.apply1(Ops.logicalXor, [try ctx.apply1(Ops.lt, [r, try zero()]), try ctx.apply1(Ops.lt, [b, try zero()])])
+            let adjust = try ctx.apply1(Ops.logicalAnd, [nonZero, signsDiffer])
+            r = try ctx.apply1(Ops.where, [adjust, try ctx.apply1(Ops.add, [r, b]), r])
+        }
+        return r
     }
 
     static let elementwise: [OpImporter] = [
-        binary("Add", [7, 13, 14], Ops.add, int: { $0 &+ $1 }, real: +),
-        binary("Sub", [7, 13, 14], Ops.sub, int: { $0 &- $1 }, real: -),
-        binary("Mul", [7, 13, 14], Ops.mul, int: { $0 &* $1 }, real: *),
-        binary("Div", [7, 13, 14], Ops.div, int: divide, real: /),
-        binary("Pow", [7, 12, 13, 15], Ops.pow, int: nil, real: nil),
-        binary("Equal", [7, 11, 13, 19], Ops.eq, result: .bool, int: { $0 == $1 ? 1 : 0 }, real: { $0 == $1 ? 1 : 0 }),
-        binary("Less", [7, 9, 13], Ops.lt, result: .bool, int: { $0 < $1 ? 1 : 0 }, real: { $0 < $1 ? 1 : 0 }),
-        binary("Greater", [7, 9, 13], Ops.gt, result: .bool, int: { $0 > $1 ? 1 : 0 }, real: { $0 > $1 ? 1 : 0 }),
-        binary("LessOrEqual", [12, 16], Ops.le, result: .bool, int: { $0 <= $1 ? 1 : 0 }, real: { $0 <= $1 ? 1 : 0 }),
-        binary("GreaterOrEqual", [12, 16], Ops.ge, result: .bool, int: { $0 >= $1 ? 1 : 0 }, real: { $0 >= $1 ? 1 : 0 }),
-        binary("And", [7], Ops.logicalAnd, result: .bool, int: { $0 != 0 && $1 != 0 ? 1 : 0 }, real: { $0 != 0 && $1 != 0 ? 1 : 0 }),
-        binary("Or", [7], Ops.logicalOr, result: .bool, int: { $0 != 0 || $1 != 0 ? 1 : 0 }, real: { $0 != 0 || $1 != 0 ? 1 : 0 }),
-        binary("Xor", [7], Ops.logicalXor, result: .bool, int: { ($0 != 0) != ($1 != 0) ? 1 : 0 }, real: { ($0 != 0) != ($1 != 0) ? 1 : 0 }),
-        // Mod appears in exported shape arithmetic; edgec evaluates it at import time only.
-        OpImporter("Mod", [10, 13, 28], fold: { ctx in
-            guard let a = ctx.constant(0), let b = ctx.constant(1) else { return nil }
-            let fmod = try ctx.int("fmod", 0) != 0
-            return try Fold.binary(a, b, int: { x, y in
-                guard y != 0 else { throw ImportError("integer modulo by zero") }
-                let r = x % y
-                return fmod || r == 0 || (r < 0) == (y < 0) ? r : r + y
-            }, real: { x, y in
-                let r = Foundation.fmod(x, y)
-                return fmod || r == 0 || (r < 0) == (y < 0) ? r : r + y
-            }).map { [$0] }
-        }) { _ in throw ImportError("Mod is imported only when both inputs are known at import time (shape arithmetic)") },
+        binary("Add", [7, 13, 14], Ops.add),
+        binary("Sub", [7, 13, 14], Ops.sub),
+        binary("Mul", [7, 13, 14], Ops.mul),
+        binary("Div", [7, 13, 14], Ops.div),
+        binary("Pow", [7, 12, 13, 15], Ops.pow),
+        binary("Equal", [7, 11, 13, 19], Ops.eq),
+        binary("Less", [7, 9, 13], Ops.lt),
+        binary("Greater", [7, 9, 13], Ops.gt),
+        binary("LessOrEqual", [12, 16], Ops.le),
+        binary("GreaterOrEqual", [12, 16], Ops.ge),
+        binary("And", [7], Ops.logicalAnd),
+        binary("Or", [7], Ops.logicalOr),
+        binary("Xor", [7], Ops.logicalXor),
+        // Mod appears in exported shape arithmetic; decomposed into ops that fold at import.
+        OpImporter("Mod", [10, 13, 28]) { ctx in [try mod(ctx)] },
         variadic("Sum", [6, 8, 13], Ops.add),
         variadic("Max", [6, 8, 12, 13], Ops.maximum),
         variadic("Min", [6, 8, 12, 13], Ops.minimum),
         variadic("Mean", [6, 8, 13], Ops.add, mean: true),
-        OpImporter("Where", [9, 16], fold: { ctx in
-            guard let c = ctx.constant(0), let a = ctx.constant(1), let b = ctx.constant(2),
-                  c.count <= Fold.limit, a.count <= Fold.limit, b.count <= Fold.limit, a.element == b.element else { return nil }
-            let shape = try Fold.broadcast(c.shape, try Fold.broadcast(a.shape, b.shape))
-            let ic = Fold.sourceIndices(c.shape, to: shape), ia = Fold.sourceIndices(a.shape, to: shape), ib = Fold.sourceIndices(b.shape, to: shape)
-            let cv = c.doubles
-            if let av = a.int64s, let bv = b.int64s {
-                let v = (0..<ic.count).map { cv[ic[$0]] != 0 ? av[ia[$0]] : bv[ib[$0]] }
-                return [ConstTensor(element: a.element, shape: shape, values: []).withExactInts(v, a.element)]
-            }
-            let av = a.doubles, bv = b.doubles
-            return [ConstTensor(element: a.element, shape: shape, values: (0..<ic.count).map { cv[ic[$0]] != 0 ? av[ia[$0]] : bv[ib[$0]] })]
-        }) { ctx in
-            [.value(try ctx.emit(Ops.where, [try ctx.value(0), try ctx.value(1), try ctx.value(2)]))]
+        OpImporter("Where", [9, 16]) { ctx in
+            [try ctx.apply1(Ops.where, [try ctx.input(0), try ctx.input(1), try ctx.input(2)])]
         },
     ]
 }

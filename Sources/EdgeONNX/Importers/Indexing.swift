@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import Foundation
 
 /// One axis of an ONNX Slice, normalized against a static dim size when known.
@@ -10,31 +11,6 @@ struct SliceAxis {
 }
 
 extension ONNXOps {
-    /// Selects `indices[d]` along every dim d of a constant (a general strided copy).
-    static func selectConstant(_ c: ConstTensor, _ indices: [[Int]]) -> ConstTensor? {
-        let shape = indices.map(\.count)
-        guard let n = checkedProduct(shape), n <= Fold.limit else { return nil }
-        let size = c.element.byteSize
-        var strides = [Int](repeating: 1, count: c.shape.count)
-        for d in stride(from: c.shape.count - 2, through: 0, by: -1) { strides[d] = strides[d + 1] * c.shape[d + 1] }
-        var out = Data(capacity: n * size)
-        var pos = [Int](repeating: 0, count: shape.count)
-        for _ in 0..<n {
-            var flat = 0
-            for d in 0..<shape.count { flat += indices[d][pos[d]] * strides[d] }
-            let start = c.data.startIndex + flat * size
-            out.append(c.data[start..<(start + size)])
-            var d = shape.count - 1
-            while d >= 0 {
-                pos[d] += 1
-                if pos[d] < shape[d] { break }
-                pos[d] = 0
-                d -= 1
-            }
-        }
-        return ConstTensor(element: c.element, shape: shape, data: out)
-    }
-
     /// The (axis, start, end, step) list of a Slice node, from attributes (v1) or inputs (v10+).
     static func sliceAxes(_ ctx: NodeContext, rank: Int) throws -> [SliceAxis] {
         let starts: [Int], ends: [Int], axes: [Int], steps: [Int]
@@ -76,16 +52,12 @@ extension ONNXOps {
     }
 
     static let indexing: [OpImporter] = [
-        OpImporter("Gather", [1, 11, 13], fold: { ctx in
-            guard let data = ctx.constant(0), let idx = ctx.constant(1), let iv = idx.int64s else { return nil }
-            let a = try axis(try ctx.int("axis", 0), rank: data.shape.count)
-            return try Fold.gather(data, iv, indexShape: idx.shape, axis: a).map { [$0] }
-        }) { ctx in
-            let x = try ctx.value(0)
+        OpImporter("Gather", [1, 11, 13]) { ctx in
+            let x = try ctx.input(0)
             let a = try axis(try ctx.int("axis", 0), rank: x.type.rank)
-            if let idx = ctx.constant(1), let iv = idx.int64s {
+            if let idx = ctx.constant(1), idx.dtype.isIntegral {
                 let n = x.type.shape[a].value
-                let normalized = try iv.map { i -> Int64 in
+                let normalized = try idx.int64s().map { i -> Int64 in
                     guard i >= 0 else {
                         guard let n else { throw ImportError("negative index \(i) on a symbolic dim") }
                         guard i + Int64(n) >= 0 else { throw ImportError("index \(i) is out of range for a dim of size \(n)") }
@@ -95,32 +67,27 @@ extension ONNXOps {
                     return i
                 }
                 if idx.shape.isEmpty {
-                    let s = try ctx.emit(Ops.slice, [x], ["dim": .int(Int64(a)), "start": .int(normalized[0]), "end": .int(normalized[0] + 1)])
-                    return [.value(try ctx.emit(Ops.squeeze, [s], ["dims": .ints([Int64(a)])]))]
+                    let s = try ctx.apply1(Ops.slice, [x], ["dim": .int(Int64(a)), "start": .int(normalized[0]), "end": .int(normalized[0] + 1)])
+                    return [try ctx.apply1(Ops.squeeze, [s], ["dims": .ints([Int64(a)])])]
                 }
-                let index = try ctx.constantValue(ConstTensor(int64s: normalized), name: ctx.node.input[1])
-                let picked = try ctx.emit(Ops.indexSelect, [x, index], ["dim": .int(Int64(a))])
-                if idx.shape.count == 1 { return [.value(picked)] }
+                let indexTensor = try Tensor(normalized)
+                let index: Imported = x.isKnown ? .constant(indexTensor) : .value(try ctx.constantValue(indexTensor, name: ctx.node.input[1]))
+                let picked = try ctx.apply1(Ops.indexSelect, [x, index], ["dim": .int(Int64(a))])
+                if idx.shape.count == 1 { return [picked] }
                 let dims = Array(x.type.shape[..<a]) + idx.shape.map(Dim.known) + Array(x.type.shape[(a + 1)...])
-                return [.value(try reshape(ctx, picked, to: dims))]
+                return [try reshape(ctx, picked, to: dims)]
             }
             // Run-time indices (e.g. token ids into an embedding table); they must be in range.
+            let data = try ctx.materialize(x)
             let idx = try ctx.value(1)
             let flat = idx.type.rank == 1 ? idx : try reshape(ctx, idx, to: [TensorType(idx.type.element, idx.type.shape).elementCount.map(Dim.known) ?? .unknown])
-            let picked = try ctx.emit(Ops.indexSelect, [x, flat], ["dim": .int(Int64(a))])
+            let picked = try ctx.emit(Ops.indexSelect, [data, flat], ["dim": .int(Int64(a))])
             if idx.type.rank == 1 { return [.value(picked)] }
             let dims = Array(x.type.shape[..<a]) + idx.type.shape + Array(x.type.shape[(a + 1)...])
             return [.value(try reshape(ctx, picked, to: dims))]
         },
-        OpImporter("Slice", [1, 10, 11, 13], fold: { ctx in
-            guard let c = ctx.constant(0) else { return nil }
-            var indices = c.shape.map { Array(0..<$0) }
-            for s in try sliceAxes(ctx, rank: c.shape.count) {
-                indices[s.axis] = sliceIndices(s, size: c.shape[s.axis]).map { indices[s.axis][$0] }
-            }
-            return selectConstant(c, indices).map { [$0] }
-        }) { ctx in
-            var y = try ctx.value(0)
+        OpImporter("Slice", [1, 10, 11, 13]) { ctx in
+            var y = try ctx.input(0)
             for s in try sliceAxes(ctx, rank: y.type.rank) {
                 var (start, end) = (s.start, s.end)
                 if let n = y.type.shape[s.axis].value {
@@ -129,9 +96,9 @@ extension ONNXOps {
                     start = picked.first ?? 0
                     end = picked.isEmpty ? 0 : picked.last! + 1
                 }
-                y = try ctx.emit(Ops.slice, [y], ["dim": .int(Int64(s.axis)), "start": .int(Int64(start)), "end": .int(Int64(end)), "step": .int(Int64(s.step))])
+                y = try ctx.apply1(Ops.slice, [y], ["dim": .int(Int64(s.axis)), "start": .int(Int64(start)), "end": .int(Int64(end)), "step": .int(Int64(s.step))])
             }
-            return [.value(y)]
+            return [y]
         },
         OpImporter("Split", [2, 11, 13, 18]) { ctx in
             let x = try ctx.value(0)
@@ -189,7 +156,7 @@ extension ONNXOps {
             var mask: [Double] = []
             mask.reserveCapacity(n * m)
             for i in 0..<n { for j in 0..<m { mask.append((upper ? j - i >= k : j - i <= k) ? 1 : 0) } }
-            let keep = try ctx.constantValue(ConstTensor(element: .bool, shape: [n, m], values: mask), name: "trilu_mask")
+            let keep = try ctx.constantValue(try ctx.constantTensor(mask, .bool, shape: [n, m]), name: "trilu_mask")
             return [.value(try ctx.emit(Ops.where, [keep, x, try ctx.scalarValue(0, x.type.element, name: "zero")]))]
         },
     ]

@@ -18,7 +18,7 @@ extension ONNXOps {
             var addC = ctx.has(2)
             if transB, ctx.has(2), beta == 1, alpha == 1, let c = ctx.constant(2), let n = b.type.shape.first?.value,
                c.count == n, c.shape.filter({ $0 != 1 }).count <= 1, c.shape.last == n || n == 1 {
-                bias = try ctx.constantValue(c.reshaped([n]), name: ctx.node.input[2])
+                bias = try ctx.constantValue(try c.reshaped([n]), name: ctx.node.input[2])
                 addC = false
             } else if transB, ctx.has(2), beta == 1, alpha == 1, let n = b.type.shape.first, case let ct = try ctx.type(2), ct.rank == 1, ct.shape[0] == n {
                 bias = try ctx.value(2)

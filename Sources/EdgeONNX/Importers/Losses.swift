@@ -27,7 +27,7 @@ extension ONNXOps {
         // class index c at dim 1: [1, C, 1, ...]
         var indexShape = [Int](repeating: 1, count: rank)
         indexShape[1] = classes
-        let index = try ctx.constantValue(ConstTensor(element: t, shape: indexShape, values: (0..<classes).map(Double.init)), name: "class_index")
+        let index = try ctx.constantValue(try ctx.constantTensor((0..<classes).map(Double.init), t, shape: indexShape), name: "class_index")
         let target1 = try ctx.emit(Ops.unsqueeze, [target], ["dim": .int(1)])
         var onehot = try ctx.emit(Ops.eq, [target1, index])
         let reduction = try ctx.string("reduction", "mean")

@@ -45,7 +45,7 @@ extension ONNXOps {
     static func floats(_ ctx: NodeContext, _ i: Int, _ what: String) throws -> [Double]? {
         guard ctx.has(i) else { return nil }
         guard let c = ctx.constant(i) else { throw ImportError("\(what) (input #\(i) \"\(ctx.node.input[i])\") must be a constant known at import time") }
-        return c.count == 0 ? nil : c.doubles
+        return c.count == 0 ? nil : c.doubles()
     }
 
     static let resizing: [OpImporter] = [

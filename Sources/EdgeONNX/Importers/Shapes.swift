@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import Foundation
 
 extension ONNXOps {
@@ -42,22 +43,20 @@ extension ONNXOps {
         return out
     }
 
-    /// Emits a reshape of `x` to `dims` (at most one dim may be non-static).
-    static func reshape(_ ctx: NodeContext, _ x: Value, to dims: [Dim]) throws -> Value {
+    /// Reshapes `x` to `dims` (at most one dim may be non-static); folded when `x` is known.
+    static func reshape(_ ctx: NodeContext, _ x: Imported, to dims: [Dim]) throws -> Imported {
         if x.type.shape == dims { return x }
         let dynamic = dims.indices.filter { dims[$0].value == nil }
         guard dynamic.count <= 1 else {
             throw ImportError("reshaping \(TypeText.type(x.type)) to \(ShapeRules.describe(dims)) needs more than one dynamic dim; fix symbolic dims with --input-shape")
         }
         let spec = dims.map { Int64($0.value ?? -1) }
-        return try ctx.emitOp(Ops.reshape, [x], ["shape": .ints(spec)], resultTypes: [TensorType(x.type.element, dims)]).result
+        return try ctx.apply1(Ops.reshape, [x], ["shape": .ints(spec)], resultTypes: [TensorType(x.type.element, dims)])
     }
 
-    /// A constant with a new static shape, or nil when the dims are not all static.
-    static func reshapeConstant(_ c: ConstTensor, _ dims: [Dim]) throws -> ConstTensor? {
-        guard let s = dims.staticValues else { return nil }
-        guard checkedProduct(s) == c.count else { throw ImportError("cannot reshape \(c.shape) into \(s)") }
-        return c.reshaped(s)
+    /// Emits a reshape of the IR value `x` to `dims`.
+    static func reshape(_ ctx: NodeContext, _ x: Value, to dims: [Dim]) throws -> Value {
+        try ctx.materialize(try reshape(ctx, .value(x), to: dims))
     }
 
     /// Unsqueeze's result dims for normalized `axes` (positions in the result).
@@ -92,92 +91,51 @@ extension ONNXOps {
         return axes
     }
 
-    /// Joins constant tensors along `axis` (bytes are copied slice by slice).
-    static func concatConstants(_ parts: [ConstTensor], axis: Int) throws -> ConstTensor? {
-        guard let first = parts.first, parts.allSatisfy({ $0.element == first.element && $0.shape.count == first.shape.count }) else { return nil }
-        guard parts.reduce(0, { $0 + $1.count }) <= Fold.limit else { return nil }
-        let a = try self.axis(axis, rank: first.shape.count)
-        var shape = first.shape
-        shape[a] = parts.reduce(0) { $0 + $1.shape[a] }
-        for p in parts {
-            for d in 0..<shape.count where d != a && p.shape[d] != shape[d] { throw ImportError("inputs differ in dim \(d)") }
-        }
-        let outer = first.shape[..<a].reduce(1, *)
-        var out = Data()
-        for o in 0..<outer {
-            for p in parts {
-                let chunk = p.shape[a...].reduce(1, *) * p.element.byteSize
-                let start = p.data.startIndex + o * chunk
-                out.append(p.data[start..<(start + chunk)])
-            }
-        }
-        return ConstTensor(element: first.element, shape: shape, data: out)
-    }
-
-    /// Numpy-broadcasts a constant to `shape` (small tensors only).
-    static func expandConstant(_ c: ConstTensor, to shape: [Int]) -> ConstTensor? {
-        guard let n = checkedProduct(shape), n <= Fold.limit else { return nil }
-        let size = c.element.byteSize
-        var out = Data(capacity: n * size)
-        for i in Fold.sourceIndices(c.shape, to: shape) {
-            let start = c.data.startIndex + i * size
-            out.append(c.data[start..<(start + size)])
-        }
-        return ConstTensor(element: c.element, shape: shape, data: out)
-    }
-
     /// The static shape of input `i` for Shape/Size, with a hint when it is symbolic.
     static func shapeOf(_ ctx: NodeContext) throws -> [Int] {
         try ctx.staticShape(0, for: "\(ctx.node.opType) (edgec resolves shape computations at import time)")
     }
 
     static let shapes: [OpImporter] = [
-        OpImporter("Constant", [1, 9, 11, 12, 13, 19, 21, 23, 24, 25], fold: { ctx in
+        OpImporter("Constant", [1, 9, 11, 12, 13, 19, 21, 23, 24, 25]) { ctx in
             guard let a = ctx.onlyAttribute else { throw ImportError("needs exactly one value attribute, has \(ctx.node.attribute.count)") }
             switch a.name {
-            case "value": return [try ctx.tensor("value")!]
-            case "value_float": return [ConstTensor(element: .f32, shape: [], values: [try ctx.float("value_float", 0)])]
-            case "value_floats": return [ConstTensor(element: .f32, shape: [a.floats.count], values: a.floats.map(Double.init))]
-            case "value_int": return [ConstTensor(int64s: [Int64(try ctx.int("value_int", 0))], shape: [])]
-            case "value_ints": return [ConstTensor(int64s: try ctx.ints("value_ints")!.map(Int64.init))]
+            case "value": return [.constant(try ctx.tensor("value")!)]
+            case "value_float": return [.constant(try Tensor([Float(try ctx.float("value_float", 0))], shape: []))]
+            case "value_floats": return [.constant(try Tensor(a.floats))]
+            case "value_int": return [.constant(try Tensor([Int64(try ctx.int("value_int", 0))], shape: []))]
+            case "value_ints": return [.constant(try Tensor(try ctx.ints("value_ints")!.map(Int64.init)))]
             default: throw ImportError("'\(a.name)' constants are not supported")
             }
-        }) { _ in throw ImportError("has no value") },
-        OpImporter("Shape", [1, 13, 15, 19, 21, 23, 24, 25], fold: { ctx in
+        },
+        // Shape and Size read the static shape of their input (never its values).
+        OpImporter("Shape", [1, 13, 15, 19, 21, 23, 24, 25]) { ctx in
             let dims = try shapeOf(ctx)
             let r = dims.count
             func clampIndex(_ i: Int) -> Int { min(max(i < 0 ? i + r : i, 0), r) }
             let start = ctx.version >= 15 ? clampIndex(try ctx.int("start", 0)) : 0
             let end = ctx.version >= 15 ? clampIndex(try ctx.int("end", r)) : r
-            return [ConstTensor(int64s: dims[start..<max(start, end)].map(Int64.init))]
-        }) { ctx in _ = try shapeOf(ctx); return [] },
-        OpImporter("Size", [1, 13, 19, 21, 23, 24, 25], fold: { ctx in
-            [ConstTensor(int64s: [Int64(checkedProduct(try shapeOf(ctx)) ?? 0)], shape: [])]
-        }) { ctx in _ = try shapeOf(ctx); return [] },
-        OpImporter("Reshape", [5, 13, 14, 19, 21, 23, 24, 25], fold: { ctx in
-            guard let c = ctx.constant(0) else { return nil }
-            let dims = try reshapeTarget(c.shape.map(Dim.known), try ctx.ints(1, "shape"), allowZero: try ctx.int("allowzero", 0) != 0)
-            return try reshapeConstant(c, dims).map { [$0] }
-        }) { ctx in
-            let x = try ctx.value(0)
-            let dims = try reshapeTarget(x.type.shape, try ctx.ints(1, "shape"), allowZero: try ctx.int("allowzero", 0) != 0)
-            return [.value(try reshape(ctx, x, to: dims))]
+            return [.constant(try Tensor(dims[start..<max(start, end)].map(Int64.init)))]
         },
-        OpImporter("Flatten", [1, 9, 11, 13, 21, 23, 24, 25], fold: { ctx in
-            guard let c = ctx.constant(0) else { return nil }
-            let a = try flattenAxis(try ctx.int("axis", 1), rank: c.shape.count)
-            return [c.reshaped([c.shape[..<a].reduce(1, *), c.shape[a...].reduce(1, *)])]
-        }) { ctx in
-            let x = try ctx.value(0)
+        OpImporter("Size", [1, 13, 19, 21, 23, 24, 25]) { ctx in
+            [.constant(try Tensor([Int64(checkedProduct(try shapeOf(ctx)) ?? 0)], shape: []))]
+        },
+        OpImporter("Reshape", [5, 13, 14, 19, 21, 23, 24, 25]) { ctx in
+            let x = try ctx.input(0)
+            let dims = try reshapeTarget(x.type.shape, try ctx.ints(1, "shape"), allowZero: try ctx.int("allowzero", 0) != 0)
+            return [try reshape(ctx, x, to: dims)]
+        },
+        OpImporter("Flatten", [1, 9, 11, 13, 21, 23, 24, 25]) { ctx in
+            let x = try ctx.input(0)
             let a = try flattenAxis(try ctx.int("axis", 1), rank: x.type.rank)
-            if a == 1, x.type.rank >= 2 { return [.value(try ctx.emit(Ops.flatten, [x], ["start_dim": .int(1), "end_dim": .int(-1)]))] }
+            if a == 1, x.type.rank >= 2 { return [try ctx.apply1(Ops.flatten, [x], ["start_dim": .int(1), "end_dim": .int(-1)])] }
             func product(_ dims: ArraySlice<Dim>) -> Dim {
                 dims.reduce(Dim.known(1)) { acc, d in
                     if let a = acc.value, let b = d.value { return .known(a * b) }
                     return dims.count == 1 ? d : .unknown
                 }
             }
-            return [.value(try reshape(ctx, x, to: [product(x.type.shape[..<a]), product(x.type.shape[a...])]))]
+            return [try reshape(ctx, x, to: [product(x.type.shape[..<a]), product(x.type.shape[a...])])]
         },
         OpImporter("Transpose", [1, 13, 21, 23, 24, 25]) { ctx in
             let x = try ctx.value(0)
@@ -185,49 +143,35 @@ extension ONNXOps {
             if perm == Array(0..<x.type.rank) { return [.value(x)] }
             return [.value(try ctx.emit(Ops.permute, [x], ["dims": .ints(perm.map(Int64.init))]))]
         },
-        OpImporter("Squeeze", [1, 11, 13, 21, 23, 24, 25], fold: { ctx in
-            guard let c = ctx.constant(0) else { return nil }
-            return try reshapeConstant(c, try squeezed(c.shape.map(Dim.known), axes: try squeezeAxes(ctx)).dims).map { [$0] }
-        }) { ctx in
-            let x = try ctx.value(0)
+        OpImporter("Squeeze", [1, 11, 13, 21, 23, 24, 25]) { ctx in
+            let x = try ctx.input(0)
             let (_, axes) = try squeezed(x.type.shape, axes: try squeezeAxes(ctx))
-            if axes.isEmpty { return [.value(x)] }
-            return [.value(try ctx.emit(Ops.squeeze, [x], ["dims": .ints(axes.map(Int64.init))]))]
+            if axes.isEmpty { return [x] }
+            return [try ctx.apply1(Ops.squeeze, [x], ["dims": .ints(axes.map(Int64.init))])]
         },
-        OpImporter("Unsqueeze", [1, 11, 13, 21, 23, 24, 25], fold: { ctx in
-            guard let c = ctx.constant(0) else { return nil }
-            return try reshapeConstant(c, try unsqueezed(c.shape.map(Dim.known), axes: try unsqueezeAxes(ctx))).map { [$0] }
-        }) { ctx in
-            let x = try ctx.value(0)
+        OpImporter("Unsqueeze", [1, 11, 13, 21, 23, 24, 25]) { ctx in
+            let x = try ctx.input(0)
             let raw = try unsqueezeAxes(ctx)
             let dims = try unsqueezed(x.type.shape, axes: raw)
-            if raw.count > 1, dims.staticValues != nil { return [.value(try reshape(ctx, x, to: dims))] }
+            if raw.count > 1, dims.staticValues != nil { return [try reshape(ctx, x, to: dims)] }
             var y = x
             for a in try raw.map({ try axis($0, rank: dims.count) }).sorted() {
-                y = try ctx.emit(Ops.unsqueeze, [y], ["dim": .int(Int64(a))])
+                y = try ctx.apply1(Ops.unsqueeze, [y], ["dim": .int(Int64(a))])
             }
-            return [.value(y)]
+            return [y]
         },
-        OpImporter("Concat", [4, 11, 13], fold: { ctx in
-            let parts = (0..<ctx.inputCount).compactMap { ctx.constant($0) }
-            guard parts.count == ctx.inputCount else { return nil }
-            return try concatConstants(parts, axis: try ctx.int("axis", 0)).map { [$0] }
-        }) { ctx in
+        OpImporter("Concat", [4, 11, 13]) { ctx in
             guard ctx.hasAttribute("axis") else { throw ImportError("needs 'axis'") }
             // Empty tensors (a dim of size 0) add nothing; torch exports use them as placeholders.
-            var inputs = try (0..<ctx.inputCount).filter { ctx.has($0) }.map { try ctx.value($0) }
+            var inputs = try (0..<ctx.inputCount).filter { ctx.has($0) }.map { try ctx.input($0) }
             let a = try axis(try ctx.int("axis", 0), rank: inputs.first?.type.rank ?? 0)
             let nonEmpty = inputs.filter { $0.type.shape.count <= a || $0.type.shape[a] != .known(0) }
             if !nonEmpty.isEmpty { inputs = nonEmpty }
-            if inputs.count == 1 { return [.value(inputs[0])] }
-            return [.value(try ctx.emit(Ops.concat, inputs, ["axis": .int(Int64(a))]))]
+            if inputs.count == 1 { return [inputs[0]] }
+            return [try ctx.apply1(Ops.concat, inputs, ["axis": .int(Int64(a))])]
         },
-        OpImporter("Expand", [8, 13], fold: { ctx in
-            guard let c = ctx.constant(0) else { return nil }
-            let shape = try Fold.broadcast(c.shape, try ctx.ints(1, "shape"))
-            return expandConstant(c, to: shape).map { [$0] }
-        }) { ctx in
-            let x = try ctx.value(0)
+        OpImporter("Expand", [8, 13]) { ctx in
+            let x = try ctx.input(0)
             let target = try ctx.ints(1, "shape")
             let dims: [Dim]
             do throws(OpError) {
@@ -235,14 +179,14 @@ extension ONNXOps {
             } catch {
                 throw ImportError("cannot expand \(TypeText.type(x.type)) to \(target): \(error.message)")
             }
-            if dims == x.type.shape { return [.value(x)] }
+            if dims == x.type.shape { return [x] }
             let lead = dims.count - x.type.rank
             let spec: [Int64] = dims.enumerated().map { i, d in
                 if let v = d.value { return Int64(v) }
                 return i >= lead ? -1 : 1
             }
             guard !spec.prefix(lead).contains(-1) else { throw ImportError("cannot expand to a symbolic leading dim") }
-            return [.value(try ctx.emitOp(Ops.expand, [x], ["shape": .ints(spec)], resultTypes: [TensorType(x.type.element, dims)]).result)]
+            return [try ctx.apply1(Ops.expand, [x], ["shape": .ints(spec)], resultTypes: [TensorType(x.type.element, dims)])]
         },
         OpImporter("Tile", [6, 13]) { ctx in
             let x = try ctx.value(0)
@@ -250,29 +194,26 @@ extension ONNXOps {
             guard repeats.count == x.type.rank else { throw ImportError("repeats \(repeats) must have one entry per input dim (\(x.type.rank))") }
             return [.value(try ctx.emit(Ops.repeat, [x], ["repeats": .ints(repeats.map(Int64.init))]))]
         },
-        OpImporter("ConstantOfShape", [9, 20, 21, 23, 24, 25], fold: { ctx in
-            let shape = try ctx.ints(0, "shape")
-            // Small fills feed shape computations; large ones (weights of test models) stay edge.full.
-            guard let n = checkedProduct(shape), n <= 4096 else { return nil }
-            let fill = try ctx.tensor("value") ?? ConstTensor(element: .f32, shape: [1], values: [0])
-            guard fill.count == 1 else { throw ImportError("'value' must hold one element, has \(fill.count)") }
-            var data = Data(capacity: n * fill.element.byteSize)
-            for _ in 0..<n { data.append(fill.data) }
-            return [ConstTensor(element: fill.element, shape: shape, data: data)]
-        }) { ctx in
+        OpImporter("ConstantOfShape", [9, 20, 21, 23, 24, 25]) { ctx in
             let shape = try ctx.ints(0, "shape")
             guard checkedProduct(shape) != nil else { throw ImportError("shape \(shape) is negative or overflows") }
-            let fill = try ctx.tensor("value") ?? ConstTensor(element: .f32, shape: [1], values: [0])
+            let fill = try ctx.tensor("value") ?? Tensor(zeros: [1], dtype: .f32)
             guard fill.count == 1 else { throw ImportError("'value' must hold one element, has \(fill.count)") }
-            return [.value(try ctx.emit(Ops.full, [], ["shape": .ints(shape.map(Int64.init)), "value": .float(fill.doubles[0]), "dtype": .string(fill.element.rawValue)]))]
+            // Small fills feed shape computations and fold; large ones (weights of test models) stay edge.full.
+            return [try ctx.apply1(Ops.full, [], ["shape": .ints(shape.map(Int64.init)), "value": .float(fill.doubles()[0]), "dtype": .string(fill.dtype.rawValue)],
+                                   foldLimit: 4096)]
         },
-        OpImporter("Range", [11, 27], fold: { ctx in
-            guard let s = ctx.constant(0), let l = ctx.constant(1), let d = ctx.constant(2), s.count == 1, l.count == 1, d.count == 1 else { return nil }
-            let start = s.doubles[0], limit = l.doubles[0], delta = d.doubles[0]
+        // Range has no Edge IR op: its (constant) inputs give the tensor at import time.
+        OpImporter("Range", [11, 27]) { ctx in
+            guard let s = ctx.constant(0), let l = ctx.constant(1), let d = ctx.constant(2), s.count == 1, l.count == 1, d.count == 1 else {
+                throw ImportError("start, limit and delta must be constants known at import time")
+            }
+            let start = s.doubles()[0], limit = l.doubles()[0], delta = d.doubles()[0]
             guard delta != 0 else { throw ImportError("delta is 0") }
-            let n = max(Int(((limit - start) / delta).rounded(.up)), 0)
-            guard n <= Fold.limit else { return nil }
-            return [ConstTensor(element: s.element, shape: [n], values: (0..<n).map { start + Double($0) * delta })]
-        }) { _ in throw ImportError("start, limit and delta must be constants known at import time") },
+            let steps = ((limit - start) / delta).rounded(.up)
+            guard steps.isFinite, steps <= Double(foldLimit) else { throw ImportError("a range of \(steps) elements is too large to build at import time") }
+            let n = max(Int(steps), 0)
+            return [.constant(try ctx.constantTensor((0..<n).map { start + Double($0) * delta }, s.dtype, shape: [n]))]
+        },
     ]
 }

@@ -1,16 +1,15 @@
 import EdgeIR
 
 extension ONNXOps {
-    /// A one-input op mapped to one IR op (optionally folded when the input is known).
-    static func unary(_ opType: String, _ versions: [Int], _ def: OpDefinition,
-                      fold: (int: @Sendable (Int64) -> Int64, real: @Sendable (Double) -> Double)? = nil) -> OpImporter {
-        var folder: (@Sendable (NodeContext) throws -> [ConstTensor]?)?
-        if let fold {
-            folder = { ctx in ctx.constant(0).flatMap { Fold.unary($0, int: fold.int, real: fold.real) }.map { [$0] } }
-        }
-        return OpImporter(opType, versions, fold: folder) { ctx in
-            [.value(try ctx.emit(def, [try ctx.value(0)]))]
-        }
+    /// A one-input op mapped to one IR op (folded at import time when the input is known).
+    static func unary(_ opType: String, _ versions: [Int], _ def: OpDefinition) -> OpImporter {
+        OpImporter(opType, versions) { ctx in [try ctx.apply1(def, [try ctx.input(0)])] }
+    }
+
+    /// Casts `x` to `to` (nothing when it already has that type; folded when `x` is known).
+    static func cast(_ ctx: NodeContext, _ x: Imported, to: ScalarType) throws -> Imported {
+        if x.type.element == .scalar(to) { return x }
+        return try ctx.apply1(Ops.cast, [x], ["dtype": .string(to.rawValue)])
     }
 
     /// Passes input 0 through (Identity; Dropout at inference).
@@ -25,16 +24,16 @@ extension ONNXOps {
         unary("Tanh", [6, 13], Ops.tanh),
         unary("Exp", [6, 13], Ops.exp),
         unary("Log", [6, 13], Ops.log),
-        unary("Sqrt", [6, 13], Ops.sqrt, fold: ({ $0 }, { $0.squareRoot() })),
+        unary("Sqrt", [6, 13], Ops.sqrt),
         unary("Reciprocal", [6, 13], Ops.reciprocal),
         unary("Erf", [9, 13], Ops.erf),
-        unary("Neg", [6, 13], Ops.neg, fold: ({ 0 &- $0 }, { -$0 })),
-        unary("Abs", [6, 13], Ops.abs, fold: ({ $0 == .min ? $0 : Swift.abs($0) }, { Swift.abs($0) })),
-        unary("Floor", [6, 13], Ops.floor, fold: ({ $0 }, { $0.rounded(.down) })),
-        unary("Ceil", [6, 13], Ops.ceil, fold: ({ $0 }, { $0.rounded(.up) })),
+        unary("Neg", [6, 13], Ops.neg),
+        unary("Abs", [6, 13], Ops.abs),
+        unary("Floor", [6, 13], Ops.floor),
+        unary("Ceil", [6, 13], Ops.ceil),
         unary("Sin", [7, 22], Ops.sin),
         unary("Cos", [7, 22], Ops.cos),
-        unary("Not", [1], Ops.logicalNot, fold: ({ $0 == 0 ? 1 : 0 }, { $0 == 0 ? 1 : 0 })),
+        unary("Not", [1], Ops.logicalNot),
         unary("HardSwish", [14, 22], Ops.hardswish),
         OpImporter("Gelu", [20]) { ctx in
             let approximate = try ctx.string("approximate", "none")
@@ -82,7 +81,7 @@ extension ONNXOps {
         OpImporter("Identity", [1, 13, 14, 16, 19, 21, 23, 24, 25], passThrough),
         OpImporter("Dropout", [7, 10, 12, 13, 22]) { ctx in
             if ctx.version >= 12, ctx.has(2) {
-                guard let t = ctx.constant(2), t.count == 1, t.doubles[0] == 0 else {
+                guard let t = ctx.constant(2), t.count == 1, t.doubles()[0] == 0 else {
                     throw ImportError("training_mode must be a constant false (edgec imports models for inference)")
                 }
             }
@@ -93,27 +92,14 @@ extension ONNXOps {
             }
             return outputs
         },
-        OpImporter("Cast", [6, 9, 13, 19, 21, 23, 24, 25, 28], fold: { ctx in
-            guard let c = ctx.constant(0), c.count <= Fold.limit else { return nil }
+        OpImporter("Cast", [6, 9, 13, 19, 21, 23, 24, 25, 28]) { ctx in
             let to = try ONNXType.require(Int32(truncatingIfNeeded: try ctx.int("to", 0)), "Cast's 'to' type")
-            if let v = c.int64s, to.isInteger || to == .bool { return [c.withExactInts(v, to)] }
-            return [ConstTensor(element: to, shape: c.shape, values: c.doubles)]
-        }) { ctx in
-            let to = try ONNXType.require(Int32(truncatingIfNeeded: try ctx.int("to", 0)), "Cast's 'to' type")
-            let x = try ctx.value(0)
-            if x.type.element == .scalar(to) { return [.value(x)] }
-            return [.value(try ctx.emit(Ops.cast, [x], ["dtype": .string(to.rawValue)]))]
+            return [try cast(ctx, try ctx.input(0), to: to)]
         },
         // CastLike: Cast to the element type of input 1 (whose values are not read).
-        OpImporter("CastLike", [15, 19, 21, 23, 24, 25], fold: { ctx in
-            guard let c = ctx.constant(0), c.count <= Fold.limit, case .scalar(let to) = try ctx.type(1).element else { return nil }
-            if let v = c.int64s, to.isInteger || to == .bool { return [c.withExactInts(v, to)] }
-            return [ConstTensor(element: to, shape: c.shape, values: c.doubles)]
-        }) { ctx in
+        OpImporter("CastLike", [15, 19, 21, 23, 24, 25]) { ctx in
             guard case .scalar(let to) = try ctx.type(1).element else { throw ctx.unsupported("a quantized target type") }
-            let x = try ctx.value(0)
-            if x.type.element == .scalar(to) { return [.value(x)] }
-            return [.value(try ctx.emit(Ops.cast, [x], ["dtype": .string(to.rawValue)]))]
+            return [try cast(ctx, try ctx.input(0), to: to)]
         },
     ]
 }

@@ -24,7 +24,7 @@ enum Constants {
     static func tensor(_ value: Value) -> Tensor? {
         guard case .scalar(let s) = value.type.element, let shape = value.type.staticShape,
               let data = bytes(of: value) else { return nil }
-        return try? Tensor(bytes: [UInt8](data), dtype: s.kernelType, shape: shape)
+        return try? Tensor(bytes: [UInt8](data), dtype: s, shape: shape)
     }
 
     /// The one value every element of `value` holds, when `value` is a constant (or `edge.full`)
@@ -32,7 +32,7 @@ enum Constants {
     static func splat(_ value: Value) -> Double? {
         if let op = value.definingOp, op.definition === Ops.full, value.type.element.storage.isFloat || value.type.element.storage.isInteger {
             // edge.full converts its value to the dtype; compare through the converted value.
-            guard let v = op.attribute("value")?.floatValue, let t = try? Tensor(converting: [v], dtype: value.type.element.storage.kernelType) else { return nil }
+            guard let v = op.attribute("value")?.floatValue, let t = try? Tensor(converting: [v], dtype: value.type.element.storage) else { return nil }
             return t.doubles()[0]
         }
         guard let t = tensor(value), t.count > 0 else { return nil }
@@ -55,7 +55,7 @@ enum Constants {
 
     /// A new f32/f64 constant of `shape` with the given values, in `element`'s type.
     static func make(_ values: [Double], element: ScalarType, shape: [Int], name: String, rewriter: Rewriter) throws -> Value {
-        let t = try Tensor(converting: values, dtype: element.kernelType, shape: shape)
+        let t = try Tensor(converting: values, dtype: element, shape: shape)
         return try make(t, type: TensorType(.scalar(element), shape), name: name, rewriter: rewriter)
     }
 }
