@@ -112,6 +112,38 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
     }
 }
 
+@Suite struct XNNPACKFuzzTests {
+    @Test func everyPayloadTruncationIsRejected() throws {
+        let payload = try XNNPACKSamples.convGraph.serialize()
+        for length in 0 ..< payload.count {
+            #expect(throws: XNNPACKError.self) { try XNNPayloadReader.read(Array(payload.prefix(length))) }
+        }
+    }
+
+    /// Bit flips anywhere in a delegate payload: reading, binding and running never crash.
+    @Test func payloadBitFlipsNeverCrashTheInterpreter() throws {
+        let program = try XNNPACKSamples.convProgram
+        let payload = program.plans[0].delegates[0].processed
+        let input = try Tensor((0 ..< 192).map { Float($0 % 11) / 5 - 1 }, shape: [1, 3, 8, 8])
+        var ran = 0, rejected = 0
+        for byte in 0 ..< payload.count {
+            for bit in [byte % 8] {
+                var p = program
+                p.plans[0].delegates[0].processed[byte] ^= UInt8(1 << bit)
+                do {
+                    let loaded = try ProgramReader.read(ProgramWriter.serialize(p)).program
+                    _ = try Interpreter(loaded).run([input])
+                    ran += 1
+                } catch {
+                    rejected += 1
+                }
+            }
+        }
+        #expect(ran + rejected == payload.count)
+        #expect(rejected > 0 && ran > 0)
+    }
+}
+
 @Suite struct DelegateProgramTests {
     @Test func writerPlacesSegmentsLikeExecuTorch() throws {
         var program = try XNNPACKSamples.convProgram

@@ -23,7 +23,6 @@ final class XNNPACKDelegate {
     var externals: [(slot: Int, arg: Int)] = []
     /// Owned storage (intermediates and constants), by value slot.
     var owned: [Int: UnsafeMutablePointer<Float>] = [:]
-    var ownedCounts: [Int: Int] = [:]
     var steps: [(name: String, run: (XNNBuffers) -> Void)] = []
     var buffers: XNNBuffers
 
@@ -56,6 +55,22 @@ final class XNNPACKDelegate {
 
     var slotOf: [UInt32: Int] = [:]
     var written: Set<Int> = []
+    var intermediates: [Int] = []
+    var externalSlots: Set<Int> = []
+
+    /// The budget for a delegate's intermediate values (each has its own buffer; no reuse).
+    static let maxIntermediateBytes = 4 << 30
+
+    func isExternal(_ slot: Int) -> Bool { externalSlots.contains(slot) }
+
+    /// Owned, zeroed storage for `slot`.
+    func allocate(_ slot: Int, _ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        p.initialize(repeating: 0, count: max(count, 1))
+        owned[slot] = p
+        buffers[slot] = p
+        return p
+    }
 
     func dims(_ slot: Int) -> [Int] { graph.values[slot].tensor.dims.map(Int.init) }
 
@@ -91,14 +106,11 @@ final class XNNPACKDelegate {
                     written.insert(slot)
                 }
                 externals.append((slot, arg))
+                externalSlots.insert(slot)
                 continue
             }
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
-            owned[slot] = p
-            ownedCounts[slot] = count
-            buffers[slot] = p
             if t.constantBufferIndex != 0 {
+                let p = allocate(slot, count)
                 let c = graph.constantData[Int(t.constantBufferIndex)]
                 let bytes: ArraySlice<UInt8>
                 if let key = c.namedKey {
@@ -145,9 +157,20 @@ final class XNNPACKDelegate {
             } catch {
                 throw RuntimeError("\(what): \(error)")
             }
-            for s in outs { written.insert(s) }
+            for s in outs where written.insert(s).inserted && !isExternal(s) { intermediates.append(s) }
             steps.append((node.type.name, run))
         }
+        // Intermediates are allocated once the nodes that write them are bound (their dims are then
+        // consistent with bounded inputs), within a total budget.
+        var total = 0
+        for s in intermediates {
+            let (sum, o) = total.addingReportingOverflow(graph.values[s].tensor.byteCount ?? Int.max)
+            guard !o, sum <= Self.maxIntermediateBytes else {
+                throw RuntimeError("\(label): intermediate values need more than \(Self.maxIntermediateBytes) bytes")
+            }
+            total = sum
+        }
+        for s in intermediates { _ = allocate(s, graph.values[s].tensor.elementCount ?? 0) }
         for (slot, _) in externals where graph.values[slot].tensor.flags.contains(.externalOutput) && !written.contains(slot) {
             throw RuntimeError("\(label): external output value \(slot) is never written by a node")
         }
