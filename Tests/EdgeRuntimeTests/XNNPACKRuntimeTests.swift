@@ -44,6 +44,14 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         try expectMatchesExecuTorch(loaded.program, Self.referenceFolder.appendingPathComponent("expected"), name)
     }
 
+    @Test func quantizedReferenceProgramsAreClearLoadErrors() throws {
+        for name in ["cnn_qs8", "cnn_dqlinear"] {
+            let bytes = [UInt8](try Data(contentsOf: Self.referenceFolder.appendingPathComponent("\(name).pte")))
+            let program = try ProgramReader.read(bytes).program
+            expectLoadError(program, "is not supported by edgec's interpreter (it runs fp32)")
+        }
+    }
+
     @Test func checkProgramsAreWhatTheWriterProduces() throws {
         let folder = XNNPACKSamples.checkFolder.appendingPathComponent("programs")
         for (name, program) in try XNNPACKSamples.checkPrograms {

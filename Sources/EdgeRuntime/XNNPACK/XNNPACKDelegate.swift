@@ -207,24 +207,23 @@ enum XNNOps {
 
     static func clampRange(_ node: XNode) throws -> (Float, Float) {
         guard let m = node.outputMinMax, node.type.readsOutputMinMax else { return (-.infinity, .infinity) }
-        guard !(m.min > m.max), !m.min.isNaN, !m.max.isNaN else { throw XNBind("output_min_max [\(m.min), \(m.max)] is empty") }
+        guard !(m.min > m.max), !m.min.isNaN, !m.max.isNaN else { throw bindError("output_min_max [\(m.min), \(m.max)] is empty") }
         return (m.min, m.max)
     }
 
-    static func XNBind(_ s: String) -> XNNBindError { XNNBindError(s) }
+    static func bindError(_ s: String) -> XNNBindError { XNNBindError(s) }
 
     static func expect(_ got: [Int], _ want: [Int], _ what: String) throws {
-        guard got == want else { throw XNBind("\(what) dims are \(got), expected \(want)") }
+        guard got == want else { throw bindError("\(what) dims are \(got), expected \(want)") }
     }
 
     static func bind(_ node: XNode, ins: [Int], outs: [Int], dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let (lo, hi) = try clampRange(node)
-        let clamped = lo > -.infinity || hi < .infinity
         switch node.fields {
         case .node2x1:
             return try binary(node.type, ins[0], ins[1], outs[0], dims, lo, hi)
-        case .node1x1(let n):
-            return try unary(node.type, n, ins[0], outs[0], dims, lo, hi, clamped)
+        case .node1x1:
+            return try unary(node.type, ins[0], outs[0], dims, lo, hi)
         case .unaryWithParameter(let n):
             let a = ins[0], o = outs[0], total = count(dims(a)), p = n.parameter
             try expect(dims(o), dims(a), "output")
@@ -243,7 +242,7 @@ enum XNNOps {
             return try transpose(t.perm.map(Int.init), ins[0], outs[0], dims)
         case .staticReshape:
             let a = ins[0], o = outs[0], total = count(dims(a))
-            guard count(dims(o)) == total else { throw XNBind("reshape of \(dims(a)) to \(dims(o)) changes the element count") }
+            guard count(dims(o)) == total else { throw bindError("reshape of \(dims(a)) to \(dims(o)) changes the element count") }
             return { b in b[o].update(from: b[a], count: total) }
         case .concatenate(let c):
             return try concatenate(Int(c.axis), ins, outs[0], dims)
@@ -295,7 +294,7 @@ enum XNNOps {
         default: throw Unsupported(reason: "is not supported by edgec's interpreter")
         }
         let da = dims(a), db = dims(bIdx)
-        guard let shape = broadcast(da, db) else { throw XNBind("input dims \(da) and \(db) do not broadcast") }
+        guard let shape = broadcast(da, db) else { throw bindError("input dims \(da) and \(db) do not broadcast") }
         try expect(dims(o), shape, "output")
         let total = count(shape)
         let f: (Float, Float) -> Float = (lo > -.infinity || hi < .infinity) ? { Swift.min(Swift.max(op($0, $1), lo), hi) } : op
@@ -321,15 +320,15 @@ enum XNNOps {
         }
     }
 
-    static func unary(_ type: XNNNodeType, _ n: XNNNode1x1, _ a: Int, _ o: Int, _ dims: (Int) -> [Int],
-                      _ lo: Float, _ hi: Float, _ clamped: Bool) throws -> (XNNBuffers) -> Void {
+    static func unary(_ type: XNNNodeType, _ a: Int, _ o: Int, _ dims: (Int) -> [Int],
+                      _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
         let da = dims(a), total = count(da)
         switch type {
         case .globalAvgPooling2d:
-            guard da.count == 4 else { throw XNBind("global average pooling needs an NHWC input, got \(da)") }
+            guard da.count == 4 else { throw bindError("global average pooling needs an NHWC input, got \(da)") }
             let (nb, h, w, c) = (da[0], da[1], da[2], da[3])
             guard count(dims(o)) == nb * c, dims(o).last == c || dims(o).count < 2 else {
-                throw XNBind("output dims are \(dims(o)), expected [\(nb), 1, 1, \(c)]")
+                throw bindError("output dims are \(dims(o)), expected [\(nb), 1, 1, \(c)]")
             }
             let scale = 1 / Float(h * w)
             return { b in
@@ -389,17 +388,17 @@ enum XNNOps {
                                _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
         let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
         let dw = dims(w)
-        guard dw.count == 2 else { throw XNBind("filter dims \(dw) are not 2-D") }
-        guard n.flags & ~xnnFlagTransposeWeights == 0 else { throw XNBind("flags \(n.flags) are not supported") }
+        guard dw.count == 2 else { throw bindError("filter dims \(dw) are not 2-D") }
+        guard n.flags & ~xnnFlagTransposeWeights == 0 else { throw bindError("flags \(n.flags) are not supported") }
         let transposed = n.flags & xnnFlagTransposeWeights != 0
         let (outC, inC) = transposed ? (dw[1], dw[0]) : (dw[0], dw[1])
         let dx = dims(x)
-        guard dx.count >= 1, let last = dx.last, last == inC else { throw XNBind("input dims \(dx) do not end in the filter's \(inC) input channels") }
+        guard dx.count >= 1, let last = dx.last, last == inC else { throw bindError("input dims \(dx) do not end in the filter's \(inC) input channels") }
         let rows = count(dx) / Swift.max(inC, 1)
         guard count(dims(o)) == rows * outC, dims(o).last == outC else {
-            throw XNBind("output dims are \(dims(o)), expected \(Array(dx.dropLast()) + [outC])")
+            throw bindError("output dims are \(dims(o)), expected \(Array(dx.dropLast()) + [outC])")
         }
-        if let bias { guard count(dims(bias)) == outC else { throw XNBind("bias dims \(dims(bias)) do not have \(outC) elements") } }
+        if let bias { guard count(dims(bias)) == outC else { throw bindError("bias dims \(dims(bias)) do not have \(outC) elements") } }
         return { b in
             let xi = b[x], wi = b[w], z = b[o], bi = bias.map { b[$0] }
             for r in 0 ..< rows {
@@ -420,11 +419,11 @@ enum XNNOps {
 
     static func batchMatMul(_ a: Int, _ bIdx: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let da = dims(a), db = dims(bIdx)
-        guard da.count >= 2, db.count >= 2 else { throw XNBind("inputs \(da) and \(db) must be at least 2-D") }
+        guard da.count >= 2, db.count >= 2 else { throw bindError("inputs \(da) and \(db) must be at least 2-D") }
         let m = da[da.count - 2], k = da[da.count - 1], k2 = db[db.count - 2], n = db[db.count - 1]
-        guard k == k2 else { throw XNBind("inner dimensions of \(da) and \(db) differ") }
+        guard k == k2 else { throw bindError("inner dimensions of \(da) and \(db) differ") }
         let ba = Array(da.dropLast(2)), bb = Array(db.dropLast(2))
-        guard let batch = broadcast(ba, bb) else { throw XNBind("batch dims of \(da) and \(db) do not broadcast") }
+        guard let batch = broadcast(ba, bb) else { throw bindError("batch dims of \(da) and \(db) do not broadcast") }
         try expect(dims(o), batch + [m, n], "output")
         let nbatch = count(batch), r = batch.count
         let sa = broadcastStrides(ba, rank: r), sb = broadcastStrides(bb, rank: r), sbatch = strides(batch)
@@ -457,27 +456,27 @@ enum XNNOps {
                             _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
         let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
         let dx = dims(x), dw = dims(w)
-        guard dx.count == 4, dw.count == 4 else { throw XNBind("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
-        guard c.flags == 0 else { throw XNBind("flags \(c.flags) are not supported") }
+        guard dx.count == 4, dw.count == 4 else { throw bindError("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
+        guard c.flags == 0 else { throw bindError("flags \(c.flags) are not supported") }
         let kh = Int(c.kernelHeight), kw = Int(c.kernelWidth), sh = Int(c.subsamplingHeight), sw = Int(c.subsamplingWidth)
         let dh = Int(c.dilationHeight), dwl = Int(c.dilationWidth)
         guard kh > 0, kw > 0, sh > 0, sw > 0, dh > 0, dwl > 0 else {
-            throw XNBind("kernel \(kh)x\(kw), subsampling \(sh)x\(sw) and dilation \(dh)x\(dwl) must be positive")
+            throw bindError("kernel \(kh)x\(kw), subsampling \(sh)x\(sw) and dilation \(dh)x\(dwl) must be positive")
         }
         let groups = Int(c.groups), gic = Int(c.groupInputChannels), goc = Int(c.groupOutputChannels)
         let (nb, ih, iw, cin) = (dx[0], dx[1], dx[2], dx[3])
         let cout = groups * goc
         let depthwise = type == .depthwiseConv2d
         guard groups > 0, gic > 0, goc > 0, cin == groups * gic else {
-            throw XNBind("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
+            throw bindError("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
         }
         if depthwise {
-            guard gic == 1 else { throw XNBind("depthwise convolution needs group_input_channels 1, got \(gic)") }
+            guard gic == 1 else { throw bindError("depthwise convolution needs group_input_channels 1, got \(gic)") }
             try expect(dw, [1, kh, kw, cout], "filter")
         } else {
             try expect(dw, [cout, kh, kw, gic], "filter")
         }
-        if let bias { guard count(dims(bias)) == cout else { throw XNBind("bias dims \(dims(bias)) do not have \(cout) elements") } }
+        if let bias { guard count(dims(bias)) == cout else { throw bindError("bias dims \(dims(bias)) do not have \(cout) elements") } }
         let oh = outputSize(ih, c.padding.top, c.padding.bottom, kh, sh, dh)
         let ow = outputSize(iw, c.padding.left, c.padding.right, kw, sw, dwl)
         try expect(dims(o), [nb, oh, ow, cout], "output")
@@ -523,12 +522,12 @@ enum XNNOps {
     static func pooling(_ type: XNNNodeType, _ p: XNNPooling2D, _ x: Int, _ o: Int, _ dims: (Int) -> [Int],
                         _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
         let dx = dims(x)
-        guard dx.count == 4 else { throw XNBind("input \(dx) must be 4-D (NHWC)") }
+        guard dx.count == 4 else { throw bindError("input \(dx) must be 4-D (NHWC)") }
         let ph = Int(p.poolingHeight), pw = Int(p.poolingWidth), sh = Int(p.strideHeight), sw = Int(p.strideWidth)
         // Average pooling has no dilation (ExecuTorch writes 0); 0 means 1.
         let dh = type == .avgPooling2d ? 1 : Swift.max(Int(p.dilationHeight), 1)
         let dwl = type == .avgPooling2d ? 1 : Swift.max(Int(p.dilationWidth), 1)
-        guard ph > 0, pw > 0, sh > 0, sw > 0 else { throw XNBind("pooling \(ph)x\(pw) and stride \(sh)x\(sw) must be positive") }
+        guard ph > 0, pw > 0, sh > 0, sw > 0 else { throw bindError("pooling \(ph)x\(pw) and stride \(sh)x\(sw) must be positive") }
         let (nb, ih, iw, c) = (dx[0], dx[1], dx[2], dx[3])
         let oh = outputSize(ih, p.padding.top, p.padding.bottom, ph, sh, dh)
         let ow = outputSize(iw, p.padding.left, p.padding.right, pw, sw, dwl)
@@ -569,7 +568,7 @@ enum XNNOps {
     static func transpose(_ perm: [Int], _ x: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let dx = dims(x)
         guard perm.count == dx.count, Set(perm).count == perm.count, perm.allSatisfy({ $0 >= 0 && $0 < dx.count }) else {
-            throw XNBind("perm \(perm) is not a permutation of the \(dx.count) input dims")
+            throw bindError("perm \(perm) is not a permutation of the \(dx.count) input dims")
         }
         let shape = perm.map { dx[$0] }
         try expect(dims(o), shape, "output")
@@ -592,13 +591,13 @@ enum XNNOps {
 
     static func concatenate(_ axis: Int, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let first = dims(ins[0])
-        guard axis < first.count else { throw XNBind("axis \(axis) is out of range for \(first.count)-D inputs") }
+        guard axis < first.count else { throw bindError("axis \(axis) is out of range for \(first.count)-D inputs") }
         var shape = first
         shape[axis] = 0
         for i in ins {
             let d = dims(i)
             guard d.count == first.count, d.enumerated().allSatisfy({ $0.offset == axis || $0.element == first[$0.offset] }) else {
-                throw XNBind("input dims \(d) do not match \(first) outside axis \(axis)")
+                throw bindError("input dims \(d) do not match \(first) outside axis \(axis)")
             }
             shape[axis] += d[axis]
         }
@@ -619,11 +618,11 @@ enum XNNOps {
 
     static func slice(_ offsets: [Int], _ sizes: [Int], _ x: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let dx = dims(x)
-        guard offsets.count == dx.count, sizes.count == dx.count else { throw XNBind("offsets/sizes do not have \(dx.count) entries") }
+        guard offsets.count == dx.count, sizes.count == dx.count else { throw bindError("offsets/sizes do not have \(dx.count) entries") }
         // A size of 0 means "to the end of the dimension" (XNNPACK's static slice).
         let shape = zip(zip(offsets, sizes), dx).map { os, d in os.1 == 0 ? d - os.0 : os.1 }
         for (i, d) in dx.enumerated() where offsets[i] + shape[i] > d || shape[i] < 0 {
-            throw XNBind("slice \(offsets[i])..<\(offsets[i] + shape[i]) of dimension \(i) exceeds \(d)")
+            throw bindError("slice \(offsets[i])..<\(offsets[i] + shape[i]) of dimension \(i) exceeds \(d)")
         }
         try expect(dims(o), shape, "output")
         let sx = strides(dx), r = shape.count, total = count(shape)
@@ -642,7 +641,7 @@ enum XNNOps {
 
     static func pad(_ pre: [Int], _ post: [Int], _ value: Float, _ x: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let dx = dims(x)
-        guard pre.count <= dx.count, post.count <= dx.count else { throw XNBind("paddings have more entries than the \(dx.count) dims") }
+        guard pre.count <= dx.count, post.count <= dx.count else { throw bindError("paddings have more entries than the \(dx.count) dims") }
         let pb = pre + [Int](repeating: 0, count: dx.count - pre.count), pa = post + [Int](repeating: 0, count: dx.count - post.count)
         let shape = (0 ..< dx.count).map { dx[$0] + pb[$0] + pa[$0] }
         try expect(dims(o), shape, "output")
