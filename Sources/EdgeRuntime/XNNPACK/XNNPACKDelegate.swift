@@ -10,6 +10,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EdgeKernels
 import EdgeProgram
 
 /// Pointers to every value's data during one run, by value slot.
@@ -56,6 +57,8 @@ final class XNNPACKDelegate {
     var slotOf: [UInt32: Int] = [:]
     var written: Set<Int> = []
     var intermediates: [Int] = []
+    /// Shared im2col workspace of the delegate's convolutions (sized to the largest at bind).
+    let scratch = XNNScratch()
     var externalSlots: Set<Int> = []
 
     /// The budget for a delegate's intermediate values (each has its own buffer; no reuse).
@@ -151,7 +154,7 @@ final class XNNPACKDelegate {
             }
             let run: (XNNBuffers) -> Void
             do {
-                run = try XNNOps.bind(node, ins: ins, outs: outs, dims: dims)
+                run = try XNNOps.bind(node, ins: ins, outs: outs, dims: dims, scratch: scratch)
             } catch let error as XNNOps.Unsupported {
                 throw RuntimeError("\(label) node \(k): XNNPACK node type \(node.type.name) \(error.reason)")
             } catch {
@@ -186,6 +189,21 @@ final class XNNPACKDelegate {
     }
 }
 
+/// A workspace shared by a delegate's nodes; `reserve` at bind, `pointer` at run.
+final class XNNScratch {
+    private(set) var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var capacity = 1
+
+    func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        pointer.deallocate()
+        pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        capacity = count
+    }
+
+    deinit { pointer.deallocate() }
+}
+
 /// A shape or parameter problem found while binding a node.
 struct XNNBindError: Error, CustomStringConvertible {
     var description: String
@@ -217,7 +235,7 @@ enum XNNOps {
         guard got == want else { throw bindError("\(what) dims are \(got), expected \(want)") }
     }
 
-    static func bind(_ node: XNode, ins: [Int], outs: [Int], dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
+    static func bind(_ node: XNode, ins: [Int], outs: [Int], dims: (Int) -> [Int], scratch: XNNScratch) throws -> (XNNBuffers) -> Void {
         let (lo, hi) = try clampRange(node)
         switch node.fields {
         case .node2x1:
@@ -235,7 +253,7 @@ enum XNNOps {
             return try fullyConnected(n, ins, outs[0], dims, lo, hi)
         case .convolution(let c):
             guard node.type != .convTranspose2d else { throw Unsupported(reason: "is not supported by edgec's interpreter") }
-            return try convolution(node.type, c, ins, outs[0], dims, lo, hi)
+            return try convolution(node.type, c, ins, outs[0], dims, lo, hi, scratch)
         case .pooling(let p):
             return try pooling(node.type, p, ins[0], outs[0], dims, lo, hi)
         case .staticTranspose(let t):
@@ -399,22 +417,24 @@ enum XNNOps {
             throw bindError("output dims are \(dims(o)), expected \(Array(dx.dropLast()) + [outC])")
         }
         if let bias { guard count(dims(bias)) == outC else { throw bindError("bias dims \(dims(bias)) do not have \(outC) elements") } }
+        let total = rows * outC
         return { b in
-            let xi = b[x], wi = b[w], z = b[o], bi = bias.map { b[$0] }
-            for r in 0 ..< rows {
-                let row = xi + r * inC
-                for oc in 0 ..< outC {
-                    var s: Float = bi?[oc] ?? 0
-                    if transposed {
-                        for k in 0 ..< inC { s += row[k] * wi[k * outC + oc] }
-                    } else {
-                        let wr = wi + oc * inC
-                        for k in 0 ..< inC { s += row[k] * wr[k] }
-                    }
-                    z[r * outC + oc] = Swift.min(Swift.max(s, lo), hi)
-                }
+            let z = b[o]
+            // z = x · Wᵀ ([out, in] filter) or x · W ([in, out] with XNN_FLAG_TRANSPOSE_WEIGHTS).
+            Gemm.sgemm(m: rows, n: outC, k: inC, a: b[x], lda: inC, b: b[w], ldb: transposed ? outC : inC,
+                       transposeB: !transposed, c: z, ldc: outC)
+            if let bias {
+                let bi = b[bias]
+                for r in 0 ..< rows { for oc in 0 ..< outC { z[r * outC + oc] += bi[oc] } }
             }
+            clamp(z, total, lo, hi)
         }
+    }
+
+    /// Clamps `n` values in place to `[lo, hi]` (a no-op for `[-inf, +inf]`).
+    static func clamp(_ z: UnsafeMutablePointer<Float>, _ n: Int, _ lo: Float, _ hi: Float) {
+        guard lo > -.infinity || hi < .infinity else { return }
+        for i in 0 ..< n { z[i] = Swift.min(Swift.max(z[i], lo), hi) }
     }
 
     static func batchMatMul(_ a: Int, _ bIdx: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
@@ -432,19 +452,15 @@ enum XNNOps {
             for t in 0 ..< nbatch {
                 var ia = 0, ib = 0, rem = t
                 for d in 0 ..< r { let i = rem / sbatch[d]; rem %= sbatch[d]; ia += i * sa[d]; ib += i * sb[d] }
-                let xa = x + ia * m * k, yb = y + ib * k * n, zo = z + t * m * n
-                for i in 0 ..< m {
-                    for j in 0 ..< n {
-                        var s: Float = 0
-                        for p in 0 ..< k { s += xa[i * k + p] * yb[p * n + j] }
-                        zo[i * n + j] = s
-                    }
-                }
+                Gemm.sgemm(m: m, n: n, k: k, a: x + ia * m * k, lda: k, b: y + ib * k * n, ldb: n, c: z + t * m * n, ldc: n)
             }
         }
     }
 
     // MARK: Convolution and pooling (NHWC)
+
+    /// The largest im2col workspace (in floats); bigger convolutions take the direct loop.
+    static let maxScratchElements = 64 << 20
 
     static func outputSize(_ input: Int, _ padBefore: UInt32, _ padAfter: UInt32, _ kernel: Int, _ stride: Int, _ dilation: Int) -> Int {
         let effective = (kernel - 1) * dilation + 1
@@ -453,7 +469,7 @@ enum XNNOps {
     }
 
     static func convolution(_ type: XNNNodeType, _ c: XNNConvolution, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int],
-                            _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
+                            _ lo: Float, _ hi: Float, _ scratch: XNNScratch) throws -> (XNNBuffers) -> Void {
         let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
         let dx = dims(x), dw = dims(w)
         guard dx.count == 4, dw.count == 4 else { throw bindError("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
@@ -481,6 +497,46 @@ enum XNNOps {
         let ow = outputSize(iw, c.padding.left, c.padding.right, kw, sw, dwl)
         try expect(dims(o), [nb, oh, ow, cout], "output")
         let pt = Int(c.padding.top), pl = Int(c.padding.left)
+        let pixels = nb * oh * ow, depth = kh * kw * cin
+        let direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == ih && ow == iw
+        let (im2col, overflow) = pixels.multipliedReportingOverflow(by: depth)
+        if !depthwise && groups == 1 && (direct || (!overflow && im2col <= maxScratchElements)) {
+            // NHWC im2col rows [kh, kw, Cin] (contiguous channel runs) times the OHWI filter seen as [Cout, kh*kw*Cin]ᵀ.
+            if !direct { scratch.reserve(pixels * depth) }
+            return { b in
+                let xi = b[x], z = b[o]
+                var patches = UnsafePointer(xi)
+                if !direct {
+                    let p = scratch.pointer
+                    for n in 0 ..< nb {
+                        for y in 0 ..< oh {
+                            for xo in 0 ..< ow {
+                                var row = p + ((n * oh + y) * ow + xo) * depth
+                                for ky in 0 ..< kh {
+                                    let iy = y * sh - pt + ky * dh
+                                    for kx in 0 ..< kw {
+                                        let ix = xo * sw - pl + kx * dwl
+                                        if iy < 0 || iy >= ih || ix < 0 || ix >= iw {
+                                            row.update(repeating: 0, count: cin)
+                                        } else {
+                                            row.update(from: xi + ((n * ih + iy) * iw + ix) * cin, count: cin)
+                                        }
+                                        row += cin
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    patches = UnsafePointer(p)
+                }
+                Gemm.sgemm(m: pixels, n: cout, k: depth, a: patches, lda: depth, b: b[w], ldb: depth, transposeB: true, c: z, ldc: cout)
+                if let bias {
+                    let bi = b[bias]
+                    for px in 0 ..< pixels { for oc in 0 ..< cout { z[px * cout + oc] += bi[oc] } }
+                }
+                clamp(z, pixels * cout, lo, hi)
+            }
+        }
         return { b in
             let xi = b[x], wi = b[w], z = b[o], bi = bias.map { b[$0] }
             for n in 0 ..< nb {
