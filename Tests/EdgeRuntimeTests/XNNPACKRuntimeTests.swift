@@ -71,6 +71,7 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         let folder = XNNPACKSamples.checkFolder.appendingPathComponent("expected")
         try expectMatchesExecuTorch(try XNNPACKSamples.convProgram, folder, "conv_net")
         try expectMatchesExecuTorch(try XNNPACKSamples.opsProgram, folder, "ops_net")
+        try expectMatchesExecuTorch(try XNNPACKSamples.upsampleProgram, folder, "upsample_net")
     }
 
     func expectLoadError(_ program: Program, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -84,9 +85,11 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
 
     @Test func unsupportedNodesAndDatatypesAreLoadErrors() throws {
         var g = XNNPACKSamples.convGraph
-        g.nodes[1].type = .convTranspose2d
+        let index = g.addTensor(dims: [1, 3, 3, 4])
+        g.nodes[3] = XNode(.argMaxPooling2d, .argMaxPooling2d(XNNArgMaxPooling2d(poolingHeight: 2, poolingWidth: 2, input: 7,
+                                                                                 outputValue: 8, outputIndex: index)))
         expectLoadError(try XNNPACKSamples.program(g, inputs: [[1, 3, 8, 8]], outputs: [[1, 3], [1, 4, 8, 8]]),
-                        "delegate 0 node 1: XNNPACK node type XNNConvTranspose2d is not supported by edgec's interpreter")
+                        "delegate 0 node 3: XNNPACK node type XNNArgMaxPooling2d is not supported by edgec's interpreter")
         var q = XNNPACKSamples.convGraph
         q.values[3] = .quantized(q.values[3].tensor, .perTensor(scale: 0.5, zeroPoint: 0))
         q.values[3].tensor.datatype = .qint8

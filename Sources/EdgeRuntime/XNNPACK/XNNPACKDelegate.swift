@@ -251,8 +251,9 @@ enum XNNOps {
             return { b in for i in 0 ..< total { let x = b[a][i]; b[o][i] = x > 0 ? x : p * (expm1f(x)) } }
         case .fullyConnected(let n):
             return try fullyConnected(n, ins, outs[0], dims, lo, hi)
+        case .convolution(let c) where node.type == .convTranspose2d:
+            return try deconvolution(c, ins, outs[0], dims, lo, hi)
         case .convolution(let c):
-            guard node.type != .convTranspose2d else { throw Unsupported(reason: "is not supported by edgec's interpreter") }
             return try convolution(node.type, c, ins, outs[0], dims, lo, hi, scratch)
         case .pooling(let p):
             return try pooling(node.type, p, ins[0], outs[0], dims, lo, hi)
@@ -268,7 +269,9 @@ enum XNNOps {
             return try slice(s.offsets.map(Int.init), s.sizes.map(Int.init), ins[0], outs[0], dims)
         case .staticConstantPad(let p):
             return try pad(p.prePaddings.map(Int.init), p.postPaddings.map(Int.init), p.paddingValue, ins[0], outs[0], dims)
-        case .staticResizeBilinear2D, .argMaxPooling2d, .scaledDotProductAttention:
+        case .staticResizeBilinear2D(let r):
+            return try resizeBilinear(r, ins[0], outs[0], dims)
+        case .argMaxPooling2d, .scaledDotProductAttention:
             throw Unsupported(reason: "is not supported by edgec's interpreter")
         }
     }
@@ -569,6 +572,113 @@ enum XNNOps {
                             }
                         }
                         for oc in 0 ..< cout { z[outBase + oc] = Swift.min(Swift.max(z[outBase + oc], lo), hi) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// XNNPACK deconvolution: filter `[groups * goc, kh, kw, gic]`; output size
+    /// `stride * (in - 1) + adjustment + dilation * (k - 1) + 1 - pad_before - pad_after`.
+    static func deconvolution(_ c: XNNConvolution, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int],
+                              _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
+        let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
+        let dx = dims(x), dw = dims(w)
+        guard dx.count == 4, dw.count == 4 else { throw bindError("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
+        guard c.flags == 0 else { throw bindError("flags \(c.flags) are not supported") }
+        let kh = Int(c.kernelHeight), kw = Int(c.kernelWidth), sh = Int(c.subsamplingHeight), sw = Int(c.subsamplingWidth)
+        let dh = Int(c.dilationHeight), dwl = Int(c.dilationWidth)
+        guard kh > 0, kw > 0, sh > 0, sw > 0, dh > 0, dwl > 0 else {
+            throw bindError("kernel \(kh)x\(kw), stride \(sh)x\(sw) and dilation \(dh)x\(dwl) must be positive")
+        }
+        let groups = Int(c.groups), gic = Int(c.groupInputChannels), goc = Int(c.groupOutputChannels)
+        let (nb, ih, iw, cin) = (dx[0], dx[1], dx[2], dx[3])
+        let cout = groups * goc
+        guard groups > 0, gic > 0, goc > 0, cin == groups * gic else {
+            throw bindError("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
+        }
+        try expect(dw, [cout, kh, kw, gic], "filter")
+        if let bias { guard count(dims(bias)) == cout else { throw bindError("bias dims \(dims(bias)) do not have \(cout) elements") } }
+        let pt = Int(c.padding.top), pb = Int(c.padding.bottom), pl = Int(c.padding.left), pr = Int(c.padding.right)
+        let oh = sh * (ih - 1) + Int(c.adjustmentHeight) + dh * (kh - 1) + 1 - pt - pb
+        let ow = sw * (iw - 1) + Int(c.adjustmentWidth) + dwl * (kw - 1) + 1 - pl - pr
+        guard oh > 0, ow > 0 else { throw bindError("output size \(oh)x\(ow) is not positive") }
+        try expect(dims(o), [nb, oh, ow, cout], "output")
+        return { b in
+            let xi = b[x], wi = b[w], z = b[o]
+            let total = nb * oh * ow * cout
+            if let bias {
+                let bi = b[bias]
+                for p in 0 ..< nb * oh * ow { for oc in 0 ..< cout { z[p * cout + oc] = bi[oc] } }
+            } else {
+                z.update(repeating: 0, count: total)
+            }
+            for n in 0 ..< nb {
+                for iy in 0 ..< ih {
+                    for ix in 0 ..< iw {
+                        let inBase = ((n * ih + iy) * iw + ix) * cin
+                        for ky in 0 ..< kh {
+                            let y = iy * sh - pt + ky * dh
+                            if y < 0 || y >= oh { continue }
+                            for kx in 0 ..< kw {
+                                let xo = ix * sw - pl + kx * dwl
+                                if xo < 0 || xo >= ow { continue }
+                                let outBase = ((n * oh + y) * ow + xo) * cout
+                                for g in 0 ..< groups {
+                                    let inp = xi + inBase + g * gic
+                                    for j in 0 ..< goc {
+                                        let oc = g * goc + j
+                                        let wr = wi + ((oc * kh + ky) * kw + kx) * gic
+                                        var s: Float = 0
+                                        for ic in 0 ..< gic { s += inp[ic] * wr[ic] }
+                                        z[outBase + oc] += s
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            clamp(z, total, lo, hi)
+        }
+    }
+
+    /// NHWC bilinear resize: half-pixel centers by default, `XNN_FLAG_ALIGN_CORNERS`, or
+    /// `XNN_FLAG_TENSORFLOW_LEGACY_MODE` (no half-pixel offset).
+    static func resizeBilinear(_ r: XNNStaticResizeBilinear2D, _ x: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
+        let dx = dims(x)
+        guard dx.count == 4 else { throw bindError("input \(dx) must be 4-D (NHWC)") }
+        guard r.flags & ~(xnnFlagAlignCorners | xnnFlagTensorflowLegacyMode) == 0,
+              r.flags & xnnFlagAlignCorners == 0 || r.flags & xnnFlagTensorflowLegacyMode == 0 else {
+            throw bindError("flags \(r.flags) are not supported")
+        }
+        let (nb, ih, iw, c) = (dx[0], dx[1], dx[2], dx[3]), oh = Int(r.newHeight), ow = Int(r.newWidth)
+        guard oh > 0, ow > 0 else { throw bindError("new size \(oh)x\(ow) is not positive") }
+        try expect(dims(o), [nb, oh, ow, c], "output")
+        let align = r.flags & xnnFlagAlignCorners != 0, legacy = r.flags & xnnFlagTensorflowLegacyMode != 0
+        func taps(_ out: Int, _ inp: Int) -> [(Int, Int, Float)] {
+            let scale: Float = align ? (out > 1 ? Float(inp - 1) / Float(out - 1) : 0) : Float(inp) / Float(out)
+            return (0 ..< out).map { d in
+                var src = align || legacy ? Float(d) * scale : (Float(d) + 0.5) * scale - 0.5
+                src = Swift.max(src, 0)
+                let i0 = Swift.min(Int(src), inp - 1), i1 = Swift.min(i0 + 1, inp - 1)
+                return (i0, i1, Swift.min(src - Float(i0), 1))
+            }
+        }
+        let ty = taps(oh, ih), tx = taps(ow, iw)
+        return { b in
+            let xi = b[x], z = b[o]
+            for n in 0 ..< nb {
+                for (y, (y0, y1, fy)) in ty.enumerated() {
+                    for (xo, (x0, x1, fx)) in tx.enumerated() {
+                        let p00 = xi + ((n * ih + y0) * iw + x0) * c, p01 = xi + ((n * ih + y0) * iw + x1) * c
+                        let p10 = xi + ((n * ih + y1) * iw + x0) * c, p11 = xi + ((n * ih + y1) * iw + x1) * c
+                        let out = z + ((n * oh + y) * ow + xo) * c
+                        for ch in 0 ..< c {
+                            let top = p00[ch] + (p01[ch] - p00[ch]) * fx
+                            let bottom = p10[ch] + (p11[ch] - p10[ch]) * fx
+                            out[ch] = top + (bottom - top) * fy
+                        }
                     }
                 }
             }
