@@ -62,9 +62,10 @@ public final class Interpreter {
         }
         for (k, instruction) in plan.instructions.enumerated() {
             if case let .delegateCall(d, args) = instruction {
-                let bound = try XNNPACKDelegate(plan.delegates[Int(d)], index: Int(d), args: args, plan: plan, namedData: namedData)
+                let bound = try XNNPACKDelegate(plan.delegates[Int(d)], index: Int(d), args: args, plan: plan,
+                                                namedData: namedData, address: address)
                 delegates.append(bound)
-                calls.append(("delegate \(d) (\(plan.delegates[Int(d)].id))", { bound.run($0) }))
+                calls.append(("delegate \(d) (\(plan.delegates[Int(d)].id))", { _ in bound.run() }))
                 continue
             }
             guard case let .kernelCall(opIndex, args) = instruction else { continue }

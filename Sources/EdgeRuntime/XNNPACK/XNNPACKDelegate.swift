@@ -27,9 +27,10 @@ final class XNNPACKDelegate {
     var steps: [(name: String, run: (XNNBuffers) -> Void)] = []
     var buffers: XNNBuffers
 
-    /// Binds `delegate` (index `index` in the plan) called with `args`.
-    init(_ delegate: BackendDelegate, index: Int, args: [Int32], plan: ExecutionPlan,
-         namedData: [String: [UInt8]]) throws(RuntimeError) {
+    /// Binds `delegate` (index `index` in the plan) called with `args`; `address` gives a plan
+    /// value's data (the interpreter's arena and constants, allocated once, so stable).
+    init(_ delegate: BackendDelegate, index: Int, args: [Int32], plan: ExecutionPlan, namedData: [String: [UInt8]],
+         address: (Int) -> UnsafeMutableRawPointer) throws(RuntimeError) {
         label = "delegate \(index)"
         guard delegate.id == BackendDelegate.xnnpackID else {
             throw RuntimeError("\(label): backend \"\(delegate.id)\" is not supported by edgec's interpreter (it runs \(BackendDelegate.xnnpackID))")
@@ -41,6 +42,7 @@ final class XNNPACKDelegate {
         do {
             try bindValues(args: args, plan: plan, namedData: namedData)
             try bindNodes()
+            for (slot, arg) in externals { buffers[slot] = address(arg).assumingMemoryBound(to: Float.self) }
         } catch {
             release()
             throw error
@@ -180,10 +182,7 @@ final class XNNPACKDelegate {
     }
 
     /// Runs the graph on the interpreter's memory (inputs read from, outputs written to the planned tensors).
-    func run(_ interpreter: Interpreter) {
-        for (slot, arg) in externals {
-            buffers[slot] = interpreter.address(arg).assumingMemoryBound(to: Float.self)
-        }
+    func run() {
         let b = buffers
         for step in steps { step.run(b) }
     }
