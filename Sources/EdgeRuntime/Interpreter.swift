@@ -20,6 +20,8 @@ public final class Interpreter {
     let constants: UnsafeMutableRawPointer
     var constantOffsets: [Int] = []
     var calls: [(name: String, run: Kernel.Run)] = []
+    /// Bound XNNPACK delegate calls (kept alive with the interpreter).
+    var delegates: [XNNPACKDelegate] = []
 
     /// Prepares `method` of `program` (already checked by ``ProgramReader``).
     public init(_ program: Program, method: String = "forward") throws(RuntimeError) {
@@ -65,7 +67,21 @@ public final class Interpreter {
             let nodes = missingAt.isEmpty ? "" : " (first used: \(missingAt.joined(separator: ", ")))"
             throw RuntimeError("no kernel for \(missing.joined(separator: ", ")) in edgec's interpreter\(nodes)")
         }
+        var namedData: [String: [UInt8]] = [:]
+        for blob in program.namedData {
+            guard namedData.updateValue(blob.data, forKey: blob.key) == nil else {
+                throw RuntimeError("named data key \"\(blob.key)\" appears twice")
+            }
+        }
         for (k, instruction) in plan.instructions.enumerated() {
+            if case let .delegateCall(d, args) = instruction {
+                // Its errors name the delegate and node ("delegate 0 node 12: ...").
+                let bound = try XNNPACKDelegate(plan.delegates[Int(d)], index: Int(d), args: args, plan: plan,
+                                                namedData: namedData, address: address)
+                delegates.append(bound)
+                calls.append(("delegate \(d) (\(plan.delegates[Int(d)].id))", { bound.run() }))
+                continue
+            }
             guard case let .kernelCall(opIndex, args) = instruction,
                   let kernel = ATenKernel(rawValue: plan.operators[Int(opIndex)].qualifiedName).flatMap({ Kernels.table[$0] }) else { continue }
             let schema = kernel.kernel.schema
