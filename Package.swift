@@ -33,7 +33,14 @@ let package = Package(
             name: "EdgeONNXTests",
             dependencies: ["EdgeONNX", "EdgeIR", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Fixtures")]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX"]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX", "EdgeProfile"]),
+        // Profiles and static cost of programs, by source node: the program's dataflow and memory
+        // plan read back, latency tables (interpreter or ExecuTorch ETDump), MACs and bytes.
+        .target(name: "EdgeProfile", dependencies: ["EdgeProgram", "FlatBuffers"]),
+        .testTarget(name: "EdgeProfileTests", dependencies: ["EdgeProfile", "EdgeProgram", "FlatBuffers"], resources: [.copy("Fixtures")]),
+        // The self-contained HTML report: graph and memory-plan SVG, latency breakdown.
+        .target(name: "EdgeReport", dependencies: ["EdgeProfile", "EdgeProgram"]),
+        .testTarget(name: "EdgeReportTests", dependencies: ["EdgeReport", "EdgeProfile", "EdgeProgram"]),
         // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader.
         .target(name: "EdgeProgram", dependencies: ["FlatBuffers"]),
         .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "FlatBuffers"]),
@@ -49,7 +56,7 @@ let package = Package(
             dependencies: [
                 // The compiler only through EdgeCompiler's pipeline; the runtime side (.pte format,
                 // tensors, interpreter) and the conformance runner directly.
-                "EdgeCompiler", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeConformance",
+                "EdgeCompiler", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeConformance", "EdgeProfile", "EdgeReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Conformance suites: one case per child process, dtype-aware comparison, outcomes, records.
