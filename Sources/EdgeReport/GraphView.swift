@@ -7,7 +7,8 @@ import EdgeProgram
 ///
 /// A step joins its predecessor's box when it reads tensors from that one step only, that
 /// step's results go to it alone (and are not plan outputs), and both run on the same
-/// partition: `Conv_0 → Relu_1 → MaxPool_2` is one box, a residual add is not.
+/// partition, up to ``maxChain`` steps: `Conv_0 → Relu_1 → MaxPool_2` is one box, a residual
+/// add is not.
 public struct GraphView: Sendable {
     public enum Kind: Sendable, Hashable { case input, output, steps }
 
@@ -36,6 +37,9 @@ public struct GraphView: Sendable {
 
     /// Lines shown per box before `+N more`.
     public static let maxLines = 4
+    /// The most instructions one box collapses (a longer chain continues in the next box), so
+    /// every box shows all its instructions.
+    public static let maxChain = 4
     static let boxWidth = 230.0, lineHeight = 14.0, padding = 8.0, layerGap = 46.0, columnGap = 30.0, margin = 20.0
 
     public init(_ graph: ProgramGraph) {
@@ -57,7 +61,7 @@ public struct GraphView: Sendable {
                 let pred = graph.steps[p]
                 let onlyToMe = pred.writes.allSatisfy { w in !outputs.contains(w) && (graph.consumers[w] ?? []).allSatisfy { $0 == s.index } }
                 let b = boxOfStep[p]
-                if onlyToMe, boxes[b].steps.last == p, pred.unit.partition == s.unit.partition, !s.reads.contains(where: { plan.inputs.contains($0) }) {
+                if onlyToMe, boxes[b].steps.last == p, boxes[b].steps.count < Self.maxChain, pred.unit.partition == s.unit.partition, !s.reads.contains(where: { plan.inputs.contains($0) }) {
                     joined = b
                 }
             }

@@ -154,9 +154,13 @@ public struct HTMLReport {
       var full = svg.getAttribute('viewBox').split(' ').map(Number);
       svg.removeAttribute('width'); svg.removeAttribute('height');
       var vb = full.slice();
+      // Fit: the whole width at most at 1.2x; a tall graph starts at its top.
       function fitWidth() {
-        var aspect = port.clientHeight / Math.max(port.clientWidth, 1);
-        vb = [full[0], full[1], full[2], full[2] * aspect];
+        var pw = Math.max(port.clientWidth, 1), ph = Math.max(port.clientHeight, 1);
+        var scale = Math.min(pw / full[2], 1.2);
+        if (full[3] * scale < ph) scale = Math.min(scale, ph / full[3]);
+        var w = pw / scale, h = ph / scale;
+        vb = [full[0] - (w - full[2]) / 2, full[1], w, h];
         apply();
       }
       function apply() { svg.setAttribute('viewBox', vb.join(' ')); }
