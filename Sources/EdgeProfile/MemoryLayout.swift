@@ -5,7 +5,8 @@ import EdgeProgram
 ///
 /// Lifetimes follow the planner's rule: plan inputs are live from step 0, outputs to the last
 /// step, every other tensor from its first to its last use. Values that share an arena offset
-/// and overlap in time are one buffer (an alias); the same offset at disjoint times is reuse.
+/// and overlap in time are one buffer, and so is a view with its base (``ProgramGraph``); the
+/// same offset at disjoint times is reuse.
 public struct MemoryLayout: Sendable {
     public struct Buffer: Sendable, Hashable {
         /// The values stored in this buffer (an alias group), lowest index first.
@@ -54,7 +55,9 @@ public struct MemoryLayout: Sendable {
             var current: Buffer?
             for v in values {
                 let size = plan.values[Int(v)].tensor?.byteCount ?? 0
-                if var c = current, first[v]! <= c.lastUse {
+                // A view (read, its producer wrote another value at this slot) extends its base.
+                let isView = graph.producer[v].map { !graph.steps[$0].writes.contains(v) } ?? false
+                if var c = current, first[v]! <= c.lastUse || isView {
                     c.values.append(v)
                     c.size = max(c.size, size)
                     c.lastUse = max(c.lastUse, last[v]!)

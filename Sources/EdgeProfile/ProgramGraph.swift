@@ -38,9 +38,12 @@ public enum ExecutionUnit: Sendable, Hashable, Comparable {
 /// The dataflow of an execution plan, read from the program alone: for each instruction what
 /// runs it, its source node, the tensors it reads and the tensors it writes.
 ///
-/// A tensor that is neither a plan input nor a constant is written by the first instruction
-/// that names it (in a valid program a value is produced before it is read; ATen out-variants
-/// and delegate calls both name their outputs), and read by every later one.
+/// A kernel call writes the tensors of its last argument (ExecuTorch's calling convention: the
+/// out arguments, then the returned value, which is the out tensor or a list of them) and reads
+/// the others; a delegate call writes the tensors it is the first to name (its inputs come
+/// first, then its outputs). A tensor read without a writer shares an arena slot with a tensor
+/// written earlier (a view, such as a reshape the lowering aliased): its producer is the last
+/// step that wrote that slot.
 public struct ProgramGraph: Sendable {
     public struct Step: Sendable, Hashable {
         public var index: Int
@@ -74,21 +77,34 @@ public struct ProgramGraph: Sendable {
     public init(_ plan: ExecutionPlan) {
         self.plan = plan
         var known = Set(plan.inputs)
+        var slotWriter: [[UInt64]: Int] = [:]
+        func slot(_ v: Int32) -> [UInt64]? { plan.values[Int(v)].tensor?.allocation.map { [UInt64($0.memoryID), $0.offset] } }
         for (k, _) in plan.instructions.enumerated() {
             let (unit, args) = Self.decode(plan, k)
             var reads: [Int32] = [], writes: [Int32] = []
             var seen = Set<Int32>()
+            let written: Set<Int32>
+            if case .kernel = unit, let last = args.last {
+                written = Set(Self.tensorArguments(plan, [last]))
+            } else {
+                written = Set(Self.tensorArguments(plan, args).filter { a in !known.contains(a) && plan.values[Int(a)].tensor?.dataBufferIndex == 0 })
+            }
             for a in Self.tensorArguments(plan, args) where seen.insert(a).inserted {
                 guard let t = plan.values[Int(a)].tensor else { continue }
-                if t.dataBufferIndex != 0 || known.contains(a) {
-                    reads.append(a)
-                    consumers[a, default: []].append(k)
-                } else {
+                if written.contains(a), t.dataBufferIndex == 0, !known.contains(a) {
                     writes.append(a)
                     known.insert(a)
                     producer[a] = k
+                } else {
+                    reads.append(a)
+                    consumers[a, default: []].append(k)
+                    if producer[a] == nil, !known.contains(a), t.dataBufferIndex == 0, let s = slot(a), let w = slotWriter[s] {
+                        producer[a] = w  // a view of a tensor written earlier
+                        known.insert(a)
+                    }
                 }
             }
+            for w in writes { if let s = slot(w) { slotWriter[s] = k } }
             let names = plan.stacktrace.flatMap { k < $0.count ? $0[k].items.compactMap(\.name) : nil } ?? []
             steps.append(Step(index: k, unit: unit, nodeNames: names, source: plan.source(ofInstruction: k), reads: reads, writes: writes))
         }

@@ -27,7 +27,7 @@ public enum GraphSVG {
             for (i, line) in GraphView.shownLines(box).enumerated() {
                 let y = box.y + GraphView.padding + GraphView.lineHeight * Double(i) + 11
                 g += M.element("text", [("x", M.num(box.x + GraphView.padding)), ("y", M.num(y)), ("class", box.kind == .steps ? "label" : "io-label")],
-                               M.escape(clip(line, 34)))
+                               M.escape(clip(line, GraphView.lineLength + 2)))
             }
             let kind = box.kind == .steps ? "node" : (box.kind == .input ? "input" : "output")
             body += M.element("g", [("class", kind), ("data-partition", box.partition), ("data-steps", box.steps.map(String.init).joined(separator: " "))], g) + "\n"

@@ -40,7 +40,7 @@ public struct GraphView: Sendable {
     /// The most instructions one box collapses (a longer chain continues in the next box), so
     /// every box shows all its instructions.
     public static let maxChain = 4
-    static let boxWidth = 230.0, lineHeight = 14.0, padding = 8.0, layerGap = 46.0, columnGap = 30.0, margin = 20.0
+    static let boxWidth = 270.0, lineHeight = 14.0, padding = 8.0, layerGap = 46.0, columnGap = 30.0, margin = 20.0
 
     public init(_ graph: ProgramGraph) {
         let plan = graph.plan
@@ -65,7 +65,7 @@ public struct GraphView: Sendable {
                     joined = b
                 }
             }
-            let line = graph.nodeLabel(s.index) + " · " + s.unit.shortName
+            let line = Self.line(node: graph.nodeLabel(s.index), kernel: s.unit.shortName)
             if let b = joined {
                 boxes[b].steps.append(s.index)
                 boxes[b].lines.append(line)
@@ -96,6 +96,17 @@ public struct GraphView: Sendable {
         }
         edges = edgeOrder.map { Edge(from: $0[0], to: $0[1], label: edgeLabels[$0]!.joined(separator: ", ")) }
         layout()
+    }
+
+    /// Characters of a box line.
+    public static let lineLength = 36
+
+    /// `node · kernel`, the node cut from the front (`…ures.1.0/Conv · convolution`) so the
+    /// line fits and the node's most specific part stays; the whole name is in the tooltip.
+    public static func line(node: String, kernel: String) -> String {
+        let room = max(8, lineLength - kernel.count - 3)
+        let shown = node.count <= room ? node : "…" + String(node.suffix(room - 1))
+        return shown + " · " + kernel
     }
 
     /// The lines a box shows: up to ``maxLines``, then `+N more`.

@@ -49,3 +49,23 @@ import Testing
         #expect(Stats.median([4, 1, 2, 3]) == 2.5)
     }
 }
+
+@Suite struct ProgramGraphRuleTests {
+    /// relu writes %1; %2 is a view of %1 (same slot, no writer: a reshape the lowering
+    /// aliased); neg reads the view and writes %3. The view is a read whose producer is relu.
+    @Test func viewsAreReadsOfTheirBase() {
+        func t(_ sizes: [Int32], _ offset: UInt64) -> EValue { .tensor(TensorValue(scalarType: .float, sizes: sizes, allocation: Allocation(memoryID: 1, offset: offset))) }
+        let plan = ExecutionPlan(values: [t([1, 4], 0), t([1, 4], 16), t([4], 16), t([4], 32)], inputs: [0], outputs: [3],
+                                 operators: [Operator(name: "aten::relu", overload: "out"), Operator(name: "aten::neg", overload: "out")],
+                                 instructions: [.kernelCall(opIndex: 0, args: [0, 1, 1]), .kernelCall(opIndex: 1, args: [2, 3, 3])],
+                                 nonConstBufferSizes: [0, 48])
+        let graph = ProgramGraph(plan)
+        #expect(graph.steps[1].reads == [2])
+        #expect(graph.steps[1].writes == [3])
+        #expect(graph.producer[2] == 0)
+        // %1 and its view are one buffer, live over both steps.
+        let layout = MemoryLayout(graph)
+        #expect(layout.buffers.first { $0.offset == 16 }?.values == [1, 2])
+        #expect(layout.buffers.first { $0.offset == 16 }?.lastUse == 1)
+    }
+}
