@@ -10,12 +10,24 @@ public enum GraphSVG {
         // Edges first, so boxes cover their ends.
         for e in view.edges {
             let a = view.boxes[e.from], b = view.boxes[e.to]
-            let x1 = a.x + a.width / 2, y1 = a.y + a.height, x2 = b.x + b.width / 2, y2 = b.y
-            let bend = max(20, (y2 - y1) / 2)
-            let d = "M\(M.num(x1)),\(M.num(y1)) C\(M.num(x1)),\(M.num(y1 + bend)) \(M.num(x2)),\(M.num(y2 - bend)) \(M.num(x2)),\(M.num(y2))"
+            let d: String, lx: Double, ly: Double
+            if b.layer - a.layer <= 1 {
+                let x1 = a.x + a.width / 2, y1 = a.y + a.height, x2 = b.x + b.width / 2, y2 = b.y
+                let bend = max(20, (y2 - y1) / 2)
+                d = "M\(M.num(x1)),\(M.num(y1)) C\(M.num(x1)),\(M.num(y1 + bend)) \(M.num(x2)),\(M.num(y2 - bend)) \(M.num(x2)),\(M.num(y2))"
+                // The label sits just above the target box, where edges into one box do not overlap.
+                lx = x2 + 4
+                ly = y2 - 6
+            } else {
+                // An edge that skips layers (a residual) leaves and enters on the right side, bowing
+                // out past the boxes it passes, so it is not hidden behind them.
+                let x1 = a.x + a.width, y1 = a.y + a.height / 2, x2 = b.x + b.width, y2 = b.y + b.height / 2
+                let out = max(x1, x2) + 28 + 8 * Double(min(b.layer - a.layer, 6))
+                d = "M\(M.num(x1)),\(M.num(y1)) C\(M.num(out)),\(M.num(y1)) \(M.num(out)),\(M.num(y2)) \(M.num(x2 + 2)),\(M.num(y2))"
+                lx = out - 6
+                ly = (y1 + y2) / 2
+            }
             var g = M.element("path", [("d", d), ("class", "edge"), ("marker-end", "url(#arrow)")])
-            // The label sits just above the target box, where edges into one box do not overlap.
-            let lx = x2 + 4, ly = y2 - 6
             g += M.element("text", [("x", M.num(lx)), ("y", M.num(ly)), ("class", "shape")], M.escape(e.label))
             body += M.element("g", [("class", "edge-group"), ("data-from", String(e.from)), ("data-to", String(e.to))], g) + "\n"
         }

@@ -40,7 +40,7 @@ public struct GraphView: Sendable {
     /// The most instructions one box collapses (a longer chain continues in the next box), so
     /// every box shows all its instructions.
     public static let maxChain = 4
-    static let boxWidth = 270.0, lineHeight = 14.0, padding = 8.0, layerGap = 46.0, columnGap = 30.0, margin = 20.0
+    static let boxWidth = 270.0, lineHeight = 14.0, padding = 8.0, layerGap = 46.0, columnGap = 30.0, margin = 20.0, skipRoom = 160.0
 
     public init(_ graph: ProgramGraph) {
         let plan = graph.plan
@@ -130,7 +130,8 @@ public struct GraphView: Sendable {
         var members = [[Int]](repeating: [], count: layers)
         for b in boxes.indices { members[boxes[b].layer].append(b) }
         let widest = members.map(\.count).max() ?? 0
-        width = Double(widest) * (Self.boxWidth + Self.columnGap) - Self.columnGap + 2 * Self.margin
+        // Room on the right for edges that skip layers and their shape labels.
+        width = Double(widest) * (Self.boxWidth + Self.columnGap) - Self.columnGap + 2 * Self.margin + Self.skipRoom
         var y = Self.margin
         for l in 0 ..< layers {
             let order = members[l].map { b -> (Double, Int) in
@@ -138,7 +139,7 @@ public struct GraphView: Sendable {
                 return (xs.isEmpty ? Double(b) : xs.reduce(0, +) / Double(xs.count), b)
             }.sorted { $0 < $1 }.map(\.1)
             let rowWidth = Double(order.count) * (Self.boxWidth + Self.columnGap) - Self.columnGap
-            var x = (width - rowWidth) / 2
+            var x = (width - Self.skipRoom - rowWidth) / 2
             var rowHeight = 0.0
             for b in order {
                 boxes[b].x = x
