@@ -54,14 +54,15 @@ let package = Package(
         .executableTarget(
             name: "edgec",
             dependencies: [
-                // The compiler only through EdgeCompiler's pipeline; the runtime side (.pte format,
-                // tensors, interpreter) and the conformance runner directly.
-                "EdgeCompiler", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeConformance", "EdgeProfile", "EdgeReport",
+                // The compiler only through EdgeCompiler's pipeline; running programs through
+                // EdgeRuntime and EdgeConformance (input binding, outputs, suites, reports,
+                // profiling); EdgeProfile and EdgeReport for the profile tables and the HTML report.
+                "EdgeCompiler", "EdgeRuntime", "EdgeConformance", "EdgeProfile", "EdgeReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Conformance suites: one case per child process, dtype-aware comparison, outcomes, records.
-        .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgePasses", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
-        .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels"]),
+        .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeProfile", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgePasses", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
+        .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels", "EdgeProgram"]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
         .target(name: "FlatBuffers"),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),

@@ -1,10 +1,7 @@
 import ArgumentParser
 import EdgeCompiler
 import EdgeConformance
-import EdgeKernels
 import EdgeProfile
-import EdgeProgram
-import EdgeRuntime
 import Foundation
 
 struct Profile: ParsableCommand {
@@ -79,87 +76,29 @@ struct Profile: ParsableCommand {
             }
             let report: ProfileReport
             if let etdump {
-                report = try Self.fromETDump(etdump, loaded, method: method)
+                report = try ProgramProfiler.fromETDump(etdump, loaded, method: method, tickNanoseconds: tickNanoseconds)
             } else {
-                report = try Self.measure(loaded, inputs: inputs, fill: fill, runs: runs, warmup: warmup, method: method)
+                let progress = Progress()
+                report = try ProgramProfiler.measure(loaded, inputs: inputs, fill: fill, runs: runs, warmup: warmup, method: method,
+                                                     progress: progress.update)
+                progress.finish()
             }
             print(json ? report.json() : report.text(), terminator: "")
         } catch {
             throw fail(error)
         }
     }
-
-    static func plan(_ loaded: ProfileInput, _ method: String) throws -> ExecutionPlan {
-        guard let plan = loaded.program.plan(named: method) else {
-            throw CLIError("\(loaded.path): error: program has no method \"\(method)\" (methods: \(loaded.program.plans.map(\.name).joined(separator: ", ")))")
-        }
-        return plan
-    }
-
-    static func fromETDump(_ path: String, _ loaded: ProfileInput, method: String) throws -> ProfileReport {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw CLIError("error: cannot read \(path): \(error.localizedDescription)")
-        }
-        let plan = try plan(loaded, method)
-        do {
-            let dump = try ETDump.read([UInt8](data))
-            return try ProfileReport.fromETDump(dump, graph: ProgramGraph(plan), arenaBytes: loaded.staticCost.arenaBytes,
-                                                constantBytes: loaded.staticCost.constantBytes)
-        } catch {
-            throw CLIError("\(path): error: \(error.message)")
-        }
-    }
-
-    /// Runs `loaded` in the interpreter and times every instruction (shared with `edgec report`).
-    static func measure(_ loaded: ProfileInput, inputs: [String], fill: Double?, runs: Int, warmup: Int, method: String) throws -> ProfileReport {
-        let interpreter: Interpreter
-        do { interpreter = try Interpreter(loaded.program, method: method) } catch { throw CLIError("\(loaded.path): error: \(error.message)") }
-        let plan = interpreter.plan
-        let names = InputBinding.inputNames(plan)
-        var notes = loaded.notes
-        var fillValue = fill
-        if inputs.isEmpty, fill == nil {
-            fillValue = 1.0
-            notes.append("inputs: none given; every input filled with 1.0 (give --input or --fill)")
-        } else {
-            notes.append("inputs: " + (inputs.isEmpty ? "filled with \(fill ?? 0)" : inputs.joined(separator: ", ") + (fill.map { "; others filled with \($0)" } ?? "")))
-        }
-        let given = try InputBinding.bind(try inputs.map { try InputBinding.read($0, inputNames: names) }, to: plan, fill: fillValue)
-        let progress = Progress(total: warmup + runs)
-        for i in 0 ..< warmup {
-            do { _ = try interpreter.run(given) } catch { throw CLIError("error: \(error.message)") }
-            progress.update(i + 1, "warm-up")
-        }
-        let timing = InstructionTiming(instructions: interpreter.instructionCount)
-        var perInstruction = [[Double]](repeating: [], count: interpreter.instructionCount)
-        var totals: [Double] = []
-        for i in 0 ..< runs {
-            let start = DispatchTime.now().uptimeNanoseconds
-            do { _ = try interpreter.run(given, timing: timing) } catch { throw CLIError("error: \(error.message)") }
-            totals.append(Double(DispatchTime.now().uptimeNanoseconds - start))
-            for (k, t) in timing.nanoseconds.enumerated() { perInstruction[k].append(Double(t)) }
-            progress.update(warmup + i + 1, "run")
-        }
-        progress.finish()
-        return ProfileReport(origin: "edgec interpreter", graph: ProgramGraph(plan), instructionTimes: perInstruction, totalTimes: totals,
-                             warmupRuns: warmup, arenaBytes: loaded.staticCost.arenaBytes, constantBytes: loaded.staticCost.constantBytes,
-                             peakResidentBytes: ResourceUsage.peakResidentBytes(), notes: notes)
-    }
 }
 
 /// Progress of a long measurement on stderr: redrawn in place on a terminal, otherwise a line
 /// every few seconds once it has taken more than two; nothing for a quick run.
 final class Progress {
-    let total: Int
     let start = DispatchTime.now().uptimeNanoseconds
     let terminal = isatty(2) != 0
     var lastShown: UInt64 = 0
     var shown = false
 
-    init(total: Int) { self.total = total }
-
-    func update(_ done: Int, _ what: String) {
+    func update(_ done: Int, _ total: Int, _ what: String) {
         let now = DispatchTime.now().uptimeNanoseconds
         let elapsed = now - start
         let interval: UInt64 = terminal ? 200_000_000 : 5_000_000_000

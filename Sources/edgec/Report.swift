@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeCompiler
+import EdgeConformance
 import EdgeProfile
 import EdgeReport
 import Foundation
@@ -48,10 +49,10 @@ struct Report: ParsableCommand {
     func run() throws {
         do {
             let loaded = try ProfileInput.load(path: input, compiler: try compileOptions.compiler(), compareLevels: true)
-            let plan = try Profile.plan(loaded, "forward")
+            let plan = try ProgramProfiler.plan(loaded, "forward")
             var profile: ProfileReport?
             if !inputs.isEmpty || fill != nil {
-                profile = try Profile.measure(loaded, inputs: inputs, fill: fill, runs: runs, warmup: warmup, method: "forward")
+                profile = try ProgramProfiler.measure(loaded, inputs: inputs, fill: fill, runs: runs, warmup: warmup)
             }
             let report = HTMLReport(title: URL(fileURLWithPath: input).lastPathComponent, graph: ProgramGraph(plan), cost: loaded.staticCost,
                                     profile: profile, levels: loaded.levels.map { ($0.level, $0.irOps, $0.instructions, $0.units) },

@@ -1,6 +1,5 @@
 import ArgumentParser
 import EdgeConformance
-import EdgeKernels
 import EdgeRuntime
 import Foundation
 
@@ -50,73 +49,30 @@ struct Run: ParsableCommand {
 
     func run() throws {
         do {
-            let loaded = try loadProgram(input)
+            let loaded = try ProgramFile.load(input)
             let interpreter: Interpreter
             do { interpreter = try Interpreter(loaded.program, method: method) } catch { throw CLIError("\(input): error: \(error.message)") }
             let plan = interpreter.plan
             let names = InputBinding.inputNames(plan)
             let given = try InputBinding.bind(try inputs.map { try InputBinding.read($0, inputNames: names) }, to: plan, fill: fill)
-            let outputs: [Tensor]
-            do { outputs = try interpreter.run(given) } catch { throw CLIError("error: \(error.message)") }
-            var timing: String?
-            if let n = `repeat` {
-                var times: [Double] = []
-                for _ in 0 ..< n {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    do { _ = try interpreter.run(given) } catch { throw CLIError("error: \(error.message)") }
-                    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-                }
-                timing = Self.timingLine(times)
+            let outputs = try interpreterStep { () throws(RuntimeError) in try interpreter.run(given) }
+            let timing = try `repeat`.map { n in
+                ProgramOutputs.timingLine(try interpreterStep { () throws(RuntimeError) in try ProgramOutputs.time(interpreter, given, count: n) })
             }
             let outNames = plan.ioNames?.outputs ?? outputs.indices.map { "output_\($0)" }
             if let output {
-                try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-                for (name, tensor) in zip(outNames, outputs) {
-                    let safe = String(name.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" })
-                    try AtomicWrite.write(Data(try NPY.encode(tensor)), to: URL(fileURLWithPath: output).appendingPathComponent(safe + ".npy").path)
-                }
+                try ProgramOutputs.write(outputs, names: outNames, to: output)
             } else {
-                for (name, tensor) in zip(outNames, outputs) { print(summary(name, tensor)) }
+                for (name, tensor) in zip(outNames, outputs) { print(ProgramOutputs.summary(name, tensor)) }
             }
             if let timing { print(timing) }
         } catch {
             throw fail(error)
         }
     }
-
-    /// `time: median 12.345 ms, min 12.000 ms, max 13.000 ms over 20 runs (load excluded)`.
-    static func timingLine(_ times: [Double]) -> String {
-        let sorted = times.sorted()
-        let n = sorted.count
-        let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
-        return String(format: "time: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (load excluded)", median, sorted[0], sorted[n - 1], n)
-    }
-
-    func summary(_ name: String, _ t: Tensor) -> String {
-        var s = "\(name): \(t.dtype)\(t.shape)"
-        if t.dtype == .f32 {
-            let values: [Float] = t.withView { Array($0.buffer(as: Float.self)) }
-            if let lo = values.min(), let hi = values.max() {
-                s += String(format: " min %.6g max %.6g mean %.6g", lo, hi, values.reduce(0, +) / Float(values.count))
-                // Up to 16 values in full (a small classifier's scores), else the first 8.
-                let shown = values.count <= 16 ? values.count : 8
-                s += " [" + values.prefix(shown).map { String(format: "%.6g", $0) }.joined(separator: ", ") + (values.count > shown ? ", ..." : "") + "]"
-            }
-        }
-        return s
-    }
 }
 
-/// Atomic file writes for the CLI (temp file + rename).
-enum AtomicWrite {
-    static func write(_ data: Data, to path: String) throws {
-        let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            try data.write(to: URL(fileURLWithPath: temp))
-            guard rename(temp, path) == 0 else { throw CLIError("error: cannot move \(temp) to \(path)") }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw error
-        }
-    }
+/// Runs an interpreter step, turning its error into a message for the user.
+func interpreterStep<T>(_ body: () throws(RuntimeError) -> T) throws -> T {
+    do { return try body() } catch { throw CLIError("error: \(error.message)") }
 }
