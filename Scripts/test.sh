@@ -41,7 +41,7 @@ echo "== edgec profile and report: ExecuTorch's own ETDump, the report in headle
 .build/debug/edgec compile Examples/tiny_cnn.onnx -o .build/profile-tiny_cnn.pte
 .venv/bin/python Benchmarks/make_etdump.py .build/profile-tiny_cnn.pte -o .build/profile-tiny_cnn.etdump \
   --input Examples/tiny_cnn.input.npy 2>&1 | grep -vE '^\[cpuinfo|Failed to load|KernelPreference|FutureWarning'
-.build/debug/edgec profile .build/profile-tiny_cnn.pte --etdump .build/profile-tiny_cnn.etdump | grep -q '/conv2/Conv'
+.build/debug/edgec profile .build/profile-tiny_cnn.pte --etdump .build/profile-tiny_cnn.etdump | grep '/conv2/Conv' > /dev/null
 .venv/bin/python Scripts/check_report_browser.py --edgec .build/debug/edgec --out .build/report-check
 
 echo "== conformance: ONNX node tests (onnx $(.venv/bin/python -c 'import onnx; print(onnx.__version__)'), Conformance/.cache/onnx-node)"
