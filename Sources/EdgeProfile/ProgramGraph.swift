@@ -133,7 +133,7 @@ public struct ProgramGraph: Sendable {
 
     /// The shape of tensor value `v`: `f32[1,16,32,32]`.
     public func shapeText(_ v: Int32) -> String {
-        guard let t = plan.values[Int(v)].tensor else { return "?" }
+        guard v >= 0, Int(v) < plan.values.count, let t = plan.values[Int(v)].tensor else { return "?" }
         return ShapeText.dtype(t.scalarType) + "[" + t.sizes.map(String.init).joined(separator: ",") + "]"
     }
 
