@@ -33,7 +33,14 @@ let package = Package(
             name: "EdgeONNXTests",
             dependencies: ["EdgeONNX", "EdgeIR", "EdgeKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Fixtures")]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX"]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX", "EdgeProfile"]),
+        // Profiles and static cost of programs, by source node: the program's dataflow and memory
+        // plan read back, latency tables (interpreter or ExecuTorch ETDump), MACs and bytes.
+        .target(name: "EdgeProfile", dependencies: ["EdgeProgram", "FlatBuffers"]),
+        .testTarget(name: "EdgeProfileTests", dependencies: ["EdgeProfile", "EdgeProgram", "FlatBuffers"], resources: [.copy("Fixtures")]),
+        // The self-contained HTML report: graph and memory-plan SVG, latency breakdown.
+        .target(name: "EdgeReport", dependencies: ["EdgeProfile", "EdgeProgram"]),
+        .testTarget(name: "EdgeReportTests", dependencies: ["EdgeReport", "EdgeProfile", "EdgeProgram"]),
         // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader, the
         // ATen kernel schemas both sides of a kernel call use, and the DType <-> ScalarType mapping.
         .target(name: "EdgeProgram", dependencies: ["FlatBuffers", "EdgeKernels"]),
@@ -49,12 +56,13 @@ let package = Package(
             name: "edgec",
             dependencies: [
                 // The compiler only through EdgeCompiler's pipeline; running programs through
-                // EdgeRuntime and EdgeConformance (input binding, outputs, suites, reports).
-                "EdgeCompiler", "EdgeRuntime", "EdgeConformance",
+                // EdgeRuntime and EdgeConformance (input binding, outputs, suites, reports,
+                // profiling); EdgeProfile and EdgeReport for the profile tables and the HTML report.
+                "EdgeCompiler", "EdgeRuntime", "EdgeConformance", "EdgeProfile", "EdgeReport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Conformance suites: one case per child process, dtype-aware comparison, outcomes, records.
-        .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgePasses", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
+        .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeProfile", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgePasses", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
         .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels", "EdgeProgram"]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
         .target(name: "FlatBuffers"),

@@ -3,7 +3,8 @@
 #  1. system tools the tests use (flatc), 2. debug build with tests, 3. the pinned Python
 #  oracles in .venv (ONNX, ONNX Runtime, PyTorch, ExecuTorch), 4. the interop check (edgec's
 #  .pte files in ExecuTorch's own runtime; torch.export fixtures against eager PyTorch),
-#  5. real models (a quick subset of Conformance/models/check_models.py), 6. the ONNX node-test
+#  5. real models (a quick subset of Conformance/models/check_models.py), profiles from an ETDump
+#  and the HTML report in headless Chromium, 6. the ONNX node-test
 #  conformance suite on edgec's interpreter and on ExecuTorch's runtime, checked against the
 #  expected-pass lists, 7. the Swift test suites (unit, round-trip, mutation, text tests of
 #  passes, CLI end to end), whose summary closes the output. A conformance regression fails
@@ -33,6 +34,15 @@ echo "== real models: edgec's interpreter and ExecuTorch vs ONNX Runtime (quick 
 .venv/bin/python Conformance/models/check_models.py --edgec .build/debug/edgec --models mobilenet_v2 resnet18 \
   --light squeezenet shufflenet --strict --no-et-export 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Failed to load|KernelPreference|warnings.warn'
+
+echo "== edgec profile and report: ExecuTorch's own ETDump, the report in headless Chromium"
+# An ETDump recorded now by ExecuTorch's runtime must name the model's nodes in edgec profile;
+# the report must load offline without a console message (screenshot: .build/report-check/).
+.build/debug/edgec compile Examples/tiny_cnn.onnx -o .build/profile-tiny_cnn.pte
+.venv/bin/python Benchmarks/make_etdump.py .build/profile-tiny_cnn.pte -o .build/profile-tiny_cnn.etdump \
+  --input Examples/tiny_cnn.input.npy 2>&1 | grep -vE '^\[cpuinfo|Failed to load|KernelPreference|FutureWarning'
+.build/debug/edgec profile .build/profile-tiny_cnn.pte --etdump .build/profile-tiny_cnn.etdump | grep '/conv2/Conv' > /dev/null
+.venv/bin/python Scripts/check_report_browser.py --edgec .build/debug/edgec --out .build/report-check
 
 echo "== conformance: ONNX node tests (onnx $(.venv/bin/python -c 'import onnx; print(onnx.__version__)'), Conformance/.cache/onnx-node)"
 .venv/bin/python Conformance/onnx-node/generate.py

@@ -123,7 +123,11 @@ public final class Interpreter {
     }
 
     /// Copies `inputs` into their planned slots, runs every instruction and returns copies of the outputs.
-    public func run(_ inputs: [Tensor]) throws(RuntimeError) -> [Tensor] {
+    public func run(_ inputs: [Tensor]) throws(RuntimeError) -> [Tensor] { try run(inputs, timing: nil) }
+
+    /// ``run(_:)``, recording each instruction's duration in `timing` when given (no clock is
+    /// read without it; see Interpreter+Profiling.swift).
+    public func run(_ inputs: [Tensor], timing: InstructionTiming?) throws(RuntimeError) -> [Tensor] {
         guard inputs.count == plan.inputs.count else {
             throw RuntimeError("method \"\(plan.name)\" takes \(plan.inputs.count) inputs, got \(inputs.count)")
         }
@@ -136,9 +140,13 @@ public final class Interpreter {
             guard t.dataBufferIndex == 0 else { throw RuntimeError("input \(k)\(name) is a constant") }
             input.withView { address(Int(index)).copyMemory(from: $0.base, byteCount: $0.byteCount) }
         }
-        for (k, call) in calls.enumerated() {
-            do { try call.run() } catch {
-                throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
+        if let timing {
+            try executeTimed(timing)
+        } else {
+            for (k, call) in calls.enumerated() {
+                do { try call.run() } catch {
+                    throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
+                }
             }
         }
         var outputs: [Tensor] = []

@@ -19,11 +19,16 @@ struct Compile: ParsableCommand {
         the .eirb beside it), which `edgec opt` and `edgec compile` replay; --compile-to=lower \
         writes the .pte.
 
+        --memory-budget and --size-budget fail the compile, writing nothing, when the program's \
+        working set (arena + constants) or its .pte size is over budget; the message names the \
+        largest tensors live at the peak and the largest constants, by node.
+
           edgec compile Examples/tiny_cnn.onnx -o tiny_cnn.pte --stats
           edgec compile model.onnx -o model.pte --input-shape input=1,3,224,224
           edgec compile model.pt2 -o model.pte
           edgec compile model.onnx --compile-to=optimize -o model.opt.eir
           edgec compile Grammar/examples/tiny_cnn.eir -o tiny_cnn.pte --stats
+          edgec compile model.onnx -o model.pte --memory-budget 64MB --size-budget 20MB
           edgec compile Grammar/examples/transformer_block.eir -o block.pte --input-shape tokens=1,16,32
         """
     )
@@ -48,6 +53,18 @@ struct Compile: ParsableCommand {
 
     @OptionGroup var instrumentation: InstrumentationOptions
 
+    @Option(name: .customLong("memory-budget"), help: ArgumentHelp("Fail (nothing written) when the program's working set (arena + constants) exceeds this: 64MB, 512KiB, bytes.", valueName: "bytes"))
+    var memoryBudget: String?
+
+    @Option(name: .customLong("size-budget"), help: ArgumentHelp("Fail (nothing written) when the .pte exceeds this many bytes: 20MB, 1.5GB, bytes.", valueName: "bytes"))
+    var sizeBudget: String?
+
+    /// The budgets, parsed by EdgeCompiler.
+    func budgets() throws(CompilerOptionError) -> Budgets {
+        Budgets(memory: try memoryBudget.map { (t) throws(CompilerOptionError) in try Budgets.parseBytes(t, option: "--memory-budget") },
+                size: try sizeBudget.map { (t) throws(CompilerOptionError) in try Budgets.parseBytes(t, option: "--size-budget") })
+    }
+
     func validate() throws {
         if output.output == nil { throw ValidationError("Missing expected argument '--output <file>'") }
         if CompileStage(rawValue: compileTo) == nil {
@@ -55,6 +72,10 @@ struct Compile: ParsableCommand {
         }
         if stats, compileTo != CompileStage.lower.rawValue { throw ValidationError("--stats describes a program; it needs --compile-to=lower") }
         do { _ = try ProgramCompiler(backend: backend).resolvedBackend() } catch { throw ValidationError(error.message) }
+        do { _ = try budgets() } catch { throw ValidationError(error.message) }
+        if memoryBudget != nil || sizeBudget != nil, compileTo != CompileStage.lower.rawValue {
+            throw ValidationError("--memory-budget and --size-budget check a program; they need --compile-to=lower")
+        }
     }
 
     func run() throws {
@@ -63,6 +84,7 @@ struct Compile: ParsableCommand {
                                            optimization: try ProgramCompiler.level(optimization.level ?? 2),
                                            instrumentation: try instrumentation.settings(), log: writeStderr)
             let result = try compiler.run(path: input, through: CompileStage(rawValue: compileTo) ?? .lower)
+            if let compiled = result.compiled { try budgets().check(compiled) }
             try emit(result, to: output.output)
             if stats, let compiled = result.compiled { print(compiled.statsText, terminator: "") }
         } catch {
