@@ -89,7 +89,8 @@ def upsample_net(x):
 
 
 HAND_BUILT = {"conv_net.pte": conv_net, "ops_net.pte": ops_net, "upsample_net.pte": upsample_net}
-REFERENCE = ["cnn_fp32.pte", "cnn_fp32_split.pte", "block_fp32.pte"]
+REFERENCE = ["cnn_fp32.pte", "cnn_fp32_split.pte", "block_fp32.pte",
+             "cnn_qs8.pte", "block_qs8.pte", "cnn_dqlinear.pte", "block_dqlinear.pte"]
 
 
 def run(rt, path, seed):
