@@ -149,8 +149,24 @@ def quant_net(x):
     return [y, feat, z]
 
 
+def quant_ops_net(x):
+    """Mirror of XNNPACKSamples.quantOpsGraph (NHWC int8 emulation)."""
+    f32 = np.float32
+    s, zp = f32(0.03125), 3
+    xq = np.clip(np.rint(x.transpose(0, 2, 3, 1) * (f32(1) / s)) + zp, -128, 127).astype(np.int64)
+    mp = np.maximum.reduce([xq[:, i:i + 7, j:j + 7, :] for i in (0, 1) for j in (0, 1)])
+    cl = np.clip(mp, qbound(-0.5, s, zp), qbound(1.0, s, zp))
+    pd = np.pad(cl, ((0, 0), (1, 0), (1, 1), (0, 0)), constant_values=qbound(0.25, s, zp))
+    cat = np.concatenate([pd[:, 1:7], pd[:, 1:7]], axis=3)
+    acc = (cat - zp).sum(axis=(1, 2)).astype(np.int64)
+    scale = s / (f32(0.004) * f32(54))
+    gap = np.clip(np.rint(acc.astype(np.float32) * scale) + -10, -128, 127)
+    return [((gap + 10).astype(np.float32) * f32(0.004)).reshape(1, 1, 1, 6), (pd - zp).astype(np.float32) * s]
+
+
 HAND_BUILT = {"conv_net.pte": conv_net, "ops_net.pte": ops_net, "upsample_net.pte": upsample_net,
-              "quant_net.pte": quant_net}
+              "quant_net.pte": quant_net,
+              "quant_ops_net.pte": quant_ops_net}
 REFERENCE = ["cnn_fp32.pte", "cnn_fp32_split.pte", "block_fp32.pte",
              "cnn_qs8.pte", "block_qs8.pte", "cnn_dqlinear.pte", "block_dqlinear.pte"]
 

@@ -140,6 +140,7 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         try expectMatchesExecuTorch(try XNNPACKSamples.opsProgram, folder, "ops_net")
         try expectMatchesExecuTorch(try XNNPACKSamples.upsampleProgram, folder, "upsample_net")
         try expectMatchesExecuTorch(try XNNPACKSamples.quantProgram, folder, "quant_net")
+        try expectMatchesExecuTorch(try XNNPACKSamples.quantOpsProgram, folder, "quant_ops_net")
     }
 
     func expectLoadError(_ program: Program, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {

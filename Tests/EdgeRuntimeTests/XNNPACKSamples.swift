@@ -277,9 +277,42 @@ enum XNNPACKSamples {
         get throws { try program(quantGraph, inputs: [[1, 3, 8, 8]], outputs: [[1, 3], [1, 4, 8, 8], [24, 5]]) }
     }
 
+    /// INT8 data movement and pooling: x[1,3,8,8] → NHWC → quantize → max pool 2x2 → clamp [-0.5, 1] →
+    /// pad (value 0.25) → slice → concatenate → global average pool (requantized) → dequantize;
+    /// outputs the pooled [1,1,1,6] and the padded tensor [1,8,9,3] (NHWC), both fp32.
+    static var quantOpsGraph: XNNGraph {
+        var g = XNNGraph()
+        func q(_ dims: [UInt32], _ scale: Float = 0.03125, _ zp: Int32 = 3) -> UInt32 {
+            g.addQuantizedTensor(.qint8, dims: dims, quantization: .perTensor(scale: scale, zeroPoint: zp))
+        }
+        let x = g.addTensor(dims: [1, 3, 8, 8], external: .input(0))
+        let xt = g.addTensor(dims: [1, 8, 8, 3])
+        let xq = q([1, 8, 8, 3]), mp = q([1, 7, 7, 3]), cl = q([1, 7, 7, 3]), pd = q([1, 8, 9, 3])
+        let sl = q([1, 6, 9, 3]), cat = q([1, 6, 9, 6]), gap = q([1, 1, 1, 6], 0.004, -10)
+        let y = g.addTensor(dims: [1, 1, 1, 6], external: .output(1))
+        let padded = g.addTensor(dims: [1, 8, 9, 3], external: .output(2))
+        g.addNode(XNode(.staticTranspose, .staticTranspose(XNNStaticTranspose(perm: [0, 2, 3, 1], input: x, output: xt))))
+        g.addNode(.unary(.convert, xt, output: xq))
+        g.addNode(XNode(.maxPooling2d, .pooling(XNNPooling2D(poolingHeight: 2, poolingWidth: 2, strideHeight: 1, strideWidth: 1,
+                                                            input: xq, output: mp))))
+        g.addNode(.unary(.clamp, mp, output: cl, outputMinMax: XNNOutputMinMax(min: -0.5, max: 1)))
+        g.addNode(XNode(.staticConstantPad, .staticConstantPad(XNNStaticConstantPad(prePaddings: [0, 1, 1, 0], postPaddings: [0, 0, 1, 0],
+                                                                                    paddingValue: 0.25, input: cl, output: pd))))
+        g.addNode(XNode(.staticSlice, .staticSlice(XNNStaticSlice(offsets: [0, 1, 0, 0], sizes: [1, 6, 0, 3], input: pd, output: sl))))
+        g.addNode(.concatenate(XNNConcatenate(axis: 3, inputs: [sl, sl], output: cat)))
+        g.addNode(.unary(.globalAvgPooling2d, cat, output: gap, flags: xnnFlagKeepDims))
+        g.addNode(.unary(.convert, gap, output: y))
+        g.addNode(.unary(.convert, pd, output: padded))
+        return g
+    }
+
+    static var quantOpsProgram: Program {
+        get throws { try program(quantOpsGraph, inputs: [[1, 3, 8, 8]], outputs: [[1, 1, 1, 6], [1, 8, 9, 3]]) }
+    }
+
     /// The programs the Python check runs, by file name.
     static var checkPrograms: [(name: String, program: Program)] {
         get throws { [("conv_net.pte", try convProgram), ("ops_net.pte", try opsProgram), ("upsample_net.pte", try upsampleProgram),
-         ("quant_net.pte", try quantProgram)] }
+         ("quant_net.pte", try quantProgram), ("quant_ops_net.pte", try quantOpsProgram)] }
     }
 }

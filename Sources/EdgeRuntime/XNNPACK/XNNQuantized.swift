@@ -88,8 +88,149 @@ enum XNNQuantOps {
             let a = ins[0], total = XNNOps.count(dims(a))
             guard XNNOps.count(dims(o)) == total else { throw XNNOps.bindError("reshape of \(dims(a)) to \(dims(o)) changes the element count") }
             return { b in b.i8(o).update(from: b.i8(a), count: total) }
+        case .node1x1 where node.type == .clamp:
+            try sameQuant(ins[0], o, quant)
+            try XNNOps.expect(dims(o), dims(ins[0]), "output")
+            let a = ins[0], total = XNNOps.count(dims(a))
+            guard case .perTensor(let s, let z)? = quant(o) else { throw XNNOps.bindError("output must be qint8") }
+            let (qlo, qhi) = bounds(lo, hi, s, z)
+            return { b in let x = b.i8(a), y = b.i8(o); for i in 0 ..< total { y[i] = Int8(Swift.min(Swift.max(Int32(x[i]), qlo), qhi)) } }
+        case .node1x1 where node.type == .globalAvgPooling2d:
+            return try globalAvgPool(ins[0], o, dims, quant, lo, hi)
+        case .pooling(let p) where node.type == .maxPooling2d:
+            return try maxPool(p, ins[0], o, dims, quant, lo, hi)
+        case .staticSlice(let sl):
+            try sameQuant(ins[0], o, quant)
+            let dx = dims(ins[0]), off = sl.offsets.map(Int.init), sz = sl.sizes.map(Int.init)
+            guard off.count == dx.count, sz.count == dx.count else { throw XNNOps.bindError("offsets/sizes do not have \(dx.count) entries") }
+            let shape = zip(zip(off, sz), dx).map { os, d in os.1 == 0 ? d - os.0 : os.1 }
+            for (i, d) in dx.enumerated() where off[i] < 0 || shape[i] < 0 || off[i] + shape[i] > d {
+                throw XNNOps.bindError("slice \(off[i])..<\(off[i] + shape[i]) of dimension \(i) exceeds \(d)")
+            }
+            try XNNOps.expect(dims(o), shape, "output")
+            let sx = XNNOps.strides(dx), start = zip(off, sx).reduce(0) { $0 + $1.0 * $1.1 }
+            return gather(ins[0], o, shape) { idx in start + zip(idx, sx).reduce(0) { $0 + $1.0 * $1.1 } }
+        case .staticConstantPad(let pd):
+            try sameQuant(ins[0], o, quant)
+            let dx = dims(ins[0]), r = dx.count
+            guard pd.prePaddings.count <= r, pd.postPaddings.count <= r else { throw XNNOps.bindError("paddings have more entries than the \(r) dims") }
+            let pre = pd.prePaddings.map(Int.init) + [Int](repeating: 0, count: r - pd.prePaddings.count)
+            let post = pd.postPaddings.map(Int.init) + [Int](repeating: 0, count: r - pd.postPaddings.count)
+            let shape = (0 ..< r).map { dx[$0] + pre[$0] + post[$0] }
+            try XNNOps.expect(dims(o), shape, "output")
+            guard case .perTensor(let s, let z)? = quant(o) else { throw XNNOps.bindError("output must be qint8") }
+            // The padding value is given in real units; XNNPACK quantizes it with the output's parameters.
+            let value = saturate(pd.paddingValue / s + Float(z), -128, 127)
+            let sx = XNNOps.strides(dx)
+            return gather(ins[0], o, shape, fill: value) { idx in
+                var k = 0
+                for d in 0 ..< r { let i = idx[d] - pre[d]; if i < 0 || i >= dx[d] { return nil }; k += i * sx[d] }
+                return k
+            }
+        case .concatenate(let c):
+            for i in ins { try sameQuant(i, o, quant) }
+            return try concatenate(Int(c.axis), ins, o, dims)
         default:
             throw XNNOps.Unsupported(reason: "on quantized values is not supported by edgec's interpreter")
+        }
+    }
+
+    /// Copies int8 elements into an output of `shape`: `source(index)` is the input element of an
+    /// output multi-index, or nil for `fill`.
+    static func gather(_ x: Int, _ o: Int, _ shape: [Int], fill: Int8 = 0, _ source: @escaping ([Int]) -> Int?) -> Run {
+        let total = XNNOps.count(shape), so = XNNOps.strides(shape), r = shape.count
+        let map: [Int] = (0 ..< total).map { i in
+            var rem = i, idx = [Int](repeating: 0, count: r)
+            for d in 0 ..< r { idx[d] = rem / so[d]; rem %= so[d] }
+            return source(idx) ?? -1
+        }
+        return { b in
+            let xi = b.i8(x), z = b.i8(o)
+            for (i, k) in map.enumerated() { z[i] = k < 0 ? fill : xi[k] }
+        }
+    }
+
+    static func concatenate(_ axis: Int, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int]) throws -> Run {
+        let first = dims(ins[0])
+        guard axis < first.count else { throw XNNOps.bindError("axis \(axis) is out of range for \(first.count)-D inputs") }
+        var shape = first
+        shape[axis] = 0
+        for i in ins {
+            let d = dims(i)
+            guard d.count == first.count, d.enumerated().allSatisfy({ $0.offset == axis || $0.element == first[$0.offset] }) else {
+                throw XNNOps.bindError("input dims \(d) do not match \(first) outside axis \(axis)")
+            }
+            shape[axis] += d[axis]
+        }
+        try XNNOps.expect(dims(o), shape, "output")
+        let outer = XNNOps.count(Array(first[..<axis])), inner = XNNOps.count(Array(first[(axis + 1)...]))
+        let chunks = ins.map { dims($0)[axis] * inner }, rowSize = shape[axis] * inner
+        return { b in
+            let z = b.i8(o)
+            var offset = 0
+            for (i, chunk) in zip(ins, chunks) {
+                let xi = b.i8(i)
+                for r in 0 ..< outer { (z + r * rowSize + offset).update(from: xi + r * chunk, count: chunk) }
+                offset += chunk
+            }
+        }
+    }
+
+    static func maxPool(_ p: XNNPooling2D, _ x: Int, _ o: Int, _ dims: (Int) -> [Int], _ quant: (Int) -> XNNQuant?,
+                        _ lo: Float, _ hi: Float) throws -> Run {
+        try sameQuant(x, o, quant)
+        let dx = dims(x)
+        guard dx.count == 4 else { throw XNNOps.bindError("input \(dx) must be 4-D (NHWC)") }
+        let ph = Int(p.poolingHeight), pw = Int(p.poolingWidth), sh = Int(p.strideHeight), sw = Int(p.strideWidth)
+        let dh = Swift.max(Int(p.dilationHeight), 1), dwl = Swift.max(Int(p.dilationWidth), 1)
+        guard ph > 0, pw > 0, sh > 0, sw > 0 else { throw XNNOps.bindError("pooling \(ph)x\(pw) and stride \(sh)x\(sw) must be positive") }
+        let (nb, ih, iw, c) = (dx[0], dx[1], dx[2], dx[3])
+        let oh = XNNOps.outputSize(ih, p.padding.top, p.padding.bottom, ph, sh, dh)
+        let ow = XNNOps.outputSize(iw, p.padding.left, p.padding.right, pw, sw, dwl)
+        try XNNOps.expect(dims(o), [nb, oh, ow, c], "output")
+        guard case .perTensor(let s, let z)? = quant(o) else { throw XNNOps.bindError("output must be qint8") }
+        let (qlo, qhi) = bounds(lo, hi, s, z), pt = Int(p.padding.top), pl = Int(p.padding.left)
+        return { b in
+            let xi = b.i8(x), zo = b.i8(o)
+            for n in 0 ..< nb {
+                for y in 0 ..< oh {
+                    for xo in 0 ..< ow {
+                        for ch in 0 ..< c {
+                            var m: Int32 = -128
+                            for ky in 0 ..< ph {
+                                let iy = y * sh - pt + ky * dh
+                                if iy < 0 || iy >= ih { continue }
+                                for kx in 0 ..< pw {
+                                    let ix = xo * sw - pl + kx * dwl
+                                    if ix < 0 || ix >= iw { continue }
+                                    m = Swift.max(m, Int32(xi[((n * ih + iy) * iw + ix) * c + ch]))
+                                }
+                            }
+                            zo[((n * oh + y) * ow + xo) * c + ch] = Int8(Swift.min(Swift.max(m, qlo), qhi))
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// qs8 mean over H and W: int32 sum of `x - zp_in`, times `in_scale / (out_scale * H * W)`, rounded, + zp_out.
+    static func globalAvgPool(_ x: Int, _ o: Int, _ dims: (Int) -> [Int], _ quant: (Int) -> XNNQuant?, _ lo: Float, _ hi: Float) throws -> Run {
+        let da = dims(x)
+        guard da.count == 4 else { throw XNNOps.bindError("global average pooling needs an NHWC input, got \(da)") }
+        let (nb, h, w, c) = (da[0], da[1], da[2], da[3])
+        guard XNNOps.count(dims(o)) == nb * c, dims(o).last == c else { throw XNNOps.bindError("output dims are \(dims(o)), expected [\(nb), 1, 1, \(c)]") }
+        let (sx, zx) = try tensorQuant(quant(x), "input"), (so, zo) = try tensorQuant(quant(o), "output")
+        let scale = sx / (so * Float(h * w)), (qlo, qhi) = bounds(lo, hi, so, zo)
+        return { b in
+            let xi = b.i8(x), z = b.i8(o)
+            for i in 0 ..< nb {
+                for ch in 0 ..< c {
+                    var acc: Int32 = 0
+                    for p in 0 ..< h * w { acc &+= Int32(xi[(i * h * w + p) * c + ch]) - zx }
+                    z[i * c + ch] = saturate(Float(acc) * scale + Float(zo), qlo, qhi)
+                }
+            }
         }
     }
 
