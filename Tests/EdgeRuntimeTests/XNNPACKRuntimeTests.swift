@@ -143,6 +143,22 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         try expectMatchesExecuTorch(try XNNPACKSamples.quantOpsProgram, folder, "quant_ops_net")
     }
 
+    /// The dequantized int8 outputs of the hand-built INT8 programs are bit-identical to ExecuTorch's
+    /// (same integer arithmetic and rounding); the qd8 output (fp32) is within 1e-6.
+    @Test func handBuiltInt8ProgramsAreBitIdentical() throws {
+        let folder = XNNPACKSamples.checkFolder.appendingPathComponent("expected")
+        for (stem, program, exact) in [("quant_net", try XNNPACKSamples.quantProgram, [true, true, false]),
+                                       ("quant_ops_net", try XNNPACKSamples.quantOpsProgram, [true, true])] {
+            let outputs = try Interpreter(program).run(try npyFiles(folder, stem, "input"))
+            let expected = try npyFiles(folder, stem, "output")
+            try #require(outputs.count == exact.count && expected.count == exact.count)
+            for k in exact.indices {
+                let err = maxRelativeError(outputs[k], expected[k])
+                #expect(exact[k] ? err == 0 : err <= 1e-6, "\(stem) output \(k): max relative error \(err)")
+            }
+        }
+    }
+
     func expectLoadError(_ program: Program, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
         do {
             _ = try Interpreter(program)
@@ -201,8 +217,11 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
     }
 
     /// Bit flips anywhere in a delegate payload: reading, binding and running never crash.
-    @Test func payloadBitFlipsNeverCrashTheInterpreter() throws {
-        let program = try XNNPACKSamples.convProgram
+    @Test(arguments: ["conv_net", "quant_net", "quant_ops_net"])
+    func payloadBitFlipsNeverCrashTheInterpreter(name: String) throws {
+        let programs = [("conv_net", try XNNPACKSamples.convProgram), ("quant_net", try XNNPACKSamples.quantProgram),
+                        ("quant_ops_net", try XNNPACKSamples.quantOpsProgram)]
+        let program = try #require(programs.first { $0.0 == name }).1
         let payload = program.plans[0].delegates[0].processed
         let input = try Tensor((0 ..< 192).map { Float($0 % 11) / 5 - 1 }, shape: [1, 3, 8, 8])
         var ran = 0, rejected = 0

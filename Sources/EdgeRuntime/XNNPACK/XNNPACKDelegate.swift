@@ -122,7 +122,9 @@ final class XNNPACKDelegate {
                     }
                 } else {
                     // int8 / int32 data (little-endian hosts, as XNNPACK reads it).
-                    bytes.withUnsafeBytes { raw in UnsafeMutableRawPointer(p).copyMemory(from: raw.baseAddress!, byteCount: size) }
+                    bytes.withUnsafeBytes { raw in
+                        if let base = raw.baseAddress, size > 0 { UnsafeMutableRawPointer(p).copyMemory(from: base, byteCount: size) }
+                    }
                 }
                 written.insert(slot)
             }

@@ -291,6 +291,8 @@ enum XNNQuantOps {
         let inv: Float = rmin == rmax ? 1 : 255 / (rmax - rmin)
         let lo = rmin * inv, hi = rmax * inv
         var zp = (-128 + lo) + (127 + hi) > 0 ? -128 - lo : 127 - hi
+        // Rows with inf/NaN have no meaningful parameters; edgec takes scale 1, zero point 0 (never traps).
+        guard zp.isFinite, inv.isFinite, inv > 0 else { return (1, 0) }
         zp = Swift.min(Swift.max(zp, -128), 127)
         return (inv, Int32(zp.rounded(.toNearestOrEven)))
     }
