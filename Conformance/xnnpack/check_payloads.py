@@ -125,7 +125,7 @@ def quant_net(x):
     w2 = int_weights(36, 3).reshape(1, 3, 3, 4).transpose(3, 0, 1, 2)
     c2 = qconv(c1, w2, int_weights(4, 4) * 10, 2, 4, 0.0625, -128, s2, 0.125, -5, -0.5, 1.5)
     d = (c2 - (-5)).astype(np.float32)
-    sm = np.clip(np.rint(d * f32(f32(0.125) / f32(0.25)) + d * f32(f32(0.125) / f32(0.25))) + 0, -128, 127)
+    sm = np.clip(np.floor(d * f32(f32(0.125) / f32(0.25)) + d * f32(f32(0.125) / f32(0.25)) + f32(0.5)) + 0, -128, 127)
     pr = np.clip(np.rint((sm - 0) * d * f32(f32(0.25) * f32(0.125) / f32(0.5))) + 1, -128, 127).astype(np.int64)
     flat = pr.transpose(0, 2, 3, 1).reshape(1, 64)  # NHWC order inside the delegate
     fs = channel_scales(3, 5)
@@ -161,7 +161,12 @@ def quant_ops_net(x):
     acc = (cat - zp).sum(axis=(1, 2)).astype(np.int64)
     scale = s / (f32(0.004) * f32(54))
     gap = np.clip(np.rint(acc.astype(np.float32) * scale) + -10, -128, 127)
-    return [((gap + 10).astype(np.float32) * f32(0.004)).reshape(1, 1, 1, 6), (pd - zp).astype(np.float32) * s]
+    a, b = (pd[:, 1:7] - zp).astype(np.float32), (pd[:, 0:6] - zp).astype(np.float32)
+    m = s / f32(0.05)
+    # XNNPACK's qs8 add/subtract: fixed-point requantization, ties round up.
+    diff = np.clip(np.floor(a * m + b * (-s / f32(0.05)) + f32(0.5)) + 7, qbound(-0.3, 0.05, 7), qbound(0.6, 0.05, 7))
+    return [((gap + 10).astype(np.float32) * f32(0.004)).reshape(1, 1, 1, 6), (pd - zp).astype(np.float32) * s,
+            (diff - 7).astype(np.float32) * f32(0.05)]
 
 
 HAND_BUILT = {"conv_net.pte": conv_net, "ops_net.pte": ops_net, "upsample_net.pte": upsample_net,

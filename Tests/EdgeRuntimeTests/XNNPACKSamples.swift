@@ -279,7 +279,8 @@ enum XNNPACKSamples {
 
     /// INT8 data movement and pooling: x[1,3,8,8] → NHWC → quantize → max pool 2x2 → clamp [-0.5, 1] →
     /// pad (value 0.25) → slice → concatenate → global average pool (requantized) → dequantize;
-    /// outputs the pooled [1,1,1,6] and the padded tensor [1,8,9,3] (NHWC), both fp32.
+    /// outputs the pooled [1,1,1,6], the padded tensor [1,8,9,3] (NHWC) and a clamped qs8 subtraction
+    /// of two slices [1,6,9,3], all fp32.
     static var quantOpsGraph: XNNGraph {
         var g = XNNGraph()
         func q(_ dims: [UInt32], _ scale: Float = 0.03125, _ zp: Int32 = 3) -> UInt32 {
@@ -291,6 +292,8 @@ enum XNNPACKSamples {
         let sl = q([1, 6, 9, 3]), cat = q([1, 6, 9, 6]), gap = q([1, 1, 1, 6], 0.004, -10)
         let y = g.addTensor(dims: [1, 1, 1, 6], external: .output(1))
         let padded = g.addTensor(dims: [1, 8, 9, 3], external: .output(2))
+        let top = q([1, 6, 9, 3]), diff = q([1, 6, 9, 3], 0.05, 7)
+        let difference = g.addTensor(dims: [1, 6, 9, 3], external: .output(3))
         g.addNode(XNode(.staticTranspose, .staticTranspose(XNNStaticTranspose(perm: [0, 2, 3, 1], input: x, output: xt))))
         g.addNode(.unary(.convert, xt, output: xq))
         g.addNode(XNode(.maxPooling2d, .pooling(XNNPooling2D(poolingHeight: 2, poolingWidth: 2, strideHeight: 1, strideWidth: 1,
@@ -303,11 +306,14 @@ enum XNNPACKSamples {
         g.addNode(.unary(.globalAvgPooling2d, cat, output: gap, flags: xnnFlagKeepDims))
         g.addNode(.unary(.convert, gap, output: y))
         g.addNode(.unary(.convert, pd, output: padded))
+        g.addNode(XNode(.staticSlice, .staticSlice(XNNStaticSlice(offsets: [0, 0, 0, 0], sizes: [1, 6, 9, 3], input: pd, output: top))))
+        g.addNode(.binary(.subtract, sl, top, output: diff, outputMinMax: XNNOutputMinMax(min: -0.3, max: 0.6)))
+        g.addNode(.unary(.convert, diff, output: difference))
         return g
     }
 
     static var quantOpsProgram: Program {
-        get throws { try program(quantOpsGraph, inputs: [[1, 3, 8, 8]], outputs: [[1, 1, 1, 6], [1, 8, 9, 3]]) }
+        get throws { try program(quantOpsGraph, inputs: [[1, 3, 8, 8]], outputs: [[1, 1, 1, 6], [1, 8, 9, 3], [1, 6, 9, 3]]) }
     }
 
     /// The programs the Python check runs, by file name.

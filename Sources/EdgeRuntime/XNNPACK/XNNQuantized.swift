@@ -313,8 +313,13 @@ enum XNNQuantOps {
             let m = sa * sb / so
             f = { x, y in saturate(Float((x - za) * (y - zb)) * m + Float(zo), qlo, qhi) }
         default:
+            // XNNPACK's qs8 add/subtract kernels requantize in fixed point with a rounding bias and an
+            // arithmetic shift: ties round up (towards +inf), unlike the fp32 requantization elsewhere.
             let ma = sa / so, mb = (type == .subtract ? -sb : sb) / so
-            f = { x, y in saturate(Float(x - za) * ma + Float(y - zb) * mb + Float(zo), qlo, qhi) }
+            f = { x, y in
+                let v = (Float(x - za) * ma + Float(y - zb) * mb + 0.5).rounded(.down) + Float(zo)
+                return Int8(Swift.min(Swift.max(v.isNaN ? Float(qlo) : v, Float(qlo)), Float(qhi)))
+            }
         }
         let r = shape.count, total = XNNOps.count(shape)
         let sta = XNNOps.broadcastStrides(da, rank: r), stb = XNNOps.broadcastStrides(db, rank: r), so_ = XNNOps.strides(shape)
