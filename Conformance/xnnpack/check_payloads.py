@@ -88,8 +88,92 @@ def upsample_net(x):
     return [o.numpy() for o in (out0, r1, r2, out3, out4, out5)]
 
 
-HAND_BUILT = {"conv_net.pte": conv_net, "ops_net.pte": ops_net, "upsample_net.pte": upsample_net}
-REFERENCE = ["cnn_fp32.pte", "cnn_fp32_split.pte", "block_fp32.pte"]
+def int_weights(count, seed):
+    return np.array([(i * 37 + seed * 11) % 17 - 8 for i in range(count)], dtype=np.int64)
+
+
+def channel_scales(count, seed):
+    return np.array([np.float32(0.01) * np.float32(1 + (c + seed) % 4) for c in range(count)], dtype=np.float32)
+
+
+def requantize(acc, scale, zp, lo=-128, hi=127):
+    """XNNPACK's fp32 requantization: float32(acc) * scale, round half to even, + zp, saturate."""
+    v = np.rint(acc.astype(np.float32) * np.asarray(scale, dtype=np.float32)) + zp
+    return np.clip(v, lo, hi).astype(np.int64)
+
+
+def qbound(v, scale, zp):
+    return int(np.clip(np.rint(np.float32(v) / np.float32(scale)) + zp, -128, 127))
+
+
+def qconv(x, w, b, stride, groups, sx, zx, ws, so, zo, lo, hi):
+    """NCHW integer convolution (pad 1) of int64 x and OIHW int64 w, int64 accumulation."""
+    acc = F.conv2d(torch.tensor(x - zx, dtype=torch.float64), torch.tensor(w, dtype=torch.float64),
+                   torch.tensor(b, dtype=torch.float64), stride=stride, padding=1, groups=groups).numpy().astype(np.int64)
+    scale = (np.float32(sx) * ws / np.float32(so)).astype(np.float32).reshape(1, -1, 1, 1)
+    return requantize(acc, scale, zo, qbound(lo, so, zo) if lo is not None else -128, qbound(hi, so, zo) if hi is not None else 127)
+
+
+def quant_net(x):
+    """Mirror of XNNPACKSamples.quantGraph: the same integer arithmetic in numpy (NCHW)."""
+    f32 = np.float32
+    xq = np.clip(np.rint(x * (f32(1) / f32(0.03125))) + 3, -128, 127).astype(np.int64)
+    s1 = channel_scales(4, 1)
+    w1 = int_weights(108, 1).reshape(4, 3, 3, 3).transpose(0, 3, 1, 2)
+    c1 = qconv(xq, w1, int_weights(4, 2) * 10, 1, 1, 0.03125, 3, s1, 0.0625, -128, 0, None)
+    s2 = channel_scales(4, 3)
+    w2 = int_weights(36, 3).reshape(1, 3, 3, 4).transpose(3, 0, 1, 2)
+    c2 = qconv(c1, w2, int_weights(4, 4) * 10, 2, 4, 0.0625, -128, s2, 0.125, -5, -0.5, 1.5)
+    d = (c2 - (-5)).astype(np.float32)
+    sm = np.clip(np.floor(d * f32(f32(0.125) / f32(0.25)) + d * f32(f32(0.125) / f32(0.25)) + f32(0.5)) + 0, -128, 127)
+    pr = np.clip(np.rint((sm - 0) * d * f32(f32(0.25) * f32(0.125) / f32(0.5))) + 1, -128, 127).astype(np.int64)
+    flat = pr.transpose(0, 2, 3, 1).reshape(1, 64)  # NHWC order inside the delegate
+    fs = channel_scales(3, 5)
+    acc = (flat - 1) @ int_weights(192, 5).reshape(3, 64).T + int_weights(3, 6) * 10
+    yq = requantize(acc, (f32(0.5) * fs / f32(0.25)).astype(np.float32), 2)
+    y = ((yq - 2).astype(np.float32) * f32(0.25))
+    feat = ((c1 + 128).astype(np.float32) * f32(0.0625))
+    rows = x.reshape(24, 8).astype(np.float32)
+    z = np.zeros((24, 5), dtype=np.float32)
+    ds = channel_scales(5, 7)
+    dw = int_weights(40, 7).reshape(5, 8)
+    for r in range(24):
+        rmin, rmax = min(f32(0), rows[r].min()), max(f32(0), rows[r].max())
+        inv = f32(1) if rmin == rmax else f32(255) / f32(rmax - rmin)
+        lo_, hi_ = f32(rmin * inv), f32(rmax * inv)
+        zp = f32(-128) - lo_ if f32(-128 + lo_) + f32(127 + hi_) > 0 else f32(127) - hi_
+        zp = int(np.rint(np.clip(zp, -128, 127)))
+        q = np.clip(np.rint(rows[r] * inv + f32(zp)), -128, 127).astype(np.int64)
+        acc = (q - zp) @ dw.T
+        z[r] = acc.astype(np.float32) * (f32(1) / inv) * ds + weights(5, 8)
+    return [y, feat, z]
+
+
+def quant_ops_net(x):
+    """Mirror of XNNPACKSamples.quantOpsGraph (NHWC int8 emulation)."""
+    f32 = np.float32
+    s, zp = f32(0.03125), 3
+    xq = np.clip(np.rint(x.transpose(0, 2, 3, 1) * (f32(1) / s)) + zp, -128, 127).astype(np.int64)
+    mp = np.maximum.reduce([xq[:, i:i + 7, j:j + 7, :] for i in (0, 1) for j in (0, 1)])
+    cl = np.clip(mp, qbound(-0.5, s, zp), qbound(1.0, s, zp))
+    pd = np.pad(cl, ((0, 0), (1, 0), (1, 1), (0, 0)), constant_values=qbound(0.25, s, zp))
+    cat = np.concatenate([pd[:, 1:7], pd[:, 1:7]], axis=3)
+    acc = (cat - zp).sum(axis=(1, 2)).astype(np.int64)
+    scale = s / (f32(0.004) * f32(54))
+    gap = np.clip(np.rint(acc.astype(np.float32) * scale) + -10, -128, 127)
+    a, b = (pd[:, 1:7] - zp).astype(np.float32), (pd[:, 0:6] - zp).astype(np.float32)
+    m = s / f32(0.05)
+    # XNNPACK's qs8 add/subtract: fixed-point requantization, ties round up.
+    diff = np.clip(np.floor(a * m + b * (-s / f32(0.05)) + f32(0.5)) + 7, qbound(-0.3, 0.05, 7), qbound(0.6, 0.05, 7))
+    return [((gap + 10).astype(np.float32) * f32(0.004)).reshape(1, 1, 1, 6), (pd - zp).astype(np.float32) * s,
+            (diff - 7).astype(np.float32) * f32(0.05)]
+
+
+HAND_BUILT = {"conv_net.pte": conv_net, "ops_net.pte": ops_net, "upsample_net.pte": upsample_net,
+              "quant_net.pte": quant_net,
+              "quant_ops_net.pte": quant_ops_net}
+REFERENCE = ["cnn_fp32.pte", "cnn_fp32_split.pte", "block_fp32.pte",
+             "cnn_qs8.pte", "block_qs8.pte", "cnn_dqlinear.pte", "block_dqlinear.pte"]
 
 
 def run(rt, path, seed):

@@ -44,11 +44,78 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         try expectMatchesExecuTorch(loaded.program, Self.referenceFolder.appendingPathComponent("expected"), name)
     }
 
-    @Test func quantizedReferenceProgramsAreClearLoadErrors() throws {
-        for name in ["cnn_qs8", "cnn_dqlinear"] {
-            let bytes = [UInt8](try Data(contentsOf: Self.referenceFolder.appendingPathComponent("\(name).pte")))
-            let program = try ProgramReader.read(bytes).program
-            expectLoadError(program, "is not supported by edgec's interpreter (it runs fp32)")
+    /// ExecuTorch's INT8 programs (static qs8 and dynamic qd8) against ExecuTorch's runtime outputs;
+    /// `tolerance` is the max relative error measured (docs/xnnpack.md).
+    @Test(arguments: [("cnn_qs8", Float(0)), ("block_qs8", 0), ("cnn_dqlinear", 0), ("block_dqlinear", 1e-6)])
+    func quantizedReferenceProgramsMatchExecuTorch(name: String, tolerance: Float) throws {
+        let bytes = [UInt8](try Data(contentsOf: Self.referenceFolder.appendingPathComponent("\(name).pte")))
+        let program = try ProgramReader.read(bytes).program
+        let folder = Self.referenceFolder.appendingPathComponent("expected")
+        let inputs = try npyFiles(folder, name, "input"), expected = try npyFiles(folder, name, "output")
+        try #require(!inputs.isEmpty && !expected.isEmpty, "no recorded inputs/outputs for \(name): run Conformance/xnnpack/check_payloads.py")
+        let outputs = try Interpreter(program).run(inputs)
+        try #require(outputs.count == expected.count)
+        for (k, (got, want)) in zip(outputs, expected).enumerated() {
+            #expect(got.shape == want.shape)
+            let err = maxRelativeError(got, want)
+            print("\(name) output \(k): max relative error vs ExecuTorch \(err)")
+            #expect(err <= tolerance, "\(name) output \(k): max relative error \(err)")
+        }
+    }
+
+    /// cnn_qs8 with one value's quantization replaced: value 1 is qint8 per-tensor, value 3 the
+    /// first convolution's qcint8 filter (8 channels, scales in named data).
+    func hostileQS8(_ slot: Int, _ q: XNNQuantParams) throws -> Program {
+        let bytes = [UInt8](try Data(contentsOf: Self.referenceFolder.appendingPathComponent("cnn_qs8.pte")))
+        var program = try ProgramReader.read(bytes).program
+        var g = try XNNPayloadReader.read(program.plans[0].delegates[0].processed)
+        g.values[slot] = .quantized(g.values[slot].tensor, q)
+        program.plans[0].delegates[0].processed = try g.serialize()
+        return program
+    }
+
+    @Test func hostileQuantizationIsALoadError() throws {
+        for scale in [Float(0), -0.5, .nan, .infinity] {
+            expectLoadError(try hostileQS8(1, .perTensor(scale: scale, zeroPoint: 0)), "delegate 0 value 1 (id 1): qint8 scale \(scale) is not a positive finite number")
+        }
+        expectLoadError(try hostileQS8(1, .perTensor(scale: 0.1, zeroPoint: 128)), "qint8 zero point 128 is outside [-128, 127]")
+        expectLoadError(try hostileQS8(1, .perTensor(scale: 0.1, zeroPoint: -129)), "qint8 zero point -129 is outside [-128, 127]")
+        guard case .perChannel(let p)? = try XNNPayloadReader.read(try hostileQS8(1, .perTensor(scale: 0.1, zeroPoint: 0)).plans[0].delegates[0].processed).values[3].quantization else {
+            Issue.record("cnn_qs8 value 3 is not per-channel"); return
+        }
+        var inline = p
+        inline.scaleBufferIndex = 0
+        inline.scale = [Float](repeating: 0.01, count: 8)
+        inline.scale[5] = -1
+        expectLoadError(try hostileQS8(3, .perChannel(inline)), "qcint8 scale 5 is -1.0, not a positive finite number")
+        inline.scale = [Float](repeating: 0.01, count: 8)
+        inline.scale[2] = .nan
+        expectLoadError(try hostileQS8(3, .perChannel(inline)), "qcint8 scale 2 is nan, not a positive finite number")
+        var missing = p
+        missing.scaleBufferIndex = 0
+        missing.scale = []
+        missing.numScales = 0
+        expectAnyLoadError { try self.hostileQS8(3, .perChannel(missing)) }
+        // A scale buffer that does not exist or is too short (the payload's own validation may catch it first).
+        var gone = p
+        gone.scaleBufferIndex = 1000
+        expectAnyLoadError { try self.hostileQS8(3, .perChannel(gone)) }
+        var short = p
+        short.numScales = 7
+        expectAnyLoadError { try self.hostileQS8(3, .perChannel(short)) }
+        var bias = p
+        bias.channelDim = 3
+        expectAnyLoadError { try self.hostileQS8(3, .perChannel(bias)) }
+    }
+
+    /// Either the writer/reader or the interpreter refuses the program (never a crash).
+    func expectAnyLoadError(_ make: () throws -> Program, sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let program = try? make() else { return }
+        do {
+            _ = try Interpreter(program)
+            Issue.record("loaded a bad quantized delegate", sourceLocation: sourceLocation)
+        } catch {
+            #expect(!"\(error)".isEmpty, sourceLocation: sourceLocation)
         }
     }
 
@@ -72,6 +139,24 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         try expectMatchesExecuTorch(try XNNPACKSamples.convProgram, folder, "conv_net")
         try expectMatchesExecuTorch(try XNNPACKSamples.opsProgram, folder, "ops_net")
         try expectMatchesExecuTorch(try XNNPACKSamples.upsampleProgram, folder, "upsample_net")
+        try expectMatchesExecuTorch(try XNNPACKSamples.quantProgram, folder, "quant_net")
+        try expectMatchesExecuTorch(try XNNPACKSamples.quantOpsProgram, folder, "quant_ops_net")
+    }
+
+    /// The dequantized int8 outputs of the hand-built INT8 programs are bit-identical to ExecuTorch's
+    /// (same integer arithmetic and rounding); the qd8 output (fp32) is within 1e-6.
+    @Test func handBuiltInt8ProgramsAreBitIdentical() throws {
+        let folder = XNNPACKSamples.checkFolder.appendingPathComponent("expected")
+        for (stem, program, exact) in [("quant_net", try XNNPACKSamples.quantProgram, [true, true, false]),
+                                       ("quant_ops_net", try XNNPACKSamples.quantOpsProgram, [true, true, true])] {
+            let outputs = try Interpreter(program).run(try npyFiles(folder, stem, "input"))
+            let expected = try npyFiles(folder, stem, "output")
+            try #require(outputs.count == exact.count && expected.count == exact.count)
+            for k in exact.indices {
+                let err = maxRelativeError(outputs[k], expected[k])
+                #expect(exact[k] ? err == 0 : err <= 1e-6, "\(stem) output \(k): max relative error \(err)")
+            }
+        }
     }
 
     func expectLoadError(_ program: Program, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -92,9 +177,9 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
                         "delegate 0 node 3: XNNPACK node type XNNArgMaxPooling2d is not supported by edgec's interpreter")
         var q = XNNPACKSamples.convGraph
         q.values[3] = .quantized(q.values[3].tensor, .perTensor(scale: 0.5, zeroPoint: 0))
-        q.values[3].tensor.datatype = .qint8
+        q.values[3].tensor.datatype = .quint8
         expectLoadError(try XNNPACKSamples.program(q, inputs: [[1, 3, 8, 8]], outputs: [[1, 3], [1, 4, 8, 8]]),
-                        "XNNPACK datatype qint8 with PerTensorQuant is not supported by edgec's interpreter")
+                        "XNNPACK datatype quint8 with PerTensorQuant is not supported by edgec's interpreter")
         var other = try XNNPACKSamples.convProgram
         other.plans[0].delegates[0].id = "QnnBackend"
         expectLoadError(other, "backend \"QnnBackend\" is not supported")
@@ -132,8 +217,11 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
     }
 
     /// Bit flips anywhere in a delegate payload: reading, binding and running never crash.
-    @Test func payloadBitFlipsNeverCrashTheInterpreter() throws {
-        let program = try XNNPACKSamples.convProgram
+    @Test(arguments: ["conv_net", "quant_net", "quant_ops_net"])
+    func payloadBitFlipsNeverCrashTheInterpreter(name: String) throws {
+        let programs = [("conv_net", try XNNPACKSamples.convProgram), ("quant_net", try XNNPACKSamples.quantProgram),
+                        ("quant_ops_net", try XNNPACKSamples.quantOpsProgram)]
+        let program = try #require(programs.first { $0.0 == name }).1
         let payload = program.plans[0].delegates[0].processed
         let input = try Tensor((0 ..< 192).map { Float($0 % 11) / 5 - 1 }, shape: [1, 3, 8, 8])
         var ran = 0, rejected = 0

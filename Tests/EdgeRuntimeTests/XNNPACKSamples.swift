@@ -199,8 +199,126 @@ enum XNNPACKSamples {
         }
     }
 
+    /// `(i * 37 + seed * 11) % 17 - 8`: the integer weights of the quantized sample.
+    static func intWeights(_ count: Int, _ seed: Int) -> [Int] { (0 ..< count).map { ($0 * 37 + seed * 11) % 17 - 8 } }
+
+    /// Per-channel scales `0.01 * (1 + (c + seed) % 4)` in float32.
+    static func channelScales(_ count: Int, _ seed: Int) -> [Float] { (0 ..< count).map { Float(0.01) * Float(1 + ($0 + seed) % 4) } }
+
+    /// The INT8 forms the quantization lowering emits (Convert fp32→qint8, qs8 conv + relu, depthwise
+    /// stride 2 clamped, add, multiply, int8 reshape and transpose, fully connected, Convert qint8→fp32;
+    /// a dynamic qd8 fully connected): x[1,3,8,8] → y[1,3], features[1,4,8,8], z[24,5].
+    static var quantGraph: XNNGraph {
+        var g = XNNGraph()
+        func q(_ dims: [UInt32], _ scale: Float, _ zp: Int32) -> UInt32 {
+            g.addQuantizedTensor(.qint8, dims: dims, quantization: .perTensor(scale: scale, zeroPoint: zp))
+        }
+        func filter(_ dims: [UInt32], _ dim: Int32, _ seed: Int) -> (UInt32, [Float]) {
+            let n = Int(dims[Int(dim)]), scales = channelScales(n, seed)
+            let bytes = intWeights(Int(dims.reduce(1, *)), seed).map { UInt8(bitPattern: Int8($0)) }
+            let c = g.addConstant(bytes)
+            return (g.addQuantizedTensor(.qcint8, dims: dims, quantization: .perChannel(XNNPerChannelQuant(
+                scale: scales, channelDim: dim, numScales: UInt32(n))), constant: c), scales)
+        }
+        func bias(_ inputScale: Float, _ scales: [Float], _ seed: Int) -> UInt32 {
+            var bytes: [UInt8] = []
+            for v in intWeights(scales.count, seed) { withUnsafeBytes(of: Int32(v * 10).littleEndian) { bytes.append(contentsOf: $0) } }
+            let c = g.addConstant(bytes)
+            return g.addQuantizedTensor(.qcint32, dims: [UInt32(scales.count)], quantization: .perChannel(XNNPerChannelQuant(
+                scale: scales.map { inputScale * $0 }, channelDim: 0, numScales: UInt32(scales.count))), constant: c)
+        }
+        let x = g.addTensor(dims: [1, 3, 8, 8], external: .input(0))
+        let xt = g.addTensor(dims: [1, 8, 8, 3])
+        let xq = q([1, 8, 8, 3], 0.03125, 3)
+        let (w1, s1) = filter([4, 3, 3, 3], 0, 1)
+        let b1 = bias(0.03125, s1, 2)
+        let c1 = q([1, 8, 8, 4], 0.0625, -128)
+        let (w2, s2) = filter([1, 3, 3, 4], 3, 3)
+        let b2 = bias(0.0625, s2, 4)
+        let c2 = q([1, 4, 4, 4], 0.125, -5)
+        let sum = q([1, 4, 4, 4], 0.25, 0)
+        let prod = q([1, 4, 4, 4], 0.5, 1)
+        let flat = q([1, 64], 0.5, 1)
+        let (fw, fs) = filter([3, 64], 0, 5)
+        let fb = bias(0.5, fs, 6)
+        let yq = q([1, 3], 0.25, 2)
+        let y = g.addTensor(dims: [1, 3], external: .output(1))
+        let c1t = q([1, 4, 8, 8], 0.0625, -128)
+        let feat = g.addTensor(dims: [1, 4, 8, 8], external: .output(2))
+        let rows = g.addTensor(dims: [24, 8])
+        let xd = g.addQuantizedTensor(.qdint8, dims: [24, 8], quantization: .perTokenDynamic(numNonbatchDims: 1))
+        let (dw, _) = filter([5, 8], 0, 7)
+        let db = g.addTensor(dims: [5], constant: g.addConstant(floats: weights(5, 8)))
+        let z = g.addTensor(dims: [24, 5], external: .output(3))
+        let one = XNNPadding2D(top: 1, right: 1, bottom: 1, left: 1)
+        g.addNode(XNode(.staticTranspose, .staticTranspose(XNNStaticTranspose(perm: [0, 2, 3, 1], input: x, output: xt))))
+        g.addNode(.unary(.convert, xt, output: xq, debugHandle: 1))
+        g.addNode(XNode(.conv2d, .convolution(XNNConvolution(padding: one, kernelHeight: 3, kernelWidth: 3, groupInputChannels: 3,
+                                                             groupOutputChannels: 4, input: xq, filter: w1, bias: b1, output: c1)),
+                        debugHandle: 2, outputMinMax: .relu))
+        g.addNode(XNode(.depthwiseConv2d, .convolution(XNNConvolution(
+            padding: one, kernelHeight: 3, kernelWidth: 3, subsamplingHeight: 2, subsamplingWidth: 2, groupInputChannels: 1,
+            groupOutputChannels: 1, groups: 4, input: c1, filter: w2, bias: b2, output: c2)),
+            debugHandle: 3, outputMinMax: XNNOutputMinMax(min: -0.5, max: 1.5)))
+        g.addNode(.binary(.add, c2, c2, output: sum, debugHandle: 4))
+        g.addNode(.binary(.multiply, sum, c2, output: prod, debugHandle: 5))
+        g.addNode(XNode(.staticReshape, .staticReshape(XNNStaticReshape(newShape: [1, 64], input: prod, output: flat)), debugHandle: 6))
+        g.addNode(XNode(.fullyConnected, .fullyConnected(XNNFullyConnected(input: flat, filter: fw, bias: fb, output: yq)), debugHandle: 7))
+        g.addNode(.unary(.convert, yq, output: y, debugHandle: 8))
+        g.addNode(XNode(.staticTranspose, .staticTranspose(XNNStaticTranspose(perm: [0, 3, 1, 2], input: c1, output: c1t))))
+        g.addNode(.unary(.convert, c1t, output: feat, debugHandle: 9))
+        g.addNode(XNode(.staticReshape, .staticReshape(XNNStaticReshape(newShape: [24, 8], input: x, output: rows)), debugHandle: 10))
+        g.addNode(.unary(.convert, rows, output: xd, debugHandle: 11))
+        g.addNode(XNode(.fullyConnected, .fullyConnected(XNNFullyConnected(input: xd, filter: dw, bias: db, output: z)), debugHandle: 12))
+        return g
+    }
+
+    static var quantProgram: Program {
+        get throws { try program(quantGraph, inputs: [[1, 3, 8, 8]], outputs: [[1, 3], [1, 4, 8, 8], [24, 5]]) }
+    }
+
+    /// INT8 data movement and pooling: x[1,3,8,8] → NHWC → quantize → max pool 2x2 → clamp [-0.5, 1] →
+    /// pad (value 0.25) → slice → concatenate → global average pool (requantized) → dequantize;
+    /// outputs the pooled [1,1,1,6], the padded tensor [1,8,9,3] (NHWC) and a clamped qs8 subtraction
+    /// of two slices [1,6,9,3], all fp32.
+    static var quantOpsGraph: XNNGraph {
+        var g = XNNGraph()
+        func q(_ dims: [UInt32], _ scale: Float = 0.03125, _ zp: Int32 = 3) -> UInt32 {
+            g.addQuantizedTensor(.qint8, dims: dims, quantization: .perTensor(scale: scale, zeroPoint: zp))
+        }
+        let x = g.addTensor(dims: [1, 3, 8, 8], external: .input(0))
+        let xt = g.addTensor(dims: [1, 8, 8, 3])
+        let xq = q([1, 8, 8, 3]), mp = q([1, 7, 7, 3]), cl = q([1, 7, 7, 3]), pd = q([1, 8, 9, 3])
+        let sl = q([1, 6, 9, 3]), cat = q([1, 6, 9, 6]), gap = q([1, 1, 1, 6], 0.004, -10)
+        let y = g.addTensor(dims: [1, 1, 1, 6], external: .output(1))
+        let padded = g.addTensor(dims: [1, 8, 9, 3], external: .output(2))
+        let top = q([1, 6, 9, 3]), diff = q([1, 6, 9, 3], 0.05, 7)
+        let difference = g.addTensor(dims: [1, 6, 9, 3], external: .output(3))
+        g.addNode(XNode(.staticTranspose, .staticTranspose(XNNStaticTranspose(perm: [0, 2, 3, 1], input: x, output: xt))))
+        g.addNode(.unary(.convert, xt, output: xq))
+        g.addNode(XNode(.maxPooling2d, .pooling(XNNPooling2D(poolingHeight: 2, poolingWidth: 2, strideHeight: 1, strideWidth: 1,
+                                                            input: xq, output: mp))))
+        g.addNode(.unary(.clamp, mp, output: cl, outputMinMax: XNNOutputMinMax(min: -0.5, max: 1)))
+        g.addNode(XNode(.staticConstantPad, .staticConstantPad(XNNStaticConstantPad(prePaddings: [0, 1, 1, 0], postPaddings: [0, 0, 1, 0],
+                                                                                    paddingValue: 0.25, input: cl, output: pd))))
+        g.addNode(XNode(.staticSlice, .staticSlice(XNNStaticSlice(offsets: [0, 1, 0, 0], sizes: [1, 6, 0, 3], input: pd, output: sl))))
+        g.addNode(.concatenate(XNNConcatenate(axis: 3, inputs: [sl, sl], output: cat)))
+        g.addNode(.unary(.globalAvgPooling2d, cat, output: gap, flags: xnnFlagKeepDims))
+        g.addNode(.unary(.convert, gap, output: y))
+        g.addNode(.unary(.convert, pd, output: padded))
+        g.addNode(XNode(.staticSlice, .staticSlice(XNNStaticSlice(offsets: [0, 0, 0, 0], sizes: [1, 6, 9, 3], input: pd, output: top))))
+        g.addNode(.binary(.subtract, sl, top, output: diff, outputMinMax: XNNOutputMinMax(min: -0.3, max: 0.6)))
+        g.addNode(.unary(.convert, diff, output: difference))
+        return g
+    }
+
+    static var quantOpsProgram: Program {
+        get throws { try program(quantOpsGraph, inputs: [[1, 3, 8, 8]], outputs: [[1, 1, 1, 6], [1, 8, 9, 3], [1, 6, 9, 3]]) }
+    }
+
     /// The programs the Python check runs, by file name.
     static var checkPrograms: [(name: String, program: Program)] {
-        get throws { [("conv_net.pte", try convProgram), ("ops_net.pte", try opsProgram), ("upsample_net.pte", try upsampleProgram)] }
+        get throws { [("conv_net.pte", try convProgram), ("ops_net.pte", try opsProgram), ("upsample_net.pte", try upsampleProgram),
+         ("quant_net.pte", try quantProgram), ("quant_ops_net.pte", try quantOpsProgram)] }
     }
 }

@@ -87,10 +87,7 @@ final class XNNPACKDelegate {
             let t = v.tensor
             slotOf[t.id] = slot
             let what = "\(label) value \(slot) (id \(t.id))"
-            guard t.datatype == .fp32, v.quantization == nil else {
-                let kind = v.quantization.map { " with \($0.name)" } ?? ""
-                throw RuntimeError("\(what): XNNPACK datatype \(t.datatype)\(kind) is not supported by edgec's interpreter (it runs fp32)")
-            }
+            try bindQuantization(slot, v, what, namedData: namedData)
             let count = t.elementCount ?? 0
             if let e = t.externalID {
                 let arg = Int(args[Int(e)])
@@ -100,8 +97,9 @@ final class XNNPACKDelegate {
                 guard let outer = plan.values[arg].tensor else {
                     throw RuntimeError("\(what): external id \(e) is delegate argument %\(arg), which is a \(plan.values[arg].kindName), not a Tensor")
                 }
-                guard outer.scalarType == .float, outer.elementCount == count else {
-                    throw RuntimeError("\(what): fp32 dims \(t.dims) do not match delegate argument \(e) (%\(arg)), \(outer.scalarType)\(outer.sizes)")
+                let outerType: PTEScalarType = t.datatype == .fp32 ? .float : .char
+                guard outer.scalarType == outerType, outer.elementCount == count else {
+                    throw RuntimeError("\(what): \(t.datatype) dims \(t.dims) do not match delegate argument \(e) (%\(arg)), \(outer.scalarType)\(outer.sizes)")
                 }
                 if t.flags.contains(.externalOutput) {
                     guard outer.allocation != nil || count == 0 else {
@@ -116,25 +114,82 @@ final class XNNPACKDelegate {
             }
             if t.constantBufferIndex != 0 {
                 let p = allocate(slot, count)
-                let c = graph.constantData[Int(t.constantBufferIndex)]
-                let bytes: ArraySlice<UInt8>
-                if let key = c.namedKey {
-                    guard let data = namedData[key] else {
-                        throw RuntimeError("\(what): constant named \"\(key)\" is not in the program's named data")
+                let size = t.byteCount ?? 0
+                let bytes = try constantBytes(t.constantBufferIndex, size, what, namedData: namedData)
+                if t.datatype == .fp32 {
+                    bytes.withUnsafeBytes { raw in
+                        for i in 0 ..< count { p[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
                     }
-                    guard data.count >= count * 4 else {
-                        throw RuntimeError("\(what): dims \(t.dims) need \(count * 4) bytes but named data \"\(key)\" holds \(data.count)")
-                    }
-                    bytes = data[0 ..< count * 4]
                 } else {
-                    let start = Int(c.offset)
-                    bytes = graph.constantRegion[start ..< start + count * 4]
-                }
-                bytes.withUnsafeBytes { raw in
-                    for i in 0 ..< count { p[i] = Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self))) }
+                    // int8 / int32 data (little-endian hosts, as XNNPACK reads it).
+                    bytes.withUnsafeBytes { raw in
+                        if let base = raw.baseAddress, size > 0 { UnsafeMutableRawPointer(p).copyMemory(from: base, byteCount: size) }
+                    }
                 }
                 written.insert(slot)
             }
+        }
+    }
+
+    /// `size` bytes of constant `index` (the payload's constant region or the program's named data).
+    func constantBytes(_ index: UInt32, _ size: Int, _ what: String, namedData: [String: [UInt8]]) throws(RuntimeError) -> ArraySlice<UInt8> {
+        guard Int(index) < graph.constantData.count else { throw RuntimeError("\(what): constant buffer \(index) does not exist") }
+        let c = graph.constantData[Int(index)]
+        if let key = c.namedKey {
+            guard let data = namedData[key] else {
+                throw RuntimeError("\(what): constant named \"\(key)\" is not in the program's named data")
+            }
+            guard data.count >= size else {
+                throw RuntimeError("\(what): needs \(size) bytes but named data \"\(key)\" holds \(data.count)")
+            }
+            return data[0 ..< size]
+        }
+        let start = Int(c.offset)
+        guard start >= 0, start <= graph.constantRegion.count, graph.constantRegion.count - start >= size else {
+            throw RuntimeError("\(what): needs \(size) bytes at offset \(start) of a \(graph.constantRegion.count)-byte constant region")
+        }
+        return graph.constantRegion[start ..< start + size]
+    }
+
+    /// Quantization of every value, by slot (absent for fp32).
+    var quant: [Int: XNNQuant] = [:]
+
+    /// Checks a value's datatype and quantization parameters and records them.
+    private func bindQuantization(_ slot: Int, _ v: XNNValue, _ what: String, namedData: [String: [UInt8]]) throws(RuntimeError) {
+        let t = v.tensor
+        func refuse(_ why: String) -> RuntimeError { RuntimeError("\(what): \(t.datatype) \(why)") }
+        switch (t.datatype, v.quantization) {
+        case (.fp32, nil):
+            return
+        case (.qint8, .perTensor(let scale, let zp)?):
+            guard scale.isFinite, scale > 0 else { throw refuse("scale \(scale) is not a positive finite number") }
+            guard (-128 ... 127).contains(zp) else { throw refuse("zero point \(zp) is outside [-128, 127]") }
+            quant[slot] = .perTensor(scale: scale, zeroPoint: zp)
+        case (.qcint8, .perChannel(let p)?), (.qcint32, .perChannel(let p)?):
+            let d = t.dims.map(Int.init), dim = Int(p.channelDim)
+            guard dim >= 0, dim < d.count else { throw refuse("channel dim \(dim) is outside dims \(t.dims)") }
+            guard t.constantBufferIndex != 0, t.externalID == nil else { throw refuse("per-channel values must be constants") }
+            var scales = p.scale
+            if p.scaleBufferIndex != 0 {
+                let bytes = try constantBytes(p.scaleBufferIndex, Int(p.numScales) * 4, "\(what) scales", namedData: namedData)
+                scales = bytes.withUnsafeBytes { raw in
+                    (0 ..< Int(p.numScales)).map { Float(bitPattern: UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+                }
+            }
+            guard scales.count == d[dim] else { throw refuse("has \(scales.count) scales for \(d[dim]) channels (dim \(dim) of \(t.dims))") }
+            for (k, s) in scales.enumerated() where !(s.isFinite && s > 0) {
+                throw refuse("scale \(k) is \(s), not a positive finite number")
+            }
+            quant[slot] = .perChannel(scales: scales, channelDim: dim)
+        case (.qdint8, .perTokenDynamic(let n)?):
+            let d = t.dims.map(Int.init)
+            guard n == 1, d.count >= 1 else { throw refuse("PerTokenDynamicQuant with \(n) non-batch dims is not supported (edgec's interpreter runs 1)") }
+            guard t.constantBufferIndex == 0, t.externalID == nil else { throw refuse("dynamically quantized values must be intermediates") }
+            let len = d[d.count - 1], rows = len == 0 ? 0 : XNNOps.count(d) / len
+            quant[slot] = .dynamic(XNNRowParams(rows: rows), rowLength: len)
+        default:
+            let kind = v.quantization.map { " with \($0.name)" } ?? ""
+            throw RuntimeError("\(what): XNNPACK datatype \(t.datatype)\(kind) is not supported by edgec's interpreter (it runs fp32, qint8, qcint8, qcint32 and qdint8)")
         }
     }
 
@@ -156,7 +211,13 @@ final class XNNPACKDelegate {
             }
             let run: (XNNBuffers) -> Void
             do {
-                run = try XNNOps.bind(node, ins: ins, outs: outs, dims: dims, scratch: scratch)
+                if (ins + outs).contains(where: { quant[$0] != nil }) {
+                    let (lo, hi) = try XNNOps.clampRange(node)
+                    let q = quant
+                    run = try XNNQuantOps.bind(node, ins: ins, outs: outs, dims: dims, quant: { q[$0] }, lo: lo, hi: hi)
+                } else {
+                    run = try XNNOps.bind(node, ins: ins, outs: outs, dims: dims, scratch: scratch)
+                }
             } catch let error as XNNOps.Unsupported {
                 throw RuntimeError("\(label) node \(k): XNNPACK node type \(node.type.name) \(error.reason)")
             } catch {
