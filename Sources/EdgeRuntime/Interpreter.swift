@@ -20,6 +20,9 @@ public final class Interpreter {
     let constants: UnsafeMutableRawPointer
     var constantOffsets: [Int] = []
     var calls: [(name: String, run: Kernel.Run)] = []
+    /// When not nil, ``run(_:)`` adds each kernel call's wall time in seconds here (by call, in
+    /// ``callNames`` order), for `edgec run --profile`.
+    public var callSeconds: [Double]?
 
     /// Prepares `method` of `program` (already checked by ``ProgramReader``).
     public init(_ program: Program, method: String = "forward") throws(RuntimeError) {
@@ -79,6 +82,9 @@ public final class Interpreter {
     /// The kernels (`name.overload`) the interpreter implements.
     public static var kernelNames: [String] { Kernels.table.keys.map(\.rawValue).sorted() }
 
+    /// The kernel (`name.overload`) of each call, in execution order.
+    public var callNames: [String] { calls.map(\.name) }
+
     /// Bytes of the planned arena (allocated once at load).
     public var plannedBytes: Int { arenaSize }
 
@@ -113,9 +119,22 @@ public final class Interpreter {
             guard t.dataBufferIndex == 0 else { throw RuntimeError("input \(k)\(name) is a constant") }
             input.withView { address(Int(index)).copyMemory(from: $0.base, byteCount: $0.byteCount) }
         }
-        for (k, call) in calls.enumerated() {
-            do { try call.run() } catch {
-                throw RuntimeError("instruction \(k) (\(call.name)): \(error)")
+        if callSeconds != nil {
+            if callSeconds?.count != calls.count { callSeconds = [Double](repeating: 0, count: calls.count) }
+            let clock = ContinuousClock()
+            for (k, call) in calls.enumerated() {
+                let start = clock.now
+                do { try call.run() } catch {
+                    throw RuntimeError("instruction \(k) (\(call.name)): \(error)")
+                }
+                let d = (clock.now - start).components
+                callSeconds?[k] += Double(d.seconds) + Double(d.attoseconds) * 1e-18
+            }
+        } else {
+            for (k, call) in calls.enumerated() {
+                do { try call.run() } catch {
+                    throw RuntimeError("instruction \(k) (\(call.name)): \(error)")
+                }
             }
         }
         var outputs: [Tensor] = []

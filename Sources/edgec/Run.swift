@@ -18,7 +18,14 @@ struct Run: ParsableCommand {
 
         --repeat N times the method: after the first run (the one whose outputs are shown, which \
         also serves as warm-up), the method runs N more times on the same inputs and the median, \
-        minimum and maximum latency are printed, excluding loading the program and the inputs.
+        minimum and maximum latency are printed, excluding loading the program and the inputs; \
+        --profile adds the time per kernel over those runs, slowest first.
+
+        Kernels split their work over --threads threads (default: the number of cores), only \
+        along independent outputs, so outputs are bit-identical for any thread count. They use \
+        the best instruction-set variant the CPU supports (x86-64: baseline, avx2, avx512); the \
+        environment variable EDGEC_ISA forces one (results may differ in the last bits between \
+        variants).
 
           edgec run tiny_cnn.pte --input input.1=x.npy -o out/
           edgec run model.pte --input test_data_set_0/input_0.pb
@@ -44,11 +51,21 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("After the first run, run the method N more times and print the median latency (load excluded).", valueName: "N"))
     var `repeat`: Int?
 
+    @Option(help: ArgumentHelp("Threads inside kernels (default: the number of cores); outputs are identical for any N.", valueName: "N"))
+    var threads: Int?
+
+    @Flag(help: "With --repeat: print the time per kernel, slowest first.")
+    var profile = false
+
     func validate() throws {
         if let r = `repeat`, r < 1 { throw ValidationError("--repeat must be at least 1") }
+        if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+        if profile, `repeat` == nil { throw ValidationError("--profile needs --repeat N") }
     }
 
     func run() throws {
+        if let problem = KernelISA.environmentProblem { throw CLIError("error: \(problem)") }
+        KernelThreads.count = threads ?? KernelThreads.cores
         do {
             let loaded = try loadProgram(input)
             let interpreter: Interpreter
@@ -95,6 +112,7 @@ struct Run: ParsableCommand {
             do { outputs = try interpreter.run(given) } catch { throw CLIError("error: \(error.message)") }
             var timing: String?
             if let n = `repeat` {
+                if profile { interpreter.callSeconds = [] }
                 var times: [Double] = []
                 for _ in 0 ..< n {
                     let start = DispatchTime.now().uptimeNanoseconds
@@ -102,6 +120,9 @@ struct Run: ParsableCommand {
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
                 }
                 timing = Self.timingLine(times)
+                if let seconds = interpreter.callSeconds {
+                    timing! += "\n" + Self.profileTable(names: interpreter.callNames, seconds: seconds, runs: n)
+                }
             }
             let outNames = plan.ioNames?.outputs ?? outputs.indices.map { "output_\($0)" }
             if let output {
@@ -125,6 +146,21 @@ struct Run: ParsableCommand {
         let n = sorted.count
         let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
         return String(format: "time: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (load excluded)", median, sorted[0], sorted[n - 1], n)
+    }
+
+    /// Milliseconds per run by kernel name, slowest first, with the call count and share of the total.
+    static func profileTable(names: [String], seconds: [Double], runs: Int) -> String {
+        var total: [String: (ms: Double, calls: Int)] = [:]
+        for (name, s) in zip(names, seconds) {
+            let e = total[name] ?? (0, 0)
+            total[name] = (e.ms + s * 1e3 / Double(runs), e.calls + 1)
+        }
+        let sum = total.values.reduce(0) { $0 + $1.ms }
+        let lines = total.sorted { $0.value.ms != $1.value.ms ? $0.value.ms > $1.value.ms : $0.key < $1.key }.map {
+            "  " + $0.key.padding(toLength: max(40, $0.key.count), withPad: " ", startingAt: 0)
+                + String(format: " %4d calls %9.3f ms %5.1f%%", $0.value.calls, $0.value.ms, sum > 0 ? 100 * $0.value.ms / sum : 0)
+        }
+        return (["profile: mean ms per run by kernel (\(KernelISA.active) kernels, \(KernelThreads.count) threads)"] + lines).joined(separator: "\n")
     }
 
     /// An ONNX TensorProto file as an interpreter tensor. The protobuf decoding is EdgeONNX's
