@@ -394,7 +394,10 @@ typedef struct {
     const ek_conv2d_geometry *g;
     const float *input, *weight, *bias;
     float *output;
+    unsigned long call;
 } dw_split;
+
+static _Atomic unsigned long conv_calls = 1;
 
 static void dw_task(void *ctx, ptrdiff_t t) {
     const dw_split *s = ctx;
@@ -402,7 +405,7 @@ static void dw_task(void *ctx, ptrdiff_t t) {
     const ptrdiff_t img = t / g->c, ch = t - img * g->c, mult = g->oc / g->c, taps = g->kh * g->kw;
     s->v->depthwise_channel(g, s->input + (img * g->c + ch) * g->h * g->w, s->weight + ch * mult * taps,
                             s->bias ? s->bias + ch * mult : NULL, mult,
-                            s->output + (img * g->oc + ch * mult) * g->oh * g->ow);
+                            s->output + (img * g->oc + ch * mult) * g->oh * g->ow, s->call);
 }
 
 void ek_conv2d(const ek_conv2d_geometry *g, const float *input, const float *weight, const float *bias,
@@ -416,7 +419,7 @@ void ek_conv2d_with(const ek_config *config, const ek_conv2d_geometry *g, const 
     const ptrdiff_t cg = g->c / g->groups, ocg = g->oc / g->groups;
     const ptrdiff_t plane = g->h * g->w, spatial = g->oh * g->ow, kdim = cg * g->kh * g->kw;
     if (cg == 1) {
-        dw_split s = {r.v, g, input, weight, bias, output};
+        dw_split s = {r.v, g, input, weight, bias, output, atomic_fetch_add(&conv_calls, 1)};
         ek_parallel_for_threads(g->n * g->c, r.threads, dw_task, &s);
         return;
     }

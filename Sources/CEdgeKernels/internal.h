@@ -35,9 +35,10 @@ typedef struct {
     /// Σ x[i·xs]·y[i] over i < n.
     float (*dot)(const float *x, ptrdiff_t xs, const float *y, ptrdiff_t n);
     /// Depthwise convolution of one input channel plane into `mult` output planes
-    /// (weights mult×kh×kw, bias mult values or NULL).
+    /// (weights mult×kh×kw, bias mult values or NULL); `call` is unique per ek_conv2d call
+    /// (the per-thread padded plane is zeroed once per call).
     void (*depthwise_channel)(const ek_conv2d_geometry *g, const float *src, const float *weight,
-                              const float *bias, ptrdiff_t mult, float *dst);
+                              const float *bias, ptrdiff_t mult, float *dst, unsigned long call);
 } ek_variant;
 
 extern const ek_variant ek_variant_baseline;

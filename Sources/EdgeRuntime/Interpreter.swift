@@ -24,6 +24,22 @@ public final class Interpreter {
     /// ``callNames`` order), for `edgec run --profile`.
     public var callSeconds: [Double]?
 
+    /// How many times each value index is named by the plan's calls (directly or in a tensor
+    /// list) or returned by the method: an out named once (by its own call) is never read.
+    private(set) lazy var references: [Int: Int] = {
+        var count: [Int: Int] = [:]
+        for i in plan.outputs { count[Int(i), default: 0] += 1 }
+        for case let .kernelCall(_, args) in plan.instructions {
+            for a in args {
+                count[Int(a), default: 0] += 1
+                if Int(a) >= 0, Int(a) < plan.values.count, case .tensorList(let items) = plan.values[Int(a)] {
+                    for item in items { count[Int(item), default: 0] += 1 }
+                }
+            }
+        }
+        return count
+    }()
+
     /// Prepares `method` of `program` (already checked by ``ProgramReader``).
     public init(_ program: Program, method: String = "forward") throws(RuntimeError) {
         guard let plan = program.plan(named: method) else {
