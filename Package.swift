@@ -16,10 +16,17 @@ let package = Package(
     targets: [
         // Ops carry an evaluation facet (constant folding) backed by EdgeKernels.
         .target(name: "EdgeIR", dependencies: ["EdgeKernels"]),
-        // Reference kernels shared by constant folding and the runtime; depends on nothing.
+        // Reference kernels shared by constant folding and the runtime; depends only on its C kernels.
         .target(
             name: "EdgeKernels",
+            dependencies: ["CEdgeKernels"],
             linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux, .android]))]),
+        // The hot f32 kernels (GEMM, convolution) in one variant per instruction set, picked at
+        // run time from CPUID, and the worker pool they use (docs/design.md, "Kernel dispatch").
+        .target(
+            name: "CEdgeKernels",
+            exclude: ["kernels.inc"],
+            linkerSettings: [.linkedLibrary("pthread", .when(platforms: [.linux, .android]))]),
         .testTarget(name: "EdgeKernelsTests", dependencies: ["EdgeKernels"]),
         .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeKernels"]),
         // torch.export ingest: the .pt2 archive reader and the ATen → Edge IR importer.

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """edgec benchmark: compile time and interpreter latency against ExecuTorch and ONNX Runtime.
 
-Per model (mobilenet_v2, resnet18, resnet50 by default; random weights from
-Conformance/models/architectures.py, fixed-seed 1x3x224x224 fp32 input), in one run:
+Per model (mobilenet_v2, resnet18, resnet50, efficientnet_b0, bert_mini by default; random
+weights from Conformance/models/architectures.py, fixed-seed example input), in one run:
 
   compile   `edgec compile model.onnx -o model.pte` (release build; the whole process: read the
             ONNX file, import, passes, lowering, memory planning, write the .pte), median of
@@ -10,24 +10,24 @@ Conformance/models/architectures.py, fixed-seed 1x3x224x224 fp32 input), in one 
             ExecuTorch's own export of the same PyTorch model: torch.export -> to_edge ->
             to_executorch (portable kernels, serialized), median of --export-runs;
             ONNX Runtime's session creation (InferenceSession, CPU, 1 thread), median of 3.
-  latency   edgec's interpreter: `edgec run model.pte --input input=x.npy --repeat N` (the
-            median of N runs after one warm-up run, excluding loading the program and inputs);
-            ONNX Runtime, intra-op threads 1, median of N after warm-up.
-  check     edgec's output against ONNX Runtime's (max |diff| / max |ORT|).
+  latency   for each --threads N (default 1 and 2): edgec's interpreter, `edgec run model.pte
+            --input input=x.npy --repeat R --threads N` (the median of R runs after one warm-up
+            run, excluding loading the program and inputs), and ONNX Runtime with N intra-op
+            threads (median of R after warm-up).
+  check     edgec's output against ONNX Runtime's (max |diff| / max |ORT|), and edgec's outputs
+            at every thread count bit-identical to each other.
 
-Each edgec build variant is a column group. The default measures the plain release build
-(`swift build -c release --scratch-path .build-release`, baseline x86-64: SSE2, no FMA) and,
-with --target-cpu CPU, a second build made with `-Xswiftc -target-cpu -Xswiftc CPU` in
-`.build-release-CPU` (e.g. haswell: AVX2 + FMA, the x86-64-v3 level; such a binary dies with SIGILL on a CPU
-without them, which is why it is a flag of this script and not the default build); --fma adds,
-for each target CPU, a build that also defines EDGEKERNELS_FMA (fused multiply-add in the
-kernels) in `.build-release-CPU-fma`. --no-build uses the binaries already there.
+The release build (`swift build -c release --scratch-path .build-release`) carries every kernel
+variant and picks the best one for the CPU at start-up; --isa NAME adds a column group with
+EDGEC_ISA=NAME (baseline, avx2, avx512) forcing a variant. --target-cpu CPU additionally measures
+a build made with `-Xswiftc -target-cpu -Xswiftc CPU` in `.build-release-CPU` (it only changes the
+Swift code around the C kernels). --no-build uses the binaries already there.
 
 Writes the markdown report to --out (default docs/benchmarks.md) atomically, with the command
 line, the machine (CPU model, cores) and its load average before and after.
 
 Usage (repository root; Scripts/setup-oracles.sh made .venv):
-  .venv/bin/python Benchmarks/run.py --target-cpu haswell --fma    # what docs/benchmarks.md shows
+  .venv/bin/python Benchmarks/run.py --isa baseline --isa avx2    # what docs/benchmarks.md shows
   .venv/bin/python Benchmarks/run.py --models resnet18 --runs 5 --out /tmp/bench.md
 """
 from __future__ import annotations
@@ -53,7 +53,7 @@ sys.dont_write_bytecode = True      # no __pycache__ in the source tree
 sys.path.insert(0, os.path.join(ROOT, "Conformance", "models"))
 sys.path.insert(0, os.path.join(ROOT, "Benchmarks"))
 
-DEFAULT_MODELS = ["mobilenet_v2", "resnet18", "resnet50"]
+DEFAULT_MODELS = ["mobilenet_v2", "resnet18", "resnet50", "efficientnet_b0", "bert_mini"]
 
 
 def cpu_model() -> str:
@@ -91,15 +91,19 @@ def time_process(argv: List[str], runs: int) -> Dict[str, float]:
     return {"median_s": statistics.median(times), "min_s": min(times), "runs": runs}
 
 
-def edgec_latency(edgec: str, pte: str, x_path: str, repeat: int, outdir: str) -> Dict[str, float]:
-    r = subprocess.run([edgec, "run", pte, "--input", f"input={x_path}", "--repeat", str(repeat), "-o", outdir],
-                       capture_output=True, text=True)
+def edgec_latency(edgec: str, pte: str, x_path: str, repeat: int, outdir: str, threads: int,
+                  env: Dict[str, str]) -> Dict[str, float]:
+    r = subprocess.run([edgec, "run", pte, "--input", f"input={x_path}", "--repeat", str(repeat), "-o", outdir,
+                        "--threads", str(threads), "--profile"], capture_output=True, text=True, env=env)
     if r.returncode != 0:
         raise RuntimeError(f"edgec run failed: {r.stderr.strip()}")
     m = re.search(r"time: median ([\d.]+) ms, min ([\d.]+) ms, max ([\d.]+) ms over (\d+) runs", r.stdout)
     if not m:
         raise RuntimeError(f"no timing line in edgec run's output:\n{r.stdout}")
-    return {"median_ms": float(m.group(1)), "min_ms": float(m.group(2)), "max_ms": float(m.group(3)), "runs": int(m.group(4))}
+    isa = re.search(r"profile: .*\((\w+) kernels, (\d+) threads\)", r.stdout)
+    profile = [line.strip() for line in r.stdout.splitlines() if re.match(r"^  \S+ +\d+ calls", line)]
+    return {"median_ms": float(m.group(1)), "min_ms": float(m.group(2)), "max_ms": float(m.group(3)), "runs": int(m.group(4)),
+            "isa": isa.group(1) if isa else "?", "profile": profile}
 
 
 def et_export_time(model, x, runs: int) -> Dict[str, float]:
@@ -116,13 +120,13 @@ def et_export_time(model, x, runs: int) -> Dict[str, float]:
     return {"median_s": statistics.median(times), "min_s": min(times), "runs": runs}
 
 
-def ort_measure(onnx_path: str, x: np.ndarray, runs: int, warmup: int) -> Dict[str, object]:
+def ort_measure(onnx_path: str, x: np.ndarray, runs: int, warmup: int, threads: int) -> Dict[str, object]:
     import onnxruntime as ort
     from reference import time_calls
 
     def session():
         so = ort.SessionOptions()
-        so.intra_op_num_threads = 1
+        so.intra_op_num_threads = threads
         so.inter_op_num_threads = 1
         so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
         return ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
@@ -146,22 +150,23 @@ def fmt_s(v: float) -> str:
     return f"{v:.2f} s" if v >= 0.1 else f"{v * 1e3:.0f} ms"
 
 
-def markdown(res: Dict[str, object], variants: List[str], command: str) -> str:
+def markdown(res: Dict[str, object], variants: List[str], threads: List[int], command: str) -> str:
     p = res["platform"]
     out = ["# Benchmarks", "",
            "Produced by (repository root):", "", "```", command, "```", "",
-           f"Machine: {p['cpu']}, {p['cores']} cores, {p['system']}; 1-min load average {p['load_before']:.2f} before "
-           f"and {p['load_after']:.2f} after the run (other processes share these cores, so single figures are "
-           f"noisy; compare the ratios: ONNX Runtime 1 thread took 3.7 / 15.5 / 34.9 ms for mobilenet_v2 / resnet18 / "
-           f"resnet50 on this platform when it was quiet, ../shared/design/ORACLES.md). Versions: {res['versions']}. Random weights (Conformance/models/"
-           f"architectures.py), input 1x3x224x224 fp32. {res['settings']}.", ""]
+           f"Machine: {p['cpu']}, {p['cores']} cores, {p['system']}; kernels chosen at start-up: {res['isa']}. "
+           f"1-min load average {p['load_before']:.2f} before and {p['load_after']:.2f} after the run (other "
+           f"processes share these cores, so single figures are noisy; compare the ratios, which pair each edgec "
+           f"figure with ONNX Runtime measured minutes apart). Versions: {res['versions']}. Random weights "
+           f"(Conformance/models/architectures.py), the models' example inputs (1x3x224x224 fp32 images; 32 "
+           f"token ids for bert_mini). {res['settings']}.", ""]
     base = variants[0]
 
     out += ["## Compile time", "",
             "`edgec compile model.onnx` (whole process, release build) against ExecuTorch's own export "
             "(torch.export -> to_edge -> to_executorch, portable, from the PyTorch model) and ONNX Runtime's "
             "session creation (from the same ONNX file). Ratio = other / edgec (above 1: edgec is faster).", ""]
-    head = ["model", f"edgec compile ({base})", "ExecuTorch export", "ratio", "ORT session", "ratio"]
+    head = ["model", f"edgec compile", "ExecuTorch export", "ratio", "ORT session", "ratio"]
     out += ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name, e in res["models"].items():
         ec = e["edgec"][base]["compile"]["median_s"]
@@ -170,53 +175,44 @@ def markdown(res: Dict[str, object], variants: List[str], command: str) -> str:
         out.append(f"| {name} | {fmt_s(ec)} | {fmt_s(et)} | {et / ec:.1f}x | {fmt_s(ort)} | {ort / ec:.2f}x |")
 
     out += ["", "## Interpreter latency", "",
-            "edgec's bundled interpreter (`edgec run --repeat N`: median, load excluded) against ONNX Runtime "
-            "with 1 intra-op thread (median). Ratio = edgec / ORT (how many times slower edgec is).", ""]
-    head = ["model", "ORT 1 thread"]
-    for v in variants:
-        head += [f"edgec {v}", "edgec / ORT"]
-    head += ["max \\|edgec − ORT\\| / max \\|ORT\\|"]
+            "edgec's bundled interpreter (`edgec run --repeat N --threads T`: median, load excluded) against "
+            "ONNX Runtime with T intra-op threads (median). Ratio = edgec / ORT (below 1: edgec is faster). "
+            "The last column checks that edgec's outputs are bit-identical at every thread count.", ""]
+    head = ["model"]
+    for t in threads:
+        head += [f"ORT {t}T"]
+        for v in variants:
+            head += [f"edgec {v} {t}T", "ratio"]
+    head += ["max \\|edgec − ORT\\| / max \\|ORT\\|", "same at any T"]
     out += ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for name, e in res["models"].items():
-        ort = e["ort"]["latency"]["median_ms"]
-        row = [name, fmt_ms(ort)]
-        for v in variants:
-            lat = e["edgec"][v]["latency"]["median_ms"]
-            row += [fmt_ms(lat), f"{lat / ort:.1f}x"]
+        row = [name]
+        for t in threads:
+            ort = e["ort"][str(t)]["latency"]["median_ms"]
+            row.append(fmt_ms(ort))
+            for v in variants:
+                lat = e["edgec"][v]["latency"][str(t)]["median_ms"]
+                row += [fmt_ms(lat), f"{lat / ort:.2f}x"]
         row.append(", ".join(f"{e['edgec'][v]['rel_err']:.1e}" for v in variants))
+        row.append("yes" if all(e["edgec"][v]["identical"] for v in variants) else "**no**")
         out.append("| " + " | ".join(row) + " |")
-    out += ["", "## Builds and the target CPU", "",
-            "The kernels (EdgeKernels: SIMD8<Float> conv/GEMM loops) are compiled for the CPU the package "
-            "targets. The builds measured above:", ""]
+    out += ["", "## Builds and kernel variants", "",
+            "The column groups above:", ""]
     for label, cmd in res["builds"].items():
         out.append(f"- {label}: `{cmd}`")
-    if len(variants) > 1:
-        out += ["", "Speed-up of each build over the baseline release build (interpreter median latency): " +
-                "; ".join(f"{name}: " + ", ".join(
-                    f"{v} {e['edgec'][base]['latency']['median_ms'] / e['edgec'][v]['latency']['median_ms']:.2f}x"
-                    for v in variants[1:]) for name, e in res["models"].items()) + "."]
     out += ["", RECOMMENDATION]
     return "\n".join(out) + "\n"
 
 
-RECOMMENDATION = """**The choice.** Release builds keep Swift's baseline target (x86-64: SSE2, no AVX, no FMA) by
-default, so `swift build -c release` gives a binary that runs on every x86-64 machine. A build for
-`haswell` (the x86-64-v3 level: AVX2, FMA, BMI2 — Intel since 2013, AMD since Zen) is a deliberate
-opt-in, because such a binary dies with SIGILL (illegal instruction) on an older CPU instead of
-running slowly:
-
-    swift build -c release -Xswiftc -target-cpu -Xswiftc haswell                            # AVX2
-    swift build -c release -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DEDGEKERNELS_FMA  # + fused multiply-add
-
-(Swift 6.3.1's clang importer rejects the name `x86-64-v3`, so the CPU name `haswell` stands for that
-level; `-target-cpu native` gives a binary that only runs where it was built.) `-DEDGEKERNELS_FMA` makes
-the kernels use `addingProduct` (one rounding per multiply-add, so outputs differ from the
-unfused build in the last bits; the error column above shows both against ONNX Runtime); without
-a CPU target that has FMA it would become a libm call per lane, which is why it is a separate
-switch. On arm64 (Apple silicon, Android phones) the baseline target already has NEON with
-fused multiply-add, so no flag is needed there and `-DEDGEKERNELS_FMA` is always safe.
-`Benchmarks/run.py --target-cpu CPU [--fma]` measures any such build beside the baseline. Picking
-kernels at run time (dispatch on CPUID) would give one fast portable binary; it is not done yet."""
+RECOMMENDATION = """**Kernel variants.** `swift build -c release` gives one binary that runs on every x86-64
+machine: the hot kernels (GEMM micro-kernels and packing, im2col, depthwise convolution) are C
+(Sources/CEdgeKernels) compiled once per instruction set — baseline SSE2, AVX2+FMA, AVX-512F —
+and the best one the CPU supports is chosen at start-up from CPUID (docs/design.md, "Kernel
+dispatch"). `EDGEC_ISA=baseline|avx2|avx512` forces one. The AVX2 and AVX-512 variants fuse
+multiply-adds (one rounding), the x86-64 baseline does not, so outputs differ between variants in
+the last bits (the error column shows each against ONNX Runtime); a given variant is deterministic,
+and the thread count never changes a result (work is split only over independent outputs).
+On arm64 the baseline is NEON with fused multiply-add."""
 
 
 def main() -> int:
@@ -225,8 +221,10 @@ def main() -> int:
     parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
     parser.add_argument("--target-cpu", action="append", default=[],
                         help="also measure a build with -Xswiftc -target-cpu -Xswiftc CPU (repeatable)")
-    parser.add_argument("--fma", action="store_true",
-                        help="for each --target-cpu, also a build with -DEDGEKERNELS_FMA (fused multiply-add in the kernels)")
+    parser.add_argument("--isa", action="append", default=[], choices=["baseline", "avx2", "avx512"],
+                        help="also measure the release build with EDGEC_ISA=NAME (repeatable)")
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2],
+                        help="thread counts for edgec --threads and ORT intra-op threads; default 1 2")
     parser.add_argument("--no-build", action="store_true", help="use the release binaries already built")
     parser.add_argument("--runs", type=int, default=10, help="timed inferences (edgec --repeat, ORT); default 10")
     parser.add_argument("--warmup", type=int, default=3, help="ORT warm-up runs (edgec: its first run); default 3")
@@ -249,21 +247,29 @@ def main() -> int:
     specs: Dict[str, List[str]] = {"baseline": []}
     for cpu in args.target_cpu:
         specs[cpu] = ["-target-cpu", cpu]
-        if args.fma:
-            specs[cpu + "-fma"] = ["-target-cpu", cpu, "-DEDGEKERNELS_FMA"]
-    variants: Dict[str, str] = {}
+    binaries: Dict[str, str] = {}
     for label, flags in specs.items():
         path = os.path.join(ROOT, scratch_path(label), "release", "edgec")
-        variants[label] = path if args.no_build else build_edgec(label, flags, log)
-        if not os.access(variants[label], os.X_OK):
-            parser.error(f"{variants[label]} missing; build it or drop --no-build")
+        binaries[label] = path if args.no_build else build_edgec(label, flags, log)
+        if not os.access(binaries[label], os.X_OK):
+            parser.error(f"{binaries[label]} missing; build it or drop --no-build")
+    # column label -> (binary, extra environment)
+    clean_env = {k: v for k, v in os.environ.items() if k not in ("EDGEC_ISA", "EDGEC_THREADS")}
+    variants: Dict[str, tuple] = {"auto": (binaries["baseline"], {})}
+    for isa in args.isa:
+        variants[isa] = (binaries["baseline"], {"EDGEC_ISA": isa})
+    for cpu in args.target_cpu:
+        variants[cpu] = (binaries[cpu], {})
 
     load_before = os.getloadavg()[0]
     res: Dict[str, object] = {
         "platform": {"cpu": cpu_model(), "cores": os.cpu_count(), "system": f"{platform.system()} {platform.machine()}"},
         "versions": f"torch {torch.__version__}, onnxruntime {ort.__version__}, executorch 1.5.1",
-        "builds": {label: "swift build -c release --scratch-path " + scratch_path(label) + "".join(
-            f" -Xswiftc {f}" for f in flags) for label, flags in specs.items()},
+        "builds": {**{"auto": "swift build -c release --scratch-path .build-release (variant chosen from CPUID)"},
+                   **{isa: f"the same binary with EDGEC_ISA={isa}" for isa in args.isa},
+                   **{cpu: f"swift build -c release --scratch-path {scratch_path(cpu)} -Xswiftc -target-cpu -Xswiftc {cpu}"
+                      for cpu in args.target_cpu}},
+        "isa": "?",
         "settings": f"{args.runs} timed runs per latency (ORT after {args.warmup} warm-up runs, edgec after 1), "
                     f"edgec compile median of {args.compile_runs}, ExecuTorch export median of {args.export_runs} after an untimed warm-up export",
         "models": {},
@@ -285,23 +291,32 @@ def main() -> int:
                                   output_names=["output"], do_constant_folding=True)
             x_path = os.path.join(wd, f"{name}.input.npy")
             np.save(x_path, x)
-            entry: Dict[str, object] = {"edgec": {}}
-            log(f"[{name}] onnxruntime")
-            o = ort_measure(onnx_path, x, args.runs, args.warmup)
-            y_ort = o.pop("output")
-            entry["ort"] = o
+            entry: Dict[str, object] = {"edgec": {}, "ort": {}}
+            y_ort = None
+            for t in args.threads:
+                log(f"[{name}] onnxruntime, {t} threads")
+                o = ort_measure(onnx_path, x, args.runs, args.warmup, t)
+                y_ort = o.pop("output")
+                entry["ort"][str(t)] = o
+            entry["ort"]["session_s"] = entry["ort"][str(args.threads[0])]["session_s"]
             log(f"[{name}] ExecuTorch export")
             entry["et_export"] = et_export_time(model, xt, args.export_runs)
-            for label, edgec in variants.items():
-                log(f"[{name}] edgec ({label})")
+            for label, (edgec, env) in variants.items():
                 pte = os.path.join(wd, f"{name}.{label}.pte")
                 comp = time_process([edgec, "compile", onnx_path, "-o", pte], args.compile_runs)
-                outdir = os.path.join(wd, f"{name}.{label}.out")
-                lat = edgec_latency(edgec, pte, x_path, args.runs, outdir)
-                y = np.load(os.path.join(outdir, "output.npy"))
+                lat, outs = {}, []
+                for t in args.threads:
+                    log(f"[{name}] edgec ({label}), {t} threads")
+                    outdir = os.path.join(wd, f"{name}.{label}.{t}.out")
+                    lat[str(t)] = edgec_latency(edgec, pte, x_path, args.runs, outdir, t, {**clean_env, **env})
+                    if label == "auto":
+                        res["isa"] = lat[str(t)]["isa"]
+                    outs.append(np.load(os.path.join(outdir, "output.npy")))
+                y = outs[0]
                 rel = float(np.max(np.abs(y.astype(np.float64) - y_ort)) / np.max(np.abs(y_ort)))
+                identical = all(o.shape == y.shape and o.tobytes() == y.tobytes() for o in outs)
                 entry["edgec"][label] = {"binary": os.path.relpath(edgec, ROOT), "compile": comp, "latency": lat,
-                                         "rel_err": rel}
+                                         "rel_err": rel, "identical": identical}
             res["models"][name] = entry
             del model
     p = res["platform"]
@@ -315,7 +330,7 @@ def main() -> int:
         elif not a.startswith("--json="):
             shown.append(a)
     command = ".venv/bin/python Benchmarks/run.py " + " ".join(shlex.quote(a) for a in shown)
-    text = markdown(res, list(variants), command.strip())
+    text = markdown(res, list(variants), args.threads, command.strip())
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)

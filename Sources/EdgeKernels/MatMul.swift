@@ -26,6 +26,10 @@ public enum MatMul {
 
     /// Out-variant (output must not alias inputs).
     public static func run(_ a: TensorView, _ b: TensorView, output: MutableTensorView) throws {
+        try run(a, b, output: output, config: .standard)
+    }
+
+    static func run(_ a: TensorView, _ b: TensorView, output: MutableTensorView, config: KernelConfig) throws {
         let shape = try outputShape(a.shape, b.shape)
         try requireShape(output.shape, shape, name)
         guard a.dtype == .f32 else { throw KernelError.unsupportedDType(kernel: name, dtype: a.dtype) }
@@ -41,15 +45,16 @@ public enum MatMul {
         let pa = a.f32, pb = b.f32, pc = output.f32
         if product(bBatch) == 1 && aBatch.count == batch.count && aBatch == batch {
             // B shared by every batch: fold the batch into M (one big GEMM).
-            Gemm.sgemm(m: batchCount * m, n: n, k: k, a: pa, lda: k, b: pb, ldb: n, c: pc, ldc: n)
+            Gemm.sgemm(m: batchCount * m, n: n, k: k, a: pa, lda: k, transposeA: false, b: pb, ldb: n, transposeB: false,
+                       c: pc, ldc: n, accumulate: false, config: config)
             return
         }
         let sa = broadcastStrides(aBatch, to: batch), sb = broadcastStrides(bBatch, to: batch)
         var idx = [Int](repeating: 0, count: batch.count)
         var offA = 0, offB = 0
         for i in 0..<batchCount {
-            Gemm.sgemm(m: m, n: n, k: k, a: pa + offA * m * k, lda: k, b: pb + offB * k * n, ldb: n,
-                       c: pc + i * m * n, ldc: n)
+            Gemm.sgemm(m: m, n: n, k: k, a: pa + offA * m * k, lda: k, transposeA: false, b: pb + offB * k * n, ldb: n,
+                       transposeB: false, c: pc + i * m * n, ldc: n, accumulate: false, config: config)
             var d = batch.count - 1
             while d >= 0 {
                 idx[d] += 1
@@ -65,10 +70,10 @@ public enum MatMul {
     }
 
     /// Allocating wrapper.
-    public static func run(_ a: Tensor, _ b: Tensor) throws -> Tensor {
+    public static func run(_ a: Tensor, _ b: Tensor, config: KernelConfig = .standard) throws -> Tensor {
         let shape = try outputShape(a.shape, b.shape)
         return try withExtendedLifetime((a, b)) {
-            try makeTensor(shape: shape, dtype: a.dtype, kernel: name) { try run(a.unsafeView, b.unsafeView, output: $0) }
+            try makeTensor(shape: shape, dtype: a.dtype, kernel: name) { try run(a.unsafeView, b.unsafeView, output: $0, config: config) }
         }
     }
 }
@@ -98,6 +103,11 @@ public enum Linear {
 
     /// Out-variant (output must not alias inputs).
     public static func run(input: TensorView, weight: TensorView, bias: TensorView?, output: MutableTensorView) throws {
+        try run(input: input, weight: weight, bias: bias, output: output, config: .standard)
+    }
+
+    static func run(input: TensorView, weight: TensorView, bias: TensorView?, output: MutableTensorView,
+                    config: KernelConfig) throws {
         let shape = try outputShape(input: input.shape, weight: weight.shape, bias: bias?.shape)
         try requireShape(output.shape, shape, name)
         guard input.dtype == .f32 else { throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype) }
@@ -112,16 +122,16 @@ public enum Linear {
             let b = bias.f32
             for i in 0..<m { (y + i * n).update(from: b, count: n) }
         }
-        Gemm.sgemm(m: m, n: n, k: k, a: input.f32, lda: k, b: weight.f32, ldb: k, transposeB: true,
-                   c: y, ldc: n, accumulate: bias != nil)
+        Gemm.sgemm(m: m, n: n, k: k, a: input.f32, lda: k, transposeA: false, b: weight.f32, ldb: k, transposeB: true,
+                   c: y, ldc: n, accumulate: bias != nil, config: config)
     }
 
     /// Allocating wrapper.
-    public static func run(_ input: Tensor, weight: Tensor, bias: Tensor? = nil) throws -> Tensor {
+    public static func run(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, config: KernelConfig = .standard) throws -> Tensor {
         let shape = try outputShape(input: input.shape, weight: weight.shape, bias: bias?.shape)
         return try withExtendedLifetime((input, weight, bias)) {
             try makeTensor(shape: shape, dtype: input.dtype, kernel: name) {
-                try run(input: input.unsafeView, weight: weight.unsafeView, bias: bias?.unsafeView, output: $0)
+                try run(input: input.unsafeView, weight: weight.unsafeView, bias: bias?.unsafeView, output: $0, config: config)
             }
         }
     }

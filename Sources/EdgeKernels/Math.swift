@@ -69,7 +69,17 @@ public enum Math {
         let n = try input.checkedCount(name)
         guard op.dtypes.contains(input.dtype) else { throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype) }
         switch input.dtype {
-        case .f32: float(op, input.f32, output.f32, n)
+        case .f32:
+            // Large tensors in independent chunks on the kernel threads (same per-element function,
+            // so the result does not depend on the thread count).
+            let x = input.f32, y = output.f32, chunk = 16_384
+            if n >= 2 * chunk && KernelThreads.count > 1 {
+                parallelFor((n + chunk - 1) / chunk) { c in
+                    float(op, x + c * chunk, y + c * chunk, Swift.min(chunk, n - c * chunk))
+                }
+            } else {
+                float(op, x, y, n)
+            }
         case .f64: double(op, input.typed(Double.self), output.typed(Double.self), n)
         case .f16, .bf16:
             // Through f32 in chunks (rounding back to the 16-bit type once per element).

@@ -71,6 +71,9 @@ public struct ProgramGraph: Sendable {
         case let .kernelCall(op, args):
             let name = op >= 0 && Int(op) < plan.operators.count ? plan.operators[Int(op)].qualifiedName : "kernel #\(op)"
             return (.kernel(name), args)
+        case let .delegateCall(d, args):
+            let id = d >= 0 && Int(d) < plan.delegates.count ? plan.delegates[Int(d)].id : "delegate #\(d)"
+            return (.delegate(id), args)
         }
     }
 

@@ -47,6 +47,19 @@ struct Arguments {
         return items.map(Int.init)
     }
 
+    /// Whether anything reads out `name` after this call (another call or the method's outputs);
+    /// a kernel may skip computing an out nothing reads.
+    func outIsRead(_ name: String) throws(RuntimeError) -> Bool {
+        let i = indices[try position(name, [.tensor], out: true)]
+        // This call names its out (and returns it) itself; count only the others.
+        var own = 0
+        for a in indices {
+            if a == i { own += 1 }
+            if a >= 0, a < values.count, case .tensorList(let items) = values[a] { own += items.filter { Int($0) == i }.count }
+        }
+        return (interpreter.references[i] ?? 0) > own
+    }
+
     func tensor(_ name: String) throws(RuntimeError) -> TensorView {
         try view(indices[try position(name, [.tensor])], name)
     }

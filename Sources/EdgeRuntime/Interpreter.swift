@@ -22,6 +22,25 @@ public final class Interpreter {
     var calls: [(name: String, run: Kernel.Run)] = []
     /// Bound XNNPACK delegate calls (kept alive with the interpreter).
     var delegates: [XNNPACKDelegate] = []
+    /// How many times each value index is named by the plan's calls (directly or in a tensor
+    /// list) or returned by the method: an out named once (by its own call) is never read.
+    private(set) lazy var references: [Int: Int] = {
+        var count: [Int: Int] = [:]
+        for i in plan.outputs { count[Int(i), default: 0] += 1 }
+        for instruction in plan.instructions {
+            let args: [Int32]
+            switch instruction {
+            case let .kernelCall(_, a), let .delegateCall(_, a): args = a
+            }
+            for a in args {
+                count[Int(a), default: 0] += 1
+                if Int(a) >= 0, Int(a) < plan.values.count, case .tensorList(let items) = plan.values[Int(a)] {
+                    for item in items { count[Int(item), default: 0] += 1 }
+                }
+            }
+        }
+        return count
+    }()
 
     /// Prepares `method` of `program` (already checked by ``ProgramReader``).
     public init(_ program: Program, method: String = "forward") throws(RuntimeError) {
@@ -101,6 +120,9 @@ public final class Interpreter {
 
     /// The kernels (`name.overload`) the interpreter implements.
     public static var kernelNames: [String] { Kernels.table.keys.map(\.rawValue).sorted() }
+
+    /// The kernel (`name.overload`) of each call, in execution order.
+    public var callNames: [String] { calls.map(\.name) }
 
     /// Bytes of the planned arena (allocated once at load).
     public var plannedBytes: Int { arenaSize }

@@ -106,6 +106,10 @@ let convCases: [ConvCase] = [
     ConvCase(input: [1, 2, 46, 46], weight: [3, 2, 3, 3], padding: .init(1, 1)),
     // Kernel larger than the input, saved by padding.
     ConvCase(input: [1, 2, 2, 3], weight: [3, 2, 3, 3], padding: .init(1, 1)),
+    // Big enough to be split over threads: 3×3 im2col (runs across output rows), 1×1, depthwise 5×5.
+    ConvCase(input: [1, 16, 23, 29], weight: [24, 16, 3, 3], padding: .init(1, 1)),
+    ConvCase(input: [2, 24, 17, 17], weight: [40, 24, 1, 1]),
+    ConvCase(input: [1, 12, 30, 31], weight: [12, 1, 5, 5], stride: (2, 2), padding: .init(2, 2), groups: 12),
 ]
 
 @Test("conv2d matches the naive reference", arguments: convCases)
@@ -120,6 +124,18 @@ func conv2dMatchesReference(_ cs: ConvCase) throws {
     let out = try Conv2D.run(try Tensor(x, shape: cs.input), weight: try Tensor(w, shape: cs.weight),
                              bias: try b.map { try Tensor($0) }, params: cs.params)
     expectClose(out, ref.out, shape: ref.shape, scale: ref.scale, cs.description)
+    // Every variant this CPU runs, on 1 and 2 threads: close to the reference, identical across threads.
+    for isa in KernelISA.supported {
+        var first: [UInt32]?
+        for threads in [1, 2] {
+            let got = try Conv2D.run(try Tensor(x, shape: cs.input), weight: try Tensor(w, shape: cs.weight),
+                                     bias: try b.map { try Tensor($0) }, params: cs.params,
+                                     config: KernelConfig(isa: isa, threads: threads))
+            expectClose(got, ref.out, shape: ref.shape, scale: ref.scale, "\(cs.description) \(isa) threads \(threads)")
+            let bits = got.floats().map(\.bitPattern)
+            if let first { #expect(bits == first, "\(cs.description) \(isa): 2 threads differ from 1") } else { first = bits }
+        }
+    }
 }
 
 @Test func conv2dOutVariantWritesIntoArena() throws {
@@ -215,6 +231,12 @@ let gemmCases: [GemmCase] = [
     GemmCase(m: 21, n: 50, k: 37, ta: true, tb: true, accumulate: true, pad: 1, small: true),
     GemmCase(m: 3, n: 5, k: 0),
     GemmCase(m: 3, n: 5, k: 0, accumulate: true),
+    // Large enough to be split over threads (by columns, and by rows when columns are few).
+    GemmCase(m: 40, n: 300, k: 70),
+    GemmCase(m: 300, n: 20, k: 70, tb: true, accumulate: true, pad: 1),
+    GemmCase(m: 1, n: 2000, k: 60),
+    GemmCase(m: 1, n: 2000, k: 60, tb: true),
+    GemmCase(m: 2000, n: 1, k: 60, accumulate: true),
 ]
 
 @Test("sgemm matches the naive reference", arguments: gemmCases)
@@ -225,29 +247,41 @@ func sgemmMatchesReference(_ cs: GemmCase) {
     let a = randomFloats((cs.ta ? cs.k : cs.m) * lda, &rng)
     let b = randomFloats((cs.tb ? cs.n : cs.k) * ldb, &rng)
     let ldc = cs.n + cs.pad
-    var c = randomFloats(cs.m * ldc, &rng)
-    let before = c
-    let blocking = cs.small ? Gemm.Blocking(mc: 8, kc: 5, nc: 24) : .standard
-    a.withUnsafeBufferPointer { pa in
-        b.withUnsafeBufferPointer { pb in
-            c.withUnsafeMutableBufferPointer { pc in
-                Gemm.sgemm(m: cs.m, n: cs.n, k: cs.k, a: pa.baseAddress!, lda: lda, transposeA: cs.ta,
-                           b: pb.baseAddress!, ldb: ldb, transposeB: cs.tb, c: pc.baseAddress!, ldc: ldc,
-                           accumulate: cs.accumulate, blocking: blocking)
+    let before = randomFloats(cs.m * ldc, &rng)
+    var ref = referenceGemm(m: cs.m, n: cs.n, k: cs.k, a: a, lda: lda, ta: cs.ta, b: b, ldb: ldb, tb: cs.tb)
+    if cs.accumulate {
+        for i in 0..<cs.m { for j in 0..<cs.n { ref.out[i * cs.n + j] += Double(before[i * ldc + j]) } }
+    }
+    let blocking = cs.small ? (mc: 8, kc: 5, nc: 24) : nil
+    // The default variant, then every variant this CPU runs on 1 and 2 threads (identical across threads).
+    let configs = [KernelConfig(blocking: blocking)] + KernelISA.supported.flatMap { isa in
+        [1, 2].map { KernelConfig(isa: isa, threads: $0, blocking: blocking) }
+    }
+    var firstOfISA: [KernelISA: [UInt32]] = [:]
+    for config in configs {
+        var c = before
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                c.withUnsafeMutableBufferPointer { pc in
+                    Gemm.sgemm(m: cs.m, n: cs.n, k: cs.k, a: pa.baseAddress!, lda: lda, transposeA: cs.ta,
+                               b: pb.baseAddress!, ldb: ldb, transposeB: cs.tb, c: pc.baseAddress!, ldc: ldc,
+                               accumulate: cs.accumulate, config: config)
+                }
             }
         }
-    }
-    var ref = referenceGemm(m: cs.m, n: cs.n, k: cs.k, a: a, lda: lda, ta: cs.ta, b: b, ldb: ldb, tb: cs.tb)
-    var got = [Float]()
-    for i in 0..<cs.m {
-        for j in 0..<cs.n {
-            got.append(c[i * ldc + j])
-            if cs.accumulate { ref.out[i * cs.n + j] += Double(before[i * ldc + j]) }
+        let what = "\(cs.description) \(config.isa.map { "\($0)" } ?? "default") threads \(config.threads ?? 0)"
+        var got = [Float]()
+        for i in 0..<cs.m {
+            for j in 0..<cs.n { got.append(c[i * ldc + j]) }
+            // Padding columns of C must be untouched.
+            for j in cs.n..<ldc { #expect(c[i * ldc + j] == before[i * ldc + j], "\(what)") }
         }
-        // Padding columns of C must be untouched.
-        for j in cs.n..<ldc { #expect(c[i * ldc + j] == before[i * ldc + j]) }
+        expectClose(got, ref.out, scale: ref.scale, what)
+        if let isa = config.isa {
+            let bits = got.map(\.bitPattern)
+            if let first = firstOfISA[isa] { #expect(bits == first, "\(what): differs from 1 thread") } else { firstOfISA[isa] = bits }
+        }
     }
-    expectClose(got, ref.out, scale: ref.scale, cs.description)
 }
 
 @Test func sgemmPublicEntry() {

@@ -31,10 +31,16 @@ struct RunResult {
 
 /// Runs a program to completion with a time limit, capturing both streams; `directory` is its
 /// working directory (default: the test's).
-func runProgram(_ url: URL, _ arguments: [String], timeout: TimeInterval = 120, directory: URL? = nil) throws -> RunResult {
+func runProgram(_ url: URL, _ arguments: [String], timeout: TimeInterval = 120, directory: URL? = nil,
+                environment: [String: String] = [:]) throws -> RunResult {
     let process = Process()
     process.executableURL = url
     process.arguments = arguments
+    if !environment.isEmpty {
+        var env = ProcessInfo.processInfo.environment
+        for (name, value) in environment { env[name] = value }  // the given values override the test's
+        process.environment = env
+    }
     if let directory { process.currentDirectoryURL = directory }
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-run-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)

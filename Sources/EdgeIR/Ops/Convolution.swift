@@ -19,7 +19,7 @@ extension Ops {
                 padding: try Padding2D(try ctx.required(ctx.ints("padding"), "padding")),
                 dilation: try ShapeRules.pair(try ctx.required(ctx.ints("dilation"), "dilation"), "dilation"),
                 groups: try ctx.required(ctx.int("groups"), "groups"))
-            return [try applyFusedActivation(try Conv2D.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"), params: params), ctx)]
+            return [try applyFusedActivation(try Conv2D.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"), params: params, config: .folding), ctx)]
         }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, w = ctx.type("weight")!

@@ -6,7 +6,7 @@ extension Ops {
         summary: "Matrix product with numpy semantics: 1-D operands are promoted, batch dims broadcast.",
         reference: "aten::matmul / numpy.matmul",
         operands: [OperandSpec("lhs"), OperandSpec("rhs")],
-        evaluate: { v, _ in [try MatMul.run(v.groups[0][0], v.groups[1][0])] }
+        evaluate: { v, _ in [try MatMul.run(v.groups[0][0], v.groups[1][0], config: .folding)] }
     ) { ctx throws(OpError) in
         let a = ctx.type("lhs")!, b = ctx.type("rhs")!
         let element = try ShapeRules.sameElement([a, b], "matmul")
@@ -28,7 +28,7 @@ extension Ops {
         reference: "aten::linear",
         operands: [OperandSpec("input", .single, "[..., in]"), OperandSpec("weight", .single, "[out, in]"), OperandSpec("bias", .optional, "[out]")],
         attributes: [fusedActivationAttribute],
-        evaluate: { v, ctx in [try applyFusedActivation(try Linear.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias")), ctx)] }
+        evaluate: { v, ctx in [try applyFusedActivation(try Linear.run(v.first, weight: v.tensor("weight")!, bias: v.tensor("bias"), config: .folding), ctx)] }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!, w = ctx.type("weight")!
         let element = try ShapeRules.sameElement([x, w], "linear")

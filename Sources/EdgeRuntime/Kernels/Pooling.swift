@@ -11,9 +11,11 @@ extension Kernels {
             let params = MaxPool2DParams(kernel: try pair(a.intList("kernel_size"), "kernel_size"), stride: stride.isEmpty ? nil : try pair(stride, "stride"),
                                          padding: Padding2D(p.0, p.1), dilation: try pair(a.intList("dilation"), "dilation"), ceilMode: try a.bool("ceil_mode"))
             let x = try a.tensor("self"), out = try a.out("out"), indices = try a.out("indices")
+            // Inference graphs rarely read the indices: computing them costs more than the pooling.
+            let wantIndices = try a.outIsRead("indices")
             return {
                 try MaxPool2D.run(input: x, params: params, output: out)
-                try maxPoolIndices(x, params: params, output: indices)
+                if wantIndices { try maxPoolIndices(x, params: params, output: indices) }
             }
         },
         Kernel(.avgPool2d) { a in

@@ -1,0 +1,82 @@
+// Run-time dispatched f32 kernels of EdgeKernels (GEMM, im2col/pointwise/depthwise convolution)
+// and the fixed worker pool they split independent outputs over. One binary carries a variant
+// per instruction set (x86-64: baseline SSE2, AVX2+FMA, AVX-512F; arm64: NEON); the best one the
+// CPU supports is chosen once at start-up from CPUID, or forced with EDGEC_ISA.
+#ifndef CEDGEKERNELS_H
+#define CEDGEKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Instruction-set variants (ids are stable; not every id exists on every architecture).
+enum {
+    EK_ISA_BASELINE = 0,
+    EK_ISA_AVX2 = 1,
+    EK_ISA_AVX512 = 2,
+    EK_ISA_COUNT = 3
+};
+
+/// "baseline", "avx2" or "avx512" (NULL for an unknown id).
+const char *ek_isa_name(int isa);
+/// 1 when the variant is compiled into this binary and the CPU can run it.
+int ek_isa_supported(int isa);
+/// The variant the kernels use now (chosen on first use: EDGEC_ISA if set and supported, else the best).
+int ek_isa_active(void);
+/// Forces a variant (tests); returns 0 and changes nothing when it is not supported.
+int ek_isa_force(int isa);
+/// When EDGEC_ISA named an unknown or unsupported variant: a message saying so (else NULL).
+const char *ek_isa_environment_problem(void);
+/// Register tile (rows, columns) of the active variant's GEMM micro-kernel.
+int ek_gemm_tile_rows(void);
+int ek_gemm_tile_cols(void);
+
+/// Threads used inside kernels (default: EDGEC_THREADS if set, else 1 — everything on the caller's
+/// thread). The pool's threads are created once, on the first request for more than it has.
+void ek_set_threads(int threads);
+/// CPU cores online.
+int ek_cpu_count(void);
+int ek_threads(void);
+/// Runs fn(ctx, i) for i in 0..<count on the pool (the caller takes part); returns when all ran.
+/// A call from inside a task runs serially on that thread.
+typedef void (*ek_task_fn)(void *ctx, ptrdiff_t index);
+void ek_parallel_for(ptrdiff_t count, ek_task_fn fn, void *ctx);
+/// The same on at most `threads` threads (0: ek_threads()).
+void ek_parallel_for_threads(ptrdiff_t count, int threads, ek_task_fn fn, void *ctx);
+
+/// Per-call overrides, for tests that run every variant side by side; zero fields (isa -1)
+/// take the defaults: the active variant, ek_threads() and the variant's cache blocking.
+typedef struct {
+    int isa;
+    int threads;
+    ptrdiff_t mc, kc, nc;
+} ek_config;
+
+/// C = op(A)·op(B) (C += when accumulate), op(A) m×k, op(B) k×n, row-major with row strides.
+void ek_sgemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+              const float *a, ptrdiff_t lda, int transpose_a,
+              const float *b, ptrdiff_t ldb, int transpose_b,
+              float *c, ptrdiff_t ldc, int accumulate);
+void ek_sgemm_with(const ek_config *config, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                   const float *a, ptrdiff_t lda, int transpose_a,
+                   const float *b, ptrdiff_t ldb, int transpose_b,
+                   float *c, ptrdiff_t ldc, int accumulate);
+
+/// Resolved sizes of one NCHW convolution (OIHW weights); validated by the caller.
+typedef struct {
+    ptrdiff_t n, c, h, w, oc, kh, kw, oh, ow;
+    ptrdiff_t sh, sw, dh, dw, pt, pl, groups;
+} ek_conv2d_geometry;
+
+/// output[N, OC, OH, OW] = conv(input, weight) + bias (bias may be NULL).
+void ek_conv2d(const ek_conv2d_geometry *g, const float *input, const float *weight,
+               const float *bias, float *output);
+void ek_conv2d_with(const ek_config *config, const ek_conv2d_geometry *g, const float *input,
+                    const float *weight, const float *bias, float *output);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
