@@ -1,0 +1,28 @@
+import EdgeIR
+import Foundation
+
+/// What every harness shares: the input as Data, and a scratch folder holding the side files a
+/// reader may look up next to its input (ONNX external data, an `.eirb` blob file), so those code
+/// paths run too. Nothing here catches traps: a trap is the crash libFuzzer reports.
+public enum Fuzz {
+    /// The input bytes, copied (readers may keep slices past the call).
+    public static func data(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Data {
+        guard let start, count > 0 else { return Data() }
+        return Data(bytes: start, count: count)
+    }
+
+    /// A per-process folder with `weights.bin` (1 KiB of external data) and `model.eirb`
+    /// (two small blobs named `w` and `b`), created on first use.
+    public static let sideFolder: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-fuzz-\(ProcessInfo.processInfo.processIdentifier)")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let weights = Data((0 ..< 1024).map { UInt8(truncatingIfNeeded: $0 &* 37) })
+        try? weights.write(to: url.appendingPathComponent("weights.bin"))
+        let blobs = BlobStore()
+        blobs.set("w", Data((0 ..< 96).map { UInt8(truncatingIfNeeded: $0) }))
+        blobs.set("b", Data(repeating: 0, count: 16))
+        try? BlobFile.encode(blobs).write(to: url.appendingPathComponent("model.eirb"))
+        atexit { try? FileManager.default.removeItem(at: Fuzz.sideFolder) }
+        return url
+    }()
+}
