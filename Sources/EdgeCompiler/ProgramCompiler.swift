@@ -19,6 +19,8 @@ public struct ProgramCompiler {
     public var instrumentation: PassInstrumentation
     /// Receives IR dumps and timing tables.
     public var log: (String) -> Void
+    /// The largest value, and the largest arena plus constants, the program may plan (`--max-memory`).
+    public var maxMemory = MemoryLimit.default
 
     public init(backend: String = PortableBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
                 instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
@@ -40,8 +42,11 @@ public struct ProgramCompiler {
             throw DiagnosticError(Diagnostic(.error, "unknown backend '\(backend)'; known backends: \(Self.backends.joined(separator: ", "))"))
         }
         let specialized = try ShapeSpecialization.specialize(module, shapes: inputShapes)
+        try MemoryBudget.check(specialized, limit: maxMemory)
         try optimize(specialized, target: Self.portableTarget)
-        return try PortableBackend.compile(specialized)
+        let compiled = try PortableBackend.compile(specialized)
+        try MemoryBudget.check(compiled, limit: maxMemory)
+        return compiled
     }
 
     /// Runs this compiler's optimization level over `module` in place, for `target`.

@@ -47,6 +47,8 @@ struct Compile: ParsableCommand {
 
     @OptionGroup var instrumentation: InstrumentationOptions
 
+    @OptionGroup var memory: MemoryOptions
+
     func validate() throws {
         try instrumentation.validate()
         if OptimizationLevel(rawValue: level) == nil { throw ValidationError("-O\(level): the levels are -O0, -O1 and -O2") }
@@ -64,13 +66,15 @@ struct Compile: ParsableCommand {
                 var options = ImportOptions()
                 options.inputShapes = shapes
                 options.fixDynamicToUpperBound = format == .pt2
+                options.maxMemory = try memory.limit
                 module = try ModelImporter.importModel(path: input, options: options)
                 shapes = [:]  // applied at import
             } else {
                 module = try IRFile.read(path: input)
             }
-            let compiler = ProgramCompiler(backend: backend, inputShapes: shapes, optimization: OptimizationLevel(rawValue: level)!,
+            var compiler = ProgramCompiler(backend: backend, inputShapes: shapes, optimization: OptimizationLevel(rawValue: level)!,
                                            instrumentation: instrumentation.settings, log: writeStderr)
+            compiler.maxMemory = try memory.limit
             let compiled = try compiler.compile(module)
             try AtomicFile.write(Data(ProgramWriter.serialize(compiled.program)), to: output)
             if stats { print(compiled.statsText, terminator: "") }

@@ -44,6 +44,8 @@ struct Run: ParsableCommand {
     @Option(help: ArgumentHelp("After the first run, run the method N more times and print the median latency (load excluded).", valueName: "N"))
     var `repeat`: Int?
 
+    @OptionGroup var memory: MemoryOptions
+
     func validate() throws {
         if let r = `repeat`, r < 1 { throw ValidationError("--repeat must be at least 1") }
     }
@@ -52,7 +54,7 @@ struct Run: ParsableCommand {
         do {
             let loaded = try loadProgram(input)
             let interpreter: Interpreter
-            do { interpreter = try Interpreter(loaded.program, method: method) } catch { throw CLIError("\(input): error: \(error.message)") }
+            do { interpreter = try Interpreter(loaded.program, method: method, maxMemory: try memory.limit) } catch { throw CLIError("\(input): error: \(error.message)") }
             let plan = interpreter.plan
             let names = plan.ioNames?.inputs ?? plan.inputs.indices.map { "input_\($0)" }
             var tensors = [Tensor?](repeating: nil, count: plan.inputs.count)
