@@ -6,7 +6,8 @@ import PackageDescription
 
 let readers: Target.Dependency = .product(name: "EdgeReaders", package: "edgec")
 
-/// One executable per harness: Harnesses/<name>/<Name>.swift provides LLVMFuzzerTestOneInput.
+/// One executable per harness: Harnesses/<name>/<Name>.swift provides LLVMFuzzerTestOneInput and
+/// the entry point SwiftPM links as main (`fuzz_<name>_main`), which runs libFuzzer's driver.
 func harness(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
     .executableTarget(name: "fuzz-\(name)", dependencies: ["FuzzSupport", readers] + extra, path: "Harnesses/\(name)")
 }
@@ -19,7 +20,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
-        .target(name: "FuzzSupport", dependencies: [readers]),
+        .target(name: "CFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["CFuzzer", readers]),
         harness("onnx"),
         harness("onnx-tensor"),
         harness("pt2"),

@@ -23,7 +23,7 @@ public struct MemoryLimit: Sendable, Hashable, CustomStringConvertible {
     public init?(parsing text: String) {
         var s = text.trimmingCharacters(in: .whitespaces).uppercased()
         for suffix in ["IB", "B"] where s.hasSuffix(suffix) && s.count > suffix.count { s.removeLast(suffix.count); break }
-        let units: [Character: Double] = ["K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40]
+        let units: [Character: Double] = ["K": 1024, "M": 1_048_576, "G": 1_073_741_824, "T": 1_099_511_627_776]
         var scale = 1.0
         if let last = s.last, let u = units[last] { scale = u; s.removeLast() }
         guard let v = Double(s), v.isFinite, v > 0, v * scale < 9.0e18 else { return nil }

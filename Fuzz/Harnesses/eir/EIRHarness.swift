@@ -11,3 +11,8 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     _ = try? IRFile.parse(text, fileName: "fuzz.eir", directory: Fuzz.sideFolder)
     return 0
 }
+
+@_cdecl("fuzz_eir_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    Fuzz.main(argc, argv, fuzzOneInput)
+}

@@ -18,3 +18,8 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     if let module = try? IRParser.parse(text, fileName: "fuzz.eir", blobs: blobs) { _ = try? Verifier.verify(module) }
     return 0
 }
+
+@_cdecl("fuzz_eirb_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    Fuzz.main(argc, argv, fuzzOneInput)
+}

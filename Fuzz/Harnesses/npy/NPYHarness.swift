@@ -8,3 +8,8 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     _ = try? NPY.decode([UInt8](UnsafeBufferPointer(start: start, count: count)))
     return 0
 }
+
+@_cdecl("fuzz_npy_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    Fuzz.main(argc, argv, fuzzOneInput)
+}

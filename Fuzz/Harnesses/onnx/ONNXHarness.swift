@@ -9,3 +9,8 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     _ = try? ONNXImporter.importModel(data: data, directory: Fuzz.sideFolder, fileName: "fuzz.onnx")
     return 0
 }
+
+@_cdecl("fuzz_onnx_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    Fuzz.main(argc, argv, fuzzOneInput)
+}

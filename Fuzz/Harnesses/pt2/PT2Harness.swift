@@ -11,3 +11,8 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     _ = try? TorchImporter.importModule(archive: archive, options: TorchImportOptions(fixSymbolsToUpperBound: true))
     return 0
 }
+
+@_cdecl("fuzz_pt2_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    Fuzz.main(argc, argv, fuzzOneInput)
+}

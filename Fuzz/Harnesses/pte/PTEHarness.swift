@@ -14,3 +14,8 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     for plan in loaded.program.plans { _ = try? Interpreter(loaded.program, method: plan.name) }
     return 0
 }
+
+@_cdecl("fuzz_pte_main")
+public func fuzzMain(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
+    Fuzz.main(argc, argv, fuzzOneInput)
+}

@@ -1,3 +1,4 @@
+import CFuzzer
 import EdgeIR
 import Foundation
 
@@ -25,4 +26,13 @@ public enum Fuzz {
         atexit { try? FileManager.default.removeItem(at: Fuzz.sideFolder) }
         return url
     }()
+
+    /// Runs libFuzzer's driver (command-line flags, corpus, limits) on `testOneInput`. SwiftPM
+    /// links an executable's `<module>_main` as `main`; each harness defines that to call this.
+    public static func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                            _ testOneInput: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt {
+        var count = argc
+        var vector = argv
+        return LLVMFuzzerRunDriver(&count, &vector, testOneInput)
+    }
 }
