@@ -61,7 +61,8 @@ for h in "${harnesses[@]}"; do
   dict=()
   [ -f "Fuzz/dict/$h.dict" ] && dict=(-dict="Fuzz/dict/$h.dict")
   echo "== fuzz-$h: ${seconds}s (timeout ${timeout_s}s per input, memory ${rss_mb} MB)"
-  ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 "$bin" "$work" "Fuzz/corpus/$h" "${dict[@]}" \
+  # No Swift backtracer: its crash handler trips over ASan; libFuzzer's report names the input.
+  SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=0 "$bin" "$work" "Fuzz/corpus/$h" "${dict[@]}" \
     -max_total_time="$seconds" -timeout="$timeout_s" -rss_limit_mb="$rss_mb" -malloc_limit_mb="$rss_mb" \
     -max_len=65536 -print_final_stats=1 -artifact_prefix="$crashes/" > "$log" 2>&1
   rc=$?
@@ -74,7 +75,9 @@ for h in "${harnesses[@]}"; do
   if [ "$rc" != 0 ]; then
     status=1
     artifact=$(grep -oE "Test unit written to [^ ]+" "$log" | tail -1 | sed 's/Test unit written to //')
-    kind=$(grep -oE 'ERROR: (libFuzzer|AddressSanitizer): [a-z-]+' "$log" | head -1 | sed 's/ERROR: //')
+    kind=$(grep -m1 -oE 'ERROR: (libFuzzer|AddressSanitizer): [a-zA-Z -]+' "$log" | sed -E 's/ERROR: //; s/ +$//')
+    fatal=$(grep -m1 -oE 'Fatal error: .{0,120}' "$log")
+    [ -n "$fatal" ] && kind="${kind:+$kind: }$fatal"
     result="FAIL (${kind:-exit $rc})"
     grep -E 'Fatal error|ERROR:|SUMMARY' "$log" | head -5
     echo "FAIL: fuzz-$h: ${kind:-exit $rc}; input: ${artifact:-none written}; log: $log"
