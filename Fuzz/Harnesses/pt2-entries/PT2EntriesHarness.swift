@@ -51,8 +51,8 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
                           compressionMethod: .none, provider: { position, size in
                               body.subdata(in: (body.startIndex + Int(position)) ..< (body.startIndex + Int(position) + size)) })
     }
-    guard let bytes = zip.data, let archive = try? PT2Archive(data: bytes, path: "fuzz.pt2") else { return 0 }
-    _ = try? TorchImporter.importModule(archive: archive, options: TorchImportOptions(fixSymbolsToUpperBound: true))
+    guard let bytes = zip.data, let archive = try? PT2Archive(data: bytes, path: "fuzz.pt2", limits: Fuzz.torchOptions.limits) else { return 0 }
+    _ = try? TorchImporter.importModule(archive: archive, options: Fuzz.torchOptions)
     return 0
 }
 

@@ -1,5 +1,5 @@
 // A `.pte` program: the verified reader, then the interpreter's load of method "forward" (plan,
-// values, memory plan, kernel binding), as `edgec run` / `edgec inspect` do.
+// values, memory plan, kernel binding), as `edgec run --max-memory 512M` / `edgec inspect` do.
 import EdgeProgram
 import EdgeRuntime
 import FuzzSupport
@@ -11,7 +11,7 @@ public func fuzzOneInput(_ start: UnsafePointer<UInt8>?, _ count: Int) -> CInt {
     guard let loaded = try? ProgramReader.read(bytes) else { return 0 }
     _ = ProgramSummary.text(loaded)
     _ = ProgramSummary.json(loaded)
-    for plan in loaded.program.plans { _ = try? Interpreter(loaded.program, method: plan.name) }
+    for plan in loaded.program.plans { _ = try? Interpreter(loaded.program, method: plan.name, maxMemory: Fuzz.memoryLimit) }
     return 0
 }
 

@@ -1,5 +1,7 @@
 import CFuzzer
 import EdgeIR
+import EdgeProgram
+import EdgeTorch
 import Foundation
 
 /// What every harness shares: the input as Data, and a scratch folder holding the side files a
@@ -10,6 +12,19 @@ public enum Fuzz {
     public static func data(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Data {
         guard let start, count > 0 else { return Data() }
         return Data(bytes: start, count: count)
+    }
+
+    /// The `--max-memory` the harnesses run with: well under libFuzzer's malloc and RSS limits
+    /// (2 GB in Scripts/fuzz.sh), so an input that gets past the limit checks and still
+    /// allocates more is reported.
+    public static let memoryLimit = MemoryLimit(bytes: 512 << 20)
+
+    /// The torch import options of `edgec compile model.pt2 --max-memory 512M`.
+    public static var torchOptions: TorchImportOptions {
+        var o = TorchImportOptions(fixSymbolsToUpperBound: true)
+        o.limits.maxEntryBytes = UInt64(memoryLimit.bytes)
+        o.limits.maxTotalBytes = UInt64(memoryLimit.bytes)
+        return o
     }
 
     /// A per-process folder with `weights.bin` (1 KiB of external data) and `model.eirb`
