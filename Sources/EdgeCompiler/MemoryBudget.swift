@@ -36,7 +36,7 @@ public enum MemoryBudget {
                 total = total.flatMap { t in Int(exactly: size).flatMap { s in t.addingReportingOverflow(s).overflow ? nil : t + s } }
             }
             guard limit.allows(total) else {
-                throw DiagnosticError(Diagnostic(.error, limit.overMessage("the memory plan of \"\(plan.name)\" (arenas \(plan.nonConstBufferSizes.dropFirst().map(MemoryLimit.format).joined(separator: ", ")) + constants \(MemoryLimit.format(compiled.constantBytes)))", bytes: total)))
+                throw DiagnosticError(Diagnostic(.error, limit.overMessage("the memory plan of \"\(plan.name)\" (arenas \(plan.nonConstBufferSizes.dropFirst().map { MemoryLimit.format(Int(clamping: $0)) }.joined(separator: ", ")) + constants \(MemoryLimit.format(compiled.constantBytes)))", bytes: total)))
             }
         }
     }
