@@ -80,7 +80,8 @@ nodes = [
     helper.make_node("Expand", ["X", "eshape"], ["expanded"], name="expand_0"),
     const("reps", [big, big]),
     helper.make_node("Tile", ["X", "reps"], ["tiled"], name="tile_0"),
-    helper.make_node("Resize", ["X4", "", "scales"], ["resized"], name="resize_0", mode="nearest"),
+    helper.make_node("Resize", ["X4", "", "scales"], ["resized"], name="resize_0", mode="nearest",
+                     coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
 ]
 scales = helper.make_tensor("scales", TensorProto.FLOAT, [4], [1.0, 1.0, 100000.0, 100000.0])
 graph = helper.make_graph(

@@ -14,11 +14,11 @@ public enum MemoryBudget {
         for function in module.functions {
             for (i, arg) in function.arguments.enumerated() where arg.type.staticShape != nil && !limit.allows(arg.type.byteCount) {
                 let name = function.inputName(i).map { "\"\($0)\"" } ?? "#\(i)"
-                problems.append(Diagnostic(.error, limit.overMessage("input \(name) of @\(function.name) (\(arg.type))", bytes: arg.type.byteCount)))
+                problems.append(Diagnostic(.error, limit.overMessage("input \(name) of @\(function.name) (\(TypeText.type(arg.type)))", bytes: arg.type.byteCount)))
             }
             for op in function.body.operations {
                 for r in op.results where r.type.staticShape != nil && !limit.allows(r.type.byteCount) {
-                    let result = op.results.count > 1 ? " (result #\(r.index), \(r.type))" : " (\(r.type))"
+                    let result = op.results.count > 1 ? " (result #\(r.index), \(TypeText.type(r.type)))" : " (\(TypeText.type(r.type)))"
                     problems.append(Diagnostic(.error, limit.overMessage(op.diagnosticName + result, bytes: r.type.byteCount)))
                 }
                 if problems.count >= 20 { break }

@@ -41,7 +41,8 @@ public struct MemoryLimit: Sendable, Hashable, CustomStringConvertible {
         guard bytes >= 1024 else { return "\(bytes) bytes" }
         var v = Double(bytes), k = -1
         while v >= 1024, k + 1 < units.count { v /= 1024; k += 1 }
-        let text = v >= 100 || v == v.rounded() ? String(Int(v.rounded())) : String(format: "%.1f", v)
+        var text = v >= 100 ? String(Int(v.rounded())) : String(format: "%.1f", v)
+        if text.hasSuffix(".0") { text.removeLast(2) }
         return "\(text) \(units[k])"
     }
 

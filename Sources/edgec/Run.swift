@@ -54,7 +54,8 @@ struct Run: ParsableCommand {
         do {
             let loaded = try loadProgram(input)
             let interpreter: Interpreter
-            do { interpreter = try Interpreter(loaded.program, method: method, maxMemory: try memory.limit) } catch { throw CLIError("\(input): error: \(error.message)") }
+            let limit = try memory.limit
+            do { interpreter = try Interpreter(loaded.program, method: method, maxMemory: limit) } catch { throw CLIError("\(input): error: \(error.message)") }
             let plan = interpreter.plan
             let names = plan.ioNames?.inputs ?? plan.inputs.indices.map { "input_\($0)" }
             var tensors = [Tensor?](repeating: nil, count: plan.inputs.count)
