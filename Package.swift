@@ -7,6 +7,8 @@ let package = Package(
     products: [
         .executable(name: "edgec", targets: ["edgec"]),
         .library(name: "EdgeCompiler", targets: ["EdgeCompiler"]),
+        // The readers, for the fuzz harnesses (Fuzz/Package.swift depends on this package by path).
+        .library(name: "EdgeReaders", targets: ["EdgeIR", "EdgeKernels", "EdgeONNX", "EdgeTorch", "EdgeProgram", "EdgeRuntime"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -66,3 +66,31 @@ model = helper.make_model(graph, producer_name="edgec-fixtures", producer_versio
 unsupported = out.parent / "unsupported_ops.onnx"
 onnx.save(model, str(unsupported))
 print(f"wrote {unsupported} ({unsupported.stat().st_size} bytes)")
+
+# huge_shapes.onnx: ConstantOfShape, Expand, Tile and Resize to shapes of terabytes (no data:
+# the sizes are only declared). `edgec compile` must reject each by node against --max-memory.
+big = 1_000_000
+const = lambda name, vals: helper.make_node("Constant", [], [name], name=name + "_const",
+                                           value=helper.make_tensor(name, TensorProto.INT64, [len(vals)], vals))
+nodes = [
+    const("cshape", [big, big]),
+    helper.make_node("ConstantOfShape", ["cshape"], ["filled"], name="node_3",
+                     value=helper.make_tensor("v", TensorProto.FLOAT, [1], [1.0])),
+    const("eshape", [big, big, 4]),
+    helper.make_node("Expand", ["X", "eshape"], ["expanded"], name="expand_0"),
+    const("reps", [big, big]),
+    helper.make_node("Tile", ["X", "reps"], ["tiled"], name="tile_0"),
+    helper.make_node("Resize", ["X4", "", "scales"], ["resized"], name="resize_0", mode="nearest",
+                     coordinate_transformation_mode="asymmetric", nearest_mode="floor"),
+]
+scales = helper.make_tensor("scales", TensorProto.FLOAT, [4], [1.0, 1.0, 100000.0, 100000.0])
+graph = helper.make_graph(
+    nodes, "huge_shapes",
+    [helper.make_tensor_value_info("X", TensorProto.FLOAT, [1, 4]), helper.make_tensor_value_info("X4", TensorProto.FLOAT, [1, 1, 2, 2])],
+    [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in ["filled", "expanded", "tiled", "resized"]],
+    initializer=[scales])
+model = helper.make_model(graph, producer_name="edgec-fixtures", producer_version="1",
+                          opset_imports=[helper.make_opsetid("", OPSET)], ir_version=IR_VERSION)
+huge = out.parent / "huge_shapes.onnx"
+onnx.save(model, str(huge))
+print(f"wrote {huge} ({huge.stat().st_size} bytes)")

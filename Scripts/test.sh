@@ -7,8 +7,9 @@
 #  and the HTML report in headless Chromium, 6. the ONNX node-test
 #  conformance suite on edgec's interpreter and on ExecuTorch's runtime, checked against the
 #  expected-pass lists, 7. the Swift test suites (unit, round-trip, mutation, text tests of
-#  passes, CLI end to end), whose summary closes the output. A conformance regression fails
-#  the script after the Swift suites ran.
+#  passes, CLI end to end), 8. each fuzz harness for 30 s (Scripts/fuzz.sh: a crash, hang or
+#  out-of-memory fails the script). A conformance regression fails the script after the Swift
+#  suites ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,6 +62,14 @@ set +e
 swift test --skip-build --parallel 2>&1 | tee .build/test.log | grep -vE '^(◇|✔ Test case)'
 status=${PIPESTATUS[0]}
 set -e
+
+echo "== fuzz: every reader under libFuzzer, 30 s each (Scripts/fuzz.sh; docs/reliability.md)"
+fuzz=0
+Scripts/fuzz.sh --seconds 30 || fuzz=1
+if [ "$fuzz" != 0 ]; then
+  echo "FAIL: a fuzz harness found a crash, hang or out-of-memory (input and reproducer printed above)"
+  status=1
+fi
 if [ "$conformance" != 0 ]; then
   echo "FAIL: a case in an expected-pass list stopped passing (see the conformance output above)"
   exit 1

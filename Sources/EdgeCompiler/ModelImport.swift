@@ -1,5 +1,6 @@
 import EdgeIR
 import EdgeONNX
+import EdgeProgram
 import EdgeTorch
 import Foundation
 
@@ -39,6 +40,9 @@ public struct ImportOptions: Sendable {
     public var fixDynamicToUpperBound = false
     /// The model inside a multi-model archive (`--model`).
     public var modelName: String?
+    /// Caps what reading the model may extract (`--max-memory`): no archive entry, and not all
+    /// of them together, may expand past it.
+    public var maxMemory = MemoryLimit.default
 
     public init() {}
 }
@@ -58,7 +62,10 @@ public enum ModelImporter {
         case .pt2:
             var o = TorchImportOptions(modelName: options.modelName, inputShapes: options.inputShapes,
                                        fixSymbolsToUpperBound: options.fixDynamicToUpperBound)
+            let cap = UInt64(options.maxMemory.bytes)
             o.limits = PT2Archive.Limits()
+            o.limits.maxEntryBytes = min(o.limits.maxEntryBytes, cap)
+            o.limits.maxTotalBytes = min(o.limits.maxTotalBytes, cap)
             return try TorchImporter.importModule(path: path, options: o)
         case .onnx:
             if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give ONNX inputs static shapes with --input-shape") }

@@ -63,6 +63,8 @@ public struct ProgramCompiler {
     /// The pipeline lowers, so its IR needs static shapes: dynamic dims of a `.pt2` that
     /// `inputShapes` leaves open are fixed to their upper bounds. `edgec import` clears it.
     public var needsStaticShapes = true
+    /// The largest value, and the largest arena plus constants, the program may plan (`--max-memory`).
+    public var maxMemory = MemoryLimit.default
 
     public init(backend: String = BackendRegistry.defaultBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
                 instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
@@ -82,14 +84,18 @@ public struct ProgramCompiler {
     public func importModel(path: String) throws -> Module {
         let format = try ModelFormat.of(path)
         var options = importOptions
+        options.maxMemory = maxMemory
+        let module: Module
         switch format {
         case .onnx, .pt2:
             options.inputShapes = inputShapes
             if format == .pt2, needsStaticShapes { options.fixDynamicToUpperBound = true }
-            return try ModelImporter.importModel(path: path, format: format, options: options)
+            module = try ModelImporter.importModel(path: path, format: format, options: options)
         case .eir:
-            return try specialize(try ModelImporter.importModel(path: path, format: format, options: options))
+            module = try specialize(try ModelImporter.importModel(path: path, format: format, options: options))
         }
+        try MemoryBudget.check(module, limit: maxMemory)
+        return module
     }
 
     /// Specialization stage: `module` with its inputs given ``inputShapes`` (a new module
@@ -107,15 +113,18 @@ public struct ProgramCompiler {
 
     /// Lower stage: the backend's program for `module` (static shapes, optimized).
     public func lower(_ module: Module) throws -> CompiledProgram {
-        try resolvedBackend().lower(module)
+        let compiled = try resolvedBackend().lower(module)
+        try MemoryBudget.check(compiled, limit: maxMemory)
+        return compiled
     }
 
     /// Specializes, optimizes (in place, or on the specialized copy) and lowers `module`.
     public func compile(_ module: Module) throws -> CompiledProgram {
-        let backend = try resolvedBackend()
+        _ = try resolvedBackend()
         let specialized = try specialize(module)
+        try MemoryBudget.check(specialized, limit: maxMemory)
         try optimize(specialized)
-        return try backend.lower(specialized)
+        return try lower(specialized)
     }
 
     /// Runs the pipeline on the model at `path` through `stage` (every stage by default).

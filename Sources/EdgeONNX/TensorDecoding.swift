@@ -98,27 +98,29 @@ enum TensorDecoder {
             }
             return (element, dims, t.rawData)
         }
+        // The typed field must hold exactly `count` values; checked before allocating `bytes`
+        // (dims may declare terabytes while the field is empty).
+        switch element {
+        case .f32: try checkCount(t.floatData.count, "float_data")
+        case .f64: try checkCount(t.doubleData.count, "double_data")
+        case .i64: try checkCount(t.int64Data.count, "int64_data")
+        case .i32, .f16, .bf16, .i16, .i8, .u8, .bool: try checkCount(t.int32Data.count, "int32_data")
+        }
         var out = Data(capacity: bytes)
         func put<T>(_ v: T) { withUnsafeBytes(of: v) { out.append(contentsOf: $0) } }
         switch element {
         case .f32:
-            try checkCount(t.floatData.count, "float_data")
             for v in t.floatData { put(v.bitPattern.littleEndian) }
         case .f64:
-            try checkCount(t.doubleData.count, "double_data")
             for v in t.doubleData { put(v.bitPattern.littleEndian) }
         case .i64:
-            try checkCount(t.int64Data.count, "int64_data")
             for v in t.int64Data { put(v.littleEndian) }
         case .i32:
-            try checkCount(t.int32Data.count, "int32_data")
             for v in t.int32Data { put(v.littleEndian) }
         case .f16, .bf16, .i16:
             // int32_data holds the 16-bit pattern (or value) of each element.
-            try checkCount(t.int32Data.count, "int32_data")
             for v in t.int32Data { put(UInt16(truncatingIfNeeded: v).littleEndian) }
         case .i8, .u8, .bool:
-            try checkCount(t.int32Data.count, "int32_data")
             for v in t.int32Data { put(UInt8(truncatingIfNeeded: element == .bool ? (v != 0 ? 1 : 0) : v)) }
         }
         return (element, dims, out)
@@ -134,8 +136,9 @@ enum TensorDecoder {
                 guard let external else { throw ImportError("\(what) refers to external data, but the model was not read from a file") }
                 raw = try external.read(t, what: what)
             }
-            guard raw.count == count * size else {
-                throw ImportError("\(what) has \(raw.count) bytes of data but its dims \(t.dims) need \(count * size)")
+            let (needed, overflow) = count.multipliedReportingOverflow(by: size)
+            guard !overflow, raw.count == needed else {
+                throw ImportError("\(what) has \(raw.count) bytes of data but its dims \(t.dims) need \(overflow ? "more than \(Int.max)" : String(needed))")
             }
             values = (0..<count).map { i in
                 var v: UInt64 = 0

@@ -42,8 +42,9 @@ public final class Interpreter {
         return count
     }()
 
-    /// Prepares `method` of `program` (already checked by ``ProgramReader``).
-    public init(_ program: Program, method: String = "forward") throws(RuntimeError) {
+    /// Prepares `method` of `program` (already checked by ``ProgramReader``). The planned arena
+    /// and the constants are allocated once, and only when together they fit in `maxMemory`.
+    public init(_ program: Program, method: String = "forward", maxMemory: MemoryLimit = .default) throws(RuntimeError) {
         guard let plan = program.plan(named: method) else {
             throw RuntimeError("program has no method \"\(method)\" (methods: \(program.plans.map(\.name).joined(separator: ", ")))")
         }
@@ -51,14 +52,19 @@ public final class Interpreter {
         guard plan.nonConstBufferSizes.count <= 2 else {
             throw RuntimeError("plan uses \(plan.nonConstBufferSizes.count - 1) memory arenas; edgec's interpreter supports one")
         }
-        arenaSize = Int(plan.nonConstBufferSizes.last ?? 0)
-        arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: 64)
-        arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
         var total = 0
         for buffer in program.constantBuffers {
             constantOffsets.append(total)
             total += (buffer.count + 63) / 64 * 64
         }
+        let planned = Int(exactly: plan.nonConstBufferSizes.last ?? 0)
+        let needed = planned.flatMap { p in p.addingReportingOverflow(total).overflow ? nil : p + total }
+        guard let planned, maxMemory.allows(needed) else {
+            throw RuntimeError(maxMemory.overMessage("loading \"\(method)\" (arena \(plan.nonConstBufferSizes.last ?? 0) bytes + constants \(total) bytes)", bytes: needed))
+        }
+        arenaSize = planned
+        arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: 64)
+        arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
         constants = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 64)
         for (buffer, offset) in zip(program.constantBuffers, constantOffsets) where !buffer.isEmpty {
             buffer.withUnsafeBytes { (constants + offset).copyMemory(from: $0.baseAddress!, byteCount: buffer.count) }

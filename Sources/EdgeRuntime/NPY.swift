@@ -48,7 +48,7 @@ public enum NPY {
             throw RuntimeError(".npy element type '\(descr)' is not supported (little-endian f2/f4/f8, i1/i2/i4/i8, u1, b1)")
         }
         guard let f = field("fortran_order"), f.hasPrefix("False") else { throw RuntimeError(".npy in Fortran order is not supported") }
-        guard let s = field("shape"), let open = s.firstIndex(of: "("), let close = s.firstIndex(of: ")") else {
+        guard let s = field("shape"), let open = s.firstIndex(of: "("), let close = s[open...].firstIndex(of: ")") else {
             throw RuntimeError(".npy header has no shape")
         }
         let dims = s[s.index(after: open) ..< close].split(separator: ",").map { String($0).trimmedSpaces() }.filter { !$0.isEmpty }

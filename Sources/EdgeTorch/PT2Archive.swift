@@ -154,7 +154,9 @@ public final class PT2Archive {
             throw TorchImportError("entry '\(root)/\(name)' declares \(declared) bytes, more than the \(cap)-byte extraction limit", file: path)
         }
         var out = Data()
-        out.reserveCapacity(Int(declared))
+        // The declared size is the header's claim, not the data: reserve at most 64 MiB up front
+        // and let a truthful large entry grow (a 10-byte entry may claim 4 GB).
+        out.reserveCapacity(Int(min(declared, 64 << 20)))
         struct Overflow: Error {}
         do {
             _ = try archive.extract(entry, skipCRC32: false) { chunk in

@@ -65,6 +65,8 @@ struct Compile: ParsableCommand {
                 size: try sizeBudget.map { (t) throws(CompilerOptionError) in try Budgets.parseBytes(t, option: "--size-budget") })
     }
 
+    @OptionGroup var memory: MemoryOptions
+
     func validate() throws {
         if output.output == nil { throw ValidationError("Missing expected argument '--output <file>'") }
         if CompileStage(rawValue: compileTo) == nil {
@@ -80,9 +82,10 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         do {
-            let compiler = ProgramCompiler(backend: backend, inputShapes: try inputShapes.parsed(),
+            var compiler = ProgramCompiler(backend: backend, inputShapes: try inputShapes.parsed(),
                                            optimization: try ProgramCompiler.level(optimization.level ?? 2),
                                            instrumentation: try instrumentation.settings(), log: writeStderr)
+            compiler.maxMemory = try memory.limit
             let result = try compiler.run(path: input, through: CompileStage(rawValue: compileTo) ?? .lower)
             if let compiled = result.compiled { try budgets().check(compiled) }
             try emit(result, to: output.output)

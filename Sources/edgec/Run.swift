@@ -56,6 +56,8 @@ struct Run: ParsableCommand {
     @Flag(help: "With --repeat: print the time per kernel, slowest first.")
     var profile = false
 
+    @OptionGroup var memory: MemoryOptions
+
     func validate() throws {
         if let r = `repeat`, r < 1 { throw ValidationError("--repeat must be at least 1") }
         if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
@@ -68,7 +70,8 @@ struct Run: ParsableCommand {
         do {
             let loaded = try ProgramFile.load(input)
             let interpreter: Interpreter
-            do { interpreter = try Interpreter(loaded.program, method: method) } catch { throw CLIError("\(input): error: \(error.message)") }
+            let limit = try memory.limit
+            do { interpreter = try Interpreter(loaded.program, method: method, maxMemory: limit) } catch { throw CLIError("\(input): error: \(error.message)") }
             let plan = interpreter.plan
             let names = InputBinding.inputNames(plan)
             let given = try InputBinding.bind(try inputs.map { try InputBinding.read($0, inputNames: names) }, to: plan, fill: fill)
