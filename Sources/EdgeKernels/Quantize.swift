@@ -1,0 +1,115 @@
+// Affine INT quantization: `q = saturate(round_half_even(x / scale) + zero_point)` and
+// `x = scale * (q - zero_point)`, per tensor or per channel along one axis
+// (ONNX QuantizeLinear / DequantizeLinear; ATen quantize_per_tensor / quantize_per_channel).
+
+/// The affine map of a quantized tensor: one scale and zero point, or one per slice along `axis`.
+public struct QuantizationParameters: Sendable, Hashable {
+    public var scales: [Double]
+    public var zeroPoints: [Int64]
+    /// The channel axis (non-negative); nil for per-tensor parameters.
+    public var axis: Int?
+
+    public init(scale: Double, zeroPoint: Int64) {
+        scales = [scale]
+        zeroPoints = [zeroPoint]
+        axis = nil
+    }
+
+    public init(axis: Int, scales: [Double], zeroPoints: [Int64]) {
+        self.axis = axis
+        self.scales = scales
+        self.zeroPoints = zeroPoints
+    }
+
+    /// The representable range of an integer storage type, or nil for non-integer types.
+    public static func range(of storage: DType) -> ClosedRange<Int64>? {
+        switch storage {
+        case .i8: return Int64(Int8.min)...Int64(Int8.max)
+        case .u8: return Int64(UInt8.min)...Int64(UInt8.max)
+        case .i16: return Int64(Int16.min)...Int64(Int16.max)
+        case .i32: return Int64(Int32.min)...Int64(Int32.max)
+        default: return nil
+        }
+    }
+
+    /// Checks the parameters against a tensor shape and storage type; returns, per element
+    /// position, how to find the channel: (channel count, inner stride).
+    func layout(shape: [Int], storage: DType, kernel: String) throws -> (channels: Int, inner: Int) {
+        guard let range = Self.range(of: storage) else {
+            throw KernelError.unsupportedDType(kernel: kernel, dtype: storage)
+        }
+        guard scales.count == zeroPoints.count, !scales.isEmpty else {
+            throw KernelError.invalidArgument(kernel: kernel, message: "\(scales.count) scales but \(zeroPoints.count) zero points")
+        }
+        for (i, s) in scales.enumerated() where !(s > 0 && s.isFinite) {
+            throw KernelError.invalidArgument(kernel: kernel, message: "scale #\(i) is \(s); scales must be positive and finite")
+        }
+        for (i, z) in zeroPoints.enumerated() where !range.contains(z) {
+            throw KernelError.invalidArgument(kernel: kernel, message: "zero point #\(i) is \(z), outside \(storage)'s range \(range)")
+        }
+        guard let axis else {
+            guard scales.count == 1 else {
+                throw KernelError.invalidArgument(kernel: kernel, message: "per-tensor parameters need one scale, got \(scales.count)")
+            }
+            return (1, max(1, product(shape)))
+        }
+        guard axis >= 0, axis < shape.count else {
+            throw KernelError.invalidArgument(kernel: kernel, message: "axis \(axis) is out of range for rank \(shape.count)")
+        }
+        guard scales.count == shape[axis] else {
+            throw KernelError.shapeMismatch(kernel: kernel,
+                                            message: "\(scales.count) scales for \(shape[axis]) channels along axis \(axis)")
+        }
+        return (shape[axis], max(1, product(Array(shape[(axis + 1)...]))))
+    }
+}
+
+public enum Quantize {
+    /// Quantizes one real value (round half to even, saturate to `range`; NaN gives the zero point).
+    @inlinable
+    public static func quantize(_ x: Float, scale: Float, zeroPoint: Int64, range: ClosedRange<Int64>) -> Int64 {
+        let r = (x / scale).rounded(.toNearestOrEven)
+        if r.isNaN { return min(max(zeroPoint, range.lowerBound), range.upperBound) }
+        let lo = Float(range.lowerBound - zeroPoint), hi = Float(range.upperBound - zeroPoint)
+        if r <= lo { return range.lowerBound }
+        if r >= hi { return range.upperBound }
+        return Int64(r) + zeroPoint
+    }
+
+    /// Quantizes a floating-point tensor into `storage` (i8, u8, i16 or i32).
+    public static func run(_ input: Tensor, storage: DType, parameters p: QuantizationParameters) throws -> Tensor {
+        guard input.dtype.isFloatingPoint else {
+            throw KernelError.dtypeMismatch(kernel: "quantize", message: "input must be floating point, got \(input.dtype)")
+        }
+        let (channels, inner) = try p.layout(shape: input.shape, storage: storage, kernel: "quantize")
+        guard let range = QuantizationParameters.range(of: storage) else {
+            throw KernelError.unsupportedDType(kernel: "quantize", dtype: storage)
+        }
+        let x = input.converted(to: Float.self)
+        let scales = p.scales.map { Float($0) }
+        var q = [Double](repeating: 0, count: x.count)
+        for i in 0..<x.count {
+            let c = (i / inner) % channels
+            q[i] = Double(quantize(x[i], scale: scales[c], zeroPoint: p.zeroPoints[c], range: range))
+        }
+        return try Tensor(converting: q, dtype: storage, shape: input.shape)
+    }
+}
+
+public enum Dequantize {
+    /// Maps an integer tensor back to `output` (f32 unless stated): `scale * (q - zero_point)`.
+    public static func run(_ input: Tensor, parameters p: QuantizationParameters, to output: DType = .f32) throws -> Tensor {
+        let (channels, inner) = try p.layout(shape: input.shape, storage: input.dtype, kernel: "dequantize")
+        guard output.isFloatingPoint else {
+            throw KernelError.unsupportedDType(kernel: "dequantize", dtype: output)
+        }
+        let q = input.converted(to: Int64.self)
+        let scales = p.scales.map { Float($0) }
+        var x = [Double](repeating: 0, count: q.count)
+        for i in 0..<q.count {
+            let c = (i / inner) % channels
+            x[i] = Double(Float(q[i] - p.zeroPoints[c]) * scales[c])
+        }
+        return try Tensor(converting: x, dtype: output, shape: input.shape)
+    }
+}
