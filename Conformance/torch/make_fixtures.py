@@ -143,6 +143,26 @@ class Unsupported(nn.Module):
         return torch.relu(a + b + torch.flip(x, dims=[1]))
 
 
+class Masking(nn.Module):
+    """Hugging Face style masking: scalar comparisons, device/dtype moves (torch.export leaves
+    aten.to.* and aten._assert_tensor_metadata), masked_fill, where and logical ops."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(10, 8)
+
+    def forward(self, ids, attention_mask):
+        keep = attention_mask.to(device=ids.device, dtype=torch.bool)
+        real = (ids >= 1) & keep
+        pad = torch.logical_not(real) | (ids == 9)
+        h = self.emb(ids).to(torch.float32)
+        h = h.masked_fill(pad.unsqueeze(-1), 0.0)
+        big = torch.where(h > 0.5, h, torch.zeros_like(h)) + (h <= -0.5).to(h.dtype)
+        scores = big @ big.transpose(1, 2)
+        scores = scores.masked_fill((attention_mask == 0).unsqueeze(1), -1e4)
+        return torch.softmax(scores, dim=-1) * (ids != 0).to(torch.float32).unsqueeze(-1) - (ids < 3).float().unsqueeze(-1)
+
+
 def export(name, model, args, dynamic_shapes=None, core=False):
     if ONLY is not None and name not in ONLY:
         return
@@ -197,6 +217,11 @@ def main():
     torch.manual_seed(5)
     export("inplace", InPlace(), (torch.randn(1, 3, 8, 8),))
     export("inplace_view", InPlaceView(), (torch.randn(2, 3),))
+
+    torch.manual_seed(6)
+    ids = torch.tensor([[0, 3, 9, 1, 5, 2], [4, 4, 0, 7, 8, 1]])
+    mask = torch.tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]])
+    export("masking", Masking(), (ids, mask))
 
 
 if __name__ == "__main__":

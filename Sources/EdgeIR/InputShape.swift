@@ -20,3 +20,43 @@ public enum InputShape {
         return (name, dims)
     }
 }
+
+extension InputShape {
+    /// The `--input-shape` options that would make `type` static in `function`: the inputs
+    /// carrying one of its named symbols, or — when it has only anonymous dims (`?`, an ONNX
+    /// `dim_value: -1` or a missing dim) or no type is given — every input whose shape is not
+    /// static. Each option shows the input's known sizes, its symbol names and `?` for the sizes
+    /// to give, e.g. `--input-shape x=1,3,?,100`. Nil when no input has a dynamic dim (the
+    /// size then depends on data, which no `--input-shape` fixes).
+    public static func suggestion(for type: TensorType? = nil, in function: Function) -> String? {
+        let wanted = Set((type?.shape ?? []).compactMap { d -> String? in
+            if case .symbolic(let s) = d, !s.isEmpty { return s }
+            return nil
+        })
+        var options: [String] = []
+        for (i, arg) in function.arguments.enumerated() where arg.type.staticShape == nil {
+            let symbols = Set(arg.type.shape.compactMap { d -> String? in
+                if case .symbolic(let s) = d, !s.isEmpty { return s }
+                return nil
+            })
+            if !wanted.isEmpty, symbols.isDisjoint(with: wanted) { continue }
+            let dims = arg.type.shape.map { d -> String in
+                switch d {
+                case .known(let n): return String(n)
+                case .symbolic(let s): return s.isEmpty ? "?" : s
+                }
+            }
+            options.append("--input-shape \(function.inputName(i) ?? "#\(i)")=\(dims.joined(separator: ","))")
+        }
+        guard !options.isEmpty else { return nil }
+        return options.joined(separator: " ") + " (each ? and symbol replaced by a size)"
+    }
+
+    /// `"; fix it with <suggestion>"`, or a note that the size depends on data.
+    public static func fixHint(for type: TensorType? = nil, in function: Function?) -> String {
+        guard let function, let s = suggestion(for: type, in: function) else {
+            return "; no graph input has a dynamic dim, so the size depends on data and --input-shape cannot fix it"
+        }
+        return "; fix it with \(s)"
+    }
+}

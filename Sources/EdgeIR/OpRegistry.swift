@@ -16,7 +16,7 @@ public enum OpRegistry {
         Ops.upsampleNearest2d, Ops.upsampleBilinear2d,
         Ops.softmax, Ops.logSoftmax, Ops.mean, Ops.sum, Ops.amax, Ops.amin, Ops.argmax, Ops.argmin,
         Ops.reshape, Ops.permute, Ops.concat, Ops.flatten, Ops.squeeze, Ops.unsqueeze, Ops.expand, Ops.repeat,
-        Ops.slice, Ops.indexSelect, Ops.embedding, Ops.split, Ops.pad,
+        Ops.slice, Ops.indexSelect, Ops.gather, Ops.embedding, Ops.split, Ops.pad,
     ]
 
     private static let byName: [String: OpDefinition] = {

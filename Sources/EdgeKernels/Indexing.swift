@@ -102,6 +102,74 @@ public enum IndexSelect {
     }
 }
 
+/// Picks, for every position of `index`, the input element at that position with the `dim`
+/// coordinate replaced by the index value (ATen `gather`, ONNX `GatherElements` after negative
+/// indices wrap): the output has the index's shape; index and input have the same rank, and
+/// every other dim of the index is at most the input's; indices must lie in `0..<size`.
+public enum Gather {
+    static let name = "gather"
+
+    /// Output shape (the index's), after checking the shapes agree.
+    public static func outputShape(input: [Int], dim: Int, index: [Int]) throws -> [Int] {
+        guard input.count == index.count || (input.isEmpty && index.count <= 1) else {
+            throw KernelError.shapeMismatch(kernel: name, message: "index \(index) must have the input's rank \(input.count)")
+        }
+        if input.isEmpty { return index }
+        let d = try Shapes.normalizeAxis(dim, rank: input.count, kernel: name)
+        for i in input.indices where i != d && index[i] > input[i] {
+            throw KernelError.shapeMismatch(kernel: name, message: "index size \(index[i]) in dim \(i) exceeds the input's \(input[i])")
+        }
+        _ = try Shapes.elementCount(index, kernel: name)
+        return index
+    }
+
+    /// Out-variant (output must not alias the input).
+    public static func run(input: TensorView, dim: Int, index: TensorView, output: MutableTensorView) throws {
+        let shape = try outputShape(input: input.shape, dim: dim, index: index.shape)
+        try requireShape(output.shape, shape, name)
+        try requireDType(output.dtype, input.dtype, name, "output")
+        guard index.dtype == .i64 || index.dtype == .i32 else { throw KernelError.unsupportedDType(kernel: name, dtype: index.dtype) }
+        let positions: [Int] = index.dtype == .i64 ? index.buffer(as: Int64.self).map { Int($0) } : index.buffer(as: Int32.self).map { Int($0) }
+        let e = input.dtype.byteSize
+        guard input.rank > 0 else {
+            for (k, p) in positions.enumerated() {
+                guard p == 0 else { throw KernelError.invalidArgument(kernel: name, message: "index \(p) is out of range for size 1") }
+                (output.base + k * e).copyMemory(from: input.base, byteCount: e)
+            }
+            return
+        }
+        let d = try Shapes.normalizeAxis(dim, rank: input.rank, kernel: name)
+        let size = input.shape[d]
+        // Row-major strides of the (contiguous) input, and the index's coordinates as they run.
+        var strides = [Int](repeating: 1, count: input.rank)
+        for i in stride(from: input.rank - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * input.shape[i + 1] }
+        var coord = [Int](repeating: 0, count: shape.count)
+        for (k, p) in positions.enumerated() {
+            guard p >= 0, p < size else { throw KernelError.invalidArgument(kernel: name, message: "index \(p) is out of range for size \(size)") }
+            var offset = 0
+            for i in coord.indices { offset += (i == d ? p : coord[i]) * strides[i] }
+            (output.base + k * e).copyMemory(from: input.base + offset * e, byteCount: e)
+            var i = coord.count - 1
+            while i >= 0 {
+                coord[i] += 1
+                if coord[i] < shape[i] { break }
+                coord[i] = 0
+                i -= 1
+            }
+        }
+    }
+
+    /// Allocating wrapper.
+    public static func run(_ input: Tensor, dim: Int, index: Tensor) throws -> Tensor {
+        let shape = try outputShape(input: input.shape, dim: dim, index: index.shape)
+        return try withExtendedLifetime((input, index)) {
+            try makeTensor(shape: shape, dtype: input.dtype, kernel: name) {
+                try run(input: input.unsafeView, dim: dim, index: index.unsafeView, output: $0)
+            }
+        }
+    }
+}
+
 /// Splits along `dim` into consecutive pieces of the given sizes (ATen `split_with_sizes_copy`).
 public enum Split {
     static let name = "split"

@@ -82,7 +82,9 @@ final class GraphImporter {
                     throw ImportError("--input-shape \(input.name) gives \(dims.count) dims, but the input has rank \(type.rank) (\(TypeText.type(type)))")
                 }
                 for (d, n) in zip(type.shape, dims) {
-                    if let v = d.value, v != n {
+                    // A declared 0 is what some exporters write for an unknown size; a given
+                    // size replaces it (a real empty input is given as 0 and agrees).
+                    if let v = d.value, v != n, v != 0 {
                         throw ImportError("--input-shape \(input.name)=\(dims.map(String.init).joined(separator: "x")) contradicts the model's \(TypeText.type(type))")
                     }
                 }
@@ -233,7 +235,10 @@ final class GraphImporter {
         let dims: [Dim] = try t.shape.dim.map { d throws in
             switch d.value {
             case .dimValue(let v)?:
-                guard v >= 0, let n = Int(exactly: v) else { throw ImportError("\(what) has dimension \(v)") }
+                // Exporters (PaddlePaddle among them) write -1 for a size they do not know:
+                // an anonymous dim, fixed with --input-shape like any symbolic one.
+                if v < 0 { return .unknown }
+                guard let n = Int(exactly: v) else { throw ImportError("\(what) has dimension \(v)") }
                 return .known(n)
             case .dimParam(let p)?:
                 let name = NameSanitizer.dim(p)

@@ -70,9 +70,15 @@ final class NodeContext {
     func staticShape(_ i: Int, for purpose: String) throws -> [Int] {
         let t = try type(i)
         guard let s = t.staticShape else {
-            throw ImportError("\(purpose) needs the static shape of input \"\(node.input[i])\", which is \(TypeText.type(t)); fix symbolic dims with --input-shape")
+            throw ImportError("\(purpose) needs the static shape of input \"\(node.input[i])\", which is \(TypeText.type(t))\(shapeFix(t))")
         }
         return s
+    }
+
+    /// How to make `type` static: the `--input-shape` options that fix its dims (see
+    /// ``InputShape/fixHint(for:in:)``), as a `"; fix it with ..."` suffix for an error.
+    func shapeFix(_ type: TensorType?) -> String {
+        InputShape.fixHint(for: type, in: graph.function)
     }
 
     /// Input `i` as integers; it must be a constant known at import time.

@@ -27,6 +27,21 @@ extension ATenTable {
         t["aten.to.dtype"] = .one("`edge.cast` to `dtype` (identity when it is unchanged)") { c throws(OpError) in
             try castOrIdentity(&c, input: "self")
         }
+        // Device moves are identities on a device-less program; a dtype change becomes a cast.
+        for name in ["aten.to.device", "aten.to.dtype_layout", "aten.to.other"] {
+            t[name] = .one("`edge.cast` to the output's dtype (identity when it is unchanged; the device is ignored)") { c throws(OpError) in
+                try castOrIdentity(&c, input: "self")
+            }
+        }
+        // Checks torch.export leaves in the graph; the import fixes shapes and dtypes statically,
+        // so they produce nothing (a wrong dtype would already fail type inference).
+        for name in ["aten._assert_tensor_metadata.default", "aten._assert_scalar.default", "aten._assert_async.msg",
+                     "aten.sym_constrain_range_for_size.default", "aten.sym_constrain_range.default",
+                     "aten._functional_assert_async.msg", "aten._functional_sym_constrain_range.default"] {
+            t[name] = ATenLowering("nothing (a run-time check that the static import already settles)") { c throws(OpError) in
+                c.node.outputs.map { _ in nil }
+            }
+        }
         for (name, fill) in [("aten.zeros.default", 0.0), ("aten.ones.default", 1.0)] {
             t[name] = .one("`edge.full` with \(Int(fill)) (static size)") { c throws(OpError) in
                 try full(&c, value: fill)

@@ -28,6 +28,45 @@ extension ATenTable {
             y = try c.emit(Ops.sub, [y, xs], output: 0)
             return y
         }
+        for (name, def) in [("eq", Ops.eq), ("lt", Ops.lt), ("le", Ops.le), ("gt", Ops.gt), ("ge", Ops.ge)] {
+            for overload in ["Tensor", "Scalar"] {
+                t["aten.\(name).\(overload)"] = .one("`\(def.name)` (a Python number becomes a rank-0 constant of `self`'s dtype)") { c throws(OpError) in
+                    let x = try c.tensor("self")
+                    return try c.emit(def, [x, try c.tensorOrScalar("other", like: x)], output: 0)
+                }
+            }
+        }
+        for overload in ["Tensor", "Scalar"] {
+            t["aten.ne.\(overload)"] = .one("`edge.logical_not` of `edge.eq`") { c throws(OpError) in
+                let x = try c.tensor("self")
+                let e = try c.emit(Ops.eq, [x, try c.tensorOrScalar("other", like: x)])
+                return try c.emit(Ops.logicalNot, [e], output: 0)
+            }
+        }
+        t["aten.logical_not.default"] = .one("`edge.logical_not`") { c throws(OpError) in try c.emit(Ops.logicalNot, [try c.tensor("self")], output: 0) }
+        for (name, def) in [("logical_and", Ops.logicalAnd), ("logical_or", Ops.logicalOr), ("logical_xor", Ops.logicalXor)] {
+            t["aten.\(name).default"] = .one("`\(def.name)`") { c throws(OpError) in
+                try c.emit(def, [try c.tensor("self"), try c.tensor("other")], output: 0)
+            }
+        }
+        // `a & b`, `a | b`, `a ^ b` of bool masks (integer bitwise operands fail type inference).
+        for (names, def) in [(["__and__", "bitwise_and"], Ops.logicalAnd), (["__or__", "bitwise_or"], Ops.logicalOr), (["__xor__", "bitwise_xor"], Ops.logicalXor)] {
+            for name in names {
+                t["aten.\(name).Tensor"] = .one("`\(def.name)` (bool operands)") { c throws(OpError) in
+                    try c.emit(def, [try c.tensor("self"), try c.tensor("other")], output: 0)
+                }
+            }
+        }
+        t["aten.where.self"] = .one("`edge.where`") { c throws(OpError) in
+            let x = try c.tensor("self")
+            return try c.emit(Ops.where, [try c.tensor("condition"), x, try c.tensorOrScalar("other", like: x)], output: 0)
+        }
+        for overload in ["Scalar", "Tensor"] {
+            t["aten.masked_fill.\(overload)"] = .one("`edge.where` choosing `value` where `mask` is true") { c throws(OpError) in
+                let x = try c.tensor("self")
+                return try c.emit(Ops.where, [try c.tensor("mask"), try c.tensorOrScalar("value", like: x), x], output: 0)
+            }
+        }
         t["aten.neg.default"] = .one("`edge.neg`") { c throws(OpError) in try c.emit(Ops.neg, [try c.tensor("self")], output: 0) }
         for (name, def) in [("exp", Ops.exp), ("log", Ops.log), ("sqrt", Ops.sqrt), ("rsqrt", Ops.rsqrt), ("reciprocal", Ops.reciprocal), ("abs", Ops.abs)] {
             t["aten.\(name).default"] = .one("`\(def.name)`") { c throws(OpError) in try c.emit(def, [try c.tensor("self")], output: 0) }

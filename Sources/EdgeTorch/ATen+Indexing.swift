@@ -6,6 +6,9 @@ extension ATenTable {
         "aten.embedding.default": .one("`edge.embedding` (padding_idx only matters for training)") { c throws(OpError) in
             try c.emit(Ops.embedding, [try c.tensor("weight"), try c.tensor("indices")], output: 0)
         },
+        "aten.gather.default": .one("`edge.gather` (`sparse_grad` ignored)") { c throws(OpError) in
+            try c.emit(Ops.gather, [try c.tensor("self"), try c.tensor("index")], ["dim": .int(Int64(try c.int("dim")))], output: 0)
+        },
         "aten.index_select.default": .one("`edge.index_select`") { c throws(OpError) in
             try c.emit(Ops.indexSelect, [try c.tensor("self"), try c.tensor("index")], ["dim": .int(Int64(try c.int("dim")))], output: 0)
         },

@@ -133,6 +133,8 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         _ = try b.value(Ops.slice, [x], attributes: ["dim": .int(2), "start": .int(1), "end": .int(7), "step": .int(2)])
         let idx = try b.constant(Data([2, 0, 0, 0, 0, 0, 0, 0]), type: TensorType(.i64, [1]), name: "idx")
         _ = try b.value(Ops.indexSelect, [x, idx], attributes: ["dim": .int(1)])
+        let gidx = try b.constant(Data(count: 8 * 6), type: TensorType(.i64, [1, 3, 2, 1]), name: "gidx")
+        _ = try b.value(Ops.gather, [x, gidx], attributes: ["dim": .int(2)])
         let parts = try b.create(Ops.split, [x], attributes: ["dim": .int(1), "sizes": .ints([1, 2])])
         #expect(parts.results.count == 2)
         _ = try b.value(Ops.pad, [x], attributes: ["pad": .ints([1, 1, 2, 2]), "mode": .string("reflect")])

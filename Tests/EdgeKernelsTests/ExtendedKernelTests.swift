@@ -202,6 +202,21 @@ func naiveBroadcast(_ shapes: [[Int]], _ f: ([Int]) -> Double) -> (out: [Double]
         #expect(y.doubles() == expected)
     }
 
+    @Test func gather() throws {
+        // x[i][j][k] = i*20 + j*5 + k; out[i][j][k] = x[i][j][index[i][j][k]] along dim 2.
+        let index = try Tensor([Int64(4), 0, 2, 2, 1, 3], shape: [1, 2, 3])
+        let g = try Gather.run(Self.x, dim: 2, index: index)
+        #expect(g.shape == [1, 2, 3])
+        #expect(g.doubles() == [4, 0, 2, 7, 6, 8])
+        // Along dim 0 with an i32 index narrower than the input in the other dims.
+        let rows = try Gather.run(Self.x, dim: 0, index: try Tensor([Int32(2), 0], shape: [2, 1, 1]))
+        #expect(rows.doubles() == [40, 0])
+        expectKernelError("negative index") { _ = try Gather.run(Self.x, dim: 2, index: try Tensor([Int64(-1)], shape: [1, 1, 1])) }
+        expectKernelError("index too large") { _ = try Gather.run(Self.x, dim: 2, index: try Tensor([Int64(5)], shape: [1, 1, 1])) }
+        expectKernelError("rank") { _ = try Gather.run(Self.x, dim: 0, index: try Tensor([Int64(0)])) }
+        expectKernelError("index wider than input") { _ = try Gather.run(Self.x, dim: 0, index: try Tensor(converting: [Double](repeating: 0, count: 5), dtype: .i64, shape: [1, 5, 1])) }
+    }
+
     @Test func indexSelectSplitRepeatExpand() throws {
         let g = try IndexSelect.run(Self.x, dim: 1, index: try Tensor([Int64(3), 0, 3]))
         #expect(g.shape == [3, 3, 5])

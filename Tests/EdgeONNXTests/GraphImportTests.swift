@@ -45,6 +45,46 @@ struct GraphImportTests {
         #expect(m.importError(inputShapes: ["nope": [1]]).contains("\"nope\", which is not a graph input"))
     }
 
+    @Test func minusOneDimsAreAnonymousAndInputShapeFixesThem() throws {
+        // PaddlePaddle's exporter writes dim_value -1 for sizes it does not know.
+        var m = ModelBuilder()
+        m.input("x", [-1, 3, -1, 100])
+        m.node("Relu", ["x"], ["y"])
+        m.output("y")
+        #expect(try m.importModule().resultTypes == ["f32[?,3,?,100]"])
+        #expect(try m.importModule(inputShapes: ["x": [1, 3, 32, 100]]).resultTypes == ["f32[1,3,32,100]"])
+        #expect(m.importError(inputShapes: ["x": [1, 4, 32, 100]]).contains("contradicts the model's f32[?,3,?,100]"))
+        // A declared 0 (another exporter's "unknown") takes the given size.
+        var zero = ModelBuilder()
+        zero.input("x", [0, 3])
+        zero.node("Relu", ["x"], ["y"])
+        zero.output("y")
+        #expect(try zero.importModule(inputShapes: ["x": [2, 3]]).resultTypes == ["f32[2,3]"])
+        #expect(try zero.importModule().resultTypes == ["f32[0,3]"])
+    }
+
+    @Test func notStaticErrorsNameTheInputShapeThatFixesThem() throws {
+        // Shape needs a static input: the error names the option, with the known sizes kept.
+        var m = ModelBuilder()
+        m.input("x", [-1, 3, -1, 100])
+        m.input("other", [2])
+        m.node("Shape", ["x"], ["s"], name: "shape0")
+        m.output("s", .int64)
+        let e = m.importError()
+        #expect(e.contains("fix it with --input-shape x=?,3,?,100"), "\(e)")
+        #expect(!e.contains("--input-shape other"), "\(e)")
+        #expect(try m.importModule(inputShapes: ["x": [1, 3, 32, 100]]).resultTypes == ["i64[4]"])
+        // A named symbol points at the inputs that carry it, not at every dynamic input.
+        var sym = ModelBuilder()
+        sym.input("a", ["batch", 4])
+        sym.input("b", ["seq", 4])
+        sym.node("Shape", ["a"], ["s"])
+        sym.output("s", .int64)
+        let se = sym.importError()
+        #expect(se.contains("--input-shape a=batch,4"), "\(se)")
+        #expect(!se.contains("--input-shape b="), "\(se)")
+    }
+
     @Test func inputShapeParsing() throws {
         let (name, dims) = try ONNXImportOptions.parseInputShape("input.1=1x3x224x224")
         #expect(name == "input.1" && dims == [1, 3, 224, 224])

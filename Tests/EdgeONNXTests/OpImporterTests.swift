@@ -41,6 +41,11 @@ let opCases: [OpCase] = [
     OpCase("Or", ["edge.logical_or"], "bool[4]") { singleNode("Or", input: [4], element: .bool, extraInputs: ["x"]) },
     OpCase("Xor", ["edge.logical_xor"], "bool[4]") { singleNode("Xor", input: [4], element: .bool, extraInputs: ["x"]) },
     OpCase("Not", ["edge.logical_not"], "bool[4]") { singleNode("Not", input: [4], element: .bool) },
+    OpCase("GatherElements", ["edge.add", "edge.lt", "edge.where", "edge.gather"], "f32[1,3,8,2]") {
+        singleNode("GatherElements", extraInputs: ["i"], [Attr.int("axis", 3)]) { m in m.input("i", [1, 3, 8, 2], .int64) }
+    },
+    OpCase("IsNaN", ["edge.eq", "edge.logical_not"], "bool[1,3,8,8]") { singleNode("IsNaN") },
+    OpCase("IsInf", ["edge.eq", "edge.eq", "edge.logical_or"], "bool[1,3,8,8]", contains: ["dense<inf>", "dense<-inf>"]) { singleNode("IsInf") },
     OpCase("Sum", ["edge.add", "edge.add"], "f32[1,3,8,8]") { singleNode("Sum", extraInputs: ["x", "x"]) },
     OpCase("Max", ["edge.maximum"], "f32[1,3,8,8]") { singleNode("Max", extraInputs: ["x"]) },
     OpCase("Min", ["edge.minimum"], "f32[1,3,8,8]") { singleNode("Min", extraInputs: ["x"]) },

@@ -159,6 +159,21 @@ import Testing
         #expect(sub.operand(1)!.type == TensorType(.f32, [Int]()))
     }
 
+    @Test func huggingFaceStyleMasking() throws {
+        // aten.to.device/dtype, _assert_tensor_metadata, scalar comparisons, &, |, masked_fill, where.
+        let m = try importFixture("masking")
+        try roundTrip(m)
+        let ops = opNames(m)
+        for op in ["edge.ge", "edge.eq", "edge.gt", "edge.le", "edge.lt", "edge.logical_and", "edge.logical_or", "edge.logical_not", "edge.where", "edge.cast"] {
+            #expect(ops.contains(op), "no \(op) in \(ops)")
+        }
+        // The assertions produce nothing; the device move of an i64 mask to bool is one cast.
+        #expect(ops.filter { $0 == "edge.cast" }.count == 4, "\(ops)")
+        let ge = try #require(m.mainFunction!.body.operations.first { $0.name == "edge.ge" })
+        #expect(ge.operand(1)!.type == TensorType(.i64, [Int]()))
+        #expect(m.mainFunction!.resultTypes == [TensorType(.f32, [2, 6, 6])])
+    }
+
     @Test func unknownOperatorsAreListedAllAtOnce() throws {
         do {
             _ = try importFixture("unsupported")

@@ -50,7 +50,7 @@ struct PortableLowering {
         for (i, arg) in function.arguments.enumerated() {
             guard let type = try? Self.tensorType(arg.type) else {
                 let name = function.inputName(i) ?? "#\(i)"
-                let hint = arg.type.staticShape == nil ? "; give it one with --input-shape \(name)=" + arg.type.shape.map { $0.value.map(String.init) ?? "N" }.joined(separator: ",") : ""
+                let hint = arg.type.staticShape == nil ? InputShape.fixHint(for: arg.type, in: function) : ""
                 throw LoweringError(failures: ["input \(name) has type \(TypeText.type(arg.type)), but the portable backend needs static shapes and plain element types\(hint)"], backend: PortableBackend.name)
             }
             let v = builder.planned(type.0, type.1)
@@ -104,7 +104,9 @@ struct PortableLowering {
     static func tensorType(_ type: TensorType) throws(Unsupported) -> (PTEScalarType, [Int]) {
         guard case .scalar(let s) = type.element else { throw Unsupported("quantized types are not supported by the portable backend yet") }
         guard let dims = type.staticShape, dims.allSatisfy({ $0 <= Int32.max }), type.byteCount != nil else {
-            throw Unsupported("shape \(TypeText.type(type)) is not static; use --input-shape")
+            // Inputs are checked first (with their --input-shape), so a dynamic shape here comes
+            // from data, not from an input.
+            throw Unsupported("shape \(TypeText.type(type)) is not static" + InputShape.fixHint(for: type, in: nil))
         }
         return (scalarType(s), dims)
     }

@@ -55,6 +55,26 @@ extension Ops {
         return [TensorType(x.element, shape)]
     }
 
+    public static let gather = OpDefinition(
+        "edge.gather",
+        summary: "Per element of `index`, the input element with the `dim` coordinate replaced by the index value (the output has the index's shape).",
+        reference: "aten::gather",
+        operands: [OperandSpec("input"), OperandSpec("index", .single, "i32 or i64, the input's rank; indices in 0..<size")],
+        attributes: [AttributeSpec("dim", .int, .required)],
+        evaluate: { v, ctx in [try Gather.run(v.first, dim: try ctx.required(ctx.int("dim"), "dim"), index: v.tensor("index")!)] }
+    ) { ctx throws(OpError) in
+        let x = ctx.type("input")!, idx = ctx.type("index")!
+        guard idx.element == .i64 || idx.element == .i32 else { throw OpError("index must be i32 or i64, got \(TypeText.type(idx))") }
+        guard idx.rank == x.rank else { throw OpError("index \(TypeText.type(idx)) must have the input's rank \(x.rank)") }
+        let dim = x.rank == 0 ? 0 : try ShapeRules.axis(ctx.int("dim")!, rank: x.rank, what: "dim")
+        for i in 0 ..< x.rank where i != dim {
+            if let a = idx.shape[i].value, let b = x.shape[i].value, a > b {
+                throw OpError("index size \(a) in dim \(i) exceeds the input's \(b)")
+            }
+        }
+        return [TensorType(x.element, idx.shape)]
+    }
+
     public static let split = OpDefinition(
         "edge.split",
         summary: "Splits along `dim` into pieces of the listed sizes (one result per size).",

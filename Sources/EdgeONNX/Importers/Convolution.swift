@@ -38,7 +38,7 @@ struct Window {
         case "VALID": break
         case "SAME_UPPER", "SAME_LOWER":
             for d in 0..<2 {
-                guard let n = spatial[d].value else { throw ImportError("auto_pad \(autoPad) needs static spatial dims; fix them with --input-shape") }
+                guard let n = spatial[d].value else { throw ImportError("auto_pad \(autoPad) needs static spatial dims, got \(ShapeRules.describe(spatial))\(ctx.shapeFix(TensorType(.f32, spatial)))") }
                 let out = (n + strides[d] - 1) / strides[d]
                 let total = max(0, (out - 1) * strides[d] + (kernel[d] - 1) * dilations[d] + 1 - n)
                 let small = total / 2

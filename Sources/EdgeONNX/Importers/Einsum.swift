@@ -50,7 +50,7 @@ extension ONNXOps {
         let freeA = a.letters.filter { !b.letters.contains($0) }
         let freeB = b.letters.filter { !a.letters.contains($0) }
         guard a.value.type.staticShape != nil, b.value.type.staticShape != nil else {
-            throw ImportError("Einsum of two operands needs static shapes (fix symbolic dims with --input-shape)")
+            throw ImportError("Einsum of two operands needs static shapes, got \(TypeText.type(a.value.type)) and \(TypeText.type(b.value.type))\(ctx.shapeFix(a.value.type.staticShape == nil ? a.value.type : b.value.type))")
         }
         func size(_ c: Character) -> Int {
             if let i = a.letters.firstIndex(of: c) { return a.value.type.shape[i].value! }

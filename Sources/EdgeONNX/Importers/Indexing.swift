@@ -52,6 +52,24 @@ extension ONNXOps {
     }
 
     static let indexing: [OpImporter] = [
+        // Negative indices wrap (where(i < 0, i + size, i), folded for constant indices), then
+        // edge.gather, which like ATen's kernel takes indices in 0..<size.
+        OpImporter("GatherElements", [11, 13]) { ctx in
+            let data = try ctx.input(0), index = try ctx.input(1)
+            let a = try ShapeRules.axis(try ctx.int("axis", 0), rank: max(data.type.rank, 1), what: "axis")
+            guard data.type.rank == index.type.rank else {
+                throw ImportError("indices \(TypeText.type(index.type)) must have the rank of data \(TypeText.type(data.type))")
+            }
+            guard data.type.rank > 0 else { return [try ctx.apply1(Ops.gather, [data, index], ["dim": .int(0)])] }
+            guard let size = data.type.shape[a].value else {
+                throw ImportError("GatherElements needs the static size of axis \(a) of \(TypeText.type(data.type)) to wrap negative indices\(ctx.shapeFix(data.type))")
+            }
+            let element = index.type.element.storage
+            let zero = Imported.constant(try ctx.constantTensor([0], element, shape: []))
+            let wrapped = try ctx.apply1(Ops.add, [index, .constant(try ctx.constantTensor([Double(size)], element, shape: []))])
+            let fixed = try ctx.apply1(Ops.where, [try ctx.apply1(Ops.lt, [index, zero]), wrapped, index])
+            return [try ctx.apply1(Ops.gather, [data, fixed], ["dim": .int(Int64(a))])]
+        },
         OpImporter("Gather", [1, 11, 13]) { ctx in
             let x = try ctx.input(0)
             let a = try axis(try ctx.int("axis", 0), rank: x.type.rank)

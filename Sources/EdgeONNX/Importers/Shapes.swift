@@ -48,7 +48,7 @@ extension ONNXOps {
         if x.type.shape == dims { return x }
         let dynamic = dims.indices.filter { dims[$0].value == nil }
         guard dynamic.count <= 1 else {
-            throw ImportError("reshaping \(TypeText.type(x.type)) to \(ShapeRules.describe(dims)) needs more than one dynamic dim; fix symbolic dims with --input-shape")
+            throw ImportError("reshaping \(TypeText.type(x.type)) to \(ShapeRules.describe(dims)) needs more than one dynamic dim\(ctx.shapeFix(x.type))")
         }
         let spec = dims.map { Int64($0.value ?? -1) }
         return try ctx.apply1(Ops.reshape, [x], ["shape": .ints(spec)], resultTypes: [TensorType(x.type.element, dims)])

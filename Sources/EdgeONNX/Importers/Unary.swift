@@ -34,6 +34,28 @@ extension ONNXOps {
         unary("Sin", [7, 22], Ops.sin),
         unary("Cos", [7, 22], Ops.cos),
         unary("Not", [1], Ops.logicalNot),
+        // NaN is the one value unequal to itself: IsNaN(x) = not(x == x), exact in every float type.
+        OpImporter("IsNaN", [9, 13, 20]) { ctx in
+            let x = try ctx.input(0)
+            guard x.type.element.storage.isFloatingPoint else { throw ImportError("IsNaN needs a floating-point input, got \(TypeText.type(x.type))") }
+            return [try ctx.apply1(Ops.logicalNot, [try ctx.apply1(Ops.eq, [x, x])])]
+        },
+        // IsInf(x) = (x == +inf if detect_positive) or (x == -inf if detect_negative).
+        OpImporter("IsInf", [10, 20]) { ctx in
+            let x = try ctx.input(0)
+            let element = x.type.element.storage
+            guard element.isFloatingPoint else { throw ImportError("IsInf needs a floating-point input, got \(TypeText.type(x.type))") }
+            var tests: [Imported] = []
+            for (attribute, v) in [("detect_positive", Double.infinity), ("detect_negative", -Double.infinity)] where try ctx.int(attribute, 1) != 0 {
+                tests.append(try ctx.apply1(Ops.eq, [x, .constant(try ctx.constantTensor([v], element, shape: []))]))
+            }
+            guard let first = tests.first else {
+                // Neither sign detected: all false, shaped like x.
+                let never = try ctx.apply1(Ops.eq, [x, .constant(try ctx.constantTensor([.infinity], element, shape: []))])
+                return [try ctx.apply1(Ops.logicalAnd, [never, try ctx.apply1(Ops.logicalNot, [never])])]
+            }
+            return [try tests.dropFirst().reduce(first) { a, b in try ctx.apply1(Ops.logicalOr, [a, b]) }]
+        },
         unary("HardSwish", [14, 22], Ops.hardswish),
         OpImporter("Gelu", [20]) { ctx in
             let approximate = try ctx.string("approximate", "none")

@@ -92,6 +92,7 @@ public enum ATenKernel: String, Sendable, Hashable, CaseIterable, CustomStringCo
     // Indexing.
     case sliceCopy = "aten::slice_copy.Tensor_out"
     case indexSelect = "aten::index_select.out"
+    case gather = "aten::gather.out"
 
     /// `name.overload`, e.g. `aten::convolution.out`.
     public var description: String { rawValue }
@@ -206,6 +207,8 @@ public enum ATenKernel: String, Sendable, Hashable, CaseIterable, CustomStringCo
                                        .optionalInt("end", default: .null), .int("step", default: 1)])
         case .indexSelect:
             return KernelSchema(name, [.tensor("self"), .int("dim"), .tensor("index")])
+        case .gather:
+            return KernelSchema(name, [.tensor("self"), .int("dim"), .tensor("index"), .bool("sparse_grad", default: false)])
         }
     }
 }

@@ -14,5 +14,9 @@ extension Kernels {
             let x = try a.tensor("self"), dim = try a.int("dim"), index = try a.tensor("index"), out = try a.out("out")
             return { try IndexSelect.run(input: x, dim: dim, index: index, output: out) }
         },
+        Kernel(.gather) { a in
+            let x = try a.tensor("self"), dim = try a.int("dim"), index = try a.tensor("index"), out = try a.out("out")
+            return { try Gather.run(input: x, dim: dim, index: index, output: out) }
+        },
     ]
 }

@@ -11,6 +11,12 @@ extension PortableLowering {
         PortableRule("edge.index_select", [.indexSelect], "constant indices: negative ones wrap and out-of-range ones are a compile error; run-time indices must lie in 0..<size (as in ATen)") { l, op throws(Unsupported) in
             try l.indexSelect(op)
         },
+        PortableRule("edge.gather", [.gather], "run-time indices must lie in 0..<size (as in ATen); importers wrap negative ones") { l, op throws(Unsupported) in
+            let x = op.operand(0)!
+            let dim = x.type.rank == 0 ? 0 : l.axis(l.attrInt(op, "dim"), x)
+            let o = try l.out(op.result)
+            try l.call(.gather, ["self": l.t(x), "dim": l.builder.int(dim), "index": l.t(op.operand(1)!), "out": o])
+        },
         PortableRule("edge.embedding", [.indexSelect], "`index_select` along dim 0 of the table with the indices viewed as 1-D (constant indices checked as for `edge.index_select`)") { l, op throws(Unsupported) in
             try l.embedding(op)
         },
