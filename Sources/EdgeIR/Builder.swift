@@ -41,7 +41,7 @@ public class IRBuilder {
         }
         let grouped = try definition.groupOperands(operands).map { $0.map(\.type) }
         let ctx = OpContext(definition: definition, operandTypes: grouped, attributes: attributes,
-                            declaredResultTypes: resultTypes, blobs: function.module?.blobs)
+                            declaredResultTypes: resultTypes, blobs: function.module?.blobs, callees: function.module?.signatures)
         var types = try definition.inferTypes(ctx)
         if let given = resultTypes {
             guard given.count == types.count, zip(given, types).allSatisfy({ $0.refines($1) }) else {
@@ -130,6 +130,20 @@ public final class Rewriter: IRBuilder {
     public func setAttribute(_ name: String, _ value: Attribute?, on op: Operation) {
         guard op.attributes[name] != value else { return }
         op.attributes[name] = value
+        changeCount += 1
+    }
+
+    /// Moves `op` (already in this function) to just before `before`, or to the end of the
+    /// body when nil. The caller keeps definitions before uses.
+    public func move(_ op: Operation, before: Operation?) {
+        if let before {
+            if op === before || op.nextInBlock === before { return }
+        } else if op.nextInBlock == nil {
+            return
+        }
+        if insertionPoint === op { insertionPoint = op.nextInBlock }
+        function.body.remove(op)
+        function.body.insert(op, before: before)
         changeCount += 1
     }
 
