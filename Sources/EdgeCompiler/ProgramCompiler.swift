@@ -7,9 +7,6 @@ import EdgeProgram
 /// The `compile` stage as a library call: IR → static shapes → optimization pipeline
 /// (`-O0/-O1/-O2`) → backend lowering → `.pte` bytes.
 public struct ProgramCompiler {
-    /// Backends `--backend` accepts.
-    public static let backends = [PortableBackend.name]
-
     public var backend: String
     /// Concrete shapes for inputs with symbolic dims, by input name.
     public var inputShapes: [String: [Int]]
@@ -20,7 +17,7 @@ public struct ProgramCompiler {
     /// Receives IR dumps and timing tables.
     public var log: (String) -> Void
 
-    public init(backend: String = PortableBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
+    public init(backend: String = BackendRegistry.defaultBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
                 instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
         self.backend = backend
         self.inputShapes = inputShapes
@@ -29,19 +26,12 @@ public struct ProgramCompiler {
         self.log = log
     }
 
-    /// What the portable backend lowers (passes create no other ops) and that it has no fused kernels.
-    public static var portableTarget: PassTarget {
-        PassTarget(supportedOps: Set(PortableBackend.supportedOps), fusesActivations: false)
-    }
-
     /// Compiles `module` (unchanged; the pipeline runs on a shape-specialized copy sharing its blobs).
     public func compile(_ module: Module) throws -> CompiledProgram {
-        guard backend == PortableBackend.name else {
-            throw DiagnosticError(Diagnostic(.error, "unknown backend '\(backend)'; known backends: \(Self.backends.joined(separator: ", "))"))
-        }
+        let backend = try BackendRegistry.named(backend)
         let specialized = try ShapeSpecialization.specialize(module, shapes: inputShapes)
-        try optimize(specialized, target: Self.portableTarget)
-        return try PortableBackend.compile(specialized)
+        try optimize(specialized, target: backend.target)
+        return try backend.lower(specialized)
     }
 
     /// Runs this compiler's optimization level over `module` in place, for `target`.

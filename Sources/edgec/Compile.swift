@@ -32,8 +32,8 @@ struct Compile: ParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("The .pte file to write.", valueName: "out.pte"))
     var output: String
 
-    @Option(help: ArgumentHelp("The backend to lower for (\(ProgramCompiler.backends.joined(separator: ", "))).", valueName: "name"))
-    var backend: String = PortableBackend.name
+    @Option(help: ArgumentHelp("The backend to lower for (\(BackendRegistry.names.joined(separator: ", ")); see `edgec list-backends`).", valueName: "name"))
+    var backend: String = BackendRegistry.defaultBackend.name
 
     @Option(name: .customLong("input-shape"), help: ArgumentHelp("A concrete shape for an input with symbolic dims (repeatable).", valueName: "name=d0,d1,..."))
     var inputShapes: [String] = []
@@ -49,6 +49,7 @@ struct Compile: ParsableCommand {
 
     func validate() throws {
         try instrumentation.validate()
+        if BackendRegistry.lookup(backend) == nil { throw ValidationError(UnknownBackendError(name: backend).message) }
         if OptimizationLevel(rawValue: level) == nil { throw ValidationError("-O\(level): the levels are -O0, -O1 and -O2") }
     }
 

@@ -24,7 +24,7 @@ struct Edgec: ParsableCommand {
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListATen.self, ListOnnxOps.self, OptimizationReport.self, Conformance.self, ConformanceCase.self]
+        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Inspect.self, ListOps.self, ListPasses.self, ListBackends.self, ListATen.self, ListOnnxOps.self, OptimizationReport.self, Conformance.self, ConformanceCase.self]
     )
 }
 
@@ -166,6 +166,21 @@ struct ListPasses: ParsableCommand {
         for level in OptimizationLevel.allCases {
             let pipeline = level.pipeline()
             print("  \(level)  \(pipeline.isEmpty ? "(no passes: import only)" : pipeline)")
+        }
+    }
+}
+
+struct ListBackends: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-backends",
+        abstract: "List the backends `edgec compile --backend` accepts.",
+        discussion: "Derived from the backend registry; the first is the default."
+    )
+
+    func run() {
+        let width = BackendRegistry.names.map(\.count).max() ?? 0
+        for b in BackendRegistry.all {
+            print(b.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + b.summary)
         }
     }
 }

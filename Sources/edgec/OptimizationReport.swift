@@ -67,7 +67,7 @@ struct OptimizationReport: ParsableCommand {
         // The IR as lowered: shape-specialized and optimized at `level`.
         let specialized = try ShapeSpecialization.specialize(module, shapes: shapes)
         let compiler = ProgramCompiler(inputShapes: shapes, optimization: level)
-        try compiler.optimize(specialized, target: ProgramCompiler.portableTarget)
+        try compiler.optimize(specialized, target: PortableBackend().target)
         var m = Measurement()
         m.ops = specialized.mainFunction!.body.operations.filter { !$0.definition.traits.contains(.constantLike) && !$0.definition.traits.contains(.terminator) }.count
         let compiled = try PortableBackend.compile(specialized)

@@ -2,33 +2,18 @@ import EdgeIR
 import EdgePasses
 import EdgeProgram
 
-/// The result of compiling a module for a backend: the program plus what the planner measured.
-public struct CompiledProgram: Sendable {
-    public var program: Program
-    public var memory: MemoryPlan
-    /// Number of kernel calls in the chain.
-    public var instructionCount: Int { program.plans.first?.instructions.count ?? 0 }
-    /// Bytes of constant data (without alignment padding).
-    public var constantBytes: Int { program.constantBuffers.reduce(0) { $0 + $1.count } }
-}
-
-/// Ops that a backend cannot lower, reported together at compile time by node.
-public struct LoweringError: Error, Sendable, CustomStringConvertible {
-    /// One line per node: the op, its node name and why.
-    public var failures: [String]
-    public var backend: String
-
-    public var description: String {
-        if failures.count == 1, failures[0].hasPrefix("input ") { return "error: \(failures[0])" }
-        let n = failures.count
-        return "error: \(n) node\(n == 1 ? " has" : "s have") no lowering for backend \(backend): " + failures.joined(separator: ", ")
-    }
-}
-
 /// Lowers Edge IR to a `.pte` program whose every instruction is an ATen out-variant kernel
 /// that ExecuTorch's portable kernel library registers (see docs/pte.md).
-public enum PortableBackend {
+public struct PortableBackend: Backend {
     public static let name = "portable"
+
+    public init() {}
+
+    public var name: String { Self.name }
+    public var summary: String { "ATen out-variant kernels of ExecuTorch's portable library; runs on any ExecuTorch runtime" }
+    /// Every op of the lowering table; no fused kernels (an activation stays its own kernel).
+    public var target: PassTarget { PassTarget(supportedOps: Set(Self.supportedOps), fusesActivations: false) }
+    public func lower(_ module: Module) throws -> CompiledProgram { try Self.compile(module) }
 
     /// The Edge IR ops this backend lowers (derived from the lowering table).
     public static var supportedOps: [String] { PortableLowering.rules.keys.sorted() }

@@ -1,0 +1,89 @@
+import EdgeIR
+import EdgePasses
+import EdgeProgram
+
+/// A code generator edgec lowers Edge IR for. A backend declares what it executes once
+/// (``target``: the ops it lowers and whether it runs activations fused); the optimizer asks the
+/// same declaration which ops passes may create, so a pipeline never makes an op the backend
+/// then cannot lower.
+///
+/// Every backend is listed in ``BackendRegistry/all``; `edgec compile --backend` accepts its
+/// ``name`` and `edgec list-backends` prints its ``summary``.
+public protocol Backend: Sendable {
+    /// The name `--backend` accepts (kebab-case, unique in the registry).
+    var name: String { get }
+    /// One line that says what the backend produces.
+    var summary: String { get }
+    /// What the backend lowers and runs fused; the optimization pipeline prepares for it.
+    var target: PassTarget { get }
+    /// Lowers the main function of `module` (static shapes; optimized for ``target``) to a
+    /// program. Ops it cannot lower are reported together, by node, in a ``LoweringError``.
+    func lower(_ module: Module) throws -> CompiledProgram
+}
+
+/// The result of compiling a module for a backend: the program plus what the planner measured.
+public struct CompiledProgram: Sendable {
+    public var program: Program
+    public var memory: MemoryPlan
+    /// Number of instructions in the chain.
+    public var instructionCount: Int { program.plans.first?.instructions.count ?? 0 }
+    /// Bytes of constant data (without alignment padding).
+    public var constantBytes: Int { program.constantBuffers.reduce(0) { $0 + $1.count } }
+
+    public init(program: Program, memory: MemoryPlan) {
+        self.program = program
+        self.memory = memory
+    }
+}
+
+/// Ops that a backend cannot lower, reported together at compile time by node.
+public struct LoweringError: Error, Sendable, CustomStringConvertible {
+    /// One line per node: the op, its node name and why.
+    public var failures: [String]
+    public var backend: String
+
+    public init(failures: [String], backend: String) {
+        self.failures = failures
+        self.backend = backend
+    }
+
+    public var description: String {
+        if failures.count == 1, failures[0].hasPrefix("input ") { return "error: \(failures[0])" }
+        let n = failures.count
+        return "error: \(n) node\(n == 1 ? " has" : "s have") no lowering for backend \(backend): " + failures.joined(separator: ", ")
+    }
+}
+
+/// A `--backend` name that is not registered.
+public struct UnknownBackendError: Error, Sendable, CustomStringConvertible {
+    public var name: String
+    public init(name: String) { self.name = name }
+    /// The message without the `error: ` prefix.
+    public var message: String {
+        "unknown backend '\(name)'; available backends: \(BackendRegistry.names.joined(separator: ", ")) (see `edgec list-backends`)"
+    }
+    public var description: String { "error: " + message }
+}
+
+/// Every backend edgec has, in one list (the first is the default). `--backend`, `edgec
+/// list-backends` and the docs derive from it; a test checks the names are unique.
+public enum BackendRegistry {
+    public static let all: [any Backend] = [
+        PortableBackend(),
+    ]
+
+    /// The backend `edgec compile` uses without `--backend`.
+    public static var defaultBackend: any Backend { all[0] }
+
+    /// The registered names, in registry order.
+    public static var names: [String] { all.map(\.name) }
+
+    /// The backend called `name`, or nil.
+    public static func lookup(_ name: String) -> (any Backend)? { all.first { $0.name == name } }
+
+    /// The backend called `name`; an unknown name is an error that lists the registered ones.
+    public static func named(_ name: String) throws(UnknownBackendError) -> any Backend {
+        guard let backend = lookup(name) else { throw UnknownBackendError(name: name) }
+        return backend
+    }
+}
