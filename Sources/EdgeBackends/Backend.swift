@@ -70,6 +70,7 @@ public struct UnknownBackendError: Error, Sendable, CustomStringConvertible {
 public enum BackendRegistry {
     public static let all: [any Backend] = [
         PortableBackend(),
+        ArmCPUBackend(),
     ]
 
     /// The backend `edgec compile` uses without `--backend`.

@@ -1,3 +1,4 @@
+import EdgeBackends
 import EdgeIR
 import EdgePasses
 
@@ -19,7 +20,7 @@ public struct Optimizer {
     /// Runs the pipeline over `module` in place.
     @discardableResult
     public func run(_ module: Module) throws -> PassRunReport {
-        let passes = try PassManager.parsePipeline(pipeline)
+        let passes = try PassManager.parsePipeline(pipeline, registry: PassCatalog.all)
         var manager = PassManager(passes: passes, instrumentation: instrumentation, dump: log)
         manager.target = target
         let report = try manager.run(module)

@@ -50,7 +50,7 @@ struct Opt: ParsableCommand {
           edgec import model.onnx -o model.eir --input-shape input=1x3x224x224
           edgec opt model.eir --passes dce --print-ir-after-all 2> dumps.eir
 
-        Passes: \(PassRegistry.all.map(\.name).joined(separator: ", ")) (see `edgec list-passes`).
+        Passes: \(PassCatalog.all.map(\.name).joined(separator: ", ")) (see `edgec list-passes`).
         """
     )
 
@@ -114,7 +114,7 @@ struct InstrumentationOptions: ParsableArguments {
     var timePasses = false
 
     func validate() throws {
-        let known = Set(PassRegistry.all.map(\.name))
+        let known = Set(PassCatalog.all.map(\.name))
         for name in printBefore + printAfter where !known.contains(name) {
             throw ValidationError("unknown pass '\(name)'; known passes: \(known.sorted().joined(separator: ", "))")
         }
@@ -145,8 +145,12 @@ struct ListOps: ParsableCommand {
     @Flag(help: "Print the markdown table of docs/lowering.md (the ATen kernels each op lowers to on the portable backend).")
     var lowering = false
 
+    @Flag(help: "Print the markdown table of docs/xnnpack.md (the ops the arm-cpu backend hands to XNNPACK, and when).")
+    var xnnpack = false
+
     func run() {
         if lowering { return print(PortableBackend.loweringMarkdown(), terminator: "") }
+        if xnnpack { return print(XNNPACKSupport.markdown(), terminator: "") }
         print(markdown ? OpDocumentation.markdown() : OpDocumentation.text(), terminator: "")
     }
 }
@@ -158,8 +162,8 @@ struct ListPasses: ParsableCommand {
     )
 
     func run() {
-        let width = PassRegistry.all.map(\.name.count).max() ?? 0
-        for p in PassRegistry.all {
+        let width = PassCatalog.all.map(\.name.count).max() ?? 0
+        for p in PassCatalog.all {
             print(p.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.summary)
         }
         print("\nPipelines (edgec compile -O<n>, the portable backend omits fuse-activation; edgec opt -O<n>):")
