@@ -23,12 +23,16 @@ struct XNNPACKRule: Sendable {
     /// Why this instance cannot run in XNNPACK, or nil (the dtype/shape checks common to every
     /// op have already passed).
     let check: @Sendable (Operation) -> String?
+    /// The XNNPACK nodes of an accepted instance.
+    let lower: XNNPACKLowering.Rule
 
-    init(_ nodes: [String], _ conditions: String = "", layout: XNNLayoutClass, check: @escaping @Sendable (Operation) -> String? = { _ in nil }) {
+    init(_ nodes: [String], _ conditions: String = "", layout: XNNLayoutClass, check: @escaping @Sendable (Operation) -> String? = { _ in nil },
+         lower: @escaping XNNPACKLowering.Rule) {
         self.nodes = nodes
         self.conditions = conditions
         self.layout = layout
         self.check = check
+        self.lower = lower
     }
 }
 
@@ -200,6 +204,11 @@ public enum XNNPACKSupport {
         return nil
     }
 
+    static func clampRefusal(_ op: Operation) -> String? {
+        let lo = op.attribute("min")?.floatValue ?? -.infinity, hi = op.attribute("max")?.floatValue ?? .infinity
+        return lo <= hi ? nil : "clamp with min \(lo) > max \(hi)"
+    }
+
     static func gelu(_ op: Operation) -> String? {
         let a = op.attribute("approximate")?.stringValue ?? "none"
         return a == "none" ? nil : "XNNPACK's gelu is the erf form; approximate = \"\(a)\" is not"
@@ -214,54 +223,68 @@ public enum XNNPACKSupport {
             precondition(table[op.name] == nil, "XNNPACK rule for \(op.name) declared twice")
             table[op.name] = rule
         }
-        add(Ops.add, XNNPACKRule(["XNNAdd"], "broadcasting", layout: .agnostic))
-        add(Ops.sub, XNNPACKRule(["XNNSubtract"], "broadcasting", layout: .agnostic))
-        add(Ops.mul, XNNPACKRule(["XNNMultiply"], "broadcasting", layout: .agnostic))
-        add(Ops.div, XNNPACKRule(["XNNDiv"], "broadcasting", layout: .agnostic))
-        add(Ops.maximum, XNNPACKRule(["XNNMaximum"], "broadcasting", layout: .agnostic))
-        add(Ops.minimum, XNNPACKRule(["XNNMinimum"], "broadcasting", layout: .agnostic))
-        add(Ops.pow, XNNPACKRule(["XNNSquare"], "exponent a constant 2", layout: .agnostic, check: powRefusal))
-        add(Ops.relu, XNNPACKRule(["XNNClamp"], "fused into the producer's output range where it is conv/linear/add/sub/mul/div/pool", layout: .agnostic))
-        add(Ops.clamp, XNNPACKRule(["XNNClamp"], "fused like relu", layout: .agnostic))
-        add(Ops.sigmoid, XNNPACKRule(["XNNSigmoid"], layout: .agnostic))
-        add(Ops.tanh, XNNPACKRule(["XNNTanh"], layout: .agnostic))
-        add(Ops.hardswish, XNNPACKRule(["XNNHardswish"], layout: .agnostic))
-        add(Ops.gelu, XNNPACKRule(["XNNGelu"], "approximate = \"none\"", layout: .agnostic, check: gelu))
-        add(Ops.leakyRelu, XNNPACKRule(["XNNLeakyReLU"], layout: .agnostic))
-        add(Ops.elu, XNNPACKRule(["XNNELU"], layout: .agnostic))
-        add(Ops.silu, XNNPACKRule(["XNNSigmoid", "XNNMultiply"], "x * sigmoid(x)", layout: .agnostic))
-        add(Ops.abs, XNNPACKRule(["XNNAbs"], layout: .agnostic))
-        add(Ops.neg, XNNPACKRule(["XNNNegate"], layout: .agnostic))
-        add(Ops.floor, XNNPACKRule(["XNNFloor"], layout: .agnostic))
-        add(Ops.ceil, XNNPACKRule(["XNNCeiling"], layout: .agnostic))
-        add(Ops.sqrt, XNNPACKRule(["XNNSquareRoot"], layout: .agnostic))
-        add(Ops.rsqrt, XNNPACKRule(["XNNReciprocalSquareRoot"], layout: .agnostic))
-        add(Ops.exp, XNNPACKRule(["XNNExp"], layout: .agnostic))
-        add(Ops.log, XNNPACKRule(["XNNLog"], layout: .agnostic))
-        add(Ops.sin, XNNPACKRule(["XNNSin"], layout: .agnostic))
-        add(Ops.cos, XNNPACKRule(["XNNCos"], layout: .agnostic))
+        typealias L = XNNPACKLowering
+        func binary(_ t: XNNNodeType) -> L.Rule { { l, op throws(XNNLoweringError) in try l.binary(t, op) } }
+        func unary(_ t: XNNNodeType) -> L.Rule { { l, op throws(XNNLoweringError) in try l.unary(t, op) } }
+        add(Ops.add, XNNPACKRule(["XNNAdd"], "broadcasting", layout: .agnostic, lower: binary(.add)))
+        add(Ops.sub, XNNPACKRule(["XNNSubtract"], "broadcasting", layout: .agnostic, lower: binary(.subtract)))
+        add(Ops.mul, XNNPACKRule(["XNNMultiply"], "broadcasting", layout: .agnostic, lower: binary(.multiply)))
+        add(Ops.div, XNNPACKRule(["XNNDiv"], "broadcasting", layout: .agnostic, lower: binary(.divide)))
+        add(Ops.maximum, XNNPACKRule(["XNNMaximum"], "broadcasting", layout: .agnostic, lower: binary(.maximum)))
+        add(Ops.minimum, XNNPACKRule(["XNNMinimum"], "broadcasting", layout: .agnostic, lower: binary(.minimum)))
+        add(Ops.pow, XNNPACKRule(["XNNSquare"], "exponent a constant 2", layout: .agnostic, check: powRefusal) { l, op throws(XNNLoweringError) in try l.square(op) })
+        add(Ops.relu, XNNPACKRule(["XNNClamp"], "the producer's output range when it is the only reader of a conv/linear/add/sub/mul/div/pool result", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.clamp(op) })
+        add(Ops.clamp, XNNPACKRule(["XNNClamp"], "min ≤ max; fused like relu", layout: .agnostic, check: clampRefusal) { l, op throws(XNNLoweringError) in try l.clamp(op) })
+        add(Ops.sigmoid, XNNPACKRule(["XNNSigmoid"], layout: .agnostic, lower: unary(.sigmoid)))
+        add(Ops.tanh, XNNPACKRule(["XNNTanh"], layout: .agnostic, lower: unary(.tanh)))
+        add(Ops.hardswish, XNNPACKRule(["XNNHardswish"], layout: .agnostic, lower: unary(.hardswish)))
+        add(Ops.gelu, XNNPACKRule(["XNNGelu"], "approximate = \"none\"", layout: .agnostic, check: gelu, lower: unary(.gelu)))
+        add(Ops.leakyRelu, XNNPACKRule(["XNNLeakyReLU"], layout: .agnostic) { l, op throws(XNNLoweringError) in
+            try l.unary(.leakyReLU, op, parameter: Float(op.attribute("negative_slope")?.floatValue ?? 0.01))
+        })
+        add(Ops.elu, XNNPACKRule(["XNNELU"], layout: .agnostic) { l, op throws(XNNLoweringError) in
+            try l.unary(.elu, op, parameter: Float(op.attribute("alpha")?.floatValue ?? 1))
+        })
+        add(Ops.silu, XNNPACKRule(["XNNSigmoid", "XNNMultiply"], "x * sigmoid(x)", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.silu(op) })
+        add(Ops.abs, XNNPACKRule(["XNNAbs"], layout: .agnostic, lower: unary(.abs)))
+        add(Ops.neg, XNNPACKRule(["XNNNegate"], layout: .agnostic, lower: unary(.negate)))
+        add(Ops.floor, XNNPACKRule(["XNNFloor"], layout: .agnostic, lower: unary(.floor)))
+        add(Ops.ceil, XNNPACKRule(["XNNCeiling"], layout: .agnostic, lower: unary(.ceiling)))
+        add(Ops.sqrt, XNNPACKRule(["XNNSquareRoot"], layout: .agnostic, lower: unary(.squareRoot)))
+        add(Ops.rsqrt, XNNPACKRule(["XNNReciprocalSquareRoot"], layout: .agnostic, lower: unary(.reciprocalSquareRoot)))
+        add(Ops.exp, XNNPACKRule(["XNNExp"], layout: .agnostic, lower: unary(.exp)))
+        add(Ops.log, XNNPACKRule(["XNNLog"], layout: .agnostic, lower: unary(.log)))
+        add(Ops.sin, XNNPACKRule(["XNNSin"], layout: .agnostic, lower: unary(.sin)))
+        add(Ops.cos, XNNPACKRule(["XNNCos"], layout: .agnostic, lower: unary(.cos)))
         add(Ops.conv2d, XNNPACKRule(["XNNConv2d", "XNNDepthwiseConv2d"],
-                                    "constant weight and bias; depthwise when input channels / groups == 1; fused relu/relu6", layout: .channelsLast, check: convRefusal))
-        add(Ops.linear, XNNPACKRule(["XNNFullyConnected"], "constant weight and bias; fused relu/relu6", layout: .standard, check: { op in
+                                    "constant weight and bias; depthwise when input channels / groups == 1; fused relu/relu6", layout: .channelsLast,
+                                    check: convRefusal) { l, op throws(XNNLoweringError) in try l.conv2d(op) })
+        add(Ops.linear, XNNPACKRule(["XNNFullyConnected"], "input rank ≥ 2; constant weight and bias; fused relu/relu6", layout: .standard, check: { op in
             rank(op.operand(0)) >= 2 ? gemmRefusal(op) : "a 1-D input of linear has no XNNPACK node"
-        }))
+        }) { l, op throws(XNNLoweringError) in try l.linear(op) })
         add(Ops.matmul, XNNPACKRule(["XNNFullyConnected", "XNNBatchMatrixMultiply", "XNNStaticReshape"],
-                                    "constant 2-D rhs: fully connected; else equal batch dims: batch matrix multiply on 3-D views", layout: .standard, check: matmulRefusal))
-        add(Ops.maxPool2d, XNNPACKRule(["XNNMaxPooling2d"], "stride ≤ kernel; ceil mode as extra bottom/right padding", layout: .channelsLast, check: maxPoolRefusal))
-        add(Ops.avgPool2d, XNNPACKRule(["XNNAvgPooling2d"], "no ceil mode; padding only with count_include_pad = false", layout: .channelsLast, check: avgPoolRefusal))
-        add(Ops.globalAvgPool2d, XNNPACKRule(["XNNGlobalAvgPooling2d"], layout: .channelsLast))
-        add(Ops.mean, XNNPACKRule(["XNNGlobalAvgPooling2d"], "4-D over axes (2, 3) with keepdim", layout: .channelsLast, check: meanRefusal))
-        add(Ops.upsampleBilinear2d, XNNPACKRule(["XNNStaticResizeBilinear2D"], layout: .channelsLast))
-        add(Ops.softmax, XNNPACKRule(["XNNSoftmax"], "over the last dim", layout: .standard, check: softmaxRefusal))
-        add(Ops.reshape, XNNPACKRule(["XNNStaticReshape"], layout: .standard))
-        add(Ops.flatten, XNNPACKRule(["XNNStaticReshape"], layout: .standard))
-        add(Ops.squeeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard))
-        add(Ops.unsqueeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard))
-        add(Ops.permute, XNNPACKRule(["XNNStaticTranspose"], layout: .standard))
+                                    "constant 2-D rhs: fully connected; else equal batch dims: batch matrix multiply on 3-D views", layout: .standard,
+                                    check: matmulRefusal) { l, op throws(XNNLoweringError) in try l.matmul(op) })
+        add(Ops.maxPool2d, XNNPACKRule(["XNNMaxPooling2d"], "stride ≤ kernel; window larger than 1x1; ceil mode as extra bottom/right padding", layout: .channelsLast,
+                                       check: maxPoolRefusal) { l, op throws(XNNLoweringError) in try l.pool(op, max: true) })
+        add(Ops.avgPool2d, XNNPACKRule(["XNNAvgPooling2d"], "no ceil mode; padding only with count_include_pad = false; window larger than 1x1", layout: .channelsLast,
+                                       check: avgPoolRefusal) { l, op throws(XNNLoweringError) in try l.pool(op, max: false) })
+        add(Ops.globalAvgPool2d, XNNPACKRule(["XNNGlobalAvgPooling2d"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
+        add(Ops.mean, XNNPACKRule(["XNNGlobalAvgPooling2d"], "4-D over axes (2, 3) with keepdim", layout: .channelsLast,
+                                  check: meanRefusal) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
+        add(Ops.upsampleBilinear2d, XNNPACKRule(["XNNStaticResizeBilinear2D"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.resizeBilinear(op) })
+        add(Ops.softmax, XNNPACKRule(["XNNSoftmax"], "over the last dim", layout: .standard, check: softmaxRefusal) { l, op throws(XNNLoweringError) in try l.softmax(op) })
+        let reshape: L.Rule = { l, op throws(XNNLoweringError) in try l.reshape(op) }
+        add(Ops.reshape, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
+        add(Ops.flatten, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
+        add(Ops.squeeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
+        add(Ops.unsqueeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
+        add(Ops.permute, XNNPACKRule(["XNNStaticTranspose"], layout: .standard) { l, op throws(XNNLoweringError) in try l.permute(op) })
         add(Ops.concat, XNNPACKRule(["XNNConcatenate2", "XNNConcatenate3", "XNNConcatenate4", "XNNConcatenate5"],
-                                    "2 or more inputs (chained by 5)", layout: .agnostic, check: concatRefusal))
-        add(Ops.pad, XNNPACKRule(["XNNStaticConstantPad"], "constant mode, no negative amounts", layout: .agnostic, check: padRefusal))
-        add(Ops.slice, XNNPACKRule(["XNNStaticSlice"], "step 1", layout: .agnostic, check: sliceRefusal))
+                                    "2 or more inputs (chained by 5)", layout: .agnostic, check: concatRefusal) { l, op throws(XNNLoweringError) in try l.concat(op) })
+        add(Ops.pad, XNNPACKRule(["XNNStaticConstantPad"], "constant mode, no negative amounts", layout: .agnostic,
+                                 check: padRefusal) { l, op throws(XNNLoweringError) in try l.pad(op) })
+        add(Ops.slice, XNNPACKRule(["XNNStaticSlice"], "step 1", layout: .agnostic, check: sliceRefusal) { l, op throws(XNNLoweringError) in try l.slice(op) })
         return table
     }()
 
