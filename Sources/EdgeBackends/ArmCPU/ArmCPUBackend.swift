@@ -4,7 +4,8 @@ import EdgeProgram
 
 /// The arm-cpu backend: the maximal convex subgraphs XNNPACK executes become one XNNPACK
 /// delegate call each; everything else runs on the portable backend's kernels in the same
-/// program.
+/// program (partition, then lower: each partition to an XNNPACK payload, `@main` as the
+/// portable backend does, each `edge.delegate_call` becoming a `DelegateCall`).
 public struct ArmCPUBackend: Backend {
     public static let name = "arm-cpu"
 
@@ -26,7 +27,65 @@ public struct ArmCPUBackend: Backend {
     /// and linear take fused relu/relu6, which XNNPACK runs as an output range.
     public var target: PassTarget { PassTarget(supportedOps: Set(PortableBackend.supportedOps), fusesActivations: true) }
 
+    /// Partitions `module` in place (as `--passes partition-xnnpack` does) unless it already is.
+    public static func partition(_ module: Module) throws {
+        let partitioned = module.functions.contains { $0.attributes["backend"] != nil }
+        if !partitioned {
+            var manager = PassManager(passes: [partitionPass])
+            manager.instrumentation.verifyEach = true
+            try manager.run(module)
+        }
+    }
+
     public func lower(_ module: Module) throws -> CompiledProgram {
-        throw LoweringError(failures: ["the XNNPACK lowering is not built yet"], backend: Self.name)
+        throw LoweringError(failures: ["pending"], backend: name)
+    }
+}
+
+/// What partitioning handed to a delegate and what stayed on portable kernels, and why.
+public struct DelegationReport: Sendable, Hashable {
+    /// The delegate's name (`xnnpack`).
+    public var backend: String
+    /// Number of partitions (delegate calls).
+    public var partitions: Int
+    /// Ops inside partitions (constants not counted).
+    public var delegatedOps: Int
+    /// Each op left on portable kernels: its description (op and node name) and the reason.
+    public var leftOut: [LeftOut]
+
+    /// One op that stayed outside every partition.
+    public struct LeftOut: Sendable, Hashable {
+        /// The op and its node name (`edge.mean at "ReduceMean_3"`).
+        public var op: String
+        public var reason: String
+    }
+
+    /// The report of a partitioned module.
+    public init(_ module: Module, capability: DelegateCapability) {
+        backend = capability.backend
+        func counted(_ op: Operation) -> Bool {
+            !op.definition.traits.contains(.terminator) && !op.definition.traits.contains(.constantLike)
+        }
+        let parts = module.functions.filter { $0.attributes["backend"]?.stringValue == capability.backend }
+        partitions = parts.count
+        delegatedOps = parts.reduce(0) { $0 + $1.body.operations.filter(counted).count }
+        leftOut = []
+        guard let main = module.mainFunction else { return }
+        for op in main.body.operations where counted(op) && op.definition !== Ops.delegateCall {
+            let where_ = op.location.nodeName.map { " at \"\($0)\"" } ?? op.results.first?.nameHint.map { " at %\($0)" } ?? ""
+            leftOut.append(LeftOut(op: "\(op.name)\(where_)", reason: capability.refusal(op) ?? "not in a partition"))
+        }
+    }
+
+    /// The `--stats` lines.
+    public var text: String {
+        var lines = [
+            "delegate:        \(backend)",
+            "partitions:      \(partitions)",
+            "delegated ops:   \(delegatedOps)",
+            "portable ops:    \(leftOut.count)",
+        ]
+        for e in leftOut { lines.append("  \(e.op): \(e.reason)") }
+        return lines.joined(separator: "\n") + "\n"
     }
 }

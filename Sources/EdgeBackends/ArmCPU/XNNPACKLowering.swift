@@ -51,7 +51,7 @@ struct XNNPACKLowering {
     private var absorbed = Set<ObjectIdentifier>()
     private var alias: [ObjectIdentifier: Value] = [:]
     /// The debug handle of the node being emitted (the IR op's position; 65535 for inserted nodes).
-    private var debugHandle: UInt32 = 0
+    var debugHandle: UInt32 = 0
 
     static let toNHWC: [Int] = [0, 2, 3, 1]
     static let toNCHW: [Int] = [0, 3, 1, 2]

@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeProgram
 
 /// Where an op runs relative to the NHWC layout of XNNPACK's convolutions and pools.
 enum XNNLayoutClass: Sendable {
