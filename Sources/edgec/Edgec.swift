@@ -145,7 +145,7 @@ struct ListOps: ParsableCommand {
     @Flag(help: "Print the markdown table of docs/lowering.md (the ATen kernels each op lowers to on the portable backend).")
     var lowering = false
 
-    @Flag(help: "Print the markdown table of docs/xnnpack.md (the ops the arm-cpu backend hands to XNNPACK, and when).")
+    @Flag(help: "Print the markdown table of docs/arm-cpu.md (the ops the arm-cpu backend hands to XNNPACK, and when).")
     var xnnpack = false
 
     func run() {

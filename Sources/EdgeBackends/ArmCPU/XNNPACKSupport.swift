@@ -289,7 +289,7 @@ public enum XNNPACKSupport {
         return table
     }()
 
-    /// The markdown table of docs/xnnpack.md: each op XNNPACK executes, its nodes and conditions.
+    /// The markdown table of docs/arm-cpu.md: each op XNNPACK executes, its nodes and conditions.
     public static func markdown() -> String {
         var out = """
         # What the arm-cpu backend hands to XNNPACK
