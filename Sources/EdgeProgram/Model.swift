@@ -117,10 +117,63 @@ public struct Operator: Sendable, Hashable {
     public var qualifiedName: String { overload.isEmpty ? name : "\(name).\(overload)" }
 }
 
-/// One instruction of a chain. edgec writes kernel calls only.
+/// One instruction of a chain: a kernel call or a delegate call.
 public enum Instruction: Sendable, Hashable {
     /// Calls `operators[opIndex]` with the listed value indices (schema arguments, outs, returned values).
     case kernelCall(opIndex: Int32, args: [Int32])
+    /// Runs `delegates[delegateIndex]` with the listed value indices: all delegate inputs in order, then all outputs.
+    case delegateCall(delegateIndex: Int32, args: [Int32])
+}
+
+/// Where a delegate's processed bytes are stored in the file (`DataLocation`).
+public enum DelegateDataLocation: Int8, Sendable, Hashable {
+    /// In `Program.backend_delegate_data` (16-byte aligned, inside the FlatBuffer).
+    case inline = 0
+    /// In a data segment after the FlatBuffer (what ExecuTorch 1.5.1 writes).
+    case segment = 1
+}
+
+/// One compile spec of a delegate: a key and opaque bytes.
+public struct CompileSpec: Sendable, Hashable {
+    public var key: String
+    public var value: [UInt8]
+
+    public init(key: String, value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A backend delegate of a plan (`BackendDelegate`): the backend id, its processed bytes and compile specs.
+/// The writer places the bytes (identical payloads are stored once); the reader resolves them.
+public struct BackendDelegate: Sendable, Hashable {
+    /// The backend's registered name, e.g. `XnnpackBackend`.
+    public var id: String
+    /// The backend's processed payload (for XNNPACK: ``XNNGraph/serialize()``).
+    public var processed: [UInt8]
+    public var location: DelegateDataLocation
+    public var compileSpecs: [CompileSpec]
+
+    public init(id: String, processed: [UInt8], location: DelegateDataLocation = .segment, compileSpecs: [CompileSpec] = []) {
+        self.id = id
+        self.processed = processed
+        self.location = location
+        self.compileSpecs = compileSpecs
+    }
+
+    /// The id ExecuTorch's XNNPACK backend registers.
+    public static let xnnpackID = "XnnpackBackend"
+}
+
+/// A program-level named blob (`NamedData`), which delegates look up by key (each in its own segment).
+public struct NamedData: Sendable, Hashable {
+    public var key: String
+    public var data: [UInt8]
+
+    public init(key: String, data: [UInt8]) {
+        self.key = key
+        self.data = data
+    }
 }
 
 /// Names of the plan's inputs and outputs from the source model, kept in `container_meta_type`.
@@ -147,10 +200,13 @@ public struct ExecutionPlan: Sendable, Hashable {
     public var nonConstBufferSizes: [Int64]
     /// Source-model names of inputs and outputs, when known.
     public var ioNames: IONames?
+    /// Backend delegates, by `DelegateCall.delegate_index`.
+    public var delegates: [BackendDelegate]
 
     public init(name: String = "forward", values: [EValue] = [], inputs: [Int32] = [], outputs: [Int32] = [],
                 operators: [Operator] = [], instructions: [Instruction] = [], nonConstBufferSizes: [Int64] = [0],
-                ioNames: IONames? = nil) {
+                ioNames: IONames? = nil, delegates: [BackendDelegate] = []) {
+        self.delegates = delegates
         self.name = name
         self.values = values
         self.inputs = inputs
@@ -168,8 +224,11 @@ public struct Program: Sendable, Hashable {
     public var plans: [ExecutionPlan]
     /// Constant buffers by `data_buffer_idx`; index 0 is the empty placeholder.
     public var constantBuffers: [[UInt8]]
+    /// Named blobs (e.g. delegate weights), each written to its own segment.
+    public var namedData: [NamedData]
 
-    public init(version: UInt32 = 0, plans: [ExecutionPlan], constantBuffers: [[UInt8]] = [[]]) {
+    public init(version: UInt32 = 0, plans: [ExecutionPlan], constantBuffers: [[UInt8]] = [[]], namedData: [NamedData] = []) {
+        self.namedData = namedData
         self.version = version
         self.plans = plans
         self.constantBuffers = constantBuffers

@@ -60,6 +60,8 @@ private struct Decoder {
     let segmentBase: Int
     let segmentDataSize: Int
     var segmentSizes: [Int] = []
+    var segments: [(offset: Int, size: Int)] = []
+    var inlineData: [[UInt8]] = []
 
     init(file: [UInt8], segmentBase: Int, segmentDataSize: Int) {
         self.file = file
@@ -71,6 +73,20 @@ private struct Decoder {
         let version: UInt32 = root.scalar(Slot.Program.version, default: 0)
         guard version == 0 else { throw ProgramError("unsupported program version \(version) (edgec reads version 0)") }
         let constants = try constantBuffers(root)
+        if let v = root.vector(Slot.Program.backendDelegateData) {
+            inlineData = (0 ..< v.count).map { v.table(at: $0).vector(Slot.InlineData.data).map { Array($0.bytes) } ?? [] }
+        }
+        var named: [NamedData] = []
+        if let v = root.vector(Slot.Program.namedData) {
+            var keys: Set<String> = []
+            for i in 0 ..< v.count {
+                let t = v.table(at: i)
+                let key = t.string(Slot.NamedData.key) ?? ""
+                let index = Int(t.scalar(Slot.NamedData.segmentIndex, default: UInt32(0)))
+                guard keys.insert(key).inserted else { throw ProgramError("named_data[\(i)]: key \"\(key)\" appears twice") }
+                named.append(NamedData(key: key, data: try segment(index, "named_data[\(i)] (\"\(key)\")")))
+            }
+        }
         guard let planVector = root.vector(Slot.Program.executionPlan), planVector.count > 0 else {
             throw ProgramError("program has no execution plan")
         }
@@ -78,7 +94,16 @@ private struct Decoder {
         for i in 0 ..< planVector.count {
             plans.append(try plan(planVector.table(at: i), index: i, constants: constants))
         }
-        return Program(version: version, plans: plans, constantBuffers: constants)
+        return Program(version: version, plans: plans, constantBuffers: constants, namedData: named)
+    }
+
+    /// The bytes of data segment `index`.
+    func segment(_ index: Int, _ what: String) throws(ProgramError) -> [UInt8] {
+        guard index >= 0, index < segments.count else {
+            throw ProgramError("\(what) refers to segment \(index), but there are \(segments.count) segments")
+        }
+        let from = segmentBase + segments[index].offset
+        return Array(file[from ..< from + segments[index].size])
     }
 
     /// The constant buffers: from the constant segment, or from the legacy inline `constant_buffer`.
@@ -96,6 +121,7 @@ private struct Decoder {
             }
         }
         segmentSizes = segments.map(\.size)
+        self.segments = segments
         if let cs = root.table(Slot.Program.constantSegment), let offsetVector = cs.vector(Slot.SubsegmentOffsets.offsets),
            offsetVector.count > 0 {
             let index = Int(cs.scalar(Slot.SubsegmentOffsets.segmentIndex, default: UInt32(0)))
@@ -125,6 +151,33 @@ private struct Decoder {
         }
     }
 
+    func delegate(_ t: Table, _ path: String) throws(ProgramError) -> BackendDelegate {
+        let id = t.string(Slot.BackendDelegate.id) ?? ""
+        guard let ref = t.table(Slot.BackendDelegate.processed) else { throw ProgramError("\(path) (\(id)) has no processed data reference") }
+        let raw: Int8 = ref.scalar(Slot.DataReference.location, default: 0)
+        let index = Int(ref.scalar(Slot.DataReference.index, default: UInt32(0)))
+        let bytes: [UInt8]
+        switch DelegateDataLocation(rawValue: raw) {
+        case .inline?:
+            guard index < inlineData.count else {
+                throw ProgramError("\(path) (\(id)): INLINE data index \(index) is out of range (\(inlineData.count) backend_delegate_data entries)")
+            }
+            bytes = inlineData[index]
+        case .segment?:
+            bytes = try segment(index, "\(path) (\(id)) SEGMENT data")
+        case nil:
+            throw ProgramError("\(path) (\(id)): unknown data location \(raw)")
+        }
+        var specs: [CompileSpec] = []
+        if let v = t.vector(Slot.BackendDelegate.compileSpecs) {
+            for i in 0 ..< v.count {
+                let spec = v.table(at: i)
+                specs.append(CompileSpec(key: spec.string(Slot.CompileSpec.key) ?? "", value: spec.vector(Slot.CompileSpec.value).map { Array($0.bytes) } ?? []))
+            }
+        }
+        return BackendDelegate(id: id, processed: bytes, location: DelegateDataLocation(rawValue: raw) ?? .segment, compileSpecs: specs)
+    }
+
     func plan(_ t: Table, index: Int, constants: [[UInt8]]) throws(ProgramError) -> ExecutionPlan {
         let where_ = "execution_plan[\(index)]"
         var plan = ExecutionPlan(name: t.string(Slot.Plan.name) ?? "")
@@ -146,6 +199,9 @@ private struct Decoder {
                 let op = v.table(at: i)
                 plan.operators.append(Operator(name: op.string(Slot.Operator.name) ?? "", overload: op.string(Slot.Operator.overload) ?? ""))
             }
+        }
+        if let v = t.vector(Slot.Plan.delegates) {
+            for i in 0 ..< v.count { plan.delegates.append(try delegate(v.table(at: i), "\(where_).delegates[\(i)]")) }
         }
         plan.inputs = t.vector(Slot.Plan.inputs)?.scalars(Int32.self) ?? []
         plan.outputs = t.vector(Slot.Plan.outputs)?.scalars(Int32.self) ?? []
@@ -226,9 +282,13 @@ private struct Decoder {
 
     func instruction(_ t: Table, _ path: String) throws(ProgramError) -> Instruction {
         let tag = t.unionType(Slot.Instruction.instrArgs)
+        if tag == InstructionTag.delegateCall, let (_, call) = t.union(Slot.Instruction.instrArgs) {
+            return .delegateCall(delegateIndex: call.scalar(Slot.DelegateCall.delegateIndex, default: 0),
+                                 args: call.vector(Slot.DelegateCall.args)?.scalars(Int32.self) ?? [])
+        }
         guard tag == InstructionTag.kernelCall, let (_, call) = t.union(Slot.Instruction.instrArgs) else {
-            let names = [0: "NONE", 2: "DelegateCall", 3: "MoveCall", 4: "JumpFalseCall", 5: "FreeCall"]
-            throw ProgramError("\(path) is a \(names[Int(tag)] ?? "type \(tag)") instruction; edgec runs kernel calls only")
+            let names = [0: "NONE", 3: "MoveCall", 4: "JumpFalseCall", 5: "FreeCall"]
+            throw ProgramError("\(path) is a \(names[Int(tag)] ?? "type \(tag)") instruction; edgec runs kernel and delegate calls only")
         }
         return .kernelCall(opIndex: call.scalar(Slot.KernelCall.opIndex, default: 0),
                            args: call.vector(Slot.KernelCall.args)?.scalars(Int32.self) ?? [])
@@ -275,6 +335,11 @@ private struct Decoder {
                     throw ProgramError("\(path): instruction \(k) calls operator \(opIndex), but there are \(plan.operators.count) operators")
                 }
                 for a in args { _ = try index(a, "instruction \(k) (\(plan.operators[Int(opIndex)].qualifiedName)) argument") }
+            case let .delegateCall(delegateIndex, args):
+                guard delegateIndex >= 0, Int(delegateIndex) < plan.delegates.count else {
+                    throw ProgramError("\(path): instruction \(k) calls delegate \(delegateIndex), but there are \(plan.delegates.count) delegates")
+                }
+                for a in args { _ = try index(a, "instruction \(k) (delegate \(delegateIndex), \(plan.delegates[Int(delegateIndex)].id)) argument") }
             }
         }
         if let names = plan.ioNames, names.inputs.count != plan.inputs.count || names.outputs.count != plan.outputs.count {

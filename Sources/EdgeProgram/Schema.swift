@@ -22,6 +22,12 @@ enum Slot {
     enum Buffer { static let storage = 0 }
     enum DataSegment { static let offset = 0, size = 1 }
     enum SubsegmentOffsets { static let segmentIndex = 0, offsets = 1 }
+    enum DelegateCall { static let delegateIndex = 0, args = 1 }
+    enum BackendDelegate { static let id = 0, processed = 1, compileSpecs = 2 }
+    enum DataReference { static let location = 0, index = 1 }
+    enum CompileSpec { static let key = 0, value = 1 }
+    enum InlineData { static let data = 0 }
+    enum NamedData { static let key = 0, segmentIndex = 1 }
 }
 
 /// `InstructionArguments` union tags.
@@ -68,10 +74,34 @@ enum ProgramSchema {
         .init("op_index", slot: Slot.KernelCall.opIndex, .scalar(size: 4)),
         .init("args", slot: Slot.KernelCall.args, .vectorOfScalars(size: 4)),
     ])
+    static let delegateCall = TableSchema("DelegateCall", [
+        .init("delegate_index", slot: Slot.DelegateCall.delegateIndex, .scalar(size: 4)),
+        .init("args", slot: Slot.DelegateCall.args, .vectorOfScalars(size: 4)),
+    ])
+    static let dataReference = TableSchema("BackendDelegateDataReference", [
+        .init("location", slot: Slot.DataReference.location, .scalar(size: 1)),
+        .init("index", slot: Slot.DataReference.index, .scalar(size: 4)),
+    ])
+    static let compileSpec = TableSchema("CompileSpec", [
+        .init("key", slot: Slot.CompileSpec.key, .string),
+        .init("value", slot: Slot.CompileSpec.value, .vectorOfScalars(size: 1)),
+    ])
+    static let backendDelegate = TableSchema("BackendDelegate", [
+        .init("id", slot: Slot.BackendDelegate.id, .string),
+        .init("processed", slot: Slot.BackendDelegate.processed, .table { ProgramSchema.dataReference }),
+        .init("compile_specs", slot: Slot.BackendDelegate.compileSpecs, .vectorOfTables { ProgramSchema.compileSpec }),
+    ])
+    static let inlineData = TableSchema("BackendDelegateInlineData", [
+        .init("data", slot: Slot.InlineData.data, .vectorOfScalars(size: 1, alignment: 16)),
+    ])
+    static let namedData = TableSchema("NamedData", [
+        .init("key", slot: Slot.NamedData.key, .string),
+        .init("segment_index", slot: Slot.NamedData.segmentIndex, .scalar(size: 4)),
+    ])
     static let otherCall = TableSchema("Call", [])
     static let instruction = TableSchema("Instruction", [
         .init("instr_args", slot: Slot.Instruction.instrArgs, .union([
-            1: { ProgramSchema.kernelCall }, 2: { ProgramSchema.otherCall }, 3: { ProgramSchema.otherCall },
+            1: { ProgramSchema.kernelCall }, 2: { ProgramSchema.delegateCall }, 3: { ProgramSchema.otherCall },
             4: { ProgramSchema.otherCall }, 5: { ProgramSchema.otherCall },
         ])),
     ])
@@ -96,6 +126,7 @@ enum ProgramSchema {
         .init("outputs", slot: Slot.Plan.outputs, .vectorOfScalars(size: 4)),
         .init("chains", slot: Slot.Plan.chains, .vectorOfTables { ProgramSchema.chain }),
         .init("operators", slot: Slot.Plan.operators, .vectorOfTables { ProgramSchema.operator }),
+        .init("delegates", slot: Slot.Plan.delegates, .vectorOfTables { ProgramSchema.backendDelegate }),
         .init("non_const_buffer_sizes", slot: Slot.Plan.nonConstBufferSizes, .vectorOfScalars(size: 8)),
     ])
     static let buffer = TableSchema("Buffer", [
@@ -113,7 +144,9 @@ enum ProgramSchema {
         .init("version", slot: Slot.Program.version, .scalar(size: 4)),
         .init("execution_plan", slot: Slot.Program.executionPlan, .vectorOfTables { ProgramSchema.plan }),
         .init("constant_buffer", slot: Slot.Program.constantBuffer, .vectorOfTables { ProgramSchema.buffer }),
+        .init("backend_delegate_data", slot: Slot.Program.backendDelegateData, .vectorOfTables { ProgramSchema.inlineData }),
         .init("segments", slot: Slot.Program.segments, .vectorOfTables { ProgramSchema.dataSegment }),
         .init("constant_segment", slot: Slot.Program.constantSegment, .table { ProgramSchema.subsegmentOffsets }),
+        .init("named_data", slot: Slot.Program.namedData, .vectorOfTables { ProgramSchema.namedData }),
     ])
 }

@@ -23,6 +23,37 @@ public enum ProgramSummary {
         }
     }
 
+    /// What a delegate holds: for XNNPACK, the graph's constant bytes and node counts by type.
+    public static func delegateFacts(_ d: BackendDelegate) -> [String: Any] {
+        var facts: [String: Any] = ["id": d.id, "payload_bytes": d.processed.count,
+                                    "location": d.location == .inline ? "INLINE" : "SEGMENT"]
+        if !d.compileSpecs.isEmpty { facts["compile_specs"] = d.compileSpecs.map(\.key) }
+        guard d.id == BackendDelegate.xnnpackID else { return facts }
+        do {
+            let g = try XNNPayloadReader.read(d.processed)
+            facts["constant_bytes"] = Int(g.constantBytes)
+            facts["payload_constant_bytes"] = g.constantRegion.count
+            facts["named_constants"] = g.constantData.dropFirst().filter { $0.namedKey != nil }.count
+            facts["values"] = g.values.count
+            facts["node_count"] = g.nodes.count
+            facts["nodes"] = Dictionary(uniqueKeysWithValues: g.nodeCounts.map { ($0.name, $0.count) })
+        } catch {
+            facts["error"] = error.message
+        }
+        return facts
+    }
+
+    static func delegateLine(_ d: BackendDelegate) -> String {
+        let f = delegateFacts(d)
+        var s = "\(d.id), \(d.processed.count) payload bytes (\(f["location"] ?? ""))"
+        if let e = f["error"] { return s + ", unreadable: \(e)" }
+        guard let nodes = f["node_count"] as? Int else { return s }
+        s += ", \(f["constant_bytes"] ?? 0) constant bytes (\(f["payload_constant_bytes"] ?? 0) in the payload, \(f["named_constants"] ?? 0) named)"
+        s += ", \(f["values"] ?? 0) values, \(nodes) nodes: "
+        let counts = (f["nodes"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }
+        return s + counts.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
     /// The `inspect` text report.
     public static func text(_ loaded: LoadedProgram) -> String {
         let p = loaded.program
@@ -33,6 +64,9 @@ public enum ProgramSummary {
             out += "extended header: none\n"
         }
         out += "segments: \(loaded.segmentSizes.map { "\($0) bytes" }.joined(separator: ", "))\n"
+        if !p.namedData.isEmpty {
+            out += "named data: \(p.namedData.count) blobs, \(p.namedData.reduce(0) { $0 + $1.data.count }) bytes\n"
+        }
         out += "constant buffers: \(p.constantBuffers.count) (\(p.constantBuffers.reduce(0) { $0 + $1.count }) bytes with padding)\n"
         for plan in p.plans {
             out += "\nplan \"\(plan.name)\": \(plan.values.count) values, \(plan.instructions.count) instructions, \(plan.operators.count) operators\n"
@@ -43,6 +77,8 @@ public enum ProgramSummary {
                     out += "  \(kind) \(i)\(name): %\(v) \(describe(plan.values[Int(v)]))\n"
                 }
             }
+            if !plan.delegates.isEmpty { out += "delegates:\n" }
+            for (i, d) in plan.delegates.enumerated() { out += "  \(i): " + delegateLine(d) + "\n" }
             out += "operators:\n"
             for (i, op) in plan.operators.enumerated() { out += "  \(i): \(op.qualifiedName)\n" }
             out += "instructions:\n"
@@ -50,6 +86,8 @@ public enum ProgramSummary {
                 switch instruction {
                 case let .kernelCall(op, args):
                     out += "  \(i): \(plan.operators[Int(op)].qualifiedName)(" + args.map { "%\($0)" }.joined(separator: ", ") + ")\n"
+                case let .delegateCall(d, args):
+                    out += "  \(i): delegate \(d) (\(plan.delegates[Int(d)].id))(" + args.map { "%\($0)" }.joined(separator: ", ") + ")\n"
                 }
             }
             out += "values:\n"
@@ -67,6 +105,7 @@ public enum ProgramSummary {
             "segment_sizes": loaded.segmentSizes,
             "constant_buffer_sizes": p.constantBuffers.map(\.count),
         ]
+        if !p.namedData.isEmpty { root["named_data"] = p.namedData.map { ["key": $0.key, "bytes": $0.data.count] } }
         if let h = loaded.header {
             root["extended_header"] = ["program_size": Int(h.programSize), "segment_base_offset": Int(h.segmentBaseOffset),
                                        "segment_data_size": Int(h.segmentDataSize)]
@@ -81,6 +120,7 @@ public enum ProgramSummary {
                 "instructions": plan.instructions.map { i -> [String: Any] in
                     switch i {
                     case let .kernelCall(op, args): return ["operator": plan.operators[Int(op)].qualifiedName, "op_index": Int(op), "args": args.map(Int.init)]
+                    case let .delegateCall(d, args): return ["delegate": plan.delegates[Int(d)].id, "delegate_index": Int(d), "args": args.map(Int.init)]
                     }
                 },
                 "values": plan.values.map { v -> [String: Any] in
@@ -95,6 +135,7 @@ public enum ProgramSummary {
                 },
             ]
             if let names = plan.ioNames { d["input_names"] = names.inputs; d["output_names"] = names.outputs }
+            if !plan.delegates.isEmpty { d["delegates"] = plan.delegates.map(delegateFacts) }
             return d
         }
         let data = (try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys])) ?? Data()

@@ -23,27 +23,79 @@ public enum ProgramWriter {
         return (data, offsets)
     }
 
+    /// The file's data segments: the constant segment first (ExecuTorch writes it even when empty),
+    /// then each distinct SEGMENT delegate payload, then each named-data blob; every segment starts
+    /// at a multiple of `segmentAlignment` from the segment base.
+    struct Segments {
+        var data: [UInt8] = []
+        var ranges: [(offset: Int, size: Int)] = []
+        var index: [[UInt8]: Int] = [:]
+
+        mutating func add(_ bytes: [UInt8], shared: Bool) -> Int {
+            if shared, let i = index[bytes] { return i }
+            if !ranges.isEmpty { data.append(contentsOf: repeatElement(0, count: padding(data.count, segmentAlignment))) }
+            ranges.append((data.count, bytes.count))
+            data.append(contentsOf: bytes)
+            if shared { index[bytes] = ranges.count - 1 }
+            return ranges.count - 1
+        }
+    }
+
     /// Returns the complete `.pte` file.
     public static func serialize(_ program: Program) -> [UInt8] {
         let buffers = program.constantBuffers.isEmpty ? [[]] : program.constantBuffers
-        let (segment, offsets) = constantSegment(buffers)
+        let (constantData, offsets) = constantSegment(buffers)
+        var segments = Segments()
+        _ = segments.add(constantData, shared: false)
+        // Delegate payloads: SEGMENT ones become (shared) segments, INLINE ones entries of backend_delegate_data.
+        var inline: [[UInt8]] = []
+        var inlineIndex: [[UInt8]: Int] = [:]
+        var references: [[(location: DelegateDataLocation, index: Int)]] = []
+        for plan in program.plans {
+            references.append(plan.delegates.map { d in
+                switch d.location {
+                case .segment: return (.segment, segments.add(d.processed, shared: true))
+                case .inline:
+                    if let i = inlineIndex[d.processed] { return (.inline, i) }
+                    inline.append(d.processed)
+                    inlineIndex[d.processed] = inline.count - 1
+                    return (.inline, inline.count - 1)
+                }
+            })
+        }
+        let named = program.namedData.map { (key: $0.key, segment: segments.add($0.data, shared: false)) }
         var b = FlatBufferBuilder(initialCapacity: 4096)
-        let plans = program.plans.map { plan($0, &b) }
+        let plans = zip(program.plans, references).map { plan($0.0, $0.1, &b) }
         let planVector = b.createVector(offsets: plans)
         let constantBufferVector = b.createVector(offsets: [])
-        let delegateDataVector = b.createVector(offsets: [])
-        b.startTable()
-        b.addField(slot: Slot.DataSegment.offset, UInt64(0), default: 0)
-        b.addField(slot: Slot.DataSegment.size, UInt64(segment.count), default: 0)
-        let dataSegment = b.endTable()
-        let segmentVector = b.createVector(offsets: [dataSegment])
+        let inlineTables = inline.map { bytes -> Offset in
+            let data = b.createVector(bytes: bytes, alignment: tensorAlignment)
+            b.startTable()
+            b.addOffset(slot: Slot.InlineData.data, data)
+            return b.endTable()
+        }
+        let delegateDataVector = b.createVector(offsets: inlineTables)
+        let segmentTables = segments.ranges.map { r -> Offset in
+            b.startTable()
+            b.addField(slot: Slot.DataSegment.offset, UInt64(r.offset), default: 0)
+            b.addField(slot: Slot.DataSegment.size, UInt64(r.size), default: 0)
+            return b.endTable()
+        }
+        let segmentVector = b.createVector(offsets: segmentTables)
         let offsetVector = b.createVector(offsets)
         b.startTable()
         b.addField(slot: Slot.SubsegmentOffsets.segmentIndex, UInt32(0), default: 0)
         b.addOffset(slot: Slot.SubsegmentOffsets.offsets, offsetVector)
         let constantSegmentTable = b.endTable()
         let mutableVector = b.createVector(offsets: [])
-        let namedDataVector = b.createVector(offsets: [])
+        let namedTables = named.map { n -> Offset in
+            let key = b.createString(n.key)
+            b.startTable()
+            b.addOffset(slot: Slot.NamedData.key, key)
+            b.addField(slot: Slot.NamedData.segmentIndex, UInt32(n.segment), default: 0)
+            return b.endTable()
+        }
+        let namedDataVector = b.createVector(offsets: namedTables)
         b.startTable()
         b.addField(slot: Slot.Program.version, program.version, default: 0)
         b.addOffset(slot: Slot.Program.executionPlan, planVector)
@@ -56,8 +108,8 @@ public enum ProgramWriter {
         let root = b.endTable()
         let flatbuffer = b.finish(root, fileIdentifier: fileIdentifier)
         // Like ExecuTorch: without segment data there is no extended header.
-        guard !segment.isEmpty else { return flatbuffer }
-        return insertHeader(flatbuffer, segment: segment)
+        guard !segments.data.isEmpty else { return flatbuffer }
+        return insertHeader(flatbuffer, segment: segments.data)
     }
 
     /// Inserts the extended header after the file identifier and appends the segment.
@@ -81,7 +133,8 @@ public enum ProgramWriter {
 
     static func padding(_ size: Int, _ alignment: Int) -> Int { (alignment - size % alignment) % alignment }
 
-    private static func plan(_ plan: ExecutionPlan, _ b: inout FlatBufferBuilder) -> Offset {
+    private static func plan(_ plan: ExecutionPlan, _ references: [(location: DelegateDataLocation, index: Int)],
+                             _ b: inout FlatBufferBuilder) -> Offset {
         let name = b.createString(plan.name)
         var meta = Offset.null
         if let names = plan.ioNames {
@@ -113,7 +166,28 @@ public enum ProgramWriter {
             return b.endTable()
         }
         let operatorVector = b.createVector(offsets: operators)
-        let delegates = b.createVector(offsets: [])
+        let delegateTables = zip(plan.delegates, references).map { d, r -> Offset in
+            let id = b.createString(d.id)
+            b.startTable()
+            b.addField(slot: Slot.DataReference.location, r.location.rawValue, default: 0)
+            b.addField(slot: Slot.DataReference.index, UInt32(r.index), default: 0)
+            let processed = b.endTable()
+            let specs = d.compileSpecs.map { spec -> Offset in
+                let key = b.createString(spec.key)
+                let value = b.createVector(bytes: spec.value)
+                b.startTable()
+                b.addOffset(slot: Slot.CompileSpec.key, key)
+                b.addOffset(slot: Slot.CompileSpec.value, value)
+                return b.endTable()
+            }
+            let specVector = b.createVector(offsets: specs)
+            b.startTable()
+            b.addOffset(slot: Slot.BackendDelegate.id, id)
+            b.addOffset(slot: Slot.BackendDelegate.processed, processed)
+            b.addOffset(slot: Slot.BackendDelegate.compileSpecs, specVector)
+            return b.endTable()
+        }
+        let delegates = b.createVector(offsets: delegateTables)
         let sizes = b.createVector(plan.nonConstBufferSizes)
         b.startTable()
         b.addOffset(slot: Slot.Plan.name, name)
@@ -138,6 +212,15 @@ public enum ProgramWriter {
             let call = b.endTable()
             b.startTable()
             b.addUnion(slot: Slot.Instruction.instrArgs, type: InstructionTag.kernelCall, value: call)
+            return b.endTable()
+        case let .delegateCall(delegateIndex, args):
+            let argVector = b.createVector(args)
+            b.startTable()
+            b.addField(slot: Slot.DelegateCall.delegateIndex, delegateIndex, default: 0)
+            b.addOffset(slot: Slot.DelegateCall.args, argVector)
+            let call = b.endTable()
+            b.startTable()
+            b.addUnion(slot: Slot.Instruction.instrArgs, type: InstructionTag.delegateCall, value: call)
             return b.endTable()
         }
     }

@@ -19,6 +19,8 @@ public final class Interpreter {
     let constants: UnsafeMutableRawPointer
     var constantOffsets: [Int] = []
     var calls: [(name: String, run: (Interpreter) throws -> Void)] = []
+    /// Bound XNNPACK delegate calls (kept alive with the interpreter).
+    var delegates: [XNNPACKDelegate] = []
 
     /// Prepares `method` of `program` (already checked by ``ProgramReader``).
     public init(_ program: Program, method: String = "forward") throws(RuntimeError) {
@@ -52,7 +54,19 @@ public final class Interpreter {
             guard Self.dtype(t.scalarType) != nil else { throw RuntimeError("values[\(i)]: scalar type \(t.scalarType) is not supported") }
         }
         var missing: [String] = []
+        var namedData: [String: [UInt8]] = [:]
+        for blob in program.namedData {
+            guard namedData.updateValue(blob.data, forKey: blob.key) == nil else {
+                throw RuntimeError("named data key \"\(blob.key)\" appears twice")
+            }
+        }
         for (k, instruction) in plan.instructions.enumerated() {
+            if case let .delegateCall(d, args) = instruction {
+                let bound = try XNNPACKDelegate(plan.delegates[Int(d)], index: Int(d), args: args, plan: plan, namedData: namedData)
+                delegates.append(bound)
+                calls.append(("delegate \(d) (\(plan.delegates[Int(d)].id))", { bound.run($0) }))
+                continue
+            }
             guard case let .kernelCall(opIndex, args) = instruction else { continue }
             let name = plan.operators[Int(opIndex)].qualifiedName
             guard let kernel = Kernels.table[name] else {
