@@ -16,6 +16,8 @@ public struct ProgramCompiler {
     public var instrumentation: PassInstrumentation
     /// Receives IR dumps and timing tables.
     public var log: (String) -> Void
+    /// Fail when any op stays outside the backend's delegate partitions.
+    public var strictDelegation = false
 
     public init(backend: String = BackendRegistry.defaultBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
                 instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
@@ -31,7 +33,18 @@ public struct ProgramCompiler {
         let backend = try BackendRegistry.named(backend)
         let specialized = try ShapeSpecialization.specialize(module, shapes: inputShapes)
         try optimize(specialized, target: backend.target)
-        return try backend.lower(specialized)
+        let compiled = try backend.lower(specialized)
+        if strictDelegation {
+            guard let report = compiled.delegation else {
+                throw DiagnosticError(Diagnostic(.error, "--strict-delegation: backend \(backend.name) has no delegate"))
+            }
+            if !report.leftOut.isEmpty {
+                let n = report.leftOut.count
+                throw DiagnosticError(Diagnostic(.error, "--strict-delegation: \(n) op\(n == 1 ? " stays" : "s stay") outside the \(report.backend) partitions: "
+                    + report.leftOut.map { "\($0.op) (\($0.reason))" }.joined(separator: ", ")))
+            }
+        }
+        return compiled
     }
 
     /// Runs this compiler's optimization level over `module` in place, for `target`.
@@ -48,7 +61,12 @@ extension CompiledProgram {
     public var statsText: String {
         let plan = program.plans[0]
         var counts: [String: Int] = [:]
-        for case let .kernelCall(op, _) in plan.instructions { counts[plan.operators[Int(op)].qualifiedName, default: 0] += 1 }
+        for instruction in plan.instructions {
+            switch instruction {
+            case .kernelCall(let op, _): counts[plan.operators[Int(op)].qualifiedName, default: 0] += 1
+            case .delegateCall(let d, _): counts["DelegateCall " + plan.delegates[Int(d)].id, default: 0] += 1
+            }
+        }
         var lines = [
             "instructions:    \(instructionCount)",
             "constant bytes:  \(constantBytes)",
@@ -58,6 +76,7 @@ extension CompiledProgram {
             "kernels:",
         ]
         for (name, n) in counts.sorted(by: { $0.key < $1.key }) { lines.append("  \(n)x \(name)") }
+        if let delegation { lines.append(delegation.text.dropLast().description) }
         return lines.joined(separator: "\n") + "\n"
     }
 }

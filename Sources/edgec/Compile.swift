@@ -45,6 +45,9 @@ struct Compile: ParsableCommand {
     @Flag(help: "Print op count, constant bytes, arena bytes, its lower bound and their ratio.")
     var stats = false
 
+    @Flag(name: .customLong("strict-delegation"), help: "Fail when any op stays outside the backend's delegate partitions (arm-cpu: XNNPACK).")
+    var strictDelegation = false
+
     @OptionGroup var instrumentation: InstrumentationOptions
 
     func validate() throws {
@@ -70,8 +73,9 @@ struct Compile: ParsableCommand {
             } else {
                 module = try IRFile.read(path: input)
             }
-            let compiler = ProgramCompiler(backend: backend, inputShapes: shapes, optimization: OptimizationLevel(rawValue: level)!,
+            var compiler = ProgramCompiler(backend: backend, inputShapes: shapes, optimization: OptimizationLevel(rawValue: level)!,
                                            instrumentation: instrumentation.settings, log: writeStderr)
+            compiler.strictDelegation = strictDelegation
             let compiled = try compiler.compile(module)
             try AtomicFile.write(Data(ProgramWriter.serialize(compiled.program)), to: output)
             if stats { print(compiled.statsText, terminator: "") }

@@ -38,7 +38,26 @@ public struct ArmCPUBackend: Backend {
     }
 
     public func lower(_ module: Module) throws -> CompiledProgram {
-        throw LoweringError(failures: ["pending"], backend: name)
+        try Self.partition(module)
+        guard let main = module.mainFunction else { throw LoweringError(failures: ["module has no function"], backend: name) }
+        var delegates: [String: BackendDelegate] = [:]
+        var failures: [String] = []
+        for f in module.functions where f !== main {
+            guard f.attributes["backend"]?.stringValue == Self.xnnpack.backend else {
+                failures.append("@\(f.name) is not an XNNPACK partition (backend \(f.attributes["backend"].map { "\($0)" } ?? "none"))")
+                continue
+            }
+            do {
+                let graph = try XNNPACKLowering.lower(f, blobs: module.blobs)
+                delegates[f.name] = BackendDelegate(id: BackendDelegate.xnnpackID, processed: try graph.serialize())
+            } catch {
+                failures.append("@\(f.name): \(error)")
+            }
+        }
+        if !failures.isEmpty { throw LoweringError(failures: failures, backend: name) }
+        var compiled = try PortableBackend.compile(module, delegates: delegates)
+        compiled.delegation = DelegationReport(module, capability: Self.xnnpack)
+        return compiled
     }
 }
 
