@@ -25,6 +25,13 @@ public struct DelegateCapability: Sendable {
 /// own copy of the constants it reads (so weights stay static inside the delegate), and a
 /// constant no other op reads any more is removed from `@main`.
 public enum Partitioner {
+    /// Ops that make a value from attributes alone (`edge.constant`, `edge.full`): never
+    /// partitioned themselves, but copied into every partition that reads them.
+    public static func isConstantLike(_ op: EdgeIR.Operation) -> Bool {
+        op.definition.traits.contains(.constantLike)
+            || (op.operands.isEmpty && op.definition.traits.contains(.pure) && !op.definition.traits.contains(.terminator))
+    }
+
     /// A pass that partitions `@main` for `capability`.
     public static func pass(name: String, summary: String, capability: DelegateCapability) -> Pass {
         Pass(name: name, summary: summary) { module, context in
@@ -36,7 +43,7 @@ public enum Partitioner {
     /// The ops of `function` in each partition, in program order (constants and the terminator
     /// are never members).
     public static func partitions(of function: Function, capability: DelegateCapability) -> [[EdgeIR.Operation]] {
-        let ops = function.body.operations.filter { !$0.definition.traits.contains(.terminator) && !$0.definition.traits.contains(.constantLike) }
+        let ops = function.body.operations.filter { !$0.definition.traits.contains(.terminator) && !isConstantLike($0) }
         var position: [ObjectIdentifier: Int] = [:]
         for (i, op) in ops.enumerated() { position[ObjectIdentifier(op)] = i }
         let users: [[Int]] = ops.map { op in
@@ -116,7 +123,7 @@ public enum Partitioner {
         }
         restoreDefinitionOrder(function, rewriter: rewriter)
         // Constants whose only readers moved into partitions.
-        for op in function.body.operations where op.definition.traits.contains(.constantLike) && op.results.allSatisfy({ !$0.hasUses }) {
+        for op in function.body.operations where isConstantLike(op) && op.results.allSatisfy({ !$0.hasUses }) {
             rewriter.erase(op)
         }
     }
@@ -130,7 +137,7 @@ public enum Partitioner {
         var seenInputs = Set<ObjectIdentifier>()
         for op in group {
             for v in op.presentOperands {
-                if let d = v.definingOp, memberIDs.contains(ObjectIdentifier(d)) || d.definition.traits.contains(.constantLike) { continue }
+                if let d = v.definingOp, memberIDs.contains(ObjectIdentifier(d)) || isConstantLike(d) { continue }
                 if seenInputs.insert(ObjectIdentifier(v)).inserted { inputs.append(v) }
             }
         }
@@ -149,7 +156,7 @@ public enum Partitioner {
                 guard let v else { return nil }
                 if let m = mapped[ObjectIdentifier(v)] { return m }
                 // A constant read by the group: copied in on first use.
-                guard let d = v.definingOp, d.definition.traits.contains(.constantLike) else {
+                guard let d = v.definingOp, isConstantLike(d) else {
                     throw OpError("value read by \(op.diagnosticName) is not available in the partition")
                 }
                 try clone(d)

@@ -83,7 +83,7 @@ public struct DelegationReport: Sendable, Hashable {
     public init(_ module: Module, capability: DelegateCapability) {
         backend = capability.backend
         func counted(_ op: Operation) -> Bool {
-            !op.definition.traits.contains(.terminator) && !op.definition.traits.contains(.constantLike)
+            !op.definition.traits.contains(.terminator) && !Partitioner.isConstantLike(op)
         }
         let parts = module.functions.filter { $0.attributes["backend"]?.stringValue == capability.backend }
         partitions = parts.count

@@ -62,7 +62,7 @@ extension XNNPACKLowering {
         node(.square, .node1x1(XNNNode1x1(input: input, output: out, flags: 0)))
     }
 
-    static func isConstant(_ v: Value) -> Bool { v.definingOp?.definition === Ops.constant }
+    static func isConstant(_ v: Value) -> Bool { isStatic(v) }
 
     /// A broadcasting two-input node: NHWC when an input is NHWC and every non-constant input is
     /// 4-D (constants are aligned to rank 4 and permuted at compile time), else NCHW.
@@ -75,6 +75,34 @@ extension XNNPACKLowering {
         let ib = nh ? try nhwc(b) : try nchw(b)
         let out = try define(op.result, nhwc: nh)
         node(type, .node2x1(XNNNode2x1(input1: ia, input2: ib, output: out)), range: outputRange(op))
+    }
+
+    /// Inference batch norm not folded into a conv: `x * s + t` with per-channel
+    /// s = scale / sqrt(var + epsilon), t = bias - mean * s, in the input's layout.
+    mutating func batchNorm(_ op: Operation) throws(XNNLoweringError) {
+        let x = try operand(op, 0)
+        let d = try Self.dims(x)
+        guard d.count >= 2 else { throw XNNLoweringError("\(op.diagnosticName): batch norm needs rank 2 or more") }
+        let scale = try floats(try operand(op, 1)), bias = try floats(try operand(op, 2))
+        let mean = try floats(try operand(op, 3)), variance = try floats(try operand(op, 4))
+        let c = d[1]
+        guard [scale, bias, mean, variance].allSatisfy({ $0.count == c }) else { throw XNNLoweringError("\(op.diagnosticName): statistics do not match \(c) channels") }
+        let eps = Float(op.attribute("epsilon")?.floatValue ?? 1e-5)
+        var s = [Float](repeating: 0, count: c), t = [Float](repeating: 0, count: c)
+        for i in 0 ..< c {
+            s[i] = scale[i] / (variance[i] + eps).squareRoot()
+            t[i] = bias[i] - mean[i] * s[i]
+        }
+        let nh = d.count == 4 && isNHWC(x)
+        // Broadcast shape: channels at dim 1 (NCHW) or last (NHWC).
+        let shape = nh ? [1, 1, 1, c] : [1, c] + [Int](repeating: 1, count: d.count - 2)
+        let sid = graph.addTensor(.fp32, dims: Self.u32(shape), constant: graph.addConstant(floats: s))
+        let tid = graph.addTensor(.fp32, dims: Self.u32(shape), constant: graph.addConstant(floats: t))
+        let input = nh ? try nhwc(x) : try nchw(x)
+        let scaled = temp(nh ? Self.permuted(d, Self.toNHWC) : d)
+        node(.multiply, .node2x1(XNNNode2x1(input1: input, input2: sid, output: scaled)))
+        let out = try define(op.result, nhwc: nh)
+        node(.add, .node2x1(XNNNode2x1(input1: scaled, input2: tid, output: out)))
     }
 
     // MARK: Convolution and linear algebra

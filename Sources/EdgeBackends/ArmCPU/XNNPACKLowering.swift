@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgePasses
 import EdgeProgram
 
 /// Why a partition could not be lowered to an XNNPACK graph (a capability the table promised
@@ -79,7 +80,7 @@ struct XNNPACKLowering {
         }
         planFusions()
         for (index, op) in function.body.operations.enumerated() {
-            if op.definition.traits.contains(.terminator) || op.definition.traits.contains(.constantLike) { continue }
+            if op.definition.traits.contains(.terminator) || Partitioner.isConstantLike(op) { continue }
             if absorbed.contains(ObjectIdentifier(op)) { continue }
             guard let rule = XNNPACKSupport.rules[op.name] else {
                 throw XNNLoweringError("\(op.diagnosticName): XNNPACK has no node for \(op.name)")
@@ -170,7 +171,7 @@ struct XNNPACKLowering {
     /// The value `v` was lowered to, in whatever layout it is held.
     mutating func get(_ v: Value) throws(XNNLoweringError) -> Placed {
         if let p = placed[ObjectIdentifier(v)] { return p }
-        if let op = v.definingOp, op.definition === Ops.constant {
+        if Self.isStatic(v) {
             let id = try constant(v, dims: try Self.dims(v), form: "plain") { $0 }
             let p = Placed(id: id, nhwc: false)
             placed[ObjectIdentifier(v)] = p
@@ -190,7 +191,7 @@ struct XNNPACKLowering {
     }
 
     private mutating func layout(_ v: Value, nhwc: Bool) throws(XNNLoweringError) -> UInt32 {
-        if nhwc, let op = v.definingOp, op.definition === Ops.constant, placed[ObjectIdentifier(v)] == nil {
+        if nhwc, Self.isStatic(v), placed[ObjectIdentifier(v)] == nil {
             // A constant read in NHWC: aligned to rank 4 (numpy broadcasting) and permuted.
             var d = try Self.dims(v)
             guard d.count <= 4 else { throw XNNLoweringError("constant of rank \(d.count) cannot be read in NHWC") }
@@ -238,8 +239,17 @@ struct XNNPACKLowering {
 
     // MARK: Constants
 
-    /// The f32 elements of a constant value.
+    /// Whether `v` has compile-time data (``XNNPACKSupport/isConstant(_:)``).
+    static func isStatic(_ v: Value) -> Bool { XNNPACKSupport.isConstant(v) }
+
+    /// The f32 elements of a constant (or fill) value.
     func floats(_ v: Value) throws(XNNLoweringError) -> [Float] {
+        if let op = v.definingOp, op.definition === Ops.full {
+            guard v.type.element == .f32, let n = v.type.elementCount, let value = op.attribute("value")?.floatValue else {
+                throw XNNLoweringError("fill of type \(TypeText.type(v.type)) is not f32")
+            }
+            return [Float](repeating: Float(value), count: n)
+        }
         guard let op = v.definingOp, op.definition === Ops.constant else { throw XNNLoweringError("expected a constant") }
         let bytes: [UInt8]
         switch op.attribute("value") {

@@ -71,9 +71,10 @@ public enum XNNPACKSupport {
 
     // MARK: Helpers for checks
 
+    /// Whether `v` has compile-time data (a constant or a fill), so XNNPACK can hold it static.
     static func isConstant(_ v: Value?) -> Bool {
         guard let op = v?.definingOp else { return false }
-        return op.definition === Ops.constant
+        return op.definition === Ops.constant || op.definition === Ops.full
     }
 
     static func ints(_ op: Operation, _ name: String) -> [Int] { op.attribute(name)?.intsValue?.map { Int($0) } ?? [] }
@@ -210,6 +211,13 @@ public enum XNNPACKSupport {
         return lo <= hi ? nil : "clamp with min \(lo) > max \(hi)"
     }
 
+    static func batchNormRefusal(_ op: Operation) -> String? {
+        for (i, name) in ["scale", "bias", "mean", "var"].enumerated() where !isConstant(op.operand(i + 1)) {
+            return "\(name) is not a constant"
+        }
+        return rank(op.operand(0)) <= 4 ? nil : "batch norm of rank \(rank(op.operand(0))) > 4"
+    }
+
     static func gelu(_ op: Operation) -> String? {
         let a = op.attribute("approximate")?.stringValue ?? "none"
         return a == "none" ? nil : "XNNPACK's gelu is the erf form; approximate = \"\(a)\" is not"
@@ -274,6 +282,8 @@ public enum XNNPACKSupport {
         add(Ops.mean, XNNPACKRule(["XNNGlobalAvgPooling2d"], "4-D over axes (2, 3) with keepdim", layout: .channelsLast,
                                   check: meanRefusal) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
         add(Ops.upsampleBilinear2d, XNNPACKRule(["XNNStaticResizeBilinear2D"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.resizeBilinear(op) })
+        add(Ops.batchNorm, XNNPACKRule(["XNNMultiply", "XNNAdd"], "not folded into a conv (-O2 folds it where it can); constant statistics: x * s + t per channel",
+                                       layout: .agnostic, check: batchNormRefusal) { l, op throws(XNNLoweringError) in try l.batchNorm(op) })
         add(Ops.softmax, XNNPACKRule(["XNNSoftmax"], "over the last dim", layout: .standard, check: softmaxRefusal) { l, op throws(XNNLoweringError) in try l.softmax(op) })
         let reshape: L.Rule = { l, op throws(XNNLoweringError) in try l.reshape(op) }
         add(Ops.reshape, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
