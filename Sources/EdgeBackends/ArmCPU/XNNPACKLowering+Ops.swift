@@ -53,6 +53,24 @@ extension XNNPACKLowering {
         node(.multiply, .node2x1(XNNNode2x1(input1: input, input2: s, output: out)))
     }
 
+    /// A static f32 scalar (dims [1], broadcast by XNNPACK).
+    mutating func scalar(_ v: Float) -> UInt32 {
+        graph.addTensor(.fp32, dims: [1], constant: graph.addConstant(floats: [v]))
+    }
+
+    /// `hardsigmoid`: x * (1/6) + 0.5 clamped to [0, 1] (the add's output range).
+    mutating func hardsigmoid(_ op: Operation) throws(XNNLoweringError) {
+        let x = try operand(op, 0)
+        let nh = isNHWC(x)
+        let input = nh ? try nhwc(x) : try nchw(x)
+        let d = try Self.dims(x)
+        let scaled = temp(nh ? Self.permuted(d, Self.toNHWC) : d)
+        let sixth = scalar(1.0 / 6.0), half = scalar(0.5)
+        node(.multiply, .node2x1(XNNNode2x1(input1: input, input2: sixth, output: scaled)))
+        let out = try define(op.result, nhwc: nh)
+        node(.add, .node2x1(XNNNode2x1(input1: scaled, input2: half, output: out)), range: XNNOutputMinMax(min: 0, max: 1))
+    }
+
     /// `pow(x, 2)`: `XNNSquare`.
     mutating func square(_ op: Operation) throws(XNNLoweringError) {
         let x = try operand(op, 0)

@@ -254,6 +254,7 @@ public enum XNNPACKSupport {
         add(Ops.elu, XNNPACKRule(["XNNELU"], layout: .agnostic) { l, op throws(XNNLoweringError) in
             try l.unary(.elu, op, parameter: Float(op.attribute("alpha")?.floatValue ?? 1))
         })
+        add(Ops.hardsigmoid, XNNPACKRule(["XNNMultiply", "XNNAdd"], "x / 6 + 0.5 in the output range [0, 1]", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.hardsigmoid(op) })
         add(Ops.silu, XNNPACKRule(["XNNSigmoid", "XNNMultiply"], "x * sigmoid(x)", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.silu(op) })
         add(Ops.abs, XNNPACKRule(["XNNAbs"], layout: .agnostic, lower: unary(.abs)))
         add(Ops.neg, XNNPACKRule(["XNNNegate"], layout: .agnostic, lower: unary(.negate)))
