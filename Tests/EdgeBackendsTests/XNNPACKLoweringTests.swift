@@ -125,6 +125,22 @@ import Testing
         }
     }
 
+    @Test func layerNormIsGlobalPoolsOverARowView() throws {
+        let (_, graphs) = try Self.lower("""
+        func @main(%x: f32[2,5,8]) -> f32[2,5,8] {
+          %w = edge.constant {value = dense<1.5>} : f32[8]
+          %b = edge.constant {value = dense<0.5>} : f32[8]
+          %y = edge.layer_norm(%x, %w, %b) {normalized_shape = [8], epsilon = 1e-6} : f32[2,5,8]
+          return %y
+        }
+        """)
+        let g = try #require(graphs.first)
+        #expect(g.nodes.map(\.type) == [.staticReshape, .globalAvgPooling2d, .subtract, .square, .globalAvgPooling2d, .add,
+                                        .reciprocalSquareRoot, .multiply, .staticReshape, .multiply, .add])
+        if case .staticReshape(let r) = g.nodes[0].fields { #expect(r.newShape == [10, 8, 1, 1]) }
+        if case .node1x1(let gap) = g.nodes[1].fields { #expect(Self.dims(g, gap.output) == [10, 1, 1, 1]) }
+    }
+
     @Test func returnedValueReadInsideAndAClampThatCannotFuse() throws {
         // %c is returned and read by the relu: the relu stays a clamp node; both results are outputs.
         let (_, graphs) = try Self.lower("""

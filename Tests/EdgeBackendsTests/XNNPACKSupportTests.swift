@@ -48,6 +48,12 @@ import Testing
             Self.fn("%x: f32[1,4,8,8]", "f32[1,4,8,8]", "  %y = edge.avg_pool2d(%x) {kernel_size = [3, 3], stride = [1, 1], padding = [1, 1], count_include_pad = false} : f32[1,4,8,8]"),
             Self.fn("%x: f32[1,4,8,8]", "f32[1,4,1,1]", "  %y = edge.mean(%x) {axes = [-1, 2], keepdim = true} : f32[1,4,1,1]"),
             Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.softmax(%x) {axis = 1} : f32[2,3]"),
+            Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.layer_norm(%x) {normalized_shape = [3]} : f32[2,3]"),
+            Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.hardsigmoid(%x) : f32[2,3]"),
+            Self.fn("%x: f32[1,2,3,3]", "f32[1,2,3,3]", """
+              %s = edge.full {shape = [2], value = 1.0} : f32[2]
+              %y = edge.batch_norm(%x, %s, %s, %s, %s) : f32[1,2,3,3]
+            """),
             Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.clamp(%x) {min = -1.0} : f32[2,3]"),
             Self.fn("%x: f32[2,3]", "f32[2,5]", "  %y = edge.pad(%x) {pad = [1, 1]} : f32[2,5]"),
             Self.fn("%x: f32[2,3]", "f32[3,2]", "  %y = edge.permute(%x) {dims = [1, 0]} : f32[3,2]"),
@@ -77,6 +83,8 @@ import Testing
             (Self.fn("%x: i32[2,3]", "i32[2,3]", "  %y = edge.relu(%x) : i32[2,3]"),
              "operand i32[2,3] is not f32 (the XNNPACK delegate runs f32 here)"),
             (Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.erf(%x) : f32[2,3]"), "XNNPACK has no node for edge.erf"),
+            (Self.fn("%x: f32[2,3], %w: f32[3]", "f32[2,3]", "  %y = edge.layer_norm(%x, %w) {normalized_shape = [3]} : f32[2,3]"),
+             "weight is not a constant"),
             (Self.fn("%x: f32[1,4,8,8]", "f32[1,4,4,4]", "  %y = edge.avg_pool2d(%x) {kernel_size = [2, 2], ceil_mode = true} : f32[1,4,4,4]"),
              "ceil mode is not supported"),
             (Self.fn("%x: f32[1,4,8,8]", "f32[1,4,8,8]", "  %y = edge.avg_pool2d(%x) {kernel_size = [3, 3], stride = [1, 1], padding = [1, 1]} : f32[1,4,8,8]"),

@@ -123,6 +123,54 @@ extension XNNPACKLowering {
         node(.add, .node2x1(XNNNode2x1(input1: scaled, input2: tid, output: out)))
     }
 
+    /// `layer_norm` over the trailing dims (D elements, M rows): the input viewed as NHWC
+    /// [M, D, 1, 1], mean and variance by `XNNGlobalAvgPooling2d`, then
+    /// (x - mean) * rsqrt(var + epsilon), viewed back, times weight, plus bias.
+    mutating func layerNorm(_ op: Operation) throws(XNNLoweringError) {
+        let x = try operand(op, 0)
+        let d = try Self.dims(x)
+        let k = ints(op, "normalized_shape").count
+        guard k >= 1, k <= d.count else { throw XNNLoweringError("\(op.diagnosticName): malformed normalized_shape") }
+        let rows = d.dropLast(k).reduce(1, *), width = d.suffix(k).reduce(1, *)
+        let eps = Float(op.attribute("epsilon")?.floatValue ?? 1e-5)
+        let input = try nchw(x)
+        let view = temp([rows, width, 1, 1])
+        node(.staticReshape, .staticReshape(XNNStaticReshape(newShape: Self.u32([rows, width, 1, 1]), input: input, output: view)))
+        let mean = temp([rows, 1, 1, 1])
+        node(.globalAvgPooling2d, .node1x1(XNNNode1x1(input: view, output: mean, flags: xnnFlagKeepDims)))
+        let centered = temp([rows, width, 1, 1])
+        node(.subtract, .node2x1(XNNNode2x1(input1: view, input2: mean, output: centered)))
+        let squared = temp([rows, width, 1, 1])
+        node(.square, .node1x1(XNNNode1x1(input: centered, output: squared, flags: 0)))
+        let variance = temp([rows, 1, 1, 1])
+        node(.globalAvgPooling2d, .node1x1(XNNNode1x1(input: squared, output: variance, flags: xnnFlagKeepDims)))
+        let shifted = temp([rows, 1, 1, 1])
+        node(.add, .node2x1(XNNNode2x1(input1: variance, input2: scalar(eps), output: shifted)))
+        let inverse = temp([rows, 1, 1, 1])
+        node(.reciprocalSquareRoot, .node1x1(XNNNode1x1(input: shifted, output: inverse, flags: 0)))
+        let normalized = temp([rows, width, 1, 1])
+        node(.multiply, .node2x1(XNNNode2x1(input1: centered, input2: inverse, output: normalized)))
+        let weight = op.operand(1), bias = op.operand(2)
+        var current = temp(d)
+        if weight == nil && bias == nil {
+            let out = try define(op.result)
+            node(.staticReshape, .staticReshape(XNNStaticReshape(newShape: Self.u32(d), input: normalized, output: out)))
+            return
+        }
+        node(.staticReshape, .staticReshape(XNNStaticReshape(newShape: Self.u32(d), input: normalized, output: current)))
+        if let w = weight {
+            let wid = try nchw(w)
+            let next = bias == nil ? try define(op.result) : temp(d)
+            node(.multiply, .node2x1(XNNNode2x1(input1: current, input2: wid, output: next)))
+            current = next
+        }
+        if let b = bias {
+            let bid = try nchw(b)
+            let out = try define(op.result)
+            node(.add, .node2x1(XNNNode2x1(input1: current, input2: bid, output: out)))
+        }
+    }
+
     // MARK: Convolution and linear algebra
 
     mutating func conv2d(_ op: Operation) throws(XNNLoweringError) {

@@ -218,6 +218,12 @@ public enum XNNPACKSupport {
         return rank(op.operand(0)) <= 4 ? nil : "batch norm of rank \(rank(op.operand(0))) > 4"
     }
 
+    static func layerNormRefusal(_ op: Operation) -> String? {
+        if let w = op.operand(1), !isConstant(w) { return "weight is not a constant" }
+        if let b = op.operand(2), !isConstant(b) { return "bias is not a constant" }
+        return nil
+    }
+
     static func gelu(_ op: Operation) -> String? {
         let a = op.attribute("approximate")?.stringValue ?? "none"
         return a == "none" ? nil : "XNNPACK's gelu is the erf form; approximate = \"\(a)\" is not"
@@ -285,6 +291,9 @@ public enum XNNPACKSupport {
         add(Ops.upsampleBilinear2d, XNNPACKRule(["XNNStaticResizeBilinear2D"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.resizeBilinear(op) })
         add(Ops.batchNorm, XNNPACKRule(["XNNMultiply", "XNNAdd"], "not folded into a conv (-O2 folds it where it can); constant statistics: x * s + t per channel",
                                        layout: .agnostic, check: batchNormRefusal) { l, op throws(XNNLoweringError) in try l.batchNorm(op) })
+        add(Ops.layerNorm, XNNPACKRule(["XNNStaticReshape", "XNNGlobalAvgPooling2d", "XNNSubtract", "XNNSquare", "XNNAdd", "XNNReciprocalSquareRoot", "XNNMultiply"],
+                                       "constant weight and bias; mean and variance as global average pools over a [rows, D, 1, 1] view", layout: .standard,
+                                       check: layerNormRefusal) { l, op throws(XNNLoweringError) in try l.layerNorm(op) })
         add(Ops.softmax, XNNPACKRule(["XNNSoftmax"], "over the last dim", layout: .standard, check: softmaxRefusal) { l, op throws(XNNLoweringError) in try l.softmax(op) })
         let reshape: L.Rule = { l, op throws(XNNLoweringError) in try l.reshape(op) }
         add(Ops.reshape, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
