@@ -62,7 +62,33 @@ def ops_net(a, b):
     return [bm.numpy(), r.permute(2, 0, 1).numpy()]
 
 
-HAND_BUILT = {"conv_net.pte": conv_net, "ops_net.pte": ops_net}
+def upsample_net(x):
+    """Mirror of XNNPACKSamples.upsampleGraph (float64)."""
+    def t(a):
+        return torch.tensor(a, dtype=torch.float64)
+    x = t(x)
+    w1 = t(weights(54, 8)).reshape(3, 3, 3, 2).permute(3, 0, 1, 2)  # [Cout,kh,kw,Cin] -> [Cin,Cout,kh,kw]
+    t1 = F.conv_transpose2d(x, w1, t(weights(3, 9)), stride=2, padding=1, output_padding=1).clamp(-0.75, 0.75)
+    slope = t(weights(3, 10)).reshape(1, 3, 1, 1)
+    out0 = torch.where(t1 >= 0, t1, t1 * slope).clamp(-0.5, 0.5)
+    w2 = t(weights(54, 11)).reshape(6, 3, 3, 1).permute(0, 3, 1, 2)
+    t2 = F.conv2d(t1, w2, t(weights(6, 12)), padding=1, groups=3)
+    r1 = F.interpolate(t2, size=(7, 7), mode="bilinear", align_corners=False)
+    r2 = F.interpolate(t2, size=(13, 13), mode="bilinear", align_corners=True)
+    w3x = weights(48, 13).reshape(4, 2, 2, 3)  # [g*goc, kh, kw, gic], groups 2, goc 2, gic 3
+    w3 = np.zeros((6, 2, 2, 2))
+    for g in range(2):
+        for oc in range(2):
+            for ic in range(3):
+                w3[g * 3 + ic, oc] = w3x[g * 2 + oc, :, :, ic]
+    out3 = F.conv_transpose2d(r1, t(w3), t(weights(4, 14)), stride=2, groups=2)
+    sn, cs, rs = torch.sin(x), torch.cos(x), 1 / torch.sqrt(x * x + 1)
+    out4 = torch.cat([sn, cs, x, rs, torch.cat([x, x], 3)], 3)
+    out5 = torch.cat([x, sn, cs, rs], 0)
+    return [o.numpy() for o in (out0, r1, r2, out3, out4, out5)]
+
+
+HAND_BUILT = {"conv_net.pte": conv_net, "ops_net.pte": ops_net, "upsample_net.pte": upsample_net}
 REFERENCE = ["cnn_fp32.pte", "cnn_fp32_split.pte", "block_fp32.pte"]
 
 

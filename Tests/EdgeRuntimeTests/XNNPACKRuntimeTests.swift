@@ -44,6 +44,14 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         try expectMatchesExecuTorch(loaded.program, Self.referenceFolder.appendingPathComponent("expected"), name)
     }
 
+    @Test func quantizedReferenceProgramsAreClearLoadErrors() throws {
+        for name in ["cnn_qs8", "cnn_dqlinear"] {
+            let bytes = [UInt8](try Data(contentsOf: Self.referenceFolder.appendingPathComponent("\(name).pte")))
+            let program = try ProgramReader.read(bytes).program
+            expectLoadError(program, "is not supported by edgec's interpreter (it runs fp32)")
+        }
+    }
+
     @Test func checkProgramsAreWhatTheWriterProduces() throws {
         let folder = XNNPACKSamples.checkFolder.appendingPathComponent("programs")
         for (name, program) in try XNNPACKSamples.checkPrograms {
@@ -63,6 +71,7 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         let folder = XNNPACKSamples.checkFolder.appendingPathComponent("expected")
         try expectMatchesExecuTorch(try XNNPACKSamples.convProgram, folder, "conv_net")
         try expectMatchesExecuTorch(try XNNPACKSamples.opsProgram, folder, "ops_net")
+        try expectMatchesExecuTorch(try XNNPACKSamples.upsampleProgram, folder, "upsample_net")
     }
 
     func expectLoadError(_ program: Program, _ fragment: String, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -76,9 +85,11 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
 
     @Test func unsupportedNodesAndDatatypesAreLoadErrors() throws {
         var g = XNNPACKSamples.convGraph
-        g.nodes[1].type = .convTranspose2d
+        let index = g.addTensor(dims: [1, 3, 3, 4])
+        g.nodes[3] = XNode(.argMaxPooling2d, .argMaxPooling2d(XNNArgMaxPooling2d(poolingHeight: 2, poolingWidth: 2, input: 7,
+                                                                                 outputValue: 8, outputIndex: index)))
         expectLoadError(try XNNPACKSamples.program(g, inputs: [[1, 3, 8, 8]], outputs: [[1, 3], [1, 4, 8, 8]]),
-                        "delegate 0 node 1: XNNPACK node type XNNConvTranspose2d is not supported by edgec's interpreter")
+                        "delegate 0 node 3: XNNPACK node type XNNArgMaxPooling2d is not supported by edgec's interpreter")
         var q = XNNPACKSamples.convGraph
         q.values[3] = .quantized(q.values[3].tensor, .perTensor(scale: 0.5, zeroPoint: 0))
         q.values[3].tensor.datatype = .qint8
@@ -109,6 +120,38 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         var payload = try XNNPACKSamples.convProgram
         payload.plans[0].delegates[0].processed[5] = 0
         expectLoadError(payload, "delegate 0: not an XNNPACK payload")
+    }
+}
+
+@Suite struct XNNPACKFuzzTests {
+    @Test func everyPayloadTruncationIsRejected() throws {
+        let payload = try XNNPACKSamples.convGraph.serialize()
+        for length in 0 ..< payload.count {
+            #expect(throws: XNNPACKError.self) { try XNNPayloadReader.read(Array(payload.prefix(length))) }
+        }
+    }
+
+    /// Bit flips anywhere in a delegate payload: reading, binding and running never crash.
+    @Test func payloadBitFlipsNeverCrashTheInterpreter() throws {
+        let program = try XNNPACKSamples.convProgram
+        let payload = program.plans[0].delegates[0].processed
+        let input = try Tensor((0 ..< 192).map { Float($0 % 11) / 5 - 1 }, shape: [1, 3, 8, 8])
+        var ran = 0, rejected = 0
+        for byte in 0 ..< payload.count {
+            for bit in [byte % 8] {
+                var p = program
+                p.plans[0].delegates[0].processed[byte] ^= UInt8(1 << bit)
+                do {
+                    let loaded = try ProgramReader.read(ProgramWriter.serialize(p)).program
+                    _ = try Interpreter(loaded).run([input])
+                    ran += 1
+                } catch {
+                    rejected += 1
+                }
+            }
+        }
+        #expect(ran + rejected == payload.count)
+        #expect(rejected > 0 && ran > 0)
     }
 }
 

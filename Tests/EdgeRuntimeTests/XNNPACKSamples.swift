@@ -130,8 +130,77 @@ enum XNNPACKSamples {
         get throws { try program(opsGraph, inputs: [[2, 3, 4], [1, 4]], outputs: [[2, 3, 5], [4, 2, 3]], location: .inline) }
     }
 
+    /// x[1,2,5,5]: transposed convolution (stride 2, pad 1, adjustment 1) + clamp, PReLU, Clamp node,
+    /// grouped convolution, bilinear resizes (half-pixel and align-corners), grouped transposed
+    /// convolution; sin / cos / copy / rsqrt and Concatenate2/4/5 on the NCHW input.
+    static var upsampleGraph: XNNGraph {
+        var g = XNNGraph()
+        let x = g.addTensor(dims: [1, 2, 5, 5], external: .input(0))
+        func t(_ dims: [UInt32]) -> UInt32 { g.addTensor(dims: dims) }
+        func c(_ dims: [UInt32], _ seed: Int) -> UInt32 {
+            g.addTensor(dims: dims, constant: g.addConstant(floats: weights(Int(dims.reduce(1, *)), seed)))
+        }
+        let xt = t([1, 5, 5, 2])
+        let w1 = c([3, 3, 3, 2], 8), b1 = c([3], 9), t1 = t([1, 10, 10, 3])
+        let slope = c([3], 10), pr = t([1, 10, 10, 3]), cl = t([1, 10, 10, 3])
+        let w2 = c([6, 3, 3, 1], 11), b2 = c([6], 12), t2 = t([1, 10, 10, 6])
+        let r1 = t([1, 7, 7, 6]), r2 = t([1, 13, 13, 6])
+        let w3 = c([4, 2, 2, 3], 13), b3 = c([4], 14), t3 = t([1, 14, 14, 4])
+        let out0 = g.addTensor(dims: [1, 3, 10, 10], external: .output(1))
+        let out1 = g.addTensor(dims: [1, 6, 7, 7], external: .output(2))
+        let out2 = g.addTensor(dims: [1, 6, 13, 13], external: .output(3))
+        let out3 = g.addTensor(dims: [1, 4, 14, 14], external: .output(4))
+        let sn = t([1, 2, 5, 5]), cs = t([1, 2, 5, 5]), cp = t([1, 2, 5, 5]), sq = t([1, 2, 5, 5])
+        let one = g.addTensor(dims: [1], constant: g.addConstant(floats: [1]))
+        let sq1 = t([1, 2, 5, 5]), rs = t([1, 2, 5, 5]), c2 = t([1, 2, 5, 10])
+        let out4 = g.addTensor(dims: [1, 2, 5, 30], external: .output(5))
+        let out5 = g.addTensor(dims: [4, 2, 5, 5], external: .output(6))
+        let nhwc: [UInt32] = [0, 2, 3, 1], nchw: [UInt32] = [0, 3, 1, 2]
+        func transpose(_ perm: [UInt32], _ a: UInt32, _ b: UInt32) {
+            g.addNode(XNode(.staticTranspose, .staticTranspose(XNNStaticTranspose(perm: perm, input: a, output: b))))
+        }
+        let one4 = XNNPadding2D(top: 1, right: 1, bottom: 1, left: 1)
+        transpose(nhwc, x, xt)
+        g.addNode(XNode(.convTranspose2d, .convolution(XNNConvolution(
+            padding: one4, kernelHeight: 3, kernelWidth: 3, subsamplingHeight: 2, subsamplingWidth: 2, groupInputChannels: 2,
+            groupOutputChannels: 3, adjustmentHeight: 1, adjustmentWidth: 1, input: xt, filter: w1, bias: b1, output: t1)),
+            outputMinMax: XNNOutputMinMax(min: -0.75, max: 0.75)))
+        g.addNode(.binary(.prelu, t1, slope, output: pr))
+        g.addNode(.unary(.clamp, pr, output: cl, outputMinMax: XNNOutputMinMax(min: -0.5, max: 0.5)))
+        transpose(nchw, cl, out0)
+        g.addNode(XNode(.conv2d, .convolution(XNNConvolution(
+            padding: one4, kernelHeight: 3, kernelWidth: 3, groupInputChannels: 1, groupOutputChannels: 2, groups: 3,
+            input: t1, filter: w2, bias: b2, output: t2))))
+        g.addNode(XNode(.staticResizeBilinear2D, .staticResizeBilinear2D(XNNStaticResizeBilinear2D(newHeight: 7, newWidth: 7, input: t2, output: r1))))
+        g.addNode(XNode(.staticResizeBilinear2D, .staticResizeBilinear2D(XNNStaticResizeBilinear2D(
+            newHeight: 13, newWidth: 13, input: t2, output: r2, flags: xnnFlagAlignCorners))))
+        transpose(nchw, r1, out1)
+        transpose(nchw, r2, out2)
+        g.addNode(XNode(.convTranspose2d, .convolution(XNNConvolution(
+            kernelHeight: 2, kernelWidth: 2, subsamplingHeight: 2, subsamplingWidth: 2, groupInputChannels: 3,
+            groupOutputChannels: 2, groups: 2, input: r1, filter: w3, bias: b3, output: t3))))
+        transpose(nchw, t3, out3)
+        g.addNode(.unary(.sin, x, output: sn))
+        g.addNode(.unary(.cos, x, output: cs))
+        g.addNode(.unary(.copy, x, output: cp))
+        g.addNode(.unary(.square, x, output: sq))
+        g.addNode(.binary(.add, sq, one, output: sq1))
+        g.addNode(.unary(.reciprocalSquareRoot, sq1, output: rs))
+        g.addNode(.concatenate(XNNConcatenate(axis: 3, inputs: [x, x], output: c2)))
+        g.addNode(.concatenate(XNNConcatenate(axis: 3, inputs: [sn, cs, cp, rs, c2], output: out4)))
+        g.addNode(.concatenate(XNNConcatenate(axis: 0, inputs: [x, sn, cs, rs], output: out5)))
+        return g
+    }
+
+    static var upsampleProgram: Program {
+        get throws {
+            try program(upsampleGraph, inputs: [[1, 2, 5, 5]],
+                        outputs: [[1, 3, 10, 10], [1, 6, 7, 7], [1, 6, 13, 13], [1, 4, 14, 14], [1, 2, 5, 30], [4, 2, 5, 5]])
+        }
+    }
+
     /// The programs the Python check runs, by file name.
     static var checkPrograms: [(name: String, program: Program)] {
-        get throws { [("conv_net.pte", try convProgram), ("ops_net.pte", try opsProgram)] }
+        get throws { [("conv_net.pte", try convProgram), ("ops_net.pte", try opsProgram), ("upsample_net.pte", try upsampleProgram)] }
     }
 }

@@ -3,6 +3,23 @@ import Testing
 
 /// `edgec compile`, `run` and `inspect` end to end on the real binary.
 @Suite struct PTECommandTests {
+    @Test func inspectAndRunShowXNNPACKDelegates() throws {
+        let pte = repoRoot.appendingPathComponent("Tests/fixtures/executorch/xnnpack/block_fp32.pte").path
+        let i = try edgec("inspect", pte)
+        #expect(i.status == 0, "\(i.stderr)")
+        #expect(i.stdout.contains("delegates:"))
+        #expect(i.stdout.contains("4: XnnpackBackend, 1440 payload bytes (SEGMENT)"), "\(i.stdout)")
+        #expect(i.stdout.contains("delegate 0 (XnnpackBackend)(%"))
+        let j = try edgec("inspect", pte, "--json")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        let delegates = try #require((json["plans"] as? [[String: Any]])?.first?["delegates"] as? [[String: Any]])
+        #expect(delegates.count == 5)
+        #expect(delegates.allSatisfy { $0["id"] as? String == "XnnpackBackend" && ($0["node_count"] as? Int ?? 0) > 0 })
+        #expect((delegates[0]["nodes"] as? [String: Int])?.isEmpty == false)
+        let r = try edgec("run", pte, "--fill", "0.5")
+        #expect(r.status == 0, "\(r.stderr)")
+    }
+
     @Test func compileInspectRun() throws {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -578,6 +578,10 @@ public struct XNode: Sendable, Hashable {
 public let xnnFlagKeepDims: UInt32 = 0x40
 /// `XNN_FLAG_TRANSPOSE_WEIGHTS`: a fully connected filter stored `[in, out]`.
 public let xnnFlagTransposeWeights: UInt32 = 0x1
+/// `XNN_FLAG_ALIGN_CORNERS`: bilinear resize maps corner pixels to corner pixels.
+public let xnnFlagAlignCorners: UInt32 = 0x8
+/// `XNN_FLAG_TENSORFLOW_LEGACY_MODE`: bilinear resize without half-pixel centers.
+public let xnnFlagTensorflowLegacyMode: UInt32 = 0x4
 
 /// One entry of `XNNGraph.constant_data`: a range of the payload's constant region, or a named-data key.
 public struct XNNConstantData: Sendable, Hashable {

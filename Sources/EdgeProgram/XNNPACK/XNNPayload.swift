@@ -457,6 +457,11 @@ public enum XNNPayloadReader {
         return graph
     }
 
+    /// Verifies and decodes a bare XNNGraph FlatBuffer without validating ids (for schema tests of node tables).
+    public static func decodeForTesting(_ flatBuffer: [UInt8]) throws -> XNNGraph {
+        try decode(try Verifier().verify(flatBuffer, root: XNNSchema.graph).root)
+    }
+
     static func decode(_ root: Table) throws(XNNPACKError) -> XNNGraph {
         var g = XNNGraph(version: root.string(XNNSlot.Graph.version) ?? "", constantData: [])
         g.numExterns = root.scalar(XNNSlot.Graph.numExterns, default: 0)

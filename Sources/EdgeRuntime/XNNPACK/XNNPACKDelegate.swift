@@ -10,6 +10,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EdgeKernels
 import EdgeProgram
 
 /// Pointers to every value's data during one run, by value slot.
@@ -23,7 +24,6 @@ final class XNNPACKDelegate {
     var externals: [(slot: Int, arg: Int)] = []
     /// Owned storage (intermediates and constants), by value slot.
     var owned: [Int: UnsafeMutablePointer<Float>] = [:]
-    var ownedCounts: [Int: Int] = [:]
     var steps: [(name: String, run: (XNNBuffers) -> Void)] = []
     var buffers: XNNBuffers
 
@@ -56,6 +56,24 @@ final class XNNPACKDelegate {
 
     var slotOf: [UInt32: Int] = [:]
     var written: Set<Int> = []
+    var intermediates: [Int] = []
+    /// Shared im2col workspace of the delegate's convolutions (sized to the largest at bind).
+    let scratch = XNNScratch()
+    var externalSlots: Set<Int> = []
+
+    /// The budget for a delegate's intermediate values (each has its own buffer; no reuse).
+    static let maxIntermediateBytes = 4 << 30
+
+    func isExternal(_ slot: Int) -> Bool { externalSlots.contains(slot) }
+
+    /// Owned, zeroed storage for `slot`.
+    func allocate(_ slot: Int, _ count: Int) -> UnsafeMutablePointer<Float> {
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        p.initialize(repeating: 0, count: max(count, 1))
+        owned[slot] = p
+        buffers[slot] = p
+        return p
+    }
 
     func dims(_ slot: Int) -> [Int] { graph.values[slot].tensor.dims.map(Int.init) }
 
@@ -91,14 +109,11 @@ final class XNNPACKDelegate {
                     written.insert(slot)
                 }
                 externals.append((slot, arg))
+                externalSlots.insert(slot)
                 continue
             }
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-            p.initialize(repeating: 0, count: max(count, 1))
-            owned[slot] = p
-            ownedCounts[slot] = count
-            buffers[slot] = p
             if t.constantBufferIndex != 0 {
+                let p = allocate(slot, count)
                 let c = graph.constantData[Int(t.constantBufferIndex)]
                 let bytes: ArraySlice<UInt8>
                 if let key = c.namedKey {
@@ -139,15 +154,26 @@ final class XNNPACKDelegate {
             }
             let run: (XNNBuffers) -> Void
             do {
-                run = try XNNOps.bind(node, ins: ins, outs: outs, dims: dims)
+                run = try XNNOps.bind(node, ins: ins, outs: outs, dims: dims, scratch: scratch)
             } catch let error as XNNOps.Unsupported {
                 throw RuntimeError("\(label) node \(k): XNNPACK node type \(node.type.name) \(error.reason)")
             } catch {
                 throw RuntimeError("\(what): \(error)")
             }
-            for s in outs { written.insert(s) }
+            for s in outs where written.insert(s).inserted && !isExternal(s) { intermediates.append(s) }
             steps.append((node.type.name, run))
         }
+        // Intermediates are allocated once the nodes that write them are bound (their dims are then
+        // consistent with bounded inputs), within a total budget.
+        var total = 0
+        for s in intermediates {
+            let (sum, o) = total.addingReportingOverflow(graph.values[s].tensor.byteCount ?? Int.max)
+            guard !o, sum <= Self.maxIntermediateBytes else {
+                throw RuntimeError("\(label): intermediate values need more than \(Self.maxIntermediateBytes) bytes")
+            }
+            total = sum
+        }
+        for s in intermediates { _ = allocate(s, graph.values[s].tensor.elementCount ?? 0) }
         for (slot, _) in externals where graph.values[slot].tensor.flags.contains(.externalOutput) && !written.contains(slot) {
             throw RuntimeError("\(label): external output value \(slot) is never written by a node")
         }
@@ -161,6 +187,21 @@ final class XNNPACKDelegate {
         let b = buffers
         for step in steps { step.run(b) }
     }
+}
+
+/// A workspace shared by a delegate's nodes; `reserve` at bind, `pointer` at run.
+final class XNNScratch {
+    private(set) var pointer = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var capacity = 1
+
+    func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        pointer.deallocate()
+        pointer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        capacity = count
+    }
+
+    deinit { pointer.deallocate() }
 }
 
 /// A shape or parameter problem found while binding a node.
@@ -184,24 +225,23 @@ enum XNNOps {
 
     static func clampRange(_ node: XNode) throws -> (Float, Float) {
         guard let m = node.outputMinMax, node.type.readsOutputMinMax else { return (-.infinity, .infinity) }
-        guard !(m.min > m.max), !m.min.isNaN, !m.max.isNaN else { throw XNBind("output_min_max [\(m.min), \(m.max)] is empty") }
+        guard !(m.min > m.max), !m.min.isNaN, !m.max.isNaN else { throw bindError("output_min_max [\(m.min), \(m.max)] is empty") }
         return (m.min, m.max)
     }
 
-    static func XNBind(_ s: String) -> XNNBindError { XNNBindError(s) }
+    static func bindError(_ s: String) -> XNNBindError { XNNBindError(s) }
 
     static func expect(_ got: [Int], _ want: [Int], _ what: String) throws {
-        guard got == want else { throw XNBind("\(what) dims are \(got), expected \(want)") }
+        guard got == want else { throw bindError("\(what) dims are \(got), expected \(want)") }
     }
 
-    static func bind(_ node: XNode, ins: [Int], outs: [Int], dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
+    static func bind(_ node: XNode, ins: [Int], outs: [Int], dims: (Int) -> [Int], scratch: XNNScratch) throws -> (XNNBuffers) -> Void {
         let (lo, hi) = try clampRange(node)
-        let clamped = lo > -.infinity || hi < .infinity
         switch node.fields {
         case .node2x1:
             return try binary(node.type, ins[0], ins[1], outs[0], dims, lo, hi)
-        case .node1x1(let n):
-            return try unary(node.type, n, ins[0], outs[0], dims, lo, hi, clamped)
+        case .node1x1:
+            return try unary(node.type, ins[0], outs[0], dims, lo, hi)
         case .unaryWithParameter(let n):
             let a = ins[0], o = outs[0], total = count(dims(a)), p = n.parameter
             try expect(dims(o), dims(a), "output")
@@ -211,16 +251,17 @@ enum XNNOps {
             return { b in for i in 0 ..< total { let x = b[a][i]; b[o][i] = x > 0 ? x : p * (expm1f(x)) } }
         case .fullyConnected(let n):
             return try fullyConnected(n, ins, outs[0], dims, lo, hi)
+        case .convolution(let c) where node.type == .convTranspose2d:
+            return try deconvolution(c, ins, outs[0], dims, lo, hi)
         case .convolution(let c):
-            guard node.type != .convTranspose2d else { throw Unsupported(reason: "is not supported by edgec's interpreter") }
-            return try convolution(node.type, c, ins, outs[0], dims, lo, hi)
+            return try convolution(node.type, c, ins, outs[0], dims, lo, hi, scratch)
         case .pooling(let p):
             return try pooling(node.type, p, ins[0], outs[0], dims, lo, hi)
         case .staticTranspose(let t):
             return try transpose(t.perm.map(Int.init), ins[0], outs[0], dims)
         case .staticReshape:
             let a = ins[0], o = outs[0], total = count(dims(a))
-            guard count(dims(o)) == total else { throw XNBind("reshape of \(dims(a)) to \(dims(o)) changes the element count") }
+            guard count(dims(o)) == total else { throw bindError("reshape of \(dims(a)) to \(dims(o)) changes the element count") }
             return { b in b[o].update(from: b[a], count: total) }
         case .concatenate(let c):
             return try concatenate(Int(c.axis), ins, outs[0], dims)
@@ -228,7 +269,9 @@ enum XNNOps {
             return try slice(s.offsets.map(Int.init), s.sizes.map(Int.init), ins[0], outs[0], dims)
         case .staticConstantPad(let p):
             return try pad(p.prePaddings.map(Int.init), p.postPaddings.map(Int.init), p.paddingValue, ins[0], outs[0], dims)
-        case .staticResizeBilinear2D, .argMaxPooling2d, .scaledDotProductAttention:
+        case .staticResizeBilinear2D(let r):
+            return try resizeBilinear(r, ins[0], outs[0], dims)
+        case .argMaxPooling2d, .scaledDotProductAttention:
             throw Unsupported(reason: "is not supported by edgec's interpreter")
         }
     }
@@ -272,7 +315,7 @@ enum XNNOps {
         default: throw Unsupported(reason: "is not supported by edgec's interpreter")
         }
         let da = dims(a), db = dims(bIdx)
-        guard let shape = broadcast(da, db) else { throw XNBind("input dims \(da) and \(db) do not broadcast") }
+        guard let shape = broadcast(da, db) else { throw bindError("input dims \(da) and \(db) do not broadcast") }
         try expect(dims(o), shape, "output")
         let total = count(shape)
         let f: (Float, Float) -> Float = (lo > -.infinity || hi < .infinity) ? { Swift.min(Swift.max(op($0, $1), lo), hi) } : op
@@ -298,15 +341,15 @@ enum XNNOps {
         }
     }
 
-    static func unary(_ type: XNNNodeType, _ n: XNNNode1x1, _ a: Int, _ o: Int, _ dims: (Int) -> [Int],
-                      _ lo: Float, _ hi: Float, _ clamped: Bool) throws -> (XNNBuffers) -> Void {
+    static func unary(_ type: XNNNodeType, _ a: Int, _ o: Int, _ dims: (Int) -> [Int],
+                      _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
         let da = dims(a), total = count(da)
         switch type {
         case .globalAvgPooling2d:
-            guard da.count == 4 else { throw XNBind("global average pooling needs an NHWC input, got \(da)") }
+            guard da.count == 4 else { throw bindError("global average pooling needs an NHWC input, got \(da)") }
             let (nb, h, w, c) = (da[0], da[1], da[2], da[3])
             guard count(dims(o)) == nb * c, dims(o).last == c || dims(o).count < 2 else {
-                throw XNBind("output dims are \(dims(o)), expected [\(nb), 1, 1, \(c)]")
+                throw bindError("output dims are \(dims(o)), expected [\(nb), 1, 1, \(c)]")
             }
             let scale = 1 / Float(h * w)
             return { b in
@@ -366,42 +409,44 @@ enum XNNOps {
                                _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
         let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
         let dw = dims(w)
-        guard dw.count == 2 else { throw XNBind("filter dims \(dw) are not 2-D") }
-        guard n.flags & ~xnnFlagTransposeWeights == 0 else { throw XNBind("flags \(n.flags) are not supported") }
+        guard dw.count == 2 else { throw bindError("filter dims \(dw) are not 2-D") }
+        guard n.flags & ~xnnFlagTransposeWeights == 0 else { throw bindError("flags \(n.flags) are not supported") }
         let transposed = n.flags & xnnFlagTransposeWeights != 0
         let (outC, inC) = transposed ? (dw[1], dw[0]) : (dw[0], dw[1])
         let dx = dims(x)
-        guard dx.count >= 1, let last = dx.last, last == inC else { throw XNBind("input dims \(dx) do not end in the filter's \(inC) input channels") }
+        guard dx.count >= 1, let last = dx.last, last == inC else { throw bindError("input dims \(dx) do not end in the filter's \(inC) input channels") }
         let rows = count(dx) / Swift.max(inC, 1)
         guard count(dims(o)) == rows * outC, dims(o).last == outC else {
-            throw XNBind("output dims are \(dims(o)), expected \(Array(dx.dropLast()) + [outC])")
+            throw bindError("output dims are \(dims(o)), expected \(Array(dx.dropLast()) + [outC])")
         }
-        if let bias { guard count(dims(bias)) == outC else { throw XNBind("bias dims \(dims(bias)) do not have \(outC) elements") } }
+        if let bias { guard count(dims(bias)) == outC else { throw bindError("bias dims \(dims(bias)) do not have \(outC) elements") } }
+        let total = rows * outC
         return { b in
-            let xi = b[x], wi = b[w], z = b[o], bi = bias.map { b[$0] }
-            for r in 0 ..< rows {
-                let row = xi + r * inC
-                for oc in 0 ..< outC {
-                    var s: Float = bi?[oc] ?? 0
-                    if transposed {
-                        for k in 0 ..< inC { s += row[k] * wi[k * outC + oc] }
-                    } else {
-                        let wr = wi + oc * inC
-                        for k in 0 ..< inC { s += row[k] * wr[k] }
-                    }
-                    z[r * outC + oc] = Swift.min(Swift.max(s, lo), hi)
-                }
+            let z = b[o]
+            // z = x · Wᵀ ([out, in] filter) or x · W ([in, out] with XNN_FLAG_TRANSPOSE_WEIGHTS).
+            Gemm.sgemm(m: rows, n: outC, k: inC, a: b[x], lda: inC, b: b[w], ldb: transposed ? outC : inC,
+                       transposeB: !transposed, c: z, ldc: outC)
+            if let bias {
+                let bi = b[bias]
+                for r in 0 ..< rows { for oc in 0 ..< outC { z[r * outC + oc] += bi[oc] } }
             }
+            clamp(z, total, lo, hi)
         }
+    }
+
+    /// Clamps `n` values in place to `[lo, hi]` (a no-op for `[-inf, +inf]`).
+    static func clamp(_ z: UnsafeMutablePointer<Float>, _ n: Int, _ lo: Float, _ hi: Float) {
+        guard lo > -.infinity || hi < .infinity else { return }
+        for i in 0 ..< n { z[i] = Swift.min(Swift.max(z[i], lo), hi) }
     }
 
     static func batchMatMul(_ a: Int, _ bIdx: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let da = dims(a), db = dims(bIdx)
-        guard da.count >= 2, db.count >= 2 else { throw XNBind("inputs \(da) and \(db) must be at least 2-D") }
+        guard da.count >= 2, db.count >= 2 else { throw bindError("inputs \(da) and \(db) must be at least 2-D") }
         let m = da[da.count - 2], k = da[da.count - 1], k2 = db[db.count - 2], n = db[db.count - 1]
-        guard k == k2 else { throw XNBind("inner dimensions of \(da) and \(db) differ") }
+        guard k == k2 else { throw bindError("inner dimensions of \(da) and \(db) differ") }
         let ba = Array(da.dropLast(2)), bb = Array(db.dropLast(2))
-        guard let batch = broadcast(ba, bb) else { throw XNBind("batch dims of \(da) and \(db) do not broadcast") }
+        guard let batch = broadcast(ba, bb) else { throw bindError("batch dims of \(da) and \(db) do not broadcast") }
         try expect(dims(o), batch + [m, n], "output")
         let nbatch = count(batch), r = batch.count
         let sa = broadcastStrides(ba, rank: r), sb = broadcastStrides(bb, rank: r), sbatch = strides(batch)
@@ -410,19 +455,15 @@ enum XNNOps {
             for t in 0 ..< nbatch {
                 var ia = 0, ib = 0, rem = t
                 for d in 0 ..< r { let i = rem / sbatch[d]; rem %= sbatch[d]; ia += i * sa[d]; ib += i * sb[d] }
-                let xa = x + ia * m * k, yb = y + ib * k * n, zo = z + t * m * n
-                for i in 0 ..< m {
-                    for j in 0 ..< n {
-                        var s: Float = 0
-                        for p in 0 ..< k { s += xa[i * k + p] * yb[p * n + j] }
-                        zo[i * n + j] = s
-                    }
-                }
+                Gemm.sgemm(m: m, n: n, k: k, a: x + ia * m * k, lda: k, b: y + ib * k * n, ldb: n, c: z + t * m * n, ldc: n)
             }
         }
     }
 
     // MARK: Convolution and pooling (NHWC)
+
+    /// The largest im2col workspace (in floats); bigger convolutions take the direct loop.
+    static let maxScratchElements = 64 << 20
 
     static func outputSize(_ input: Int, _ padBefore: UInt32, _ padAfter: UInt32, _ kernel: Int, _ stride: Int, _ dilation: Int) -> Int {
         let effective = (kernel - 1) * dilation + 1
@@ -431,34 +472,74 @@ enum XNNOps {
     }
 
     static func convolution(_ type: XNNNodeType, _ c: XNNConvolution, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int],
-                            _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
+                            _ lo: Float, _ hi: Float, _ scratch: XNNScratch) throws -> (XNNBuffers) -> Void {
         let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
         let dx = dims(x), dw = dims(w)
-        guard dx.count == 4, dw.count == 4 else { throw XNBind("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
-        guard c.flags == 0 else { throw XNBind("flags \(c.flags) are not supported") }
+        guard dx.count == 4, dw.count == 4 else { throw bindError("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
+        guard c.flags == 0 else { throw bindError("flags \(c.flags) are not supported") }
         let kh = Int(c.kernelHeight), kw = Int(c.kernelWidth), sh = Int(c.subsamplingHeight), sw = Int(c.subsamplingWidth)
         let dh = Int(c.dilationHeight), dwl = Int(c.dilationWidth)
         guard kh > 0, kw > 0, sh > 0, sw > 0, dh > 0, dwl > 0 else {
-            throw XNBind("kernel \(kh)x\(kw), subsampling \(sh)x\(sw) and dilation \(dh)x\(dwl) must be positive")
+            throw bindError("kernel \(kh)x\(kw), subsampling \(sh)x\(sw) and dilation \(dh)x\(dwl) must be positive")
         }
         let groups = Int(c.groups), gic = Int(c.groupInputChannels), goc = Int(c.groupOutputChannels)
         let (nb, ih, iw, cin) = (dx[0], dx[1], dx[2], dx[3])
         let cout = groups * goc
         let depthwise = type == .depthwiseConv2d
         guard groups > 0, gic > 0, goc > 0, cin == groups * gic else {
-            throw XNBind("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
+            throw bindError("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
         }
         if depthwise {
-            guard gic == 1 else { throw XNBind("depthwise convolution needs group_input_channels 1, got \(gic)") }
+            guard gic == 1 else { throw bindError("depthwise convolution needs group_input_channels 1, got \(gic)") }
             try expect(dw, [1, kh, kw, cout], "filter")
         } else {
             try expect(dw, [cout, kh, kw, gic], "filter")
         }
-        if let bias { guard count(dims(bias)) == cout else { throw XNBind("bias dims \(dims(bias)) do not have \(cout) elements") } }
+        if let bias { guard count(dims(bias)) == cout else { throw bindError("bias dims \(dims(bias)) do not have \(cout) elements") } }
         let oh = outputSize(ih, c.padding.top, c.padding.bottom, kh, sh, dh)
         let ow = outputSize(iw, c.padding.left, c.padding.right, kw, sw, dwl)
         try expect(dims(o), [nb, oh, ow, cout], "output")
         let pt = Int(c.padding.top), pl = Int(c.padding.left)
+        let pixels = nb * oh * ow, depth = kh * kw * cin
+        let direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == ih && ow == iw
+        let (im2col, overflow) = pixels.multipliedReportingOverflow(by: depth)
+        if !depthwise && groups == 1 && (direct || (!overflow && im2col <= maxScratchElements)) {
+            // NHWC im2col rows [kh, kw, Cin] (contiguous channel runs) times the OHWI filter seen as [Cout, kh*kw*Cin]ᵀ.
+            if !direct { scratch.reserve(pixels * depth) }
+            return { b in
+                let xi = b[x], z = b[o]
+                var patches = UnsafePointer(xi)
+                if !direct {
+                    let p = scratch.pointer
+                    for n in 0 ..< nb {
+                        for y in 0 ..< oh {
+                            for xo in 0 ..< ow {
+                                var row = p + ((n * oh + y) * ow + xo) * depth
+                                for ky in 0 ..< kh {
+                                    let iy = y * sh - pt + ky * dh
+                                    for kx in 0 ..< kw {
+                                        let ix = xo * sw - pl + kx * dwl
+                                        if iy < 0 || iy >= ih || ix < 0 || ix >= iw {
+                                            row.update(repeating: 0, count: cin)
+                                        } else {
+                                            row.update(from: xi + ((n * ih + iy) * iw + ix) * cin, count: cin)
+                                        }
+                                        row += cin
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    patches = UnsafePointer(p)
+                }
+                Gemm.sgemm(m: pixels, n: cout, k: depth, a: patches, lda: depth, b: b[w], ldb: depth, transposeB: true, c: z, ldc: cout)
+                if let bias {
+                    let bi = b[bias]
+                    for px in 0 ..< pixels { for oc in 0 ..< cout { z[px * cout + oc] += bi[oc] } }
+                }
+                clamp(z, pixels * cout, lo, hi)
+            }
+        }
         return { b in
             let xi = b[x], wi = b[w], z = b[o], bi = bias.map { b[$0] }
             for n in 0 ..< nb {
@@ -497,15 +578,122 @@ enum XNNOps {
         }
     }
 
+    /// XNNPACK deconvolution: filter `[groups * goc, kh, kw, gic]`; output size
+    /// `stride * (in - 1) + adjustment + dilation * (k - 1) + 1 - pad_before - pad_after`.
+    static func deconvolution(_ c: XNNConvolution, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int],
+                              _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
+        let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
+        let dx = dims(x), dw = dims(w)
+        guard dx.count == 4, dw.count == 4 else { throw bindError("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
+        guard c.flags == 0 else { throw bindError("flags \(c.flags) are not supported") }
+        let kh = Int(c.kernelHeight), kw = Int(c.kernelWidth), sh = Int(c.subsamplingHeight), sw = Int(c.subsamplingWidth)
+        let dh = Int(c.dilationHeight), dwl = Int(c.dilationWidth)
+        guard kh > 0, kw > 0, sh > 0, sw > 0, dh > 0, dwl > 0 else {
+            throw bindError("kernel \(kh)x\(kw), stride \(sh)x\(sw) and dilation \(dh)x\(dwl) must be positive")
+        }
+        let groups = Int(c.groups), gic = Int(c.groupInputChannels), goc = Int(c.groupOutputChannels)
+        let (nb, ih, iw, cin) = (dx[0], dx[1], dx[2], dx[3])
+        let cout = groups * goc
+        guard groups > 0, gic > 0, goc > 0, cin == groups * gic else {
+            throw bindError("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
+        }
+        try expect(dw, [cout, kh, kw, gic], "filter")
+        if let bias { guard count(dims(bias)) == cout else { throw bindError("bias dims \(dims(bias)) do not have \(cout) elements") } }
+        let pt = Int(c.padding.top), pb = Int(c.padding.bottom), pl = Int(c.padding.left), pr = Int(c.padding.right)
+        let oh = sh * (ih - 1) + Int(c.adjustmentHeight) + dh * (kh - 1) + 1 - pt - pb
+        let ow = sw * (iw - 1) + Int(c.adjustmentWidth) + dwl * (kw - 1) + 1 - pl - pr
+        guard oh > 0, ow > 0 else { throw bindError("output size \(oh)x\(ow) is not positive") }
+        try expect(dims(o), [nb, oh, ow, cout], "output")
+        return { b in
+            let xi = b[x], wi = b[w], z = b[o]
+            let total = nb * oh * ow * cout
+            if let bias {
+                let bi = b[bias]
+                for p in 0 ..< nb * oh * ow { for oc in 0 ..< cout { z[p * cout + oc] = bi[oc] } }
+            } else {
+                z.update(repeating: 0, count: total)
+            }
+            for n in 0 ..< nb {
+                for iy in 0 ..< ih {
+                    for ix in 0 ..< iw {
+                        let inBase = ((n * ih + iy) * iw + ix) * cin
+                        for ky in 0 ..< kh {
+                            let y = iy * sh - pt + ky * dh
+                            if y < 0 || y >= oh { continue }
+                            for kx in 0 ..< kw {
+                                let xo = ix * sw - pl + kx * dwl
+                                if xo < 0 || xo >= ow { continue }
+                                let outBase = ((n * oh + y) * ow + xo) * cout
+                                for g in 0 ..< groups {
+                                    let inp = xi + inBase + g * gic
+                                    for j in 0 ..< goc {
+                                        let oc = g * goc + j
+                                        let wr = wi + ((oc * kh + ky) * kw + kx) * gic
+                                        var s: Float = 0
+                                        for ic in 0 ..< gic { s += inp[ic] * wr[ic] }
+                                        z[outBase + oc] += s
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            clamp(z, total, lo, hi)
+        }
+    }
+
+    /// NHWC bilinear resize: half-pixel centers by default, `XNN_FLAG_ALIGN_CORNERS`, or
+    /// `XNN_FLAG_TENSORFLOW_LEGACY_MODE` (no half-pixel offset).
+    static func resizeBilinear(_ r: XNNStaticResizeBilinear2D, _ x: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
+        let dx = dims(x)
+        guard dx.count == 4 else { throw bindError("input \(dx) must be 4-D (NHWC)") }
+        guard r.flags & ~(xnnFlagAlignCorners | xnnFlagTensorflowLegacyMode) == 0,
+              r.flags & xnnFlagAlignCorners == 0 || r.flags & xnnFlagTensorflowLegacyMode == 0 else {
+            throw bindError("flags \(r.flags) are not supported")
+        }
+        let (nb, ih, iw, c) = (dx[0], dx[1], dx[2], dx[3]), oh = Int(r.newHeight), ow = Int(r.newWidth)
+        guard oh > 0, ow > 0 else { throw bindError("new size \(oh)x\(ow) is not positive") }
+        try expect(dims(o), [nb, oh, ow, c], "output")
+        let align = r.flags & xnnFlagAlignCorners != 0, legacy = r.flags & xnnFlagTensorflowLegacyMode != 0
+        func taps(_ out: Int, _ inp: Int) -> [(Int, Int, Float)] {
+            let scale: Float = align ? (out > 1 ? Float(inp - 1) / Float(out - 1) : 0) : Float(inp) / Float(out)
+            return (0 ..< out).map { d in
+                var src = align || legacy ? Float(d) * scale : (Float(d) + 0.5) * scale - 0.5
+                src = Swift.max(src, 0)
+                let i0 = Swift.min(Int(src), inp - 1), i1 = Swift.min(i0 + 1, inp - 1)
+                return (i0, i1, Swift.min(src - Float(i0), 1))
+            }
+        }
+        let ty = taps(oh, ih), tx = taps(ow, iw)
+        return { b in
+            let xi = b[x], z = b[o]
+            for n in 0 ..< nb {
+                for (y, (y0, y1, fy)) in ty.enumerated() {
+                    for (xo, (x0, x1, fx)) in tx.enumerated() {
+                        let p00 = xi + ((n * ih + y0) * iw + x0) * c, p01 = xi + ((n * ih + y0) * iw + x1) * c
+                        let p10 = xi + ((n * ih + y1) * iw + x0) * c, p11 = xi + ((n * ih + y1) * iw + x1) * c
+                        let out = z + ((n * oh + y) * ow + xo) * c
+                        for ch in 0 ..< c {
+                            let top = p00[ch] + (p01[ch] - p00[ch]) * fx
+                            let bottom = p10[ch] + (p11[ch] - p10[ch]) * fx
+                            out[ch] = top + (bottom - top) * fy
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     static func pooling(_ type: XNNNodeType, _ p: XNNPooling2D, _ x: Int, _ o: Int, _ dims: (Int) -> [Int],
                         _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
         let dx = dims(x)
-        guard dx.count == 4 else { throw XNBind("input \(dx) must be 4-D (NHWC)") }
+        guard dx.count == 4 else { throw bindError("input \(dx) must be 4-D (NHWC)") }
         let ph = Int(p.poolingHeight), pw = Int(p.poolingWidth), sh = Int(p.strideHeight), sw = Int(p.strideWidth)
         // Average pooling has no dilation (ExecuTorch writes 0); 0 means 1.
         let dh = type == .avgPooling2d ? 1 : Swift.max(Int(p.dilationHeight), 1)
         let dwl = type == .avgPooling2d ? 1 : Swift.max(Int(p.dilationWidth), 1)
-        guard ph > 0, pw > 0, sh > 0, sw > 0 else { throw XNBind("pooling \(ph)x\(pw) and stride \(sh)x\(sw) must be positive") }
+        guard ph > 0, pw > 0, sh > 0, sw > 0 else { throw bindError("pooling \(ph)x\(pw) and stride \(sh)x\(sw) must be positive") }
         let (nb, ih, iw, c) = (dx[0], dx[1], dx[2], dx[3])
         let oh = outputSize(ih, p.padding.top, p.padding.bottom, ph, sh, dh)
         let ow = outputSize(iw, p.padding.left, p.padding.right, pw, sw, dwl)
@@ -546,7 +734,7 @@ enum XNNOps {
     static func transpose(_ perm: [Int], _ x: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let dx = dims(x)
         guard perm.count == dx.count, Set(perm).count == perm.count, perm.allSatisfy({ $0 >= 0 && $0 < dx.count }) else {
-            throw XNBind("perm \(perm) is not a permutation of the \(dx.count) input dims")
+            throw bindError("perm \(perm) is not a permutation of the \(dx.count) input dims")
         }
         let shape = perm.map { dx[$0] }
         try expect(dims(o), shape, "output")
@@ -569,13 +757,13 @@ enum XNNOps {
 
     static func concatenate(_ axis: Int, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let first = dims(ins[0])
-        guard axis < first.count else { throw XNBind("axis \(axis) is out of range for \(first.count)-D inputs") }
+        guard axis < first.count else { throw bindError("axis \(axis) is out of range for \(first.count)-D inputs") }
         var shape = first
         shape[axis] = 0
         for i in ins {
             let d = dims(i)
             guard d.count == first.count, d.enumerated().allSatisfy({ $0.offset == axis || $0.element == first[$0.offset] }) else {
-                throw XNBind("input dims \(d) do not match \(first) outside axis \(axis)")
+                throw bindError("input dims \(d) do not match \(first) outside axis \(axis)")
             }
             shape[axis] += d[axis]
         }
@@ -596,11 +784,11 @@ enum XNNOps {
 
     static func slice(_ offsets: [Int], _ sizes: [Int], _ x: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let dx = dims(x)
-        guard offsets.count == dx.count, sizes.count == dx.count else { throw XNBind("offsets/sizes do not have \(dx.count) entries") }
+        guard offsets.count == dx.count, sizes.count == dx.count else { throw bindError("offsets/sizes do not have \(dx.count) entries") }
         // A size of 0 means "to the end of the dimension" (XNNPACK's static slice).
         let shape = zip(zip(offsets, sizes), dx).map { os, d in os.1 == 0 ? d - os.0 : os.1 }
         for (i, d) in dx.enumerated() where offsets[i] + shape[i] > d || shape[i] < 0 {
-            throw XNBind("slice \(offsets[i])..<\(offsets[i] + shape[i]) of dimension \(i) exceeds \(d)")
+            throw bindError("slice \(offsets[i])..<\(offsets[i] + shape[i]) of dimension \(i) exceeds \(d)")
         }
         try expect(dims(o), shape, "output")
         let sx = strides(dx), r = shape.count, total = count(shape)
@@ -619,7 +807,7 @@ enum XNNOps {
 
     static func pad(_ pre: [Int], _ post: [Int], _ value: Float, _ x: Int, _ o: Int, _ dims: (Int) -> [Int]) throws -> (XNNBuffers) -> Void {
         let dx = dims(x)
-        guard pre.count <= dx.count, post.count <= dx.count else { throw XNBind("paddings have more entries than the \(dx.count) dims") }
+        guard pre.count <= dx.count, post.count <= dx.count else { throw bindError("paddings have more entries than the \(dx.count) dims") }
         let pb = pre + [Int](repeating: 0, count: dx.count - pre.count), pa = post + [Int](repeating: 0, count: dx.count - post.count)
         let shape = (0 ..< dx.count).map { dx[$0] + pb[$0] + pa[$0] }
         try expect(dims(o), shape, "output")
