@@ -37,7 +37,8 @@ let package = Package(
         // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader.
         .target(name: "EdgeProgram", dependencies: ["FlatBuffers"]),
         .testTarget(name: "EdgeProgramTests", dependencies: ["EdgeProgram", "FlatBuffers"]),
-        // Lowering of Edge IR to .pte programs (portable ATen kernels) and memory planning.
+        // The Backend protocol and registry, lowering of Edge IR to .pte programs (portable ATen
+        // kernels) and memory planning. EdgePasses: a backend declares its PassTarget.
         .target(name: "EdgeBackends", dependencies: ["EdgeIR", "EdgePasses", "EdgeProgram"]),
         .testTarget(name: "EdgeBackendsTests", dependencies: ["EdgeBackends", "EdgeIR", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeCompiler"]),
         // The conformance interpreter: runs a verified .pte with EdgeKernels; imports no compiler module.
@@ -46,12 +47,14 @@ let package = Package(
         .executableTarget(
             name: "edgec",
             dependencies: [
-                "EdgeCompiler", "EdgeBackends", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeONNX", "EdgeConformance",
+                // The compiler only through EdgeCompiler's pipeline; running programs through
+                // EdgeRuntime and EdgeConformance (input binding, outputs, suites, reports).
+                "EdgeCompiler", "EdgeRuntime", "EdgeConformance",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Conformance suites: one case per child process, dtype-aware comparison, outcomes, records.
         .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgePasses", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
-        .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels"]),
+        .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels", "EdgeProgram"]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
         .target(name: "FlatBuffers"),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),

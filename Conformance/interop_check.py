@@ -1,7 +1,7 @@
 """Interop check: edgec's .pte files in ExecuTorch 1.5.1's own runtime.
 
 For each example model: compile it with edgec (--stats), load the .pte with ExecuTorch's
-runtime, run it on seeded random inputs, run the same inputs through `edgec run` (edgec's
+runtime (and check that ExecuTorch's deserializer reads its per-instruction stacktrace), run it on seeded random inputs, run the same inputs through `edgec run` (edgec's
 interpreter) and through an eager PyTorch definition of the same model, and compare. The
 PyTorch model is also exported with ExecuTorch's own pipeline to compare arena sizes.
 
@@ -70,6 +70,20 @@ def executorch_arena(model, inputs):
     return prog.executorch_program.execution_plan[0].non_const_buffer_sizes[-1]
 
 
+def stacktrace_matches(blob, plan):
+    """ExecuTorch's own deserializer reads the per-instruction stacktrace edgec wrote: one frame
+    list per instruction, with the node names `edgec inspect --json` shows."""
+    from executorch.exir._serialize._program import deserialize_pte_binary
+    prog = deserialize_pte_binary(blob)
+    prog = getattr(prog, "program", prog)
+    chain = prog.execution_plan[0].chains[0]
+    expected = [[f.get("name") for f in i.get("frames", [])] for i in plan["instructions"]]
+    if not any(expected):
+        return not chain.stacktrace
+    got = [[f.name for f in frames.items] for frames in (chain.stacktrace or [])]
+    return len(chain.stacktrace or []) == len(chain.instructions) and got == expected
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--edgec", default=".build/debug/edgec")
@@ -105,7 +119,10 @@ def main():
                 print(name, "edgec run failed:", r.stderr); failures += 1; continue
             meta = subprocess.run([args.edgec, "inspect", pte, "--json"], capture_output=True, text=True)
             import json
-            names = json.loads(meta.stdout)["plans"][0]["output_names"]
+            plan = json.loads(meta.stdout)["plans"][0]
+            names = plan["output_names"]
+            if not stacktrace_matches(open(pte, "rb").read(), plan):
+                print(name, "ExecuTorch's deserializer does not read the stacktrace edgec wrote"); failures += 1; continue
             safe = [re.sub(r"[^A-Za-z0-9._-]", "_", n) for n in names]
             edgec_out = [np.load(os.path.join(outdir, s + ".npy")) for s in safe]
             ref = model(*[torch.from_numpy(x) for x in inputs]); ref = ref if isinstance(ref, tuple) else (ref,)

@@ -15,8 +15,31 @@ public final class PlanBuilder {
     /// Storage (arena buffer) of each planned tensor value.
     private var storageOf: [Int32: Int] = [:]
     private var storageSizes: [Int] = []
+    /// Where each run of instructions came from: instructions from `start` on (up to the next
+    /// mark) were emitted while ``location`` was `frames`.
+    private var locationMarks: [(start: Int, frames: FrameList)] = []
+
+    /// The source node of the instructions emitted from now on (the lowering driver sets it
+    /// before each op lowers); ``finish(name:inputs:outputs:ioNames:)`` writes it to the
+    /// chain's `stacktrace`, one frame list per instruction.
+    public var location = FrameList() {
+        didSet {
+            if let last = locationMarks.last, last.start == instructions.count { locationMarks.removeLast() }
+            locationMarks.append((instructions.count, location))
+        }
+    }
 
     public init() {}
+
+    /// One frame list per instruction, from the location marks; nil when no instruction has a source.
+    func stacktrace() -> [FrameList]? {
+        var out = [FrameList](repeating: FrameList(), count: instructions.count)
+        for (k, mark) in locationMarks.enumerated() {
+            let end = k + 1 < locationMarks.count ? locationMarks[k + 1].start : instructions.count
+            for i in mark.start ..< max(mark.start, end) { out[i] = mark.frames }
+        }
+        return out.allSatisfy(\.items.isEmpty) ? nil : out
+    }
 
     private func add(_ value: EValue) -> Int32 {
         values.append(value)
@@ -139,7 +162,7 @@ public final class PlanBuilder {
         }
         let plan = ExecutionPlan(name: name, values: values, inputs: inputs, outputs: outputs, operators: operators,
                                  instructions: instructions, nonConstBufferSizes: [0, Int64(memory.arenaSize)], ioNames: ioNames,
-                                 delegates: delegates)
+                                 delegates: delegates, stacktrace: stacktrace())
         return (plan, memory)
     }
 }

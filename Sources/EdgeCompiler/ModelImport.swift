@@ -3,34 +3,44 @@ import EdgeONNX
 import EdgeTorch
 import Foundation
 
-/// The model formats `edgec import` reads, chosen by file extension.
+/// The model formats edgec reads, decided once by file extension.
 public enum ModelFormat: String, Sendable, CaseIterable {
     /// A torch.export archive written by `torch.export.save`.
     case pt2
     /// An ONNX model.
     case onnx
+    /// Edge IR text (with its weights in the `.eirb` its header names).
+    case eir
 
-    /// The format of `path` from its extension, or nil when edgec does not import it.
+    /// The format of `path` from its extension, or nil when edgec does not read it.
     public init?(path: String) {
         switch URL(fileURLWithPath: path).pathExtension.lowercased() {
         case "pt2": self = .pt2
         case "onnx": self = .onnx
+        case "eir": self = .eir
         default: return nil
         }
     }
+
+    /// The format of `path`; an unknown extension is an error that names the ones edgec reads.
+    public static func of(_ path: String) throws(ImportFailure) -> ModelFormat {
+        guard let format = ModelFormat(path: path) else {
+            throw ImportFailure("\(path): cannot tell the model format from the extension; edgec reads .onnx models, .pt2 (torch.export.save) archives and .eir Edge IR")
+        }
+        return format
+    }
 }
 
-/// Options of `edgec import` that apply to dynamic shapes.
+/// Options of the import stage that apply to dynamic shapes and archives.
 public struct ImportOptions: Sendable {
     /// Static shapes for named inputs (`--input-shape ids=1,16`).
     public var inputShapes: [String: [Int]] = [:]
-    /// Fix every remaining dynamic dim to its upper bound (`--static`).
+    /// Fix every remaining dynamic dim of a .pt2 to its upper bound (`--static`).
     public var fixDynamicToUpperBound = false
     /// The model inside a multi-model archive (`--model`).
     public var modelName: String?
 
     public init() {}
-
 }
 
 /// An import that failed before any IR was produced.
@@ -39,13 +49,11 @@ public struct ImportFailure: Error, CustomStringConvertible {
     public init(_ message: String) { description = "error: " + message }
 }
 
-/// Reads a model file into Edge IR, dispatching on its format.
+/// Reads a model file into Edge IR. `.onnx` and `.pt2` importers apply `inputShapes`
+/// themselves; `.eir` is read as written (the pipeline's specialization stage gives it shapes).
 public enum ModelImporter {
-    /// Imports `path`; throws a diagnostic naming the file (and node) on any problem.
-    public static func importModel(path: String, options: ImportOptions = ImportOptions()) throws -> Module {
-        guard let format = ModelFormat(path: path) else {
-            throw ImportFailure("\(path): cannot tell the model format from the extension; edgec imports .pt2 (torch.export.save) archives and .onnx models")
-        }
+    /// Imports `path` of `format`; throws a diagnostic naming the file (and node) on any problem.
+    public static func importModel(path: String, format: ModelFormat, options: ImportOptions = ImportOptions()) throws -> Module {
         switch format {
         case .pt2:
             var o = TorchImportOptions(modelName: options.modelName, inputShapes: options.inputShapes,
@@ -56,6 +64,10 @@ public enum ModelImporter {
             if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give ONNX inputs static shapes with --input-shape") }
             if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }
             return try ONNXImporter.importModel(path: path, options: ONNXImportOptions(inputShapes: options.inputShapes))
+        case .eir:
+            if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give .eir inputs static shapes with --input-shape") }
+            if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }
+            return try IRFile.read(path: path)
         }
     }
 }

@@ -1,12 +1,54 @@
-import Foundation
 import EdgeBackends
 import EdgeIR
 import EdgePasses
 import EdgeProgram
+import Foundation
 
-/// The `compile` stage as a library call: IR → static shapes → optimization pipeline
-/// (`-O0/-O1/-O2`) → backend lowering → `.pte` bytes.
+/// The stages of the compile pipeline, in order. `edgec compile --compile-to=<stage>` stops
+/// after one and writes what it made (as IREE's `--compile-to` does).
+public enum CompileStage: String, Sendable, CaseIterable {
+    /// Read the model (its format decided once, by extension) and give its inputs the
+    /// `--input-shape`s: `.onnx` and `.pt2` importers take them, `.eir` is specialized
+    /// (skipped when no shape is given). Writes `.eir` + `.eirb`.
+    case `import`
+    /// Run the `-O<n>` passes for the backend's target. Writes `.eir` + `.eirb`.
+    case optimize
+    /// Lower for the backend and plan memory. Writes the `.pte`.
+    case lower
+}
+
+/// What a stage produced: IR (after import or optimize) or a program (after lower).
+public enum StageOutput {
+    case module(Module)
+    case program(CompiledProgram)
+
+    /// Writes the output atomically: IR as `.eir` with its weights in the `.eirb` beside it, a
+    /// program as `.pte` bytes. On any error no file is left.
+    public func write(to path: String) throws {
+        switch self {
+        case .module(let module): try IRFile.write(module, to: path)
+        case .program(let compiled): try AtomicFile.write(Data(compiled.bytes), to: path)
+        }
+    }
+
+    /// IR as `.eir` text (with or without `loc(...)`); nil for a program.
+    public func text(locations: Bool = true) -> String? {
+        guard case .module(let module) = self else { return nil }
+        return IRPrinter(printLocations: locations).print(module)
+    }
+
+    /// The program, after the lower stage.
+    public var compiled: CompiledProgram? {
+        if case .program(let p) = self { return p }
+        return nil
+    }
+}
+
+/// The compile pipeline as a library: import → specialize shapes → optimize → lower →
+/// serialize. Each stage is a method, so a caller (the CLI, the conformance runner, the
+/// optimization report) runs exactly the stages it needs, in this one implementation.
 public struct ProgramCompiler {
+    /// The backend to lower for (a name in ``BackendRegistry``).
     public var backend: String
     /// Concrete shapes for inputs with symbolic dims, by input name.
     public var inputShapes: [String: [Int]]
@@ -18,6 +60,11 @@ public struct ProgramCompiler {
     public var log: (String) -> Void
     /// Fail when any op stays outside the backend's delegate partitions.
     public var strictDelegation = false
+    /// `--model` (an archive holding several) and `--static` of the import stage.
+    public var importOptions = ImportOptions()
+    /// The pipeline lowers, so its IR needs static shapes: dynamic dims of a `.pt2` that
+    /// `inputShapes` leaves open are fixed to their upper bounds. `edgec import` clears it.
+    public var needsStaticShapes = true
 
     public init(backend: String = BackendRegistry.defaultBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
                 instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
@@ -28,35 +75,186 @@ public struct ProgramCompiler {
         self.log = log
     }
 
-    /// Compiles `module` (unchanged; the pipeline runs on a shape-specialized copy sharing its blobs).
-    public func compile(_ module: Module) throws -> CompiledProgram {
-        let backend = try BackendRegistry.named(backend)
-        let specialized = try ShapeSpecialization.specialize(module, shapes: inputShapes)
-        try optimize(specialized, target: backend.target)
-        let compiled = try backend.lower(specialized)
-        if strictDelegation {
-            guard let report = compiled.delegation else {
-                throw DiagnosticError(Diagnostic(.error, "--strict-delegation: backend \(backend.name) has no delegate"))
-            }
-            if !report.leftOut.isEmpty {
-                let n = report.leftOut.count
-                throw DiagnosticError(Diagnostic(.error, "--strict-delegation: \(n) op\(n == 1 ? " stays" : "s stay") outside the \(report.backend) partitions: "
-                    + report.leftOut.map { "\($0.op) (\($0.reason))" }.joined(separator: ", ")))
-            }
+    // MARK: Stages
+
+    /// The registered backend named ``backend``; an unknown name lists the registered ones.
+    public func resolvedBackend() throws(UnknownBackendError) -> any Backend { try BackendRegistry.named(backend) }
+
+    /// Import stage: reads `path` (format decided here, once) with the input shapes applied.
+    public func importModel(path: String) throws -> Module {
+        let format = try ModelFormat.of(path)
+        var options = importOptions
+        switch format {
+        case .onnx, .pt2:
+            options.inputShapes = inputShapes
+            if format == .pt2, needsStaticShapes { options.fixDynamicToUpperBound = true }
+            return try ModelImporter.importModel(path: path, format: format, options: options)
+        case .eir:
+            return try specialize(try ModelImporter.importModel(path: path, format: format, options: options))
+        }
+    }
+
+    /// Specialization stage: `module` with its inputs given ``inputShapes`` (a new module
+    /// sharing the blobs); `module` itself when no shape is given.
+    public func specialize(_ module: Module) throws -> Module {
+        try ShapeSpecialization.specialize(module, shapes: inputShapes)
+    }
+
+    /// Optimize stage: runs this compiler's level over `module` in place, for the backend's target.
+    @discardableResult
+    public func optimize(_ module: Module) throws -> PassRunReport {
+        let target = try resolvedBackend().target
+        return try Optimizer(passes: optimization.passes(for: target), target: target, instrumentation: instrumentation, log: log).run(module)
+    }
+
+    /// Lower stage: the backend's program for `module` (static shapes, optimized).
+    public func lower(_ module: Module) throws -> CompiledProgram {
+        let backend = try resolvedBackend()
+        return try checkDelegation(try backend.lower(module), backend: backend.name)
+    }
+
+    /// With ``strictDelegation``: fails when an op stayed outside the delegate's partitions
+    /// (or the backend has no delegate), listing each op with its reason.
+    func checkDelegation(_ compiled: CompiledProgram, backend: String) throws -> CompiledProgram {
+        guard strictDelegation else { return compiled }
+        guard let report = compiled.delegation else {
+            throw DiagnosticError(Diagnostic(.error, "--strict-delegation: backend \(backend) has no delegate"))
+        }
+        if !report.leftOut.isEmpty {
+            let n = report.leftOut.count
+            throw DiagnosticError(Diagnostic(.error, "--strict-delegation: \(n) op\(n == 1 ? " stays" : "s stay") outside the \(report.backend) partitions: "
+                + report.leftOut.map { "\($0.op) (\($0.reason))" }.joined(separator: ", ")))
         }
         return compiled
     }
 
-    /// Runs this compiler's optimization level over `module` in place, for `target`.
+    /// Specializes, optimizes (in place, or on the specialized copy) and lowers `module`.
+    public func compile(_ module: Module) throws -> CompiledProgram {
+        let specialized = try specialize(module)
+        try optimize(specialized)
+        return try lower(specialized)
+    }
+
+    /// Runs the pipeline on the model at `path` through `stage` (every stage by default).
+    public func run(path: String, through stage: CompileStage = .lower) throws -> StageOutput {
+        _ = try resolvedBackend()  // an unknown backend fails before any work
+        let module = try importModel(path: path)
+        if stage == .import { return .module(module) }
+        try optimize(module)
+        if stage == .optimize { return .module(module) }
+        return .program(try lower(module))
+    }
+
+    // MARK: Option parsing (the CLI boundary)
+
+    /// The optimization level `-O<n>`; other numbers are an error naming the levels.
+    public static func level(_ n: Int) throws(CompilerOptionError) -> OptimizationLevel {
+        guard let level = OptimizationLevel(rawValue: n) else {
+            let names = OptimizationLevel.allCases.map(\.description)
+            throw CompilerOptionError("-O\(n): the levels are \(names.dropLast().joined(separator: ", ")) and \(names.last ?? "")")
+        }
+        return level
+    }
+
+    /// `--input-shape name=d0,d1,...` options by input name; a name given twice is an error.
+    public static func inputShapes(_ texts: [String]) throws -> [String: [Int]] {
+        var shapes: [String: [Int]] = [:]
+        for text in texts {
+            let (name, dims) = try InputShape.parse(text)
+            guard shapes[name] == nil else { throw CompilerOptionError("--input-shape \(name) is given twice") }
+            shapes[name] = dims
+        }
+        return shapes
+    }
+
+    /// The pass instrumentation flags; a pass name that is not registered is an error.
+    public static func instrumentation(printBefore: [String] = [], printAfter: [String] = [], printAfterAll: Bool = false,
+                                       printAfterChange: Bool = false, verifyEach: Bool = false,
+                                       timePasses: Bool = false) throws(CompilerOptionError) -> PassInstrumentation {
+        let known = PassCatalog.all.map(\.name)
+        for name in printBefore + printAfter where !known.contains(name) {
+            throw CompilerOptionError("unknown pass '\(name)'; known passes: \(known.joined(separator: ", "))")
+        }
+        var s = PassInstrumentation()
+        s.printBefore = Set(printBefore)
+        s.printAfter = Set(printAfter)
+        s.printAfterAll = printAfterAll
+        s.printAfterChange = printAfterChange
+        s.verifyEach = verifyEach
+        s.timePasses = timePasses
+        return s
+    }
+
+    // MARK: Facts for reports
+
+    /// Shapes that make every symbolic input dim 1 (by input name), for a quick measurement.
+    public static func unitShapes(for module: Module) -> [String: [Int]] {
+        guard let main = module.mainFunction else { return [:] }
+        var shapes: [String: [Int]] = [:]
+        for (i, a) in main.arguments.enumerated() where a.type.staticShape == nil {
+            shapes[main.inputName(i) ?? a.nameHint ?? "#\(i)"] = a.type.shape.map { $0.value ?? 1 }
+        }
+        return shapes
+    }
+
+    /// Ops of the main function that compute (constants and the return not counted).
+    public static func computeOpCount(_ module: Module) -> Int {
+        module.mainFunction?.body.operations.filter {
+            !$0.definition.traits.contains(.constantLike) && !$0.definition.traits.contains(.terminator)
+        }.count ?? 0
+    }
+}
+
+/// The pass instrumentation (IR dumps, verification, timing) as EdgeCompiler's API names it.
+public typealias Instrumentation = PassInstrumentation
+
+/// A bad compiler option (an unknown level or pass name, a repeated shape).
+public struct CompilerOptionError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { "error: " + message }
+}
+
+/// Runs a list of passes over a module: the optimize stage, and `edgec opt`.
+public struct Optimizer {
+    public var passes: [Pass]
+    /// The backend the passes prepare for (plain `edgec opt`: any op may be created).
+    public var target: PassTarget
+    public var instrumentation: PassInstrumentation
+    /// Receives IR dumps and timing tables.
+    public var log: (String) -> Void
+
+    public init(passes: [Pass], target: PassTarget = PassTarget(), instrumentation: PassInstrumentation = PassInstrumentation(),
+                log: @escaping (String) -> Void = { _ in }) {
+        self.passes = passes
+        self.target = target
+        self.instrumentation = instrumentation
+        self.log = log
+    }
+
+    /// `edgec opt`: the `-O<n>` passes (for no particular backend), then the `--passes` list,
+    /// parsed here, once.
+    public init(level: Int?, passes text: String, instrumentation: PassInstrumentation = PassInstrumentation(),
+                log: @escaping (String) -> Void = { _ in }) throws {
+        let levelPasses = try level.map { (n) throws(CompilerOptionError) in try ProgramCompiler.level(n).passes() } ?? []
+        self.init(passes: levelPasses + (try PassManager.parsePipeline(text, registry: PassCatalog.all)), instrumentation: instrumentation, log: log)
+    }
+
+    /// Runs the passes over `module` in place.
     @discardableResult
-    public func optimize(_ module: Module, target: PassTarget) throws -> PassRunReport {
-        var optimizer = Optimizer(pipeline: optimization.pipeline(for: target), instrumentation: instrumentation, log: log)
-        optimizer.target = target
-        return try optimizer.run(module)
+    public func run(_ module: Module) throws -> PassRunReport {
+        var manager = PassManager(passes: passes, instrumentation: instrumentation, dump: log)
+        manager.target = target
+        let report = try manager.run(module)
+        if instrumentation.timePasses { log(report.timingTable()) }
+        return report
     }
 }
 
 extension CompiledProgram {
+    /// The `.pte` file: the same program always gives the same bytes.
+    public var bytes: [UInt8] { ProgramWriter.serialize(program) }
+
     /// The `--stats` report.
     public var statsText: String {
         let plan = program.plans[0]

@@ -248,30 +248,19 @@ public enum CaseRunner {
         return inputs.filter { !bound.contains($0.key) && !$0.value.element.isFloat }.map(\.key).sorted()
     }
 
-    /// The data set's inputs in the program's input order (by name when the program names them).
+    /// The data set's inputs in the program's input order, by ``InputBinding`` (the rule of
+    /// `edgec run`): by TensorProto name when that names an input, else in order. Inputs bound
+    /// as constants at import are left out.
     static func bindInputs(_ set: DataSet, _ plan: ExecutionPlan, constants: [String]) throws -> [Tensor] {
-        let remaining = set.inputs.filter { !constants.contains($0.name) }
-        let names = plan.ioNames?.inputs
-        var out: [Tensor] = []
-        for k in plan.inputs.indices {
-            let value: ONNXTensorFile
-            if let names, k < names.count, let v = remaining.first(where: { $0.name == names[k] }) {
-                value = v
-            } else if k < remaining.count {
-                value = remaining[k]
-            } else {
-                throw CaseFailure(.run, "the program takes \(plan.inputs.count) inputs, the data set has \(remaining.count)")
-            }
-            out.append(try tensor(value, "input \(k)"))
+        var given: [GivenInput] = []
+        for (k, file) in set.inputs.enumerated() where !constants.contains(file.name) {
+            given.append(GivenInput(carriedName: file.name, tensor: try tensor(file, "input \(k)"), origin: "\(set.name)/input_\(k).pb"))
         }
-        return out
+        do { return try InputBinding.bind(given, to: plan, ignoreExtra: true) } catch { throw CaseFailure(.run, error.message) }
     }
 
     static func tensor(_ v: ONNXTensorFile, _ what: String) throws -> Tensor {
-        guard let dtype = DType(rawValue: v.element.rawValue) else { throw CaseFailure(.data, "\(what): element type \(v.element) is not supported") }
-        do { return try Tensor(bytes: [UInt8](v.data), dtype: dtype, shape: v.shape) } catch {
-            throw CaseFailure(.data, "\(what): \(error)")
-        }
+        do { return try InputBinding.tensor(v, what) } catch { throw CaseFailure(.data, error.message) }
     }
 
     /// Compares every output with its reference; the first difference fails the case.

@@ -48,7 +48,9 @@ enum Classifier {
             return (.unsupported, "lowering: " + (ops.isEmpty ? normalize(firstLine(m)) : ops.joined(separator: ", ")))
         }
         if let r = m.range(of: "no kernel for ") {
-            let kernels = m[r.upperBound...].replacingOccurrences(of: " in edgec's interpreter", with: "")
+            var kernels = String(m[r.upperBound...])
+            // The kernel names only: the nodes that use them (after the phrase) differ per case.
+            if let end = kernels.range(of: " in edgec's interpreter") { kernels = String(kernels[..<end.lowerBound]) }
             return (.unsupported, "kernel: " + kernels)
         }
         // Import of a node: `node "x" (Op, opset 13): what is not supported`.

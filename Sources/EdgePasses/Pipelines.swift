@@ -10,16 +10,22 @@ public enum OptimizationLevel: Int, Sendable, CaseIterable, CustomStringConverti
 
     public var description: String { "-O\(rawValue)" }
 
-    /// The pass pipeline of this level for `target`.
-    public func pipeline(for target: PassTarget = PassTarget()) -> String {
+    /// The passes of this level for `target`, in order.
+    public func passes(for target: PassTarget = PassTarget()) -> [Pass] {
         switch self {
-        case .o0: return ""
-        case .o1: return "canonicalize,fold-constants,cse,dce"
+        case .o0: return []
+        case .o1: return [Canonicalize.pass, FoldConstants.pass, CommonSubexpressionElimination.pass, DeadCodeElimination.pass]
         case .o2:
-            var passes = ["canonicalize", "fold-constants", "cse", "fold-batchnorm", "fuse-linear", "recognize-patterns",
-                          "canonicalize", "fold-constants", "cse", "dce"]
-            if target.fusesActivations { passes.insert("fuse-activation", at: passes.count - 1) }
-            return passes.joined(separator: ",")
+            var passes = [Canonicalize.pass, FoldConstants.pass, CommonSubexpressionElimination.pass, FoldBatchNorm.pass,
+                          FuseLinear.pass, RecognizePatterns.pass,
+                          Canonicalize.pass, FoldConstants.pass, CommonSubexpressionElimination.pass, DeadCodeElimination.pass]
+            if target.fusesActivations { passes.insert(FuseActivation.pass, at: passes.count - 1) }
+            return passes
         }
+    }
+
+    /// The pass names of this level for `target`, comma-separated (as `--passes` takes them).
+    public func pipeline(for target: PassTarget = PassTarget()) -> String {
+        passes(for: target).map(\.name).joined(separator: ",")
     }
 }

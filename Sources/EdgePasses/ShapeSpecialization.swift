@@ -4,8 +4,10 @@ import EdgeIR
 /// backends that need static shapes). The result is a new module sharing the blobs.
 public enum ShapeSpecialization {
     /// Returns a copy of `module`'s main function with the inputs named in `shapes` (by source
-    /// name or SSA name) given those shapes; other inputs keep theirs.
+    /// name or SSA name) given those shapes; other inputs keep theirs. With no shapes there is
+    /// nothing to do: `module` itself is returned.
     public static func specialize(_ module: Module, shapes: [String: [Int]]) throws(DiagnosticError) -> Module {
+        if shapes.isEmpty { return module }
         guard let main = module.mainFunction else { throw DiagnosticError(Diagnostic(.error, "module has no function")) }
         var types = main.arguments.map(\.type)
         var unused = Set(shapes.keys)
@@ -27,16 +29,15 @@ public enum ShapeSpecialization {
             let known = main.arguments.indices.map { main.inputName($0) ?? "#\($0)" }
             throw DiagnosticError(Diagnostic(.error, "--input-shape \(name): no input has that name (inputs: \(known.joined(separator: ", ")))"))
         }
-        // Built twice: the first pass finds the result types the function is declared with.
-        let probe = try build(main, module: module, argumentTypes: types, resultTypes: main.resultTypes)
-        return try build(main, module: module, argumentTypes: types, resultTypes: probe.mainFunction!.returnedValues.map(\.type))
+        return try build(main, module: module, argumentTypes: types)
     }
 
-    private static func build(_ main: Function, module: Module, argumentTypes: [TensorType],
-                              resultTypes: [TensorType]) throws(DiagnosticError) -> Module {
+    /// Rebuilds `main` once with new argument types; every type is re-inferred, and the result
+    /// types become those of the returned values.
+    private static func build(_ main: Function, module: Module, argumentTypes: [TensorType]) throws(DiagnosticError) -> Module {
         let out = Module(name: module.name, blobs: module.blobs)
         out.attributes = module.attributes
-        let f = Function(name: main.name, argumentTypes: argumentTypes, argumentNames: main.arguments.map(\.nameHint), resultTypes: resultTypes)
+        let f = Function(name: main.name, argumentTypes: argumentTypes, argumentNames: main.arguments.map(\.nameHint), resultTypes: main.resultTypes)
         f.argumentAttributes = main.argumentAttributes
         f.resultAttributes = main.resultAttributes
         out.add(f)
@@ -47,7 +48,9 @@ public enum ShapeSpecialization {
             let mapped = op.operands.map { $0.map { map[ObjectIdentifier($0)]! } }
             do {
                 if op.definition.traits.contains(.terminator) {
-                    try builder.makeReturn(mapped.compactMap { $0 })
+                    let returned = mapped.compactMap { $0 }
+                    f.setResultTypes(returned.map(\.type))
+                    try builder.makeReturn(returned)
                     continue
                 }
                 let isConstant = op.definition.traits.contains(.constantLike)

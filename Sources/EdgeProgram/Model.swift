@@ -187,6 +187,47 @@ public struct IONames: Sendable, Hashable {
     }
 }
 
+/// One frame of an instruction's source location (`Frame` in program.fbs). edgec writes the
+/// source model's node name as `name` (an ONNX node name, a torch.export node name), and the
+/// user's source file and line when the importer knows them (a torch stack frame).
+public struct Frame: Sendable, Hashable {
+    public var filename: String?
+    public var lineno: Int32
+    public var name: String?
+    public var context: String?
+
+    public init(filename: String? = nil, lineno: Int32 = 0, name: String? = nil, context: String? = nil) {
+        self.filename = filename
+        self.lineno = lineno
+        self.name = name
+        self.context = context
+    }
+
+    /// `"Conv_7"`, `"relu_1" (model.py:12)` or `model.py:12`, for messages and `inspect`.
+    public var text: String {
+        let file = filename.map { lineno > 0 ? "\($0):\(lineno)" : $0 }
+        switch (name, file) {
+        case let (n?, f?): return "\"\(n)\" (\(f))"
+        case let (n?, nil): return "\"\(n)\""
+        case let (nil, f?): return f
+        case (nil, nil): return context ?? ""
+        }
+    }
+}
+
+/// The frames of one instruction (`FrameList`), innermost (the node) first.
+public struct FrameList: Sendable, Hashable {
+    public var items: [Frame]
+
+    public init(_ items: [Frame] = []) { self.items = items }
+
+    /// The node the instruction came from, as in runtime errors: `"Conv_7"`, or nil when unknown.
+    public var text: String? {
+        let parts = items.map(\.text).filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: " via ")
+    }
+}
+
 /// One method of the program (edgec writes `forward`).
 public struct ExecutionPlan: Sendable, Hashable {
     public var name: String
@@ -202,10 +243,13 @@ public struct ExecutionPlan: Sendable, Hashable {
     public var ioNames: IONames?
     /// Backend delegates, by `DelegateCall.delegate_index`.
     public var delegates: [BackendDelegate]
+    /// The chain's `stacktrace`: one frame list per instruction (the source node each came
+    /// from), or nil when the program carries no debug information.
+    public var stacktrace: [FrameList]?
 
     public init(name: String = "forward", values: [EValue] = [], inputs: [Int32] = [], outputs: [Int32] = [],
                 operators: [Operator] = [], instructions: [Instruction] = [], nonConstBufferSizes: [Int64] = [0],
-                ioNames: IONames? = nil, delegates: [BackendDelegate] = []) {
+                ioNames: IONames? = nil, delegates: [BackendDelegate] = [], stacktrace: [FrameList]? = nil) {
         self.delegates = delegates
         self.name = name
         self.values = values
@@ -215,6 +259,25 @@ public struct ExecutionPlan: Sendable, Hashable {
         self.instructions = instructions
         self.nonConstBufferSizes = nonConstBufferSizes
         self.ioNames = ioNames
+        self.stacktrace = stacktrace
+    }
+
+    /// The source of instruction `index` (`"Conv_7"`), when the program records one.
+    public func source(ofInstruction index: Int) -> String? {
+        guard let stacktrace, index >= 0, index < stacktrace.count else { return nil }
+        return stacktrace[index].text
+    }
+
+    /// Instruction `index` for messages: `instruction 3 (kernel aten::convolution.out at node "Conv_7")`.
+    public func describeInstruction(_ index: Int) -> String {
+        var what = "instruction \(index)"
+        var details: [String] = []
+        if index >= 0, index < instructions.count, case let .kernelCall(op, _) = instructions[index] {
+            details.append(op >= 0 && Int(op) < operators.count ? "kernel \(operators[Int(op)].qualifiedName)" : "kernel #\(op)")
+        }
+        if let source = source(ofInstruction: index) { details.append("at node \(source)") }
+        if !details.isEmpty { what += " (" + details.joined(separator: " ") + ")" }
+        return what
     }
 }
 

@@ -208,10 +208,17 @@ private struct Decoder {
         guard let chains = t.vector(Slot.Plan.chains), chains.count == 1 else {
             throw ProgramError("\(where_) has \(t.vector(Slot.Plan.chains)?.count ?? 0) chains; edgec reads plans with exactly one")
         }
-        if let v = chains.table(at: 0).vector(Slot.Chain.instructions) {
+        let chain = chains.table(at: 0)
+        if let v = chain.vector(Slot.Chain.instructions) {
             for i in 0 ..< v.count {
                 plan.instructions.append(try instruction(v.table(at: i), "\(where_).chains[0].instructions[\(i)]"))
             }
+        }
+        if let v = chain.vector(Slot.Chain.stacktrace) {
+            guard v.count == plan.instructions.count else {
+                throw ProgramError("\(where_).chains[0].stacktrace has \(v.count) frame lists for \(plan.instructions.count) instructions; it needs one per instruction")
+            }
+            plan.stacktrace = (0 ..< v.count).map { i in frameList(v.table(at: i)) }
         }
         try check(plan, where_)
         return plan
@@ -278,6 +285,16 @@ private struct Decoder {
             }
         }
         return tensor
+    }
+
+    /// A verified `FrameList` (the verifier checked every offset and string).
+    func frameList(_ t: Table) -> FrameList {
+        guard let items = t.vector(Slot.FrameList.items) else { return FrameList() }
+        return FrameList((0 ..< items.count).map { i in
+            let f = items.table(at: i)
+            return Frame(filename: f.string(Slot.Frame.filename), lineno: f.scalar(Slot.Frame.lineno, default: 0),
+                         name: f.string(Slot.Frame.name), context: f.string(Slot.Frame.context))
+        })
     }
 
     func instruction(_ t: Table, _ path: String) throws(ProgramError) -> Instruction {

@@ -16,6 +16,8 @@ enum Slot {
                   dataBufferIdx = 5, allocationInfo = 6, layout = 7, shapeDynamism = 8, extraTensorInfo = 9 }
     enum Allocation { static let memoryID = 0, offsetLow = 1, offsetHigh = 2 }
     enum Chain { static let inputs = 0, outputs = 1, instructions = 2, stacktrace = 3 }
+    enum Frame { static let filename = 0, lineno = 1, name = 2, context = 3 }
+    enum FrameList { static let items = 0 }
     enum Instruction { static let instrArgs = 0 }  // union
     enum KernelCall { static let opIndex = 0, args = 1 }
     enum Operator { static let name = 0, overload = 1 }
@@ -105,10 +107,20 @@ enum ProgramSchema {
             4: { ProgramSchema.otherCall }, 5: { ProgramSchema.otherCall },
         ])),
     ])
+    static let frame = TableSchema("Frame", [
+        .init("filename", slot: Slot.Frame.filename, .string),
+        .init("lineno", slot: Slot.Frame.lineno, .scalar(size: 4)),
+        .init("name", slot: Slot.Frame.name, .string),
+        .init("context", slot: Slot.Frame.context, .string),
+    ])
+    static let frameList = TableSchema("FrameList", [
+        .init("items", slot: Slot.FrameList.items, .vectorOfTables { ProgramSchema.frame }),
+    ])
     static let chain = TableSchema("Chain", [
         .init("inputs", slot: Slot.Chain.inputs, .vectorOfScalars(size: 4)),
         .init("outputs", slot: Slot.Chain.outputs, .vectorOfScalars(size: 4)),
         .init("instructions", slot: Slot.Chain.instructions, .vectorOfTables { ProgramSchema.instruction }),
+        .init("stacktrace", slot: Slot.Chain.stacktrace, .vectorOfTables { ProgramSchema.frameList }),
     ])
     static let `operator` = TableSchema("Operator", [
         .init("name", slot: Slot.Operator.name, .string),

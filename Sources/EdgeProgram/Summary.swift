@@ -81,19 +81,37 @@ public enum ProgramSummary {
             for (i, d) in plan.delegates.enumerated() { out += "  \(i): " + delegateLine(d) + "\n" }
             out += "operators:\n"
             for (i, op) in plan.operators.enumerated() { out += "  \(i): \(op.qualifiedName)\n" }
-            out += "instructions:\n"
-            for (i, instruction) in plan.instructions.enumerated() {
+            out += "instructions:" + (plan.stacktrace == nil ? "" : " (source node after @)") + "\n"
+            let calls = plan.instructions.enumerated().map { i, instruction -> String in
                 switch instruction {
                 case let .kernelCall(op, args):
-                    out += "  \(i): \(plan.operators[Int(op)].qualifiedName)(" + args.map { "%\($0)" }.joined(separator: ", ") + ")\n"
+                    return "  \(i): \(plan.operators[Int(op)].qualifiedName)(" + args.map { "%\($0)" }.joined(separator: ", ") + ")"
                 case let .delegateCall(d, args):
-                    out += "  \(i): delegate \(d) (\(plan.delegates[Int(d)].id))(" + args.map { "%\($0)" }.joined(separator: ", ") + ")\n"
+                    return "  \(i): delegate \(d) (\(plan.delegates[Int(d)].id))(" + args.map { "%\($0)" }.joined(separator: ", ") + ")"
+                }
+            }
+            let width = calls.map(\.count).max() ?? 0
+            for (i, call) in calls.enumerated() {
+                if let source = plan.source(ofInstruction: i) {
+                    out += call.padding(toLength: width, withPad: " ", startingAt: 0) + "  @ \(source)\n"
+                } else {
+                    out += call + "\n"
                 }
             }
             out += "values:\n"
             for (i, v) in plan.values.enumerated() { out += "  %\(i) = \(describe(v))\n" }
         }
         return out
+    }
+
+    /// A `Frame` as JSON, with only the fields it has.
+    static func frameJSON(_ f: Frame) -> [String: Any] {
+        var d: [String: Any] = [:]
+        if let n = f.name { d["name"] = n }
+        if let file = f.filename { d["filename"] = file }
+        if f.lineno != 0 { d["lineno"] = Int(f.lineno) }
+        if let c = f.context { d["context"] = c }
+        return d
     }
 
     /// The `inspect --json` report.
@@ -117,11 +135,18 @@ public enum ProgramSummary {
                 "outputs": plan.outputs.map(Int.init),
                 "non_const_buffer_sizes": plan.nonConstBufferSizes.map(Int.init),
                 "operators": plan.operators.map(\.qualifiedName),
-                "instructions": plan.instructions.map { i -> [String: Any] in
+                "instructions": plan.instructions.enumerated().map { k, i -> [String: Any] in
+                    var d: [String: Any]
                     switch i {
-                    case let .kernelCall(op, args): return ["operator": plan.operators[Int(op)].qualifiedName, "op_index": Int(op), "args": args.map(Int.init)]
-                    case let .delegateCall(d, args): return ["delegate": plan.delegates[Int(d)].id, "delegate_index": Int(d), "args": args.map(Int.init)]
+                    case let .kernelCall(op, args): d = ["operator": plan.operators[Int(op)].qualifiedName, "op_index": Int(op), "args": args.map(Int.init)]
+                    case let .delegateCall(x, args): d = ["delegate": plan.delegates[Int(x)].id, "delegate_index": Int(x), "args": args.map(Int.init)]
                     }
+                    if let st = plan.stacktrace, k < st.count {
+                        let frames = st[k]
+                        d["source"] = frames.text ?? NSNull()
+                        d["frames"] = frames.items.map(frameJSON)
+                    }
+                    return d
                 },
                 "values": plan.values.map { v -> [String: Any] in
                     var d: [String: Any] = ["type": v.kindName, "text": describe(v)]

@@ -152,10 +152,16 @@ public enum ProgramWriter {
         let instructionVector = b.createVector(offsets: instructions)
         let chainInputs = b.createVector([Int32]())
         let chainOutputs = b.createVector([Int32]())
+        var stacktrace = Offset.null
+        if let frames = plan.stacktrace {
+            let lists = frames.map { frameList($0, &b) }
+            stacktrace = b.createVector(offsets: lists)
+        }
         b.startTable()
         b.addOffset(slot: Slot.Chain.inputs, chainInputs)
         b.addOffset(slot: Slot.Chain.outputs, chainOutputs)
         b.addOffset(slot: Slot.Chain.instructions, instructionVector)
+        b.addOffset(slot: Slot.Chain.stacktrace, stacktrace)
         let chain = b.endTable()
         let chains = b.createVector(offsets: [chain])
         let operators = plan.operators.map { op -> Offset in
@@ -199,6 +205,25 @@ public enum ProgramWriter {
         b.addOffset(slot: Slot.Plan.operators, operatorVector)
         b.addOffset(slot: Slot.Plan.delegates, delegates)
         b.addOffset(slot: Slot.Plan.nonConstBufferSizes, sizes)
+        return b.endTable()
+    }
+
+    /// One instruction's `FrameList`: a `Frame` table per frame (absent strings are left out).
+    private static func frameList(_ list: FrameList, _ b: inout FlatBufferBuilder) -> Offset {
+        let frames = list.items.map { frame -> Offset in
+            let filename = frame.filename.map { b.createString($0) } ?? .null
+            let name = frame.name.map { b.createString($0) } ?? .null
+            let context = frame.context.map { b.createString($0) } ?? .null
+            b.startTable()
+            b.addOffset(slot: Slot.Frame.filename, filename)
+            b.addField(slot: Slot.Frame.lineno, frame.lineno, default: 0)
+            b.addOffset(slot: Slot.Frame.name, name)
+            b.addOffset(slot: Slot.Frame.context, context)
+            return b.endTable()
+        }
+        let items = b.createVector(offsets: frames)
+        b.startTable()
+        b.addOffset(slot: Slot.FrameList.items, items)
         return b.endTable()
     }
 

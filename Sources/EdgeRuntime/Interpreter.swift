@@ -53,7 +53,7 @@ public final class Interpreter {
             }
             guard Self.dtype(t.scalarType) != nil else { throw RuntimeError("values[\(i)]: scalar type \(t.scalarType) is not supported") }
         }
-        var missing: [String] = []
+        var missing: [String] = [], missingAt: [String] = []
         var namedData: [String: [UInt8]] = [:]
         for blob in program.namedData {
             guard namedData.updateValue(blob.data, forKey: blob.key) == nil else {
@@ -70,16 +70,22 @@ public final class Interpreter {
             guard case let .kernelCall(opIndex, args) = instruction else { continue }
             let name = plan.operators[Int(opIndex)].qualifiedName
             guard let kernel = Kernels.table[name] else {
-                if !missing.contains(name) { missing.append(name) }
+                if !missing.contains(name) {
+                    missing.append(name)
+                    if let node = plan.source(ofInstruction: k) { missingAt.append("\(name) at node \(node)") }
+                }
                 continue
             }
             guard args.count == kernel.arity else {
-                throw RuntimeError("instruction \(k): \(name) takes \(kernel.arity) arguments, got \(args.count)")
+                throw RuntimeError("\(plan.describeInstruction(k)): \(name) takes \(kernel.arity) arguments, got \(args.count)")
             }
             let a = args.map(Int.init)
             calls.append((name, { try kernel.run(Arguments(interpreter: $0, indices: a)) }))
         }
-        if !missing.isEmpty { throw RuntimeError("no kernel for \(missing.joined(separator: ", ")) in edgec's interpreter") }
+        if !missing.isEmpty {
+            let nodes = missingAt.isEmpty ? "" : " (first used: \(missingAt.joined(separator: ", ")))"
+            throw RuntimeError("no kernel for \(missing.joined(separator: ", ")) in edgec's interpreter\(nodes)")
+        }
     }
 
     deinit {
@@ -134,7 +140,7 @@ public final class Interpreter {
         }
         for (k, call) in calls.enumerated() {
             do { try call.run(self) } catch {
-                throw RuntimeError("instruction \(k) (\(call.name)): \(error)")
+                throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
             }
         }
         var outputs: [Tensor] = []

@@ -1,26 +1,28 @@
 import ArgumentParser
-import EdgeBackends
 import EdgeCompiler
-import EdgeIR
-import EdgePasses
-import EdgeProgram
 import Foundation
 
 struct Compile: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compile a model (.onnx, .pt2 or .eir) to an ExecuTorch .pte program.",
         discussion: """
-        Imports the model (ONNX and torch.export archives by extension, like `edgec import`; \
-        symbolic dims of a .pt2 are fixed to their upper bound unless --input-shape gives them), \
-        gives symbolic input dims the shapes from --input-shape, runs the -O<n> pipeline (default -O2; \
-        see `edgec list-passes`; --print-ir-after-all and --time-passes show it at work), lowers every op \
-        to ATen out-variant kernels of ExecuTorch's portable library, plans one memory arena, and \
-        writes the program (written atomically: on any error no file is left). Ops the backend \
-        cannot lower are all reported at once, by node.
+        The pipeline's stages: import (the format decided by extension; ONNX and torch.export \
+        importers take the --input-shape shapes, symbolic dims of a .pt2 are fixed to their upper \
+        bound unless --input-shape gives them, an .eir is specialized to the shapes), optimize (the \
+        -O<n> pipeline for the backend, default -O2; see `edgec list-passes`; --print-ir-after-all \
+        and --time-passes show it at work), lower (every op becomes a kernel of the backend, see \
+        `edgec list-backends`; one memory arena is planned; each instruction records its source \
+        node), and serialize. The program is written atomically: on any error no file is left. \
+        Ops the backend cannot lower are all reported at once, by node.
+
+        --compile-to=import|optimize stops after that stage and writes its IR (.eir with weights in \
+        the .eirb beside it), which `edgec opt` and `edgec compile` replay; --compile-to=lower \
+        writes the .pte.
 
           edgec compile Examples/tiny_cnn.onnx -o tiny_cnn.pte --stats
           edgec compile model.onnx -o model.pte --input-shape input=1,3,224,224
           edgec compile model.pt2 -o model.pte
+          edgec compile model.onnx --compile-to=optimize -o model.opt.eir
           edgec compile Grammar/examples/tiny_cnn.eir -o tiny_cnn.pte --stats
           edgec compile Grammar/examples/transformer_block.eir -o block.pte --input-shape tokens=1,16,32
         """
@@ -29,20 +31,19 @@ struct Compile: ParsableCommand {
     @Argument(help: ArgumentHelp("The model to compile: .onnx, .pt2 (torch.export.save) or .eir.", valueName: "model"))
     var input: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("The .pte file to write.", valueName: "out.pte"))
-    var output: String
+    @OptionGroup var output: OutputOptions
 
-    @Option(help: ArgumentHelp("The backend to lower for (\(BackendRegistry.names.joined(separator: ", ")); see `edgec list-backends`).", valueName: "name"))
-    var backend: String = BackendRegistry.defaultBackend.name
+    @Option(help: ArgumentHelp("The backend to lower for (\(Listings.backendNames); see `edgec list-backends`).", valueName: "name"))
+    var backend: String = Listings.defaultBackend
 
-    @Option(name: .customLong("input-shape"), help: ArgumentHelp("A concrete shape for an input with symbolic dims (repeatable).", valueName: "name=d0,d1,..."))
-    var inputShapes: [String] = []
+    @Option(name: .customLong("compile-to"), help: ArgumentHelp("Stop after this stage and write its result: import or optimize (.eir + .eirb), lower (.pte; the default).", valueName: "stage"))
+    var compileTo: String = CompileStage.lower.rawValue
 
-    @Option(name: .customShort("O", allowingJoined: true),
-            help: ArgumentHelp("Optimization level: 0 (import only), 1 (clean-ups) or 2 (all passes; default).", valueName: "level"))
-    var level: Int = 2
+    @OptionGroup var inputShapes: InputShapeOptions
 
-    @Flag(help: "Print op count, constant bytes, arena bytes, its lower bound and their ratio.")
+    @OptionGroup var optimization: OptimizationOptions
+
+    @Flag(help: "Print op count, constant bytes, arena bytes, its lower bound and their ratio; with a delegate (arm-cpu), the partitions, delegated ops and each op left on portable kernels with why.")
     var stats = false
 
     @Flag(name: .customLong("strict-delegation"), help: "Fail when any op stays outside the backend's delegate partitions (arm-cpu: XNNPACK).")
@@ -51,34 +52,23 @@ struct Compile: ParsableCommand {
     @OptionGroup var instrumentation: InstrumentationOptions
 
     func validate() throws {
-        try instrumentation.validate()
-        if BackendRegistry.lookup(backend) == nil { throw ValidationError(UnknownBackendError(name: backend).message) }
-        if OptimizationLevel(rawValue: level) == nil { throw ValidationError("-O\(level): the levels are -O0, -O1 and -O2") }
+        if output.output == nil { throw ValidationError("Missing expected argument '--output <file>'") }
+        if CompileStage(rawValue: compileTo) == nil {
+            throw ValidationError("--compile-to \(compileTo): the stages are \(CompileStage.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if stats, compileTo != CompileStage.lower.rawValue { throw ValidationError("--stats describes a program; it needs --compile-to=lower") }
+        do { _ = try ProgramCompiler(backend: backend).resolvedBackend() } catch { throw ValidationError(error.message) }
     }
 
     func run() throws {
         do {
-            var shapes: [String: [Int]] = [:]
-            for text in inputShapes {
-                let (name, dims) = try InputShape.parse(text)
-                shapes[name] = dims
-            }
-            let module: Module
-            if let format = ModelFormat(path: input) {
-                var options = ImportOptions()
-                options.inputShapes = shapes
-                options.fixDynamicToUpperBound = format == .pt2
-                module = try ModelImporter.importModel(path: input, options: options)
-                shapes = [:]  // applied at import
-            } else {
-                module = try IRFile.read(path: input)
-            }
-            var compiler = ProgramCompiler(backend: backend, inputShapes: shapes, optimization: OptimizationLevel(rawValue: level)!,
-                                           instrumentation: instrumentation.settings, log: writeStderr)
+            var compiler = ProgramCompiler(backend: backend, inputShapes: try inputShapes.parsed(),
+                                           optimization: try ProgramCompiler.level(optimization.level ?? 2),
+                                           instrumentation: try instrumentation.settings(), log: writeStderr)
             compiler.strictDelegation = strictDelegation
-            let compiled = try compiler.compile(module)
-            try AtomicFile.write(Data(ProgramWriter.serialize(compiled.program)), to: output)
-            if stats { print(compiled.statsText, terminator: "") }
+            let result = try compiler.run(path: input, through: CompileStage(rawValue: compileTo) ?? .lower)
+            try emit(result, to: output.output)
+            if stats, let compiled = result.compiled { print(compiled.statsText, terminator: "") }
         } catch {
             throw fail(error)
         }

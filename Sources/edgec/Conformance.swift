@@ -1,7 +1,6 @@
 import ArgumentParser
 import EdgeCompiler
 import EdgeConformance
-import EdgePasses
 import Foundation
 
 struct Conformance: ParsableCommand {
@@ -32,9 +31,7 @@ struct Conformance: ParsableCommand {
     @Option(help: ArgumentHelp("Where programs run: interpreter (edgec's) or executorch (ExecuTorch 1.5.1 via Python).", valueName: "name"))
     var executor: String = Executor.interpreter.rawValue
 
-    @Option(name: .customShort("O", allowingJoined: true),
-            help: ArgumentHelp("Optimization level every case is compiled at (0, 1 or 2; default 2, as edgec compile).", valueName: "level"))
-    var level: Int = 2
+    @OptionGroup var optimization: OptimizationOptions
 
     @Option(help: ArgumentHelp("Cases run at once.", valueName: "N"))
     var jobs: Int = 2
@@ -75,70 +72,29 @@ struct Conformance: ParsableCommand {
     }
 
     func run() throws {
+        var check = SuiteCheck(suite: suite, edgecVersion: EdgecVersion.string)
+        check.filter = filter
+        check.expected = expected
+        check.recordExpected = recordExpected
+        check.report = report
+        check.markdown = markdown
+        check.settings.executor = Executor(rawValue: executor) ?? .interpreter
+        check.settings.jobs = jobs
+        check.settings.timeout = timeout
+        check.settings.python = python
+        check.settings.script = executorchScript
+        check.settings.progress = { writeStderr($0 + "\n") }
+        let verdict: SuiteCheck.Verdict
         do {
-            let suiteURL = URL(fileURLWithPath: suite)
-            let loaded = try Suite(directory: suiteURL)
-            var cases = loaded.cases
-            if let filter, let regex = try? NSRegularExpression(pattern: filter) {
-                cases = cases.filter { regex.firstMatch(in: $0.name, range: NSRange($0.name.startIndex..., in: $0.name)) != nil }
-            }
-            let checkList = try expected.map { path in
-                recordExpected && !FileManager.default.fileExists(atPath: path) ? ExpectedList(names: []) : try ExpectedList(path: path)
-            }
-            var settings = RunSettings()
-            settings.executor = Executor(rawValue: executor)!
-            settings.jobs = jobs
-            settings.timeout = timeout
-            guard let level = OptimizationLevel(rawValue: level) else { throw ValidationError("-O\(self.level): the levels are -O0, -O1 and -O2") }
-            settings.optimization = level
-            settings.python = python
-            settings.script = executorchScript
-            settings.progress = { writeStderr($0 + "\n") }
-            if settings.executor == .executorch {
-                for (path, what) in [(python, "--python"), (executorchScript, "--executorch-script")] where !FileManager.default.fileExists(atPath: path) {
-                    throw CLIError("error: \(what) \(path) does not exist (set up the oracles with Scripts/setup-oracles.sh)")
-                }
-            }
-            writeStderr("running \(cases.count) cases of \(suiteURL.lastPathComponent) on \(executor), \(jobs) at a time\n")
-            let start = Date()
-            let results = try SuiteRunner(cases: cases, settings: settings).run()
-            let record = SuiteReport(suite: suiteURL.lastPathComponent, executor: settings.executor, onnxVersion: loaded.onnxVersion,
-                                     edgecVersion: EdgecVersion.string, seconds: Date().timeIntervalSince(start), jobs: jobs, cases: results)
-            print(record.summaryText(), terminator: "")
-            if let report { try AtomicWrite.write(try record.json(), to: report) }
-            if let markdown {
-                var command = "edgec conformance \(suite) --executor \(executor)"
-                if let filter { command += " --filter '\(filter)'" }
-                command += " --markdown \(markdown)"
-                try record.updateMarkdown(at: markdown, command: command)
-            }
-            for r in results where r.outcome == .crash || r.outcome == .timeout {
-                print("\(r.outcome.rawValue.uppercased()): \(r.name): \(r.message ?? "")")
-            }
-            guard let expected, let checkList else { return }
-            if recordExpected {
-                try ExpectedList.write(results, to: expected, header: """
-                    Cases of \(suiteURL.lastPathComponent) that pass on edgec's \(executor) executor; `edgec conformance` with
-                    --expected fails when one stops passing. Add newly passing cases on purpose (or rerun with --record-expected).
-                    """)
-                print("recorded \(results.filter { $0.outcome == .pass }.count) passing cases in \(expected); rerun without --record-expected to check")
-                throw ExitCode(2)
-            }
-            let (regressions, newPasses) = checkList.check(results)
-            if !newPasses.isEmpty {
-                print("\(newPasses.count) cases pass but are not in \(expected); add them on purpose:")
-                for n in newPasses { print("  \(n)") }
-            }
-            if !regressions.isEmpty {
-                print("FAIL: \(regressions.count) cases in \(expected) do not pass:")
-                for r in regressions { print("  \(r.name): \(r.outcome.rawValue): \(r.message ?? r.reason ?? "")") }
-                throw ExitCode(1)
-            }
-            print("ok: all \(results.filter { checkList.names.contains($0.name) }.count) expected cases that ran pass")
-        } catch let e as ExitCode {
-            throw e
+            check.settings.optimization = try ProgramCompiler.level(optimization.level ?? 2)
+            verdict = try check.run { print($0, terminator: "") }
         } catch {
             throw fail(error)
+        }
+        switch verdict {
+        case .ok: return
+        case .regressions: throw ExitCode(1)
+        case .recorded: throw ExitCode(2)
         }
     }
 }
@@ -175,13 +131,12 @@ struct ConformanceCase: ParsableCommand {
     @Option(help: "Executor (interpreter).")
     var executor: String = Executor.interpreter.rawValue
 
-    @Option(name: .customShort("O", allowingJoined: true), help: "Optimization level (0, 1 or 2).")
-    var level: Int = 2
+    @OptionGroup var optimization: OptimizationOptions
 
     func run() throws {
         let url = URL(fileURLWithPath: directory)
         let spec = CaseSpec(name: name ?? url.lastPathComponent, directory: url, tolerance: Tolerance(rtol: rtol, atol: atol), nonTensorIO: nonTensorIO,
-                            optimization: OptimizationLevel(rawValue: level) ?? .o2)
+                            optimization: try ProgramCompiler.level(optimization.level ?? 2))
         let result: CaseResult
         if let emit { result = CaseRunner.emitPrograms(spec, work: URL(fileURLWithPath: emit)) }
         else if let compare { result = CaseRunner.compareOutputs(spec, work: URL(fileURLWithPath: compare)) }

@@ -1,9 +1,5 @@
 import ArgumentParser
-import EdgeBackends
 import EdgeCompiler
-import EdgeIR
-import EdgeONNX
-import EdgePasses
 import Foundation
 
 @main
@@ -50,86 +46,43 @@ struct Opt: ParsableCommand {
           edgec import model.onnx -o model.eir --input-shape input=1x3x224x224
           edgec opt model.eir --passes dce --print-ir-after-all 2> dumps.eir
 
-        Passes: \(PassCatalog.all.map(\.name).joined(separator: ", ")) (see `edgec list-passes`).
+        Passes: \(Listings.passNames.joined(separator: ", ")) (see `edgec list-passes`).
         """
     )
 
     @Argument(help: ArgumentHelp("The .eir file to read.", valueName: "file.eir"))
     var input: String
 
-    @Option(name: .long, help: ArgumentHelp("Comma-separated pass names, run in order (e.g. dce).", valueName: "a,b,..."))
+    @Option(name: .long, help: ArgumentHelp("Comma-separated pass names, run in order after the -O<n> passes (e.g. dce).", valueName: "a,b,..."))
     var passes: String = ""
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the result here (and its blobs to the matching .eirb) instead of stdout.", valueName: "out.eir"))
-    var output: String?
+    @OptionGroup var output: OutputOptions
 
-    @Option(name: .customShort("O", allowingJoined: true),
-            help: ArgumentHelp("Run an optimization level's pipeline (0, 1 or 2; see `edgec list-passes`) before --passes.", valueName: "level"))
-    var level: Int?
+    @OptionGroup var optimization: OptimizationOptions
 
     @OptionGroup var instrumentation: InstrumentationOptions
 
     @Flag(name: .customLong("no-locations"), help: "Omit loc(...) from the printed IR.")
     var noLocations = false
 
-    func validate() throws {
-        try instrumentation.validate()
-        if let level, OptimizationLevel(rawValue: level) == nil { throw ValidationError("-O\(level): the levels are -O0, -O1 and -O2") }
-    }
-
     func run() throws {
         do {
-            let module = try IRFile.read(path: input)
-            let pipeline = [level.flatMap(OptimizationLevel.init)?.pipeline() ?? "", passes].filter { !$0.isEmpty }.joined(separator: ",")
-            try Optimizer(pipeline: pipeline, instrumentation: instrumentation.settings, log: writeStderr).run(module)
-            if let output {
-                try IRFile.write(module, to: output)
-            } else {
-                print(IRPrinter(printLocations: !noLocations).print(module), terminator: "")
-            }
+            var reader = ProgramCompiler()
+            reader.needsStaticShapes = false
+            let module = try reader.importModel(path: input)
+            try Optimizer(level: optimization.level, passes: passes, instrumentation: try instrumentation.settings(), log: writeStderr).run(module)
+            try emit(.module(module), to: output.output, locations: !noLocations)
         } catch {
             throw fail(error)
         }
     }
 }
 
-/// The pass instrumentation flags `opt` and `compile` share.
-struct InstrumentationOptions: ParsableArguments {
-    @Option(name: .customLong("print-ir-before"), help: ArgumentHelp("Print the IR before this pass (repeatable).", valueName: "pass"))
-    var printBefore: [String] = []
-
-    @Option(name: .customLong("print-ir-after"), help: ArgumentHelp("Print the IR after this pass (repeatable).", valueName: "pass"))
-    var printAfter: [String] = []
-
-    @Flag(name: .customLong("print-ir-after-all"), help: "Print the IR after every pass.")
-    var printAfterAll = false
-
-    @Flag(name: .customLong("print-ir-after-change"), help: "Print the IR after each pass that changed it.")
-    var printAfterChange = false
-
-    @Flag(name: .customLong("verify-each"), help: "Verify the IR after every pass; stop at the first pass that breaks it.")
-    var verifyEach = false
-
-    @Flag(name: .customLong("time-passes"), help: "Print each pass's time and share of the total to stderr.")
-    var timePasses = false
-
-    func validate() throws {
-        let known = Set(PassCatalog.all.map(\.name))
-        for name in printBefore + printAfter where !known.contains(name) {
-            throw ValidationError("unknown pass '\(name)'; known passes: \(known.sorted().joined(separator: ", "))")
-        }
-    }
-
-    var settings: PassInstrumentation {
-        var s = PassInstrumentation()
-        s.printBefore = Set(printBefore)
-        s.printAfter = Set(printAfter)
-        s.printAfterAll = printAfterAll
-        s.printAfterChange = printAfterChange
-        s.verifyEach = verifyEach
-        s.timePasses = timePasses
-        return s
-    }
+/// Writes a stage's output to `path`, or prints IR to stdout when there is no path.
+func emit(_ result: StageOutput, to path: String?, locations: Bool = true) throws {
+    if let path { return try result.write(to: path) }
+    guard let text = result.text(locations: locations) else { throw CLIError("error: a program is binary; give -o out.pte") }
+    print(text, terminator: "")
 }
 
 struct ListOps: ParsableCommand {
@@ -149,8 +102,8 @@ struct ListOps: ParsableCommand {
     var xnnpack = false
 
     func run() {
-        if lowering { return print(PortableBackend.loweringMarkdown(), terminator: "") }
-        if xnnpack { return print(XNNPACKSupport.markdown(), terminator: "") }
+        if lowering { return print(Listings.loweringMarkdown(), terminator: "") }
+        if xnnpack { return print(Listings.xnnpackMarkdown(), terminator: "") }
         print(markdown ? OpDocumentation.markdown() : OpDocumentation.text(), terminator: "")
     }
 }
@@ -162,15 +115,7 @@ struct ListPasses: ParsableCommand {
     )
 
     func run() {
-        let width = PassCatalog.all.map(\.name.count).max() ?? 0
-        for p in PassCatalog.all {
-            print(p.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.summary)
-        }
-        print("\nPipelines (edgec compile -O<n>, the portable backend omits fuse-activation; edgec opt -O<n>):")
-        for level in OptimizationLevel.allCases {
-            let pipeline = level.pipeline()
-            print("  \(level)  \(pipeline.isEmpty ? "(no passes: import only)" : pipeline)")
-        }
+        print(Listings.passes(), terminator: "")
     }
 }
 
@@ -182,10 +127,7 @@ struct ListBackends: ParsableCommand {
     )
 
     func run() {
-        let width = BackendRegistry.names.map(\.count).max() ?? 0
-        for b in BackendRegistry.all {
-            print(b.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + b.summary)
-        }
+        print(Listings.backends(), terminator: "")
     }
 }
 
@@ -200,6 +142,6 @@ struct ListOnnxOps: ParsableCommand {
     var markdown = false
 
     func run() {
-        print(markdown ? ONNXImporter.supportedOperatorsMarkdown() : ONNXImporter.supportedOperatorsText(), terminator: "")
+        print(Listings.onnxOperators(markdown: markdown), terminator: "")
     }
 }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import EdgeCompiler
-import EdgeIR
 import Foundation
 
 struct Import: ParsableCommand {
@@ -22,11 +21,9 @@ struct Import: ParsableCommand {
     @Argument(help: ArgumentHelp("The model to read (.pt2).", valueName: "model"))
     var input: String
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write the IR here (and its weights to the matching .eirb) instead of stdout.", valueName: "out.eir"))
-    var output: String?
+    @OptionGroup var output: OutputOptions
 
-    @Option(name: .customLong("input-shape"), help: ArgumentHelp("A static shape for one input (repeatable).", valueName: "name=1,3,224,224"))
-    var inputShapes: [String] = []
+    @OptionGroup var inputShapes: InputShapeOptions
 
     @Flag(name: .customLong("static"), help: "Fix every dynamic dim not set by --input-shape to its upper bound.")
     var fixStatic = false
@@ -39,19 +36,12 @@ struct Import: ParsableCommand {
 
     func run() throws {
         do {
-            var options = ImportOptions()
-            for s in inputShapes {
-                let (name, dims) = try InputShape.parse(s)
-                options.inputShapes[name] = dims
-            }
-            options.fixDynamicToUpperBound = fixStatic
-            options.modelName = model
-            let module = try ModelImporter.importModel(path: input, options: options)
-            if let output {
-                try IRFile.write(module, to: output)
-            } else {
-                print(IRPrinter(printLocations: !noLocations).print(module), terminator: "")
-            }
+            // The compile pipeline's import stage, keeping dynamic dims unless --static.
+            var compiler = ProgramCompiler(inputShapes: try inputShapes.parsed())
+            compiler.needsStaticShapes = false
+            compiler.importOptions.fixDynamicToUpperBound = fixStatic
+            compiler.importOptions.modelName = model
+            try emit(.module(try compiler.importModel(path: input)), to: output.output, locations: !noLocations)
         } catch {
             throw fail(error)
         }

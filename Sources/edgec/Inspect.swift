@@ -1,5 +1,5 @@
 import ArgumentParser
-import EdgeProgram
+import EdgeConformance
 import Foundation
 
 struct Inspect: ParsableCommand {
@@ -16,22 +16,10 @@ struct Inspect: ParsableCommand {
 
     func run() throws {
         do {
-            let loaded = try loadProgram(input)
-            print(json ? ProgramSummary.json(loaded) : ProgramSummary.text(loaded), terminator: "")
+            print(try ProgramFile.inspect(input, json: json), terminator: "")
         } catch {
             throw fail(error)
         }
-    }
-}
-
-/// Reads and verifies a `.pte` file, naming the file in any error.
-func loadProgram(_ path: String) throws -> LoadedProgram {
-    let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-        throw CLIError("error: cannot read \(path): \(error.localizedDescription)")
-    }
-    do { return try ProgramReader.read([UInt8](data)) } catch {
-        throw CLIError("\(path): error: \(error.message)")
     }
 }
 

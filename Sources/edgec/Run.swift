@@ -1,8 +1,5 @@
 import ArgumentParser
-import EdgeIR
-import EdgeKernels
-import EdgeONNX
-import EdgeProgram
+import EdgeConformance
 import EdgeRuntime
 import Foundation
 
@@ -11,8 +8,10 @@ struct Run: ParsableCommand {
         abstract: "Run a .pte program with edgec's bundled interpreter.",
         discussion: """
         Inputs are NumPy .npy files or ONNX TensorProto .pb files (as in the ONNX backend \
-        tests' test_data_set_*/input_0.pb), given in order or by input name (name=file). A .pb \
-        whose tensor name is one of the program's input names goes to that input. With -o, each \
+        tests' test_data_set_*/input_0.pb), given by input name (name=file) or in order. A .pb \
+        whose tensor name is one of the program's input names goes to that input; inputs given \
+        without a name fill the others in order (the conformance runner binds data sets by the \
+        same rule), and --fill gives a value to any input still missing. With -o, each \
         output is written to <dir>/<output name>.npy (characters unsafe in file names become _); \
         otherwise a summary of each output is printed.
 
@@ -50,128 +49,30 @@ struct Run: ParsableCommand {
 
     func run() throws {
         do {
-            let loaded = try loadProgram(input)
+            let loaded = try ProgramFile.load(input)
             let interpreter: Interpreter
             do { interpreter = try Interpreter(loaded.program, method: method) } catch { throw CLIError("\(input): error: \(error.message)") }
             let plan = interpreter.plan
-            let names = plan.ioNames?.inputs ?? plan.inputs.indices.map { "input_\($0)" }
-            var tensors = [Tensor?](repeating: nil, count: plan.inputs.count)
-            for (k, spec) in inputs.enumerated() {
-                var slot: Int? = nil, path = spec
-                if let eq = spec.lastIndex(of: "="), let i = names.firstIndex(of: String(spec[..<eq])) {
-                    slot = i
-                    path = String(spec[spec.index(after: eq)...])
-                }
-                let tensor: Tensor
-                switch URL(fileURLWithPath: path).pathExtension.lowercased() {
-                case "npy":
-                    do { tensor = try NPY.decode([UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))) } catch {
-                        throw CLIError("error: \(path): \(error)")
-                    }
-                case "pb":
-                    let file = try readTensorProto(path)
-                    tensor = file.tensor
-                    if slot == nil, let i = names.firstIndex(of: file.name) { slot = i }
-                default:
-                    throw CLIError("error: \(path): inputs are NumPy .npy files or ONNX TensorProto .pb files")
-                }
-                let s = slot ?? k
-                guard s < tensors.count else { throw CLIError("error: \(inputs.count) inputs given, but the program takes \(tensors.count) (\(names.joined(separator: ", ")))") }
-                guard tensors[s] == nil else { throw CLIError("error: \(path): input \(s) \"\(names[s])\" is given twice") }
-                tensors[s] = tensor
-            }
-            if let fill {
-                for k in tensors.indices where tensors[k] == nil {
-                    let t = plan.values[Int(plan.inputs[k])].tensor!
-                    let count = t.sizes.reduce(1) { $0 * Int($1) }
-                    tensors[k] = try Tensor(converting: [Double](repeating: fill, count: count), dtype: try dtypeOf(t.scalarType), shape: t.sizes.map(Int.init))
-                }
-            }
-            if let missing = tensors.indices.first(where: { tensors[$0] == nil }) {
-                throw CLIError("error: no value for input \(missing) \"\(names[missing])\"; pass --input \(names[missing])=file.npy (or --fill 1.0)")
-            }
-            let outputs: [Tensor]
-            let given = tensors.map { $0! }
-            do { outputs = try interpreter.run(given) } catch { throw CLIError("error: \(error.message)") }
-            var timing: String?
-            if let n = `repeat` {
-                var times: [Double] = []
-                for _ in 0 ..< n {
-                    let start = DispatchTime.now().uptimeNanoseconds
-                    do { _ = try interpreter.run(given) } catch { throw CLIError("error: \(error.message)") }
-                    times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-                }
-                timing = Self.timingLine(times)
+            let names = InputBinding.inputNames(plan)
+            let given = try InputBinding.bind(try inputs.map { try InputBinding.read($0, inputNames: names) }, to: plan, fill: fill)
+            let outputs = try interpreterStep { () throws(RuntimeError) in try interpreter.run(given) }
+            let timing = try `repeat`.map { n in
+                ProgramOutputs.timingLine(try interpreterStep { () throws(RuntimeError) in try ProgramOutputs.time(interpreter, given, count: n) })
             }
             let outNames = plan.ioNames?.outputs ?? outputs.indices.map { "output_\($0)" }
             if let output {
-                try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-                for (name, tensor) in zip(outNames, outputs) {
-                    let safe = String(name.map { $0.isLetter || $0.isNumber || "._-".contains($0) ? $0 : "_" })
-                    try AtomicWrite.write(Data(try NPY.encode(tensor)), to: URL(fileURLWithPath: output).appendingPathComponent(safe + ".npy").path)
-                }
+                try ProgramOutputs.write(outputs, names: outNames, to: output)
             } else {
-                for (name, tensor) in zip(outNames, outputs) { print(summary(name, tensor)) }
+                for (name, tensor) in zip(outNames, outputs) { print(ProgramOutputs.summary(name, tensor)) }
             }
             if let timing { print(timing) }
         } catch {
             throw fail(error)
         }
     }
-
-    /// `time: median 12.345 ms, min 12.000 ms, max 13.000 ms over 20 runs (load excluded)`.
-    static func timingLine(_ times: [Double]) -> String {
-        let sorted = times.sorted()
-        let n = sorted.count
-        let median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2
-        return String(format: "time: median %.3f ms, min %.3f ms, max %.3f ms over %d runs (load excluded)", median, sorted[0], sorted[n - 1], n)
-    }
-
-    /// An ONNX TensorProto file as an interpreter tensor. The protobuf decoding is EdgeONNX's
-    /// (the same code that reads initializers); EdgeRuntime itself stays free of compiler modules.
-    func readTensorProto(_ path: String) throws -> (name: String, tensor: Tensor) {
-        let file: ONNXTensorFile
-        do { file = try ONNXTensorFile.read(path: path) } catch { throw CLIError(error.description) }
-        guard let dtype = DType(rawValue: file.element.rawValue) else {
-            throw CLIError("error: \(path): element type \(file.element) has no interpreter type")
-        }
-        do { return (file.name, try Tensor(bytes: [UInt8](file.data), dtype: dtype, shape: file.shape)) } catch {
-            throw CLIError("error: \(path): \(error)")
-        }
-    }
-
-    func dtypeOf(_ s: PTEScalarType) throws -> DType {
-        let table: [PTEScalarType: DType] = [.float: .f32, .double: .f64, .half: .f16, .bfloat16: .bf16, .char: .i8, .byte: .u8,
-                                             .short: .i16, .int: .i32, .long: .i64, .bool: .bool]
-        guard let d = table[s] else { throw CLIError("error: inputs of type \(s) are not supported") }
-        return d
-    }
-
-    func summary(_ name: String, _ t: Tensor) -> String {
-        var s = "\(name): \(t.dtype)\(t.shape)"
-        if t.dtype == .f32 {
-            let values: [Float] = t.withView { Array($0.buffer(as: Float.self)) }
-            if let lo = values.min(), let hi = values.max() {
-                s += String(format: " min %.6g max %.6g mean %.6g", lo, hi, values.reduce(0, +) / Float(values.count))
-                // Up to 16 values in full (a small classifier's scores), else the first 8.
-                let shown = values.count <= 16 ? values.count : 8
-                s += " [" + values.prefix(shown).map { String(format: "%.6g", $0) }.joined(separator: ", ") + (values.count > shown ? ", ..." : "") + "]"
-            }
-        }
-        return s
-    }
 }
 
-/// Atomic file writes for the CLI (temp file + rename).
-enum AtomicWrite {
-    static func write(_ data: Data, to path: String) throws {
-        let temp = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        do {
-            try data.write(to: URL(fileURLWithPath: temp))
-            guard rename(temp, path) == 0 else { throw CLIError("error: cannot move \(temp) to \(path)") }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temp)
-            throw error
-        }
-    }
+/// Runs an interpreter step, turning its error into a message for the user.
+func interpreterStep<T>(_ body: () throws(RuntimeError) -> T) throws -> T {
+    do { return try body() } catch { throw CLIError("error: \(error.message)") }
 }

@@ -63,7 +63,7 @@ import Testing
         let module = try IRFile.read(path: repoRoot.appendingPathComponent("Benchmarks/models/exported_cnn.eir").path)
         let o0 = try ProgramCompiler(optimization: .o0).compile(module)
         let fused = try IRFile.read(path: repoRoot.appendingPathComponent("Benchmarks/models/exported_cnn.eir").path)
-        try Optimizer(pipeline: "fold-constants,fold-batchnorm,fuse-activation,dce", log: { _ in }).run(fused)
+        try Optimizer(passes: [FoldConstants.pass, FoldBatchNorm.pass, FuseActivation.pass, DeadCodeElimination.pass]).run(fused)
         let attributes = fused.mainFunction!.body.operations.compactMap { $0.attribute("fused_activation")?.stringValue }.filter { $0 != "none" }
         #expect(attributes.sorted() == ["relu", "relu6"])
         let compiled = try ProgramCompiler(optimization: .o0).compile(fused)
@@ -89,7 +89,7 @@ import Testing
         """
         let o0 = try ProgramCompiler(optimization: .o0).compile(try IRFile.parse(text, fileName: "c.eir"))
         let module = try IRFile.parse(text, fileName: "c.eir")
-        try Optimizer(pipeline: "fold-constants,dce", log: { _ in }).run(module)
+        try Optimizer(passes: [FoldConstants.pass, DeadCodeElimination.pass]).run(module)
         let ops = module.mainFunction!.body.operations.map(\.name)
         #expect(ops.filter { $0 != "edge.constant" && $0 != "return" } == ["edge.add"])
         let o2 = try ProgramCompiler(optimization: .o0).compile(module)

@@ -78,9 +78,16 @@ import Testing
     }
 
     @Test func otherDiagnosticsAreErrors() {
-        let (o, r) = Classifier.classify(CaseFailure(.run, "instruction 3 (aten::add.out): shape mismatch [2, 3] vs [4]"))
+        let (o, r) = Classifier.classify(CaseFailure(.run, "instruction 3 (kernel aten::add.out at node \"Add_1\"): shape mismatch [2, 3] vs [4]"))
         #expect(o == .error)
-        #expect(r == "run: instruction N (aten::add.out): shape mismatch […] vs […]")
+        // The node name differs between cases with the same cause, so it is normalized away.
+        #expect(r == "run: instruction N (kernel aten::add.out at node \"…\"): shape mismatch […] vs […]")
+    }
+
+    @Test func missingKernelsGroupByKernelNotByNode() {
+        let (o, r) = Classifier.classify(CaseFailure(.load, "no kernel for aten::foo.out in edgec's interpreter (first used: aten::foo.out at node \"Foo_3\")"))
+        #expect(o == .unsupported)
+        #expect(r == "kernel: aten::foo.out")
     }
 
     @Test func comparisonFailuresAreMismatches() {

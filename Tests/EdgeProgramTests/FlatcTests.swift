@@ -17,7 +17,7 @@ import Testing
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
         let pte = dir.appendingPathComponent("sample.pte")
-        try Data(ProgramWriter.serialize(Samples.addRelu)).write(to: pte)
+        try Data(ProgramWriter.serialize(StacktraceTests.withFrames)).write(to: pte)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: flatc)
         p.arguments = ["--json", "--raw-binary", "--strict-json", "--defaults-json", "-o", dir.path,
@@ -38,5 +38,13 @@ import Testing
         let alloc = (values[3]["val"] as! [String: Any])["allocation_info"] as! [String: Any]
         #expect(alloc["memory_offset_low"] as? Int == 32)
         #expect(alloc["memory_id"] as? Int == 1)
+        // The per-instruction stacktrace, as flatc reads it with the schema.
+        let chain = (plan["chains"] as! [[String: Any]])[0]
+        let stacktrace = chain["stacktrace"] as! [[String: Any]]
+        #expect(stacktrace.count == 2)
+        let frames = stacktrace.map { ($0["items"] as! [[String: Any]]) }
+        #expect(frames[0][0]["name"] as? String == "add_1" && frames[0][0]["filename"] as? String == "model.py" && frames[0][0]["lineno"] as? Int == 12)
+        #expect(frames[0][0]["context"] as? String == "x + w" && frames[0][1]["name"] as? String == "outer")
+        #expect(frames[1][0]["name"] as? String == "Relu_7")
     }
 }

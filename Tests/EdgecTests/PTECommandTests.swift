@@ -56,7 +56,7 @@ import Testing
         #expect(try edgec("run", pte).stderr.contains("no value for input 0 \"input.1\""))
     }
 
-    /// `compile` imports .pt2 (and .onnx, see ExampleModelTests) itself; unknown extensions read as .eir.
+    /// `compile` imports .pt2 (and .onnx, see ExampleModelTests) itself, by extension.
     @Test func compilesTorchExportArchives() throws {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }

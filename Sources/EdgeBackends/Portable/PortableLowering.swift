@@ -59,6 +59,7 @@ struct PortableLowering {
             inputs.append(v)
         }
         for op in function.body.operations where !op.definition.traits.contains(.terminator) {
+            builder.location = op.location.frames
             do throws(Unsupported) {
                 for r in op.results { _ = try Self.tensorType(r.type) }
                 for v in op.presentOperands { _ = try Self.tensorType(v.type) }
@@ -77,6 +78,7 @@ struct PortableLowering {
         }
         if !failures.isEmpty { throw LoweringError(failures: failures, backend: PortableBackend.name) }
         var outputs: [Int32] = []
+        builder.location = FrameList()
         for v in function.returnedValues {
             var index = t(v)
             // A returned constant or input (or a view of one) gets its own planned copy, so every
