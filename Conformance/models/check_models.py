@@ -36,7 +36,8 @@ Usage (repository root, after `swift build`; a release build is much faster for 
   .venv/bin/python Conformance/models/check_models.py --models mobilenet_v2 resnet18 --light none
   .venv/bin/python Conformance/models/check_models.py --edgec .build-release/release/edgec --light all
   .venv/bin/python Conformance/models/check_models.py --models none --light squeezenet --strict
-Options: --rtol R, --no-et-export (ExecuTorch arena from ORACLES.md where recorded),
+Options: --backend NAME (default portable; arm-cpu adds partitions / delegated ops / portable ops to each
+row from --stats), --no-interpreter, --rtol R, --no-et-export (ExecuTorch arena from ORACLES.md where recorded),
 --no-executorch (skip running in ExecuTorch), --json PATH, --keep DIR (keep the .pte files).
 """
 from __future__ import annotations
@@ -148,7 +149,7 @@ class Check:
         print(f"[{tag}] compiling", file=sys.stderr, flush=True)
         pte = os.path.join(self.work, f"{source}_{name}.pte")
         t0 = time.perf_counter()
-        c = self.edgec("compile", onnx_path, "-o", pte, "--stats")
+        c = self.edgec("compile", onnx_path, "-o", pte, "--stats", "--backend", self.args.backend)
         row["compile_s"] = time.perf_counter() - t0
         if c.returncode != 0:
             first = next((l for l in c.stderr.splitlines() if "error" in l), c.stderr.strip()[:200])
@@ -161,6 +162,11 @@ class Check:
         stats = dict(re.findall(r"^(arena bytes|lower bound|instructions):\s+(\d+)", c.stdout, re.M))
         row["arena"], row["bound"] = int(stats["arena bytes"]), int(stats["lower bound"])
         row["instructions"] = int(stats["instructions"])
+        delegation = dict(re.findall(r"^(partitions|delegated ops|portable ops):\s+(\d+)", c.stdout, re.M))
+        if delegation:
+            row["partitions"], row["delegated_ops"] = int(delegation["partitions"]), int(delegation["delegated ops"])
+            row["portable_ops"] = int(delegation["portable ops"])
+            row["left_out"] = re.findall(r"^  (edge\.\S+.*)$", c.stdout, re.M)
         meta = json.loads(self.edgec("inspect", pte, "--json").stdout)["plans"][0]
         in_names, out_names = meta["input_names"], meta["output_names"]
 
@@ -178,10 +184,12 @@ class Check:
             in_args += ["--input", f"{n}={p}"]
         outdir = os.path.join(self.work, f"{source}_{name}.out")
         t0 = time.perf_counter()
-        r = self.edgec("run", pte, "-o", outdir, *in_args)
+        r = self.edgec("run", pte, "-o", outdir, *in_args) if not self.args.no_interpreter else None
         row["edgec_run_s"] = time.perf_counter() - t0
         edgec_out = None
-        if r.returncode != 0:
+        if r is None:
+            pass
+        elif r.returncode != 0:
             problems.append("edgec run: " + r.stderr.strip().splitlines()[-1][:200] if r.stderr.strip() else "edgec run failed")
         else:
             safe = [re.sub(r"[^A-Za-z0-9._-]", "_", n) for n in out_names]
@@ -253,6 +261,9 @@ def fmt_mb(v) -> str:
 def table(rows: List[Dict[str, object]]) -> str:
     head = ["model", "edgec compiles", "edgec vs ORT", "ExecuTorch vs ORT", "edgec vs ExecuTorch", "arena MB",
             "lower bound MB", "arena / bound", "ExecuTorch arena MB", "status"]
+    delegated = any("partitions" in r for r in rows)
+    if delegated:
+        head.insert(2, "partitions / delegated / portable ops")
     lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
     for r in rows:
         compiled = "arena" in r
@@ -264,6 +275,8 @@ def table(rows: List[Dict[str, object]]) -> str:
                  fmt_mb(r.get("arena")), fmt_mb(r.get("bound")),
                  f"{r['arena'] / max(r['bound'], 1):.3f}" if compiled else "–",
                  et_cell if et_arena is not None else "–", status.replace("|", "\\|")]
+        if delegated:
+            cells.insert(2, f"{r['partitions']} / {r['delegated_ops']} / {r['portable_ops']}" if "partitions" in r else "–")
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -279,6 +292,9 @@ def main() -> int:
     parser.add_argument("--rtol", type=float, default=1e-4, help="max |out - ORT| / max |ORT| (default 1e-4)")
     parser.add_argument("--strict", action="store_true", help="a model edgec cannot compile is a failure")
     parser.add_argument("--no-executorch", action="store_true", help="do not run the .pte in ExecuTorch")
+    parser.add_argument("--no-interpreter", action="store_true", help="do not run the .pte in edgec's interpreter")
+    parser.add_argument("--backend", default="portable",
+                        help="edgec compile --backend (portable, arm-cpu: XNNPACK delegate + portable kernels)")
     parser.add_argument("--no-et-export", action="store_true",
                         help="do not export with ExecuTorch for its arena (use ORACLES.md's figures where recorded)")
     parser.add_argument("--json", help="write the rows as JSON here")

@@ -25,6 +25,8 @@ public protocol Backend: Sendable {
 public struct CompiledProgram: Sendable {
     public var program: Program
     public var memory: MemoryPlan
+    /// What a backend with a delegate handed to it (nil for backends without one).
+    public var delegation: DelegationReport?
     /// Number of instructions in the chain.
     public var instructionCount: Int { program.plans.first?.instructions.count ?? 0 }
     /// Bytes of constant data (without alignment padding).
@@ -70,6 +72,7 @@ public struct UnknownBackendError: Error, Sendable, CustomStringConvertible {
 public enum BackendRegistry {
     public static let all: [any Backend] = [
         PortableBackend(),
+        ArmCPUBackend(),
     ]
 
     /// The backend `edgec compile` uses without `--backend`.

@@ -16,6 +16,8 @@ public final class PlanBuilder {
     public private(set) var instructions: [Instruction] = []
     /// Constant buffers by index; 0 is ExecuTorch's empty placeholder.
     public private(set) var constants: [[UInt8]] = [[]]
+    /// Backend delegates of the plan, by `DelegateCall.delegate_index`.
+    public private(set) var delegates: [BackendDelegate] = []
     private var operatorIndex: [String: Int32] = [:]
     /// Storage (arena buffer) of each planned tensor value.
     private var storageOf: [Int32: Int] = [:]
@@ -162,6 +164,13 @@ public final class PlanBuilder {
         }
     }
 
+    /// Appends a call of `delegate` (added to the plan's delegates) with `args`: every delegate
+    /// input in order, then every output.
+    public func delegateCall(_ delegate: BackendDelegate, args: [Int32]) {
+        delegates.append(delegate)
+        instructions.append(.delegateCall(delegateIndex: Int32(delegates.count - 1), args: args))
+    }
+
     /// Lifetimes of every storage over the chain: inputs are live from the start, outputs to the end.
     public func lifetimes(inputs: [Int32], outputs: [Int32]) -> [BufferLifetime] {
         var first = [Int](repeating: Int.max, count: storageSizes.count)
@@ -178,7 +187,9 @@ public final class PlanBuilder {
         for v in inputs { use(v, 0) }
         for v in outputs { use(v, end) }
         for (step, instruction) in instructions.enumerated() {
-            if case let .kernelCall(_, args) = instruction { for a in args { use(a, step) } }
+            switch instruction {
+            case .kernelCall(_, let args), .delegateCall(_, let args): for a in args { use(a, step) }
+            }
         }
         return storageSizes.indices.map { s in
             first[s] == Int.max ? BufferLifetime(size: 0, firstUse: 0, lastUse: 0)  // never used
@@ -198,7 +209,7 @@ public final class PlanBuilder {
         }
         let plan = ExecutionPlan(name: name, values: values, inputs: inputs, outputs: outputs, operators: operators,
                                  instructions: instructions, nonConstBufferSizes: [0, Int64(memory.arenaSize)], ioNames: ioNames,
-                                 stacktrace: stacktrace())
+                                 delegates: delegates, stacktrace: stacktrace())
         return (plan, memory)
     }
 }

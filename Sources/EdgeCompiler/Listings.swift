@@ -6,9 +6,9 @@ import EdgePasses
 public enum Listings {
     /// `edgec list-passes`: every pass with its summary, then the pipeline of each level.
     public static func passes() -> String {
-        let width = PassRegistry.all.map(\.name.count).max() ?? 0
+        let width = PassCatalog.all.map(\.name.count).max() ?? 0
         var out = ""
-        for p in PassRegistry.all {
+        for p in PassCatalog.all {
             out += p.name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + p.summary + "\n"
         }
         out += "\nPipelines (edgec compile -O<n>, the portable backend omits fuse-activation; edgec opt -O<n>):\n"
@@ -20,7 +20,7 @@ public enum Listings {
     }
 
     /// The pass names `--passes` accepts, in registry order.
-    public static var passNames: [String] { PassRegistry.all.map(\.name) }
+    public static var passNames: [String] { PassCatalog.all.map(\.name) }
 
     /// `edgec list-backends`: every registered backend with its summary (the first is the default).
     public static func backends() -> String {
@@ -34,6 +34,9 @@ public enum Listings {
 
     /// docs/lowering.md: the ATen kernels each op lowers to on the portable backend.
     public static func loweringMarkdown() -> String { PortableBackend.loweringMarkdown() }
+
+    /// docs/arm-cpu.md: the ops the arm-cpu backend hands to XNNPACK, and when.
+    public static func xnnpackMarkdown() -> String { XNNPACKSupport.markdown() }
 
     /// docs/onnx.md (markdown) or its text form: the ONNX operators the importer supports.
     public static func onnxOperators(markdown: Bool) -> String {

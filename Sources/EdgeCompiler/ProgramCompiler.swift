@@ -58,6 +58,8 @@ public struct ProgramCompiler {
     public var instrumentation: PassInstrumentation
     /// Receives IR dumps and timing tables.
     public var log: (String) -> Void
+    /// Fail when any op stays outside the backend's delegate partitions.
+    public var strictDelegation = false
     /// `--model` (an archive holding several) and `--static` of the import stage.
     public var importOptions = ImportOptions()
     /// The pipeline lowers, so its IR needs static shapes: dynamic dims of a `.pt2` that
@@ -113,8 +115,24 @@ public struct ProgramCompiler {
 
     /// Lower stage: the backend's program for `module` (static shapes, optimized).
     public func lower(_ module: Module) throws -> CompiledProgram {
-        let compiled = try resolvedBackend().lower(module)
+        let backend = try resolvedBackend()
+        let compiled = try checkDelegation(try backend.lower(module), backend: backend.name)
         try MemoryBudget.check(compiled, limit: maxMemory)
+        return compiled
+    }
+
+    /// With ``strictDelegation``: fails when an op stayed outside the delegate's partitions
+    /// (or the backend has no delegate), listing each op with its reason.
+    func checkDelegation(_ compiled: CompiledProgram, backend: String) throws -> CompiledProgram {
+        guard strictDelegation else { return compiled }
+        guard let report = compiled.delegation else {
+            throw DiagnosticError(Diagnostic(.error, "--strict-delegation: backend \(backend) has no delegate"))
+        }
+        if !report.leftOut.isEmpty {
+            let n = report.leftOut.count
+            throw DiagnosticError(Diagnostic(.error, "--strict-delegation: \(n) op\(n == 1 ? " stays" : "s stay") outside the \(report.backend) partitions: "
+                + report.leftOut.map { "\($0.op) (\($0.reason))" }.joined(separator: ", ")))
+        }
         return compiled
     }
 
@@ -163,7 +181,7 @@ public struct ProgramCompiler {
     public static func instrumentation(printBefore: [String] = [], printAfter: [String] = [], printAfterAll: Bool = false,
                                        printAfterChange: Bool = false, verifyEach: Bool = false,
                                        timePasses: Bool = false) throws(CompilerOptionError) -> PassInstrumentation {
-        let known = PassRegistry.all.map(\.name)
+        let known = PassCatalog.all.map(\.name)
         for name in printBefore + printAfter where !known.contains(name) {
             throw CompilerOptionError("unknown pass '\(name)'; known passes: \(known.joined(separator: ", "))")
         }
@@ -229,7 +247,7 @@ public struct Optimizer {
     public init(level: Int?, passes text: String, instrumentation: PassInstrumentation = PassInstrumentation(),
                 log: @escaping (String) -> Void = { _ in }) throws {
         let levelPasses = try level.map { (n) throws(CompilerOptionError) in try ProgramCompiler.level(n).passes() } ?? []
-        self.init(passes: levelPasses + (try PassManager.parsePipeline(text)), instrumentation: instrumentation, log: log)
+        self.init(passes: levelPasses + (try PassManager.parsePipeline(text, registry: PassCatalog.all)), instrumentation: instrumentation, log: log)
     }
 
     /// Runs the passes over `module` in place.
@@ -251,7 +269,12 @@ extension CompiledProgram {
     public var statsText: String {
         let plan = program.plans[0]
         var counts: [String: Int] = [:]
-        for case let .kernelCall(op, _) in plan.instructions { counts[plan.operators[Int(op)].qualifiedName, default: 0] += 1 }
+        for instruction in plan.instructions {
+            switch instruction {
+            case .kernelCall(let op, _): counts[plan.operators[Int(op)].qualifiedName, default: 0] += 1
+            case .delegateCall(let d, _): counts["DelegateCall " + plan.delegates[Int(d)].id, default: 0] += 1
+            }
+        }
         var lines = [
             "instructions:    \(instructionCount)",
             "constant bytes:  \(constantBytes)",
@@ -261,6 +284,7 @@ extension CompiledProgram {
             "kernels:",
         ]
         for (name, n) in counts.sorted(by: { $0.key < $1.key }) { lines.append("  \(n)x \(name)") }
+        if let delegation { lines.append(delegation.text.dropLast().description) }
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -29,7 +29,7 @@ public class IRBuilder {
         resultTypes: [TensorType]? = nil, location: Location? = nil
     ) throws(OpError) -> Operation {
         let types = try definition.resultTypes(operands.map { $0?.type }, attributes: attributes, resultTypes: resultTypes,
-                                               blobs: function.module?.blobs)
+                                               blobs: function.module?.blobs, callees: function.module?.signatures)
         let op = Operation(definition: definition, operands: operands, resultTypes: types,
                            attributes: attributes, location: location ?? self.location)
         function.body.insert(op, before: insertionPoint)
@@ -111,6 +111,20 @@ public final class Rewriter: IRBuilder {
     public func setAttribute(_ name: String, _ value: Attribute?, on op: Operation) {
         guard op.attributes[name] != value else { return }
         op.attributes[name] = value
+        changeCount += 1
+    }
+
+    /// Moves `op` (already in this function) to just before `before`, or to the end of the
+    /// body when nil. The caller keeps definitions before uses.
+    public func move(_ op: Operation, before: Operation?) {
+        if let before {
+            if op === before || op.nextInBlock === before { return }
+        } else if op.nextInBlock == nil {
+            return
+        }
+        if insertionPoint === op { insertionPoint = op.nextInBlock }
+        function.body.remove(op)
+        function.body.insert(op, before: before)
         changeCount += 1
     }
 

@@ -189,6 +189,9 @@ public final class Function {
     public var argumentAttributes: [ArgumentAttributes]
     /// Attributes of each result.
     public var resultAttributes: [ArgumentAttributes]
+    /// Attributes of the function itself (`attributes {backend = "xnnpack"}` in text): e.g.
+    /// which delegate executes an outlined partition.
+    public var attributes: [String: Attribute] = [:]
     public internal(set) weak var module: Module?
 
     public init(name: String, argumentTypes: [TensorType], argumentNames: [String?] = [], resultTypes: [TensorType]) {
@@ -252,6 +255,22 @@ public final class Module {
 
     public func function(named name: String) -> Function? {
         functions.first { $0.name == name }
+    }
+
+    /// A function name starting with `prefix` that no function of the module has yet
+    /// (`prefix_0`, `prefix_1`, ...).
+    public func uniqueFunctionName(_ prefix: String) -> String {
+        let taken = Set(functions.map(\.name))
+        var i = 0
+        while taken.contains("\(prefix)_\(i)") { i += 1 }
+        return "\(prefix)_\(i)"
+    }
+
+    /// Every function's signature by name, for ops that call functions.
+    public var signatures: [String: FunctionSignature] {
+        var out: [String: FunctionSignature] = [:]
+        for f in functions where out[f.name] == nil { out[f.name] = FunctionSignature(f) }
+        return out
     }
 
     /// The entry function: `@main`, else the first.

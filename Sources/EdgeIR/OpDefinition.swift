@@ -89,6 +89,8 @@ public struct OpContext {
     public let declaredResultTypes: [TensorType]?
     /// The module's blobs, when known, for checking constants.
     public let blobs: BlobStore?
+    /// The signatures of the module's functions, when known, for ops that call one.
+    public var callees: [String: FunctionSignature]? = nil
 
     /// The type of the single operand in slot `name`; nil when the optional is absent.
     public func type(_ name: String) -> TensorType? {

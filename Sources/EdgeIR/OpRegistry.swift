@@ -17,6 +17,7 @@ public enum OpRegistry {
         Ops.softmax, Ops.logSoftmax, Ops.mean, Ops.sum, Ops.amax, Ops.amin, Ops.argmax, Ops.argmin,
         Ops.reshape, Ops.permute, Ops.concat, Ops.flatten, Ops.squeeze, Ops.unsqueeze, Ops.expand, Ops.repeat,
         Ops.slice, Ops.indexSelect, Ops.gather, Ops.embedding, Ops.split, Ops.pad,
+        Ops.delegateCall,
     ]
 
     private static let byName: [String: OpDefinition] = {

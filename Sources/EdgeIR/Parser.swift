@@ -172,9 +172,20 @@ public struct IRParser {
             resultTypes.append(try parseType())
             resultAttributes.append([:])
         }
+        var functionAttributes: [String: Attribute] = [:]
+        if token.kind == .identifier("attributes") {
+            try advance()
+            guard token.kind == .punct("{") else { throw error("expected '{' after 'attributes' of @\(name), found \(tokenDescription)") }
+            for entry in try parseAttributeDictionary() {
+                guard case .final(let a) = entry.value else { throw error("dense data is not allowed in function attributes", at: entry.offset) }
+                guard functionAttributes[entry.name] == nil else { throw error("attribute '\(entry.name)' is given twice", at: entry.offset) }
+                functionAttributes[entry.name] = a
+            }
+        }
         let function = Function(name: name, argumentTypes: argumentTypes, resultTypes: resultTypes)
         function.argumentAttributes = argumentAttributes
         function.resultAttributes = resultAttributes
+        function.attributes = functionAttributes
         for (arg, (n, offset)) in zip(function.arguments, argumentNames) {
             arg.nameHint = Int(n) == nil ? n : nil
             try scope.define(n, arg, at: offset, source: source)

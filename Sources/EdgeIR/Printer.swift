@@ -118,6 +118,9 @@ public struct IRPrinter {
         } else {
             out += "(" + results.joined(separator: ", ") + ")"
         }
+        if !function.attributes.isEmpty {
+            out += " attributes " + attributeDictionary(function.attributes.sorted { $0.key < $1.key }, resultType: nil)
+        }
         out += " {\n"
         for op in function.body.operations {
             out += "  " + print(op, names: &names) + "\n"

@@ -18,6 +18,7 @@ public enum Verifier {
 
     static func verify(_ function: Function, module: Module?, functionNames: Set<String>, source: SourceText?) -> [Diagnostic] {
         var problems: [Diagnostic] = []
+        let callees = module?.signatures
         var names = NameTable()
         var defined = Set<ObjectIdentifier>()
         for arg in function.arguments {
@@ -86,6 +87,9 @@ public enum Verifier {
                 }
                 if case .symbol(let s) = value, !functionNames.contains(s) {
                     report(op, "attribute '\(name)' refers to unknown function @\(s)")
+                    attributesOK = false
+                } else if case .symbol(let s) = value, s == function.name {
+                    report(op, "attribute '\(name)' refers to @\(s) itself (recursion is not supported)")
                 }
             }
             for spec in def.attributes where spec.presence == .required && op.attributes[spec.name] == nil {
@@ -99,7 +103,7 @@ public enum Verifier {
             // Result types against the type rule.
             if attributesOK {
                 let ctx = OpContext(definition: def, operandTypes: grouped, attributes: op.attributes,
-                                    declaredResultTypes: op.results.map(\.type), blobs: module?.blobs)
+                                    declaredResultTypes: op.results.map(\.type), blobs: module?.blobs, callees: callees)
                 do {
                     let inferred = try def.inferTypes(ctx)
                     if inferred.count != op.results.count {

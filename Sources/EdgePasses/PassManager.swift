@@ -67,15 +67,16 @@ public struct PassManager {
         self.dump = dump
     }
 
-    /// Parses `a,b,c` into passes; an unknown name is an error that lists the known ones.
-    public static func parsePipeline(_ text: String) throws(PassError) -> [Pass] {
+    /// Parses `a,b,c` into passes of `registry` (default: ``PassRegistry/all``; the compiler
+    /// adds its backends' passes); an unknown name is an error that lists the known ones.
+    public static func parsePipeline(_ text: String, registry: [Pass] = PassRegistry.all) throws(PassError) -> [Pass] {
         let names = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         if text.trimmingCharacters(in: .whitespaces).isEmpty { return [] }
         var out: [Pass] = []
         for name in names {
             guard !name.isEmpty else { throw PassError("empty pass name in pipeline '\(text)'") }
-            guard let pass = PassRegistry.lookup(name) else {
-                throw PassError("unknown pass '\(name)'; known passes: \(PassRegistry.all.map(\.name).joined(separator: ", ")) (see `edgec list-passes`)")
+            guard let pass = registry.first(where: { $0.name == name }) else {
+                throw PassError("unknown pass '\(name)'; known passes: \(registry.map(\.name).joined(separator: ", ")) (see `edgec list-passes`)")
             }
             out.append(pass)
         }

@@ -48,8 +48,11 @@ struct Compile: ParsableCommand {
 
     @OptionGroup var optimization: OptimizationOptions
 
-    @Flag(help: "Print op count, constant bytes, arena bytes, its lower bound and their ratio.")
+    @Flag(help: "Print op count, constant bytes, arena bytes, its lower bound and their ratio; with a delegate (arm-cpu), the partitions, delegated ops and each op left on portable kernels with why.")
     var stats = false
+
+    @Flag(name: .customLong("strict-delegation"), help: "Fail when any op stays outside the backend's delegate partitions (arm-cpu: XNNPACK).")
+    var strictDelegation = false
 
     @OptionGroup var instrumentation: InstrumentationOptions
 
@@ -86,6 +89,7 @@ struct Compile: ParsableCommand {
                                            optimization: try ProgramCompiler.level(optimization.level ?? 2),
                                            instrumentation: try instrumentation.settings(), log: writeStderr)
             compiler.maxMemory = try memory.limit
+            compiler.strictDelegation = strictDelegation
             let result = try compiler.run(path: input, through: CompileStage(rawValue: compileTo) ?? .lower)
             if let compiled = result.compiled { try budgets().check(compiled) }
             try emit(result, to: output.output)

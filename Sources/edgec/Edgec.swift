@@ -98,8 +98,12 @@ struct ListOps: ParsableCommand {
     @Flag(help: "Print the markdown table of docs/lowering.md (the ATen kernels each op lowers to on the portable backend).")
     var lowering = false
 
+    @Flag(help: "Print the markdown table of docs/arm-cpu.md (the ops the arm-cpu backend hands to XNNPACK, and when).")
+    var xnnpack = false
+
     func run() {
         if lowering { return print(Listings.loweringMarkdown(), terminator: "") }
+        if xnnpack { return print(Listings.xnnpackMarkdown(), terminator: "") }
         print(markdown ? OpDocumentation.markdown() : OpDocumentation.text(), terminator: "")
     }
 }

@@ -91,10 +91,23 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         let shifted = try b.value(Ops.sub, [cat, m])
         try addNewerOps(b, image: x, features: feat)
         try addTorchIngestOps(b, image: x, features: feat)
+        try addDelegateCall(b, module: module, image: x)
         b.location = .unknown
         try b.makeReturn([r, shifted])
         try Verifier.verify(module)
         return module
+    }
+
+    /// A partition outlined into its own function (with function attributes) and called.
+    static func addDelegateCall(_ b: IRBuilder, module: Module, image x: Value) throws {
+        let callee = Function(name: "xnnpack_0", argumentTypes: [x.type], argumentNames: ["x"], resultTypes: [x.type, x.type])
+        callee.attributes["backend"] = .string("xnnpack")
+        module.add(callee)
+        let cb = IRBuilder(function: callee)
+        let r = try cb.value(Ops.relu, [callee.arguments[0]])
+        try cb.makeReturn([r, callee.arguments[0]])
+        let call = try b.create(Ops.delegateCall, [x], attributes: ["callee": .symbol("xnnpack_0")])
+        #expect(call.results.map(\.type) == [x.type, x.type])
     }
 
     /// Uses the ops added with ONNX ingest; their results feed nothing (the test checks

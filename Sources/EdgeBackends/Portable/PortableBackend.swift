@@ -24,10 +24,12 @@ public struct PortableBackend: Backend {
     /// The ATen kernels the lowering of `op` may emit (nil when the op has no lowering).
     public static func kernels(for op: String) -> [String]? { PortableLowering.rules[op]?.kernels.map(\.rawValue) }
 
-    /// Compiles the main function of `module` (static shapes required) to a program.
-    public static func compile(_ module: Module) throws -> CompiledProgram {
+    /// Compiles the main function of `module` (static shapes required) to a program. Each
+    /// `edge.delegate_call` becomes a `DelegateCall` of its callee's payload in `delegates`.
+    public static func compile(_ module: Module, delegates: [String: BackendDelegate] = [:]) throws -> CompiledProgram {
         guard let main = module.mainFunction else { throw LoweringError(failures: ["module has no function"], backend: name) }
         var lowering = PortableLowering(function: main, blobs: module.blobs)
+        lowering.delegates = delegates
         let (plan, memory) = try lowering.run()
         return CompiledProgram(program: Program(plans: [plan], constantBuffers: lowering.builder.constants), memory: memory)
     }

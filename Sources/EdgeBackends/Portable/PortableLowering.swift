@@ -36,6 +36,9 @@ struct PortableLowering {
     private var valueOf: [ObjectIdentifier: Int32] = [:]
     /// Constants read only as linear weights: emitted once, already transposed, by ``linear(_:)``.
     var linearWeights: [ObjectIdentifier: (PTEScalarType, [Int], [UInt8])] = [:]
+    /// The delegate payload of each function an `edge.delegate_call` may call (a backend with a
+    /// delegate fills it; see ``delegateCall(_:)``).
+    var delegates: [String: BackendDelegate] = [:]
 
     init(function: Function, blobs: BlobStore) {
         self.function = function
@@ -62,8 +65,12 @@ struct PortableLowering {
             do throws(Unsupported) {
                 for r in op.results { _ = try Self.tensorType(r.type) }
                 for v in op.presentOperands { _ = try Self.tensorType(v.type) }
-                guard let rule = Self.rules[op.name] else { throw Unsupported("") }
-                try rule.lower(&self, op)
+                if op.definition === Ops.delegateCall {
+                    try delegateCall(op)
+                } else {
+                    guard let rule = Self.rules[op.name] else { throw Unsupported("") }
+                    try rule.lower(&self, op)
+                }
             } catch {
                 failures.append(Self.describe(op) + (error.reason.isEmpty ? "" : " (\(error.reason))"))
                 for r in op.results where valueOf[ObjectIdentifier(r)] == nil {

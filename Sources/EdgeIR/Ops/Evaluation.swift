@@ -67,7 +67,7 @@ extension OpDefinition {
     /// after checking the attributes against the declaration (as creating the op does).
     /// `resultTypes` may refine the inferred types (anonymous dims), never contradict them.
     public func resultTypes(_ operandTypes: [TensorType?], attributes: [String: Attribute], resultTypes: [TensorType]? = nil,
-                            blobs: BlobStore? = nil) throws(OpError) -> [TensorType] {
+                            blobs: BlobStore? = nil, callees: [String: FunctionSignature]? = nil) throws(OpError) -> [TensorType] {
         for (name, value) in attributes {
             guard let spec = attribute(named: name) else { throw OpError("\(self.name) has no attribute '\(name)'") }
             guard spec.kind == value.kind else {
@@ -78,7 +78,7 @@ extension OpDefinition {
             throw OpError("\(self.name) needs attribute '\(spec.name)'")
         }
         let ctx = OpContext(definition: self, operandTypes: try groupOperands(operandTypes), attributes: attributes,
-                            declaredResultTypes: resultTypes, blobs: blobs)
+                            declaredResultTypes: resultTypes, blobs: blobs, callees: callees)
         let types = try inferTypes(ctx)
         guard let given = resultTypes else { return types }
         guard given.count == types.count, zip(given, types).allSatisfy({ $0.refines($1) }) else {

@@ -1,0 +1,110 @@
+import EdgeIR
+import EdgePasses
+import EdgeProgram
+
+/// The arm-cpu backend: the maximal convex subgraphs XNNPACK executes become one XNNPACK
+/// delegate call each; everything else runs on the portable backend's kernels in the same
+/// program (partition, then lower: each partition to an XNNPACK payload, `@main` as the
+/// portable backend does, each `edge.delegate_call` becoming a `DelegateCall`).
+public struct ArmCPUBackend: Backend {
+    public static let name = "arm-cpu"
+
+    /// What the XNNPACK delegate executes, for the partitioner (``XNNPACKSupport``).
+    public static let xnnpack = DelegateCapability(backend: "xnnpack", refusal: { XNNPACKSupport.refusal(for: $0) })
+
+    /// `partition-xnnpack`: outlines what XNNPACK executes into `attributes {backend = "xnnpack"}`
+    /// functions called by `edge.delegate_call`.
+    public static let partitionPass = Partitioner.pass(
+        name: "partition-xnnpack",
+        summary: "Outline the maximal convex subgraphs XNNPACK executes into functions called by edge.delegate_call",
+        capability: xnnpack)
+
+    public init() {}
+
+    public var name: String { Self.name }
+    public var summary: String { "XNNPACK delegate for the subgraphs it executes, portable kernels for the rest (one program)" }
+    /// Passes may create any op the portable kernels run (everything falls back there); conv2d
+    /// and linear take fused relu/relu6, which XNNPACK runs as an output range.
+    public var target: PassTarget { PassTarget(supportedOps: Set(PortableBackend.supportedOps), fusesActivations: true) }
+
+    /// Partitions `module` in place (as `--passes partition-xnnpack` does) unless it already is.
+    public static func partition(_ module: Module) throws {
+        let partitioned = module.functions.contains { $0.attributes["backend"] != nil }
+        if !partitioned {
+            var manager = PassManager(passes: [partitionPass])
+            manager.instrumentation.verifyEach = true
+            try manager.run(module)
+        }
+    }
+
+    public func lower(_ module: Module) throws -> CompiledProgram {
+        try Self.partition(module)
+        guard let main = module.mainFunction else { throw LoweringError(failures: ["module has no function"], backend: name) }
+        var delegates: [String: BackendDelegate] = [:]
+        var failures: [String] = []
+        for f in module.functions where f !== main {
+            guard f.attributes["backend"]?.stringValue == Self.xnnpack.backend else {
+                failures.append("@\(f.name) is not an XNNPACK partition (backend \(f.attributes["backend"].map { "\($0)" } ?? "none"))")
+                continue
+            }
+            do {
+                let graph = try XNNPACKLowering.lower(f, blobs: module.blobs)
+                delegates[f.name] = BackendDelegate(id: BackendDelegate.xnnpackID, processed: try graph.serialize())
+            } catch {
+                failures.append("@\(f.name): \(error)")
+            }
+        }
+        if !failures.isEmpty { throw LoweringError(failures: failures, backend: name) }
+        var compiled = try PortableBackend.compile(module, delegates: delegates)
+        compiled.delegation = DelegationReport(module, capability: Self.xnnpack)
+        return compiled
+    }
+}
+
+/// What partitioning handed to a delegate and what stayed on portable kernels, and why.
+public struct DelegationReport: Sendable, Hashable {
+    /// The delegate's name (`xnnpack`).
+    public var backend: String
+    /// Number of partitions (delegate calls).
+    public var partitions: Int
+    /// Ops inside partitions (constants not counted).
+    public var delegatedOps: Int
+    /// Each op left on portable kernels: its description (op and node name) and the reason.
+    public var leftOut: [LeftOut]
+
+    /// One op that stayed outside every partition.
+    public struct LeftOut: Sendable, Hashable {
+        /// The op and its node name (`edge.mean at "ReduceMean_3"`).
+        public var op: String
+        public var reason: String
+    }
+
+    /// The report of a partitioned module.
+    public init(_ module: Module, capability: DelegateCapability) {
+        backend = capability.backend
+        func counted(_ op: Operation) -> Bool {
+            !op.definition.traits.contains(.terminator) && !Partitioner.isConstantLike(op)
+        }
+        let parts = module.functions.filter { $0.attributes["backend"]?.stringValue == capability.backend }
+        partitions = parts.count
+        delegatedOps = parts.reduce(0) { $0 + $1.body.operations.filter(counted).count }
+        leftOut = []
+        guard let main = module.mainFunction else { return }
+        for op in main.body.operations where counted(op) && op.definition !== Ops.delegateCall {
+            let where_ = op.location.nodeName.map { " at \"\($0)\"" } ?? op.results.first?.nameHint.map { " at %\($0)" } ?? ""
+            leftOut.append(LeftOut(op: "\(op.name)\(where_)", reason: capability.refusal(op) ?? "not in a partition"))
+        }
+    }
+
+    /// The `--stats` lines.
+    public var text: String {
+        var lines = [
+            "delegate:        \(backend)",
+            "partitions:      \(partitions)",
+            "delegated ops:   \(delegatedOps)",
+            "portable ops:    \(leftOut.count)",
+        ]
+        for e in leftOut { lines.append("  \(e.op): \(e.reason)") }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

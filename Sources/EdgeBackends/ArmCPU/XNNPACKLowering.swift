@@ -1,0 +1,310 @@
+import EdgeIR
+import EdgePasses
+import EdgeProgram
+
+/// Why a partition could not be lowered to an XNNPACK graph (a capability the table promised
+/// that the lowering cannot honour is a bug; these name the op).
+struct XNNLoweringError: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// The lowering of one outlined partition (`attributes {backend = "xnnpack"}`) to an
+/// ``XNNGraph``, as ExecuTorch 1.5.1's XNNPACK preprocess shapes it:
+///
+/// - arguments are external inputs `0..<n_in`, results external outputs `n_in..<n_in+n_out`,
+///   all in the outer program's NCHW layout;
+/// - convolutions, pools, global pooling and bilinear resize run in NHWC: a 4-D value entering
+///   such a region gets one `XNNStaticTranspose` (perm [0,2,3,1]); an NHWC value read by an op
+///   that needs NCHW (reshape, linear, softmax, …) or leaving as a result gets one back
+///   ([0,3,1,2]); values inside an NHWC region are declared with NHWC dims; elementwise ops,
+///   concat, pad and slice run in their inputs' layout with axes remapped;
+/// - filters are pre-permuted (conv OIHW → OHWI, depthwise → [1, kh, kw, C·m]); an absent bias
+///   is XNN_INVALID_VALUE_ID;
+/// - a relu / clamp that is the only reader of a conv, linear, add, sub, mul, div or pool result
+///   becomes that node's `output_min_max`;
+/// - constants are kept in the payload's own constant region (self-contained payload).
+struct XNNPACKLowering {
+    typealias Rule = @Sendable (inout XNNPACKLowering, Operation) throws(XNNLoweringError) -> Void
+
+    let function: Function
+    let blobs: BlobStore
+    var graph = XNNGraph()
+
+    /// An IR value's XNNPACK value id and whether it is held in NHWC.
+    struct Placed {
+        var id: UInt32
+        var nhwc: Bool
+    }
+
+    private var placed: [ObjectIdentifier: Placed] = [:]
+    /// Layout copies already made: (value, wants NHWC) → id.
+    private var converted: [ObjectIdentifier: [Bool: UInt32]] = [:]
+    /// Constants already added, by value and the form they were added in.
+    private var constants: [String: UInt32] = [:]
+    /// Result positions of each returned value (one value may be returned twice).
+    private var resultPositions: [ObjectIdentifier: [Int]] = [:]
+    /// Returned positions already bound to an external output.
+    private var boundResults = Set<Int>()
+    /// A relu/clamp folded into its producer: clamp op → producer op; producer → range.
+    private var fusedActivation: [ObjectIdentifier: ClosedRange<Float>] = [:]
+    private var absorbed = Set<ObjectIdentifier>()
+    private var alias: [ObjectIdentifier: Value] = [:]
+    /// The debug handle of the node being emitted (the IR op's position; 65535 for inserted nodes).
+    var debugHandle: UInt32 = 0
+
+    static let toNHWC: [Int] = [0, 2, 3, 1]
+    static let toNCHW: [Int] = [0, 3, 1, 2]
+    static let insertedHandle: UInt32 = 65535
+
+    init(function: Function, blobs: BlobStore) {
+        self.function = function
+        self.blobs = blobs
+    }
+
+    /// Lowers `function` to a graph, or throws naming the op that could not be lowered.
+    static func lower(_ function: Function, blobs: BlobStore) throws(XNNLoweringError) -> XNNGraph {
+        var l = XNNPACKLowering(function: function, blobs: blobs)
+        try l.run()
+        return l.graph
+    }
+
+    mutating func run() throws(XNNLoweringError) {
+        let returned = function.returnedValues
+        for (k, v) in returned.enumerated() { resultPositions[ObjectIdentifier(v), default: []].append(k) }
+        for (i, arg) in function.arguments.enumerated() {
+            let dims = try Self.dims(arg)
+            let id = graph.addTensor(.fp32, dims: dims.map(UInt32.init), external: .input(UInt32(i)))
+            placed[ObjectIdentifier(arg)] = Placed(id: id, nhwc: false)
+        }
+        planFusions()
+        for (index, op) in function.body.operations.enumerated() {
+            if op.definition.traits.contains(.terminator) || Partitioner.isConstantLike(op) { continue }
+            if absorbed.contains(ObjectIdentifier(op)) { continue }
+            guard let rule = XNNPACKSupport.rules[op.name] else {
+                throw XNNLoweringError("\(op.diagnosticName): XNNPACK has no node for \(op.name)")
+            }
+            if let reason = XNNPACKSupport.refusal(for: op) { throw XNNLoweringError("\(op.diagnosticName): \(reason)") }
+            debugHandle = UInt32(index)
+            try rule.lower(&self, op)
+        }
+        // Results not yet bound to an external output: transposed back to NCHW, or copied.
+        let inputs = UInt32(function.arguments.count)
+        debugHandle = Self.insertedHandle
+        for (k, v) in returned.enumerated() where !boundResults.contains(k) {
+            let source = try get(v)
+            let dims = try Self.dims(v).map(UInt32.init)
+            let out = graph.addTensor(.fp32, dims: dims, external: .output(inputs + UInt32(k)))
+            if source.nhwc {
+                graph.addNode(XNode(.staticTranspose, .staticTranspose(XNNStaticTranspose(perm: Self.toNCHW.map(UInt32.init), input: source.id, output: out)),
+                                    debugHandle: debugHandle))
+            } else {
+                graph.addNode(.unary(.copy, source.id, output: out, debugHandle: debugHandle))
+            }
+        }
+        // ExecuTorch lists the output ids in result order.
+        graph.outputIDs = graph.values.filter { $0.tensor.flags.contains(.externalOutput) }
+            .sorted { ($0.tensor.externalID ?? 0) < ($1.tensor.externalID ?? 0) }.map(\.tensor.id)
+    }
+
+    // MARK: Fused activations
+
+    /// Ops whose XNNPACK node reads `output_min_max`.
+    static let clampProducers: Set<String> = [
+        Ops.conv2d.name, Ops.linear.name, Ops.add.name, Ops.sub.name, Ops.mul.name, Ops.div.name,
+        Ops.maxPool2d.name, Ops.avgPool2d.name,
+    ]
+
+    /// The range of a relu or clamp op, or nil for other ops.
+    static func clampRange(_ op: Operation) -> ClosedRange<Float>? {
+        if op.definition === Ops.relu { return 0 ... .infinity }
+        guard op.definition === Ops.clamp else { return nil }
+        let lo = op.attribute("min")?.floatValue.map(Float.init) ?? -.infinity
+        let hi = op.attribute("max")?.floatValue.map(Float.init) ?? .infinity
+        return lo <= hi ? lo ... hi : nil
+    }
+
+    /// The range of a producer's own `fused_activation`.
+    static func ownRange(_ op: Operation) -> ClosedRange<Float> {
+        switch op.attribute("fused_activation")?.stringValue {
+        case "relu"?: return 0 ... .infinity
+        case "relu6"?: return 0 ... 6
+        default: return -.infinity ... .infinity
+        }
+    }
+
+    /// Finds relu/clamp ops that are the only reader of a clamp-capable producer's result (not a
+    /// result of the function) and folds each into its producer's range.
+    mutating func planFusions() {
+        for op in function.body.operations {
+            if Self.clampProducers.contains(op.name) { fusedActivation[ObjectIdentifier(op)] = Self.ownRange(op) }
+        }
+        for op in function.body.operations {
+            guard let range = Self.clampRange(op), let x = op.operand(0), let producer = x.definingOp,
+                  let own = fusedActivation[ObjectIdentifier(producer)], x.uses.count == 1,
+                  resultPositions[ObjectIdentifier(x)] == nil, x.type == op.result.type,
+                  !absorbed.contains(ObjectIdentifier(producer)) else { continue }
+            let lo = max(own.lowerBound, range.lowerBound), hi = min(own.upperBound, range.upperBound)
+            guard lo <= hi else { continue }
+            fusedActivation[ObjectIdentifier(producer)] = lo ... hi
+            absorbed.insert(ObjectIdentifier(op))
+            alias[ObjectIdentifier(x)] = op.result
+        }
+    }
+
+    /// The output range of `op`'s node (nil: no clamp).
+    func outputRange(_ op: Operation) -> XNNOutputMinMax? {
+        guard let r = fusedActivation[ObjectIdentifier(op)], r != -.infinity ... .infinity else { return nil }
+        return XNNOutputMinMax(min: r.lowerBound, max: r.upperBound)
+    }
+
+    // MARK: Values
+
+    static func dims(_ v: Value) throws(XNNLoweringError) -> [Int] {
+        guard let d = v.type.staticShape else { throw XNNLoweringError("value of type \(TypeText.type(v.type)) has no static shape") }
+        return d.isEmpty ? [1] : d  // rank-0 tensors are declared with dims [1]
+    }
+
+    static func permuted<T>(_ xs: [T], _ perm: [Int]) -> [T] { perm.map { xs[$0] } }
+
+    /// The value `v` was lowered to, in whatever layout it is held.
+    mutating func get(_ v: Value) throws(XNNLoweringError) -> Placed {
+        if let p = placed[ObjectIdentifier(v)] { return p }
+        if Self.isStatic(v) {
+            let id = try constant(v, dims: try Self.dims(v), form: "plain") { $0 }
+            let p = Placed(id: id, nhwc: false)
+            placed[ObjectIdentifier(v)] = p
+            return p
+        }
+        throw XNNLoweringError("value of type \(TypeText.type(v.type)) is read before it is defined")
+    }
+
+    /// `v` in NCHW (transposing an NHWC value once).
+    mutating func nchw(_ v: Value) throws(XNNLoweringError) -> UInt32 {
+        try layout(v, nhwc: false)
+    }
+
+    /// `v` (4-D) in NHWC (transposing an NCHW value once; constants are permuted at compile time).
+    mutating func nhwc(_ v: Value) throws(XNNLoweringError) -> UInt32 {
+        try layout(v, nhwc: true)
+    }
+
+    private mutating func layout(_ v: Value, nhwc: Bool) throws(XNNLoweringError) -> UInt32 {
+        if nhwc, Self.isStatic(v), placed[ObjectIdentifier(v)] == nil {
+            // A constant read in NHWC: aligned to rank 4 (numpy broadcasting) and permuted.
+            var d = try Self.dims(v)
+            guard d.count <= 4 else { throw XNNLoweringError("constant of rank \(d.count) cannot be read in NHWC") }
+            d = [Int](repeating: 1, count: 4 - d.count) + d
+            let four = d
+            return try constant(v, dims: Self.permuted(d, Self.toNHWC), form: "nhwc") { Self.permute(floats: $0, dims: four, perm: Self.toNHWC) }
+        }
+        let p = try get(v)
+        if p.nhwc == nhwc { return p.id }
+        if let done = converted[ObjectIdentifier(v)]?[nhwc] { return done }
+        let d = try Self.dims(v)
+        guard d.count == 4 else { throw XNNLoweringError("a rank-\(d.count) value cannot change layout") }
+        let perm = nhwc ? Self.toNHWC : Self.toNCHW
+        let sourceDims = p.nhwc ? Self.permuted(d, Self.toNHWC) : d
+        let out = graph.addTensor(.fp32, dims: Self.permuted(sourceDims, perm).map(UInt32.init))
+        graph.addNode(XNode(.staticTranspose, .staticTranspose(XNNStaticTranspose(perm: perm.map(UInt32.init), input: p.id, output: out)),
+                            debugHandle: Self.insertedHandle))
+        converted[ObjectIdentifier(v), default: [:]][nhwc] = out
+        return out
+    }
+
+    /// Whether `v` is held in NHWC.
+    func isNHWC(_ v: Value) -> Bool { placed[ObjectIdentifier(v)]?.nhwc ?? false }
+
+    /// A new value for the result `v` of the op being lowered, with NCHW `dims` (IR order) held in
+    /// `nhwc` layout; a result of the function held in NCHW is the external output itself.
+    mutating func define(_ v: Value, nhwc: Bool = false) throws(XNNLoweringError) -> UInt32 {
+        let result = alias[ObjectIdentifier(v)] ?? v
+        let d = try Self.dims(result)
+        let dims = nhwc ? Self.permuted(d, Self.toNHWC) : d
+        var external: XNNExternal? = nil
+        if !nhwc, let positions = resultPositions[ObjectIdentifier(result)], let k = positions.first(where: { !boundResults.contains($0) }) {
+            external = .output(UInt32(function.arguments.count + k))
+            boundResults.insert(k)
+        }
+        let id = graph.addTensor(.fp32, dims: dims.map(UInt32.init), external: external)
+        let p = Placed(id: id, nhwc: nhwc)
+        placed[ObjectIdentifier(v)] = p
+        if result !== v { placed[ObjectIdentifier(result)] = p }
+        return id
+    }
+
+    /// An internal scratch value.
+    mutating func temp(_ dims: [Int]) -> UInt32 { graph.addTensor(.fp32, dims: dims.map(UInt32.init)) }
+
+    // MARK: Constants
+
+    /// Whether `v` has compile-time data (``XNNPACKSupport/isConstant(_:)``).
+    static func isStatic(_ v: Value) -> Bool { XNNPACKSupport.isConstant(v) }
+
+    /// The f32 elements of a constant (or fill) value.
+    func floats(_ v: Value) throws(XNNLoweringError) -> [Float] {
+        if let op = v.definingOp, op.definition === Ops.full {
+            guard v.type.element == .f32, let n = v.type.elementCount, let value = op.attribute("value")?.floatValue else {
+                throw XNNLoweringError("fill of type \(TypeText.type(v.type)) is not f32")
+            }
+            return [Float](repeating: Float(value), count: n)
+        }
+        guard let op = v.definingOp, op.definition === Ops.constant else { throw XNNLoweringError("expected a constant") }
+        let bytes: [UInt8]
+        switch op.attribute("value") {
+        case .dense(.inline(let b))?: bytes = b
+        case .dense(.blob(let name))?:
+            guard let data = blobs[name] else { throw XNNLoweringError("blob \"\(name)\" is missing") }
+            bytes = [UInt8](data)
+        default: throw XNNLoweringError("constant without a dense value")
+        }
+        guard let n = v.type.elementCount, bytes.count == n * 4 else { throw XNNLoweringError("constant has \(bytes.count) bytes for \(TypeText.type(v.type))") }
+        var out = [Float](repeating: 0, count: n)
+        for i in 0 ..< n {
+            let b = i * 4
+            out[i] = Float(bitPattern: UInt32(bytes[b]) | UInt32(bytes[b + 1]) << 8 | UInt32(bytes[b + 2]) << 16 | UInt32(bytes[b + 3]) << 24)
+        }
+        return out
+    }
+
+    /// A static value holding `transform(floats(v))` with `dims`, added once per (value, form).
+    mutating func constant(_ v: Value, dims: [Int], form: String, _ transform: ([Float]) -> [Float]) throws(XNNLoweringError) -> UInt32 {
+        let key = "\(ObjectIdentifier(v).hashValue)/\(form)"
+        if let id = constants[key] { return id }
+        let data = transform(try floats(v))
+        let buffer = graph.addConstant(floats: data)
+        let id = graph.addTensor(.fp32, dims: dims.map(UInt32.init), constant: buffer)
+        constants[key] = id
+        return id
+    }
+
+    /// Row-major `data` of `dims` permuted so result dim i is input dim perm[i].
+    static func permute(floats data: [Float], dims: [Int], perm: [Int]) -> [Float] {
+        let rank = dims.count
+        var strides = [Int](repeating: 1, count: rank)
+        for i in stride(from: rank - 2, through: 0, by: -1) { strides[i] = strides[i + 1] * dims[i + 1] }
+        let outDims = perm.map { dims[$0] }
+        var out = [Float](repeating: 0, count: data.count)
+        var index = [Int](repeating: 0, count: rank)
+        for o in 0 ..< data.count {
+            var src = 0
+            for i in 0 ..< rank { src += index[i] * strides[perm[i]] }
+            out[o] = data[src]
+            var d = rank - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < outDims[d] { break }
+                index[d] = 0
+                d -= 1
+            }
+        }
+        return out
+    }
+
+    // MARK: Emitting
+
+    mutating func node(_ type: XNNNodeType, _ fields: XNNNodeFields, range: XNNOutputMinMax? = nil) {
+        graph.addNode(XNode(type, fields, debugHandle: debugHandle, outputMinMax: range))
+    }
+}

@@ -1,0 +1,338 @@
+import EdgeIR
+import EdgeProgram
+
+/// Where an op runs relative to the NHWC layout of XNNPACK's convolutions and pools.
+enum XNNLayoutClass: Sendable {
+    /// Runs in NHWC: its 4-D input is transposed to NHWC on entry (conv, pools, resize).
+    case channelsLast
+    /// Runs in whatever layout its inputs are in (elementwise ops, concat, pad, slice), axes
+    /// remapped; an NHWC input keeps the result NHWC.
+    case agnostic
+    /// Needs its inputs in the outer (NCHW, row-major) layout: reshapes, permutes, linear,
+    /// matmul, softmax over the last dim.
+    case standard
+}
+
+/// One Edge IR op the XNNPACK delegate executes: the XNNPACK nodes it becomes, the
+/// conditions under which it does (for docs), its layout class, and the check that refuses
+/// an instance with a reason. ``XNNPACKSupport/rules`` holds one per op; the partitioner and
+/// the lowering both derive from it.
+struct XNNPACKRule: Sendable {
+    let nodes: [String]
+    let conditions: String
+    let layout: XNNLayoutClass
+    /// Why this instance cannot run in XNNPACK, or nil (the dtype/shape checks common to every
+    /// op have already passed).
+    let check: @Sendable (Operation) -> String?
+    /// The XNNPACK nodes of an accepted instance.
+    let lower: XNNPACKLowering.Rule
+
+    init(_ nodes: [String], _ conditions: String = "", layout: XNNLayoutClass, check: @escaping @Sendable (Operation) -> String? = { _ in nil },
+         lower: @escaping XNNPACKLowering.Rule) {
+        self.nodes = nodes
+        self.conditions = conditions
+        self.layout = layout
+        self.check = check
+        self.lower = lower
+    }
+}
+
+/// What ExecuTorch 1.5.1's XNNPACK delegate executes, as Edge IR ops and conditions (read from
+/// its partitioner configs and runtime; /work/shared/reference/executorch/xnnpack/README.md
+/// §8 and partitioner_configs.txt). Every tensor must be f32 with a static shape of rank ≤ 6
+/// and no zero-sized dimension.
+public enum XNNPACKSupport {
+    /// XNNPACK's `XNN_MAX_TENSOR_DIMS`.
+    static let maxRank = 6
+
+    /// Why `op` stays outside XNNPACK partitions, or nil when XNNPACK executes it.
+    public static func refusal(for op: Operation) -> String? {
+        guard let rule = rules[op.name] else { return "XNNPACK has no node for \(op.name)" }
+        if let problem = commonRefusal(op) { return problem }
+        return rule.check(op)
+    }
+
+    /// The ops XNNPACK may execute (under their conditions), sorted.
+    public static var supportedOps: [String] { rules.keys.sorted() }
+
+    /// The f32 / static-shape / rank conditions every op shares.
+    static func commonRefusal(_ op: Operation) -> String? {
+        let values = op.presentOperands.map { ("operand", $0) } + op.results.map { ("result", $0) }
+        for (what, v) in values {
+            guard v.type.element == .f32 else {
+                return "\(what) \(TypeText.type(v.type)) is not f32 (the XNNPACK delegate runs f32 here)"
+            }
+            guard let dims = v.type.staticShape else { return "\(what) \(TypeText.type(v.type)) has no static shape" }
+            guard dims.count <= maxRank else { return "\(what) \(TypeText.type(v.type)) has rank \(dims.count) > \(maxRank)" }
+            guard !dims.contains(0) else { return "\(what) \(TypeText.type(v.type)) has a zero-sized dimension" }
+        }
+        return nil
+    }
+
+    // MARK: Helpers for checks
+
+    /// Whether `v` has compile-time data (a constant or a fill), so XNNPACK can hold it static.
+    static func isConstant(_ v: Value?) -> Bool {
+        guard let op = v?.definingOp else { return false }
+        return op.definition === Ops.constant || op.definition === Ops.full
+    }
+
+    static func ints(_ op: Operation, _ name: String) -> [Int] { op.attribute(name)?.intsValue?.map { Int($0) } ?? [] }
+    static func int(_ op: Operation, _ name: String) -> Int? { op.attribute(name)?.intValue.map { Int($0) } }
+    static func rank(_ v: Value?) -> Int { v?.type.rank ?? 0 }
+
+    /// A pair attribute (`[h, w]`, or one value for both).
+    static func pair(_ v: [Int]) -> (Int, Int)? {
+        switch v.count {
+        case 1: return (v[0], v[0])
+        case 2: return (v[0], v[1])
+        default: return nil
+        }
+    }
+
+    /// `[ph, pw]` or `[top, left, bottom, right]`.
+    static func padding(_ v: [Int]) -> (top: Int, left: Int, bottom: Int, right: Int)? {
+        switch v.count {
+        case 2: return (v[0], v[1], v[0], v[1])
+        case 4: return (v[0], v[1], v[2], v[3])
+        default: return nil
+        }
+    }
+
+    static func gemmRefusal(_ op: Operation) -> String? {
+        guard isConstant(op.operand(1)) else { return "weight is not a constant (XNNPACK needs static weights)" }
+        if let b = op.operand(2), !isConstant(b) { return "bias is not a constant (XNNPACK needs static weights)" }
+        switch op.attribute("fused_activation")?.stringValue ?? "none" {
+        case "none", "relu", "relu6": return nil
+        case let other: return "fused activation \"\(other)\" has no XNNPACK output range"
+        }
+    }
+
+    static func convRefusal(_ op: Operation) -> String? {
+        if let r = gemmRefusal(op) { return r }
+        guard let p = padding(ints(op, "padding")), min(p.top, p.left, p.bottom, p.right) >= 0 else {
+            return "padding \(ints(op, "padding")) is negative or malformed"
+        }
+        return nil
+    }
+
+    static func poolWindow(_ op: Operation) -> (kernel: (Int, Int), stride: (Int, Int))? {
+        guard let k = pair(ints(op, "kernel_size")) else { return nil }
+        let s = ints(op, "stride").isEmpty ? k : pair(ints(op, "stride"))
+        guard let s else { return nil }
+        return (k, s)
+    }
+
+    static func maxPoolRefusal(_ op: Operation) -> String? {
+        guard let (k, s) = poolWindow(op) else { return "malformed window attributes" }
+        guard s.0 <= k.0 && s.1 <= k.1 else { return "stride ([\(s.0), \(s.1)]) must be less than or equal to kernel size ([\(k.0), \(k.1)])" }
+        guard k.0 * k.1 > 1 else { return "a 1x1 pooling window is not a valid XNNPACK max pooling" }
+        return nil
+    }
+
+    static func avgPoolRefusal(_ op: Operation) -> String? {
+        guard let (k, _) = poolWindow(op) else { return "malformed window attributes" }
+        if op.attribute("ceil_mode")?.boolValue == true { return "ceil mode is not supported" }
+        let p = padding(ints(op, "padding")) ?? (0, 0, 0, 0)
+        if op.attribute("count_include_pad")?.boolValue != false, p != (0, 0, 0, 0) {
+            return "zero-padding in the averaging calculation is not supported (count_include_pad with padding \(ints(op, "padding")))"
+        }
+        guard k.0 * k.1 > 1 else { return "a 1x1 pooling window is not a valid XNNPACK average pooling" }
+        return nil
+    }
+
+    static func meanRefusal(_ op: Operation) -> String? {
+        let r = rank(op.operand(0))
+        guard r == 4 else { return "mean.dim only supports averaging 4D tensors, got tensor of rank \(r)" }
+        let axes = Set(ints(op, "axes").map { $0 < 0 ? $0 + r : $0 })
+        guard axes == [2, 3] else { return "mean.dim only supports averaging 4D tensors across the innermost dimensions (axes \(ints(op, "axes")))" }
+        guard op.attribute("keepdim")?.boolValue == true else { return "mean.dim only supports keepdim=True" }
+        return nil
+    }
+
+    static func softmaxRefusal(_ op: Operation) -> String? {
+        let r = rank(op.operand(0))
+        let axis = int(op, "axis") ?? -1
+        let a = axis < 0 ? axis + r : axis
+        guard a == r - 1 else { return "softmax over axis \(axis) is not the last dim (rank \(r))" }
+        return nil
+    }
+
+    static func matmulRefusal(_ op: Operation) -> String? {
+        guard let a = op.operand(0)?.type.staticShape, let b = op.operand(1)?.type.staticShape else { return "shapes are not static" }
+        guard a.count >= 2, b.count >= 2 else { return "1-D operands of matmul have no XNNPACK node" }
+        if b.count == 2, isConstant(op.operand(1)) { return nil }  // fully connected with the weight transposed
+        guard a.count == b.count, a.dropLast(2) == b.dropLast(2) else {
+            return "matmul of \(TypeText.type(op.operand(0)!.type)) and \(TypeText.type(op.operand(1)!.type)) broadcasts batch dims (XNNPACK's batch matrix multiply takes equal batches)"
+        }
+        return nil
+    }
+
+    static func powRefusal(_ op: Operation) -> String? {
+        guard let c = op.operand(1)?.definingOp, c.definition === Ops.constant, op.operand(1)?.type.elementCount == 1,
+              let bytes = constantBytes(c), bytes.count == 4,
+              Float(bitPattern: UInt32(bytes[0]) | UInt32(bytes[1]) << 8 | UInt32(bytes[2]) << 16 | UInt32(bytes[3]) << 24) == 2 else {
+            return "only power == 2 (a constant exponent) is supported"
+        }
+        guard op.operand(1)?.type.rank ?? 0 <= rank(op.operand(0)) else { return "the exponent broadcasts the base" }
+        return nil
+    }
+
+    /// Inline bytes of a constant op (blobs are not read here; an exponent is always small).
+    static func constantBytes(_ op: Operation) -> [UInt8]? {
+        if case .dense(.inline(let b))? = op.attribute("value") { return b }
+        if case .dense(.blob(let name))? = op.attribute("value"), let data = op.block?.parentFunction?.module?.blobs[name] { return [UInt8](data) }
+        return nil
+    }
+
+    static func padRefusal(_ op: Operation) -> String? {
+        guard op.attribute("mode")?.stringValue ?? "constant" == "constant" else {
+            return "pad mode \"\(op.attribute("mode")?.stringValue ?? "")\" is not constant"
+        }
+        let pads = ints(op, "pad")
+        guard pads.allSatisfy({ $0 >= 0 }) else { return "XNNPACK does not support negative padding values (\(pads))" }
+        guard pads.count % 2 == 0, pads.count <= 2 * rank(op.operand(0)) else { return "malformed pad list \(pads)" }
+        return nil
+    }
+
+    static func sliceRefusal(_ op: Operation) -> String? {
+        guard int(op, "step") ?? 1 == 1 else { return "XNNPACK static slice only supports step 1, got \(int(op, "step") ?? 1)" }
+        return nil
+    }
+
+    static func concatRefusal(_ op: Operation) -> String? {
+        let n = op.presentOperands.count
+        guard n >= 2 else { return "only supports concatenation of 2 or more tensors, got \(n)" }
+        return nil
+    }
+
+    static func clampRefusal(_ op: Operation) -> String? {
+        let lo = op.attribute("min")?.floatValue ?? -.infinity, hi = op.attribute("max")?.floatValue ?? .infinity
+        return lo <= hi ? nil : "clamp with min \(lo) > max \(hi)"
+    }
+
+    static func batchNormRefusal(_ op: Operation) -> String? {
+        for (i, name) in ["scale", "bias", "mean", "var"].enumerated() where !isConstant(op.operand(i + 1)) {
+            return "\(name) is not a constant"
+        }
+        return rank(op.operand(0)) <= 4 ? nil : "batch norm of rank \(rank(op.operand(0))) > 4"
+    }
+
+    static func layerNormRefusal(_ op: Operation) -> String? {
+        if let w = op.operand(1), !isConstant(w) { return "weight is not a constant" }
+        if let b = op.operand(2), !isConstant(b) { return "bias is not a constant" }
+        return nil
+    }
+
+    static func gelu(_ op: Operation) -> String? {
+        let a = op.attribute("approximate")?.stringValue ?? "none"
+        return a == "none" ? nil : "XNNPACK's gelu is the erf form; approximate = \"\(a)\" is not"
+    }
+
+    // MARK: The table
+
+    /// One rule per op XNNPACK executes.
+    static let rules: [String: XNNPACKRule] = {
+        var table: [String: XNNPACKRule] = [:]
+        func add(_ op: OpDefinition, _ rule: XNNPACKRule) {
+            precondition(table[op.name] == nil, "XNNPACK rule for \(op.name) declared twice")
+            table[op.name] = rule
+        }
+        typealias L = XNNPACKLowering
+        func binary(_ t: XNNNodeType) -> L.Rule { { l, op throws(XNNLoweringError) in try l.binary(t, op) } }
+        func unary(_ t: XNNNodeType) -> L.Rule { { l, op throws(XNNLoweringError) in try l.unary(t, op) } }
+        add(Ops.add, XNNPACKRule(["XNNAdd"], "broadcasting", layout: .agnostic, lower: binary(.add)))
+        add(Ops.sub, XNNPACKRule(["XNNSubtract"], "broadcasting", layout: .agnostic, lower: binary(.subtract)))
+        add(Ops.mul, XNNPACKRule(["XNNMultiply"], "broadcasting", layout: .agnostic, lower: binary(.multiply)))
+        add(Ops.div, XNNPACKRule(["XNNDiv"], "broadcasting", layout: .agnostic, lower: binary(.divide)))
+        add(Ops.maximum, XNNPACKRule(["XNNMaximum"], "broadcasting", layout: .agnostic, lower: binary(.maximum)))
+        add(Ops.minimum, XNNPACKRule(["XNNMinimum"], "broadcasting", layout: .agnostic, lower: binary(.minimum)))
+        add(Ops.pow, XNNPACKRule(["XNNSquare"], "exponent a constant 2", layout: .agnostic, check: powRefusal) { l, op throws(XNNLoweringError) in try l.square(op) })
+        add(Ops.relu, XNNPACKRule(["XNNClamp"], "the producer's output range when it is the only reader of a conv/linear/add/sub/mul/div/pool result", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.clamp(op) })
+        add(Ops.clamp, XNNPACKRule(["XNNClamp"], "min ≤ max; fused like relu", layout: .agnostic, check: clampRefusal) { l, op throws(XNNLoweringError) in try l.clamp(op) })
+        add(Ops.sigmoid, XNNPACKRule(["XNNSigmoid"], layout: .agnostic, lower: unary(.sigmoid)))
+        add(Ops.tanh, XNNPACKRule(["XNNTanh"], layout: .agnostic, lower: unary(.tanh)))
+        add(Ops.hardswish, XNNPACKRule(["XNNHardswish"], layout: .agnostic, lower: unary(.hardswish)))
+        add(Ops.gelu, XNNPACKRule(["XNNGelu"], "approximate = \"none\"", layout: .agnostic, check: gelu, lower: unary(.gelu)))
+        add(Ops.leakyRelu, XNNPACKRule(["XNNLeakyReLU"], layout: .agnostic) { l, op throws(XNNLoweringError) in
+            try l.unary(.leakyReLU, op, parameter: Float(op.attribute("negative_slope")?.floatValue ?? 0.01))
+        })
+        add(Ops.elu, XNNPACKRule(["XNNELU"], layout: .agnostic) { l, op throws(XNNLoweringError) in
+            try l.unary(.elu, op, parameter: Float(op.attribute("alpha")?.floatValue ?? 1))
+        })
+        add(Ops.hardsigmoid, XNNPACKRule(["XNNMultiply", "XNNAdd"], "x / 6 + 0.5 in the output range [0, 1]", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.hardsigmoid(op) })
+        add(Ops.silu, XNNPACKRule(["XNNSigmoid", "XNNMultiply"], "x * sigmoid(x)", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.silu(op) })
+        add(Ops.abs, XNNPACKRule(["XNNAbs"], layout: .agnostic, lower: unary(.abs)))
+        add(Ops.neg, XNNPACKRule(["XNNNegate"], layout: .agnostic, lower: unary(.negate)))
+        add(Ops.floor, XNNPACKRule(["XNNFloor"], layout: .agnostic, lower: unary(.floor)))
+        add(Ops.ceil, XNNPACKRule(["XNNCeiling"], layout: .agnostic, lower: unary(.ceiling)))
+        add(Ops.sqrt, XNNPACKRule(["XNNSquareRoot"], layout: .agnostic, lower: unary(.squareRoot)))
+        add(Ops.rsqrt, XNNPACKRule(["XNNReciprocalSquareRoot"], layout: .agnostic, lower: unary(.reciprocalSquareRoot)))
+        add(Ops.exp, XNNPACKRule(["XNNExp"], layout: .agnostic, lower: unary(.exp)))
+        add(Ops.log, XNNPACKRule(["XNNLog"], layout: .agnostic, lower: unary(.log)))
+        add(Ops.sin, XNNPACKRule(["XNNSin"], layout: .agnostic, lower: unary(.sin)))
+        add(Ops.cos, XNNPACKRule(["XNNCos"], layout: .agnostic, lower: unary(.cos)))
+        add(Ops.conv2d, XNNPACKRule(["XNNConv2d", "XNNDepthwiseConv2d"],
+                                    "constant weight and bias; depthwise when input channels / groups == 1; fused relu/relu6", layout: .channelsLast,
+                                    check: convRefusal) { l, op throws(XNNLoweringError) in try l.conv2d(op) })
+        add(Ops.linear, XNNPACKRule(["XNNFullyConnected"], "input rank ≥ 2; constant weight and bias; fused relu/relu6", layout: .standard, check: { op in
+            rank(op.operand(0)) >= 2 ? gemmRefusal(op) : "a 1-D input of linear has no XNNPACK node"
+        }) { l, op throws(XNNLoweringError) in try l.linear(op) })
+        add(Ops.matmul, XNNPACKRule(["XNNFullyConnected", "XNNBatchMatrixMultiply", "XNNStaticReshape"],
+                                    "constant 2-D rhs: fully connected; else equal batch dims: batch matrix multiply on 3-D views", layout: .standard,
+                                    check: matmulRefusal) { l, op throws(XNNLoweringError) in try l.matmul(op) })
+        add(Ops.maxPool2d, XNNPACKRule(["XNNMaxPooling2d"], "stride ≤ kernel; window larger than 1x1; ceil mode as extra bottom/right padding", layout: .channelsLast,
+                                       check: maxPoolRefusal) { l, op throws(XNNLoweringError) in try l.pool(op, max: true) })
+        add(Ops.avgPool2d, XNNPACKRule(["XNNAvgPooling2d"], "no ceil mode; padding only with count_include_pad = false; window larger than 1x1", layout: .channelsLast,
+                                       check: avgPoolRefusal) { l, op throws(XNNLoweringError) in try l.pool(op, max: false) })
+        add(Ops.globalAvgPool2d, XNNPACKRule(["XNNGlobalAvgPooling2d"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
+        add(Ops.mean, XNNPACKRule(["XNNGlobalAvgPooling2d"], "4-D over axes (2, 3) with keepdim", layout: .channelsLast,
+                                  check: meanRefusal) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
+        add(Ops.upsampleBilinear2d, XNNPACKRule(["XNNStaticResizeBilinear2D"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.resizeBilinear(op) })
+        add(Ops.batchNorm, XNNPACKRule(["XNNMultiply", "XNNAdd"], "not folded into a conv (-O2 folds it where it can); constant statistics: x * s + t per channel",
+                                       layout: .agnostic, check: batchNormRefusal) { l, op throws(XNNLoweringError) in try l.batchNorm(op) })
+        add(Ops.layerNorm, XNNPACKRule(["XNNStaticReshape", "XNNGlobalAvgPooling2d", "XNNSubtract", "XNNSquare", "XNNAdd", "XNNReciprocalSquareRoot", "XNNMultiply"],
+                                       "constant weight and bias; mean and variance as global average pools over a [rows, D, 1, 1] view", layout: .standard,
+                                       check: layerNormRefusal) { l, op throws(XNNLoweringError) in try l.layerNorm(op) })
+        add(Ops.softmax, XNNPACKRule(["XNNSoftmax"], "over the last dim", layout: .standard, check: softmaxRefusal) { l, op throws(XNNLoweringError) in try l.softmax(op) })
+        let reshape: L.Rule = { l, op throws(XNNLoweringError) in try l.reshape(op) }
+        add(Ops.reshape, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
+        add(Ops.flatten, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
+        add(Ops.squeeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
+        add(Ops.unsqueeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
+        add(Ops.permute, XNNPACKRule(["XNNStaticTranspose"], layout: .standard) { l, op throws(XNNLoweringError) in try l.permute(op) })
+        add(Ops.concat, XNNPACKRule(["XNNConcatenate2", "XNNConcatenate3", "XNNConcatenate4", "XNNConcatenate5"],
+                                    "2 or more inputs (chained by 5)", layout: .agnostic, check: concatRefusal) { l, op throws(XNNLoweringError) in try l.concat(op) })
+        add(Ops.pad, XNNPACKRule(["XNNStaticConstantPad"], "constant mode, no negative amounts", layout: .agnostic,
+                                 check: padRefusal) { l, op throws(XNNLoweringError) in try l.pad(op) })
+        add(Ops.slice, XNNPACKRule(["XNNStaticSlice"], "step 1", layout: .agnostic, check: sliceRefusal) { l, op throws(XNNLoweringError) in try l.slice(op) })
+        return table
+    }()
+
+    /// The markdown table of docs/arm-cpu.md: each op XNNPACK executes, its nodes and conditions.
+    public static func markdown() -> String {
+        var out = """
+        # What the arm-cpu backend hands to XNNPACK
+
+        Generated from `Sources/EdgeBackends/ArmCPU/XNNPACKSupport.swift` by `edgec list-ops --xnnpack`.
+        Do not edit by hand. Every tensor must be f32 with a static shape of rank ≤ 6 and no
+        zero-sized dimension; anything else stays on the portable kernels (`edgec compile
+        --backend arm-cpu --stats` lists each such op and why).
+
+        | op | XNNPACK nodes | conditions | layout |
+        | --- | --- | --- | --- |
+
+        """
+        for name in supportedOps {
+            let r = rules[name]!
+            let layout: String
+            switch r.layout {
+            case .channelsLast: layout = "NHWC"
+            case .agnostic: layout = "either"
+            case .standard: layout = "NCHW"
+            }
+            out += "| `\(name)` | \(r.nodes.map { "`\($0)`" }.joined(separator: ", ")) | \(r.conditions.isEmpty ? "—" : r.conditions) | \(layout) |\n"
+        }
+        return out
+    }
+}
