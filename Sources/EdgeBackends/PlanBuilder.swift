@@ -209,7 +209,7 @@ public final class PlanBuilder {
         }
         let plan = ExecutionPlan(name: name, values: values, inputs: inputs, outputs: outputs, operators: operators,
                                  instructions: instructions, nonConstBufferSizes: [0, Int64(memory.arenaSize)], ioNames: ioNames,
-                                 delegates: delegates, stacktrace: stacktrace())
+                                 stacktrace: stacktrace(), delegates: delegates)
         return (plan, memory)
     }
 }

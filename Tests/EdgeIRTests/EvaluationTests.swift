@@ -11,6 +11,7 @@ import Testing
     static let notEvaluated: [String: String] = [
         "edge.constant": "constant-like: its value is its attribute, there is nothing to compute",
         "return": "terminator: it has no results",
+        "edge.delegate_call": "calls an outlined partition function run by a backend delegate; the partition's ops fold before outlining",
     ]
 
     @Test func everyOpWithAKernelEvaluates() {
