@@ -67,6 +67,8 @@ public struct ProgramCompiler {
     public var needsStaticShapes = true
     /// The largest value, and the largest arena plus constants, the program may plan (`--max-memory`).
     public var maxMemory = MemoryLimit.default
+    /// The model's file name, recorded in the program (``compileInfo``); `run(path:)` sets it.
+    public var modelName: String?
 
     public init(backend: String = BackendRegistry.defaultBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
                 instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
@@ -116,9 +118,23 @@ public struct ProgramCompiler {
     /// Lower stage: the backend's program for `module` (static shapes, optimized).
     public func lower(_ module: Module) throws -> CompiledProgram {
         let backend = try resolvedBackend()
-        let compiled = try checkDelegation(try backend.lower(module), backend: backend.name)
+        var compiled = try checkDelegation(try backend.lower(module), backend: backend.name)
+        compiled.program.namedData.append(compileInfo.namedData)
         try MemoryBudget.check(compiled, limit: maxMemory)
         return compiled
+    }
+
+    /// What the program records of how it was made: the compiler's version, the model's file
+    /// name and every option that decides the program's bytes, spelled as `edgec compile` takes
+    /// them (input shapes sorted by name, so the record is the same for the same options).
+    public var compileInfo: CompileInfo {
+        var options = ["--backend", backend, optimization.description]
+        for (name, dims) in inputShapes.sorted(by: { $0.key < $1.key }) {
+            options += ["--input-shape", "\(name)=" + dims.map(String.init).joined(separator: ",")]
+        }
+        if strictDelegation { options.append("--strict-delegation") }
+        if let model = importOptions.modelName { options += ["--model", model] }
+        return CompileInfo(compiler: "edgec \(EdgecVersion.string)", model: modelName, options: options)
     }
 
     /// With ``strictDelegation``: fails when an op stayed outside the delegate's partitions
@@ -148,6 +164,12 @@ public struct ProgramCompiler {
     /// Runs the pipeline on the model at `path` through `stage` (every stage by default).
     public func run(path: String, through stage: CompileStage = .lower) throws -> StageOutput {
         _ = try resolvedBackend()  // an unknown backend fails before any work
+        var compiler = self
+        if compiler.modelName == nil { compiler.modelName = URL(fileURLWithPath: path).lastPathComponent }
+        return try compiler.runStages(path: path, through: stage)
+    }
+
+    private func runStages(path: String, through stage: CompileStage) throws -> StageOutput {
         let module = try importModel(path: path)
         if stage == .import { return .module(module) }
         try optimize(module)

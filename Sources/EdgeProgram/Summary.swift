@@ -64,8 +64,9 @@ public enum ProgramSummary {
             out += "extended header: none\n"
         }
         out += "segments: \(loaded.segmentSizes.map { "\($0) bytes" }.joined(separator: ", "))\n"
+        if let info = CompileInfo.of(p) { out += "compiled by: \(info.text)\n" }
         if !p.namedData.isEmpty {
-            out += "named data: \(p.namedData.count) blobs, \(p.namedData.reduce(0) { $0 + $1.data.count }) bytes\n"
+            out += "named data: \(p.namedData.count) blob\(p.namedData.count == 1 ? "" : "s"), \(p.namedData.reduce(0) { $0 + $1.data.count }) bytes\n"
         }
         out += "constant buffers: \(p.constantBuffers.count) (\(p.constantBuffers.reduce(0) { $0 + $1.count }) bytes with padding)\n"
         for plan in p.plans {
@@ -123,6 +124,11 @@ public enum ProgramSummary {
             "segment_sizes": loaded.segmentSizes,
             "constant_buffer_sizes": p.constantBuffers.map(\.count),
         ]
+        if let info = CompileInfo.of(p) {
+            var record: [String: Any] = ["compiler": info.compiler, "options": info.options]
+            if let m = info.model { record["model"] = m }
+            root["compile_info"] = record
+        }
         if !p.namedData.isEmpty { root["named_data"] = p.namedData.map { ["key": $0.key, "bytes": $0.data.count] } }
         if let h = loaded.header {
             root["extended_header"] = ["program_size": Int(h.programSize), "segment_base_offset": Int(h.segmentBaseOffset),

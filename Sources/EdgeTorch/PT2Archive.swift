@@ -44,12 +44,14 @@ public final class PT2Archive {
     private let limits: Limits
     private var extractedBytes: UInt64 = 0
 
-    /// Opens the archive at `path` and checks its format and version.
+    /// Opens the archive at `path` and checks its format and version. Its directory records are
+    /// checked first (``ZipStructure``): ZIPFoundation traps on offsets that do not fit `Int64`.
     public convenience init(path: String, limits: Limits = Limits()) throws(TorchImportError) {
         let archive: Archive
         guard FileManager.default.fileExists(atPath: path) else {
             throw TorchImportError("cannot read \(path): no such file", file: path)
         }
+        try ZipStructure.check(url: URL(fileURLWithPath: path), path: path, maxEntries: limits.maxEntries)
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
         } catch {
@@ -70,6 +72,7 @@ public final class PT2Archive {
         }
         defer { try? FileManager.default.removeItem(at: temp) }
         let archive: Archive
+        try ZipStructure.check(url: temp, path: path, maxEntries: limits.maxEntries)
         do {
             archive = try Archive(url: temp, accessMode: .read)
         } catch {

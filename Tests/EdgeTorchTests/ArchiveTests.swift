@@ -198,6 +198,47 @@ import ZIPFoundation
         }
         #expect(rejected > 0)
     }
+
+    /// fuzz-pt2 found this: a ZIP64 end-of-central-directory record whose directory offset is
+    /// 2^64-1 made ZIPFoundation trap (`off_t(offset)`) inside its entry iterator.
+    @Test func zip64DirectoryOffsetPastTheFileIsAnError() throws {
+        let data = try Data(contentsOf: fixtures.appendingPathComponent("fuzz/zip64-central-directory-offset.zip"))
+        let e = importError(data)
+        #expect(e?.contains("not a valid zip archive: the central directory starts at byte 18446744073709551615, past the end of the \(data.count)-byte file") == true, "\(e ?? "no error")")
+    }
+
+    /// The directory offset of the (non-ZIP64) end record moved past the end of the file.
+    @Test func directoryOffsetPastTheFileIsAnError() throws {
+        var zip = try makeZip(try entries(of: "mlp"))
+        let eocd = zip.count - 22
+        #expect(zip[eocd] == 0x50 && zip[eocd + 1] == 0x4b && zip[eocd + 2] == 0x05 && zip[eocd + 3] == 0x06)
+        for i in 0..<4 { zip[eocd + 16 + i] = 0xfe }
+        let e = importError(zip)
+        #expect(e?.contains("the central directory starts at byte 4278124286, past the end") == true, "\(e ?? "no error")")
+    }
+
+    /// A ZIP64 extended-information field on a central-directory entry claiming an exabyte.
+    @Test func zip64EntrySizeIsBounded() throws {
+        var zip = try makeZip(try entries(of: "mlp"))
+        // The first central-directory entry, found from the end record.
+        let eocd = zip.count - 22
+        let directoryOffset = Int(zip[eocd + 16]) | Int(zip[eocd + 17]) << 8 | Int(zip[eocd + 18]) << 16 | Int(zip[eocd + 19]) << 24
+        let nameLength = Int(zip[directoryOffset + 28]) | Int(zip[directoryOffset + 29]) << 8
+        let extraLength = Int(zip[directoryOffset + 30]) | Int(zip[directoryOffset + 31]) << 8
+        // Insert a 12-byte ZIP64 field (id 1, length 8, value 2^60) after the name.
+        let field: [UInt8] = [0x01, 0x00, 0x08, 0x00, 0, 0, 0, 0, 0, 0, 0, 0x10]
+        zip.insert(contentsOf: field, at: directoryOffset + 46 + nameLength + extraLength)
+        let newExtra = extraLength + field.count
+        zip[directoryOffset + 30] = UInt8(newExtra & 0xff)
+        zip[directoryOffset + 31] = UInt8(newExtra >> 8)
+        // The directory grew by 12 bytes: fix its size in the end record (now 12 bytes later).
+        let end = zip.count - 22
+        var size = Int(zip[end + 12]) | Int(zip[end + 13]) << 8 | Int(zip[end + 14]) << 16 | Int(zip[end + 15]) << 24
+        size += field.count
+        for i in 0..<4 { zip[end + 12 + i] = UInt8((size >> (8 * i)) & 0xff) }
+        let e = importError(zip)
+        #expect(e?.contains("central-directory entry #0 has a ZIP64 size or offset of 1152921504606846976 bytes") == true, "\(e ?? "no error")")
+    }
 }
 
 /// A small deterministic random generator for mutation tests.

@@ -1,3 +1,4 @@
+import EdgeCompiler
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
     /// Compiling the same model with the same options in two processes gives identical bytes
     /// (hash seeds differ between processes, so dictionary order cannot leak into the file).
     @Test(arguments: [
-        ["Examples/tiny_cnn.onnx"], ["Examples/tiny_cnn.onnx", "-O0"],
+        ["Examples/tiny_cnn.onnx"], ["Examples/tiny_cnn.onnx", "-O0"], ["Examples/tiny_cnn.onnx", "--backend", "arm-cpu"],
         ["Tests/EdgeTorchTests/Fixtures/encoder.pt2"], ["Tests/EdgeTorchTests/Fixtures/cnn_bn.pt2", "-O1"],
         ["Grammar/examples/transformer_block.eir", "--input-shape", "tokens=1,16,32"], ["Grammar/examples/tiny_cnn.eir"],
     ])
@@ -23,6 +24,23 @@ import Testing
         }
         #expect(!outputs[0].isEmpty)
         #expect(outputs[0] == outputs[1], "\(arguments): the two .pte files differ")
+    }
+
+    /// The program records the compiler and the options that made it; `inspect` prints them.
+    @Test func inspectShowsTheCompilerAndOptions() throws {
+        let tmp = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let pte = tmp.appendingPathComponent("t.pte").path
+        let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
+        let r = try edgec("compile", model, "-o", pte, "--backend", "arm-cpu", "-O1", "--input-shape", "input=1,3,32,32")
+        #expect(r.status == 0, "\(r.stderr)")
+        let i = try edgec("inspect", pte)
+        #expect(i.stdout.contains("compiled by: edgec \(EdgecVersion.string) compiled tiny_cnn.onnx with --backend arm-cpu -O1 --input-shape input=1,3,32,32\n"), "\(i.stdout)")
+        let j = try edgec("inspect", pte, "--json")
+        let root = try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any]
+        let info = root?["compile_info"] as? [String: Any]
+        #expect(info?["model"] as? String == "tiny_cnn.onnx")
+        #expect(info?["options"] as? [String] == ["--backend", "arm-cpu", "-O1", "--input-shape", "input=1,3,32,32"])
     }
 
     @Test func hugeDeclaredShapesAreRejectedByNode() throws {
