@@ -10,7 +10,8 @@ public struct ArmCPUBackend: Backend {
     public static let name = "arm-cpu"
 
     /// What the XNNPACK delegate executes, for the partitioner (``XNNPACKSupport``).
-    public static let xnnpack = DelegateCapability(backend: "xnnpack", refusal: { XNNPACKSupport.refusal(for: $0) })
+    public static let xnnpack = DelegateCapability(backend: "xnnpack", refusal: { XNNPACKSupport.refusal(for: $0) },
+                                                           joinsConsumers: { XNNPACKSupport.joinsConsumers($0) })
 
     /// `partition-xnnpack`: outlines what XNNPACK executes into `attributes {backend = "xnnpack"}`
     /// functions called by `edge.delegate_call`.
