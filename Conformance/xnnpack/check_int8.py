@@ -217,10 +217,39 @@ def block_qdq(R, P):
     return b.text([("x", sh)], [(yd, [1, 32, 16]), (g, [1, 32, 16])]), ["y", None]
 
 
+def mlp_params():
+    return dict(w1=rand((64, 32), 21, 0.2), b1=rand(64, 22, 0.1), w2=rand((32, 64), 23, 0.15), b2=rand(32, 24, 0.1),
+                w3=rand((64, 16), 25, 0.2))
+
+
+def mlp_float(x, P, fq=None):
+    t = lambda a: torch.from_numpy(a)
+    x = t(x)
+    h = F.gelu(F.linear(x, t(P["w1"]), t(P["b1"])))
+    y = F.linear(h, t(P["w2"]), t(P["b2"])) + x
+    z = torch.matmul(h, t(P["w3"]))
+    return {}, [y, z]
+
+
+def mlp_float_ir(R_, P):
+    """A float transformer MLP; `edgec opt --passes quantize-dynamic-int8` makes it dynamic INT8."""
+    b = Builder("dqmlp")
+    c = lambda a: b.op(f"edge.constant {{value = dense<[{', '.join(f32(v) for v in a.reshape(-1))}]>}}", f"f32{b.shape(a.shape)}", "c")
+    w1, b1, w2, b2, w3 = (c(P[k]) for k in ("w1", "b1", "w2", "b2", "w3"))
+    h = b.op(f"edge.linear(%x, {w1}, {b1})", "f32[1,8,64]", "fc", "fc1")
+    g = b.op(f"edge.gelu({h})", "f32[1,8,64]", "gelu", "gelu")
+    y = b.op(f"edge.linear({g}, {w2}, {b2})", "f32[1,8,32]", "fc", "fc2")
+    r = b.op(f"edge.add({y}, %x)", "f32[1,8,32]", "add", "residual")
+    z = b.op(f"edge.matmul({g}, {w3})", "f32[1,8,16]", "mm", "proj")
+    return b.text([("x", [1, 8, 32])], [(r, [1, 8, 32]), (z, [1, 8, 16])]), [None, None]
+
+
 MODELS = [  # name, input shape, params, float forward, QDQ writer, edgec flags
     ("qcnn", (1, 3, 16, 16), cnn_params, cnn_float, cnn_qdq, ["--strict-delegation"]),
     ("qblock", (1, 8, 16), block_params, block_float, block_qdq, []),  # the row mean stays on portable kernels
+    ("dqmlp", (1, 8, 32), mlp_params, mlp_float, mlp_float_ir, ["--strict-delegation"]),  # float IR, made dynamic INT8 by edgec
 ]
+DYNAMIC_TOLERANCE = 1e-5  # ExecuTorch vs edgec on qd8 outputs (float results of integer dot products), relative to the output's range
 
 
 def fake_quantized(P, R):
@@ -260,7 +289,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for name, shape, params, forward, writer, flags in MODELS:
             P = params()
-            R = calibrate(shape, P, forward)
+            dynamic = name.startswith("dq")
+            R = {} if dynamic else calibrate(shape, P, forward)
             text, out_acts = writer(R, P)
             path = os.path.join(HERE, name + ".eir")
             if args.write:
@@ -269,6 +299,12 @@ def main():
             elif not os.path.exists(path) or open(path).read() != text:
                 print(name, f"{path} is stale (rerun with --write)"); failures += 1; continue
             pte = os.path.join(tmp, name + ".pte")
+            if dynamic:  # the float IR through edgec's dynamic INT8 pass
+                qpath = os.path.join(tmp, name + ".dq.eir")
+                o = subprocess.run([args.edgec, "opt", path, "--passes", "quantize-dynamic-int8", "-o", qpath], capture_output=True, text=True)
+                if o.returncode != 0:
+                    print(name, "quantize-dynamic-int8 failed:", o.stderr.strip()); failures += 1; continue
+                path = qpath
             c = subprocess.run([args.edgec, "compile", path, "-o", pte, "--backend", "arm-cpu", "--stats"] + flags,
                                capture_output=True, text=True)
             if c.returncode != 0:
@@ -290,6 +326,16 @@ def main():
             names = json.loads(subprocess.run([args.edgec, "inspect", pte, "--json"], capture_output=True, text=True).stdout)["plans"][0]["output_names"]
             mine = [np.load(os.path.join(outdir, re.sub(r"[^A-Za-z0-9._-]", "_", n) + ".npy")) for n in names]
             _, ref = forward(x, P)
+            if dynamic:
+                for k, (a, m, f) in enumerate(zip(et, mine, ref)):
+                    f = f.detach().numpy()
+                    span = max(float(np.abs(f).max()), 1e-6)
+                    d_mine = float(np.abs(a - m).max()) / span
+                    cos = cosine(a, f)
+                    ok = d_mine <= DYNAMIC_TOLERANCE and cos >= MIN_COSINE
+                    failures += 0 if ok else 1
+                    print(f"{name:8} {k:<7} {parts.group(1) if parts else '?':>9} {d_mine:>11.1e}r {'-':>12} {cos:>14.5f} {len(blob):>10}" + ("" if ok else "  FAIL"))
+                continue
             Q, fq = fake_quantized(P, R)
             _, sim = forward(x, Q, fq)
             for k, (a, m, f, fs) in enumerate(zip(et, mine, ref, sim)):

@@ -61,6 +61,10 @@ extension XNNPACKLowering {
     /// Lowers `op` as one INT8 node when its group matches (see the file comment); false when it
     /// does not (it is then lowered in fp32).
     mutating func lowerInt8(_ op: Operation, form: XNNInt8Form, rule: XNNPACKRule) throws(XNNLoweringError) -> Bool {
+        if form == .gemm, let d = op.operand(0)?.definingOp, d.definition === Ops.dynamicQuantize {
+            try dynamicGemm(op, input: try operand(d, 0))
+            return true
+        }
         guard let (q, r, out) = outputQuantize(op) else { return false }
         let activations = form == .gemm ? [try operand(op, 0)] : op.presentOperands
         for v in activations {
@@ -85,29 +89,14 @@ extension XNNPACKLowering {
     /// the IR weight), and the bias operand; nil when the weight is not a symmetric qi8 constant
     /// the node can take.
     func gemmWeights(_ op: Operation) throws(XNNLoweringError) -> (data: [Int8], dims: [Int], scales: [Float])? {
-        guard let w = op.operand(1), let dq = w.definingOp, dq.definition === Ops.dequantize, let c = dq.operand(0),
-              XNNPACKSupport.isQuantizedConstant(c), case .quantized(let wt) = c.type.element, wt.storage == .i8,
+        guard let (c, outputAxis) = XNNPACKSupport.int8Weight(op), case .quantized(let wt) = c.type.element,
               let dims = c.type.staticShape else { return nil }
-        let outputAxis: Int
-        if op.definition === Ops.conv2d, dims.count == 4 {
-            outputAxis = 0
-        } else if op.definition === Ops.linear, dims.count == 2 {
-            outputAxis = 0
-        } else if op.definition === Ops.matmul, dims.count == 2 {
-            outputAxis = 1
-        } else {
-            return nil
-        }
+        if let b = op.operand(2), !Self.isStatic(b) { return nil }
         let scales: [Float]
         switch wt.scheme {
-        case .perTensor(let s, let z):
-            guard z == 0 else { return nil }
-            scales = [Float](repeating: Float(s), count: dims[outputAxis])
-        case .perChannel(let axis, let ss, let zs):
-            guard axis == outputAxis, zs.allSatisfy({ $0 == 0 }), ss.count == dims[outputAxis] else { return nil }
-            scales = ss.map { Float($0) }
+        case .perTensor(let s, _): scales = [Float](repeating: Float(s), count: dims[outputAxis])
+        case .perChannel(_, let ss, _): scales = ss.map { Float($0) }
         }
-        if let b = op.operand(2), !Self.isStatic(b) { return nil }
         return (try integers(c).map { Int8(truncatingIfNeeded: $0) }, dims, scales)
     }
 
@@ -142,6 +131,22 @@ extension XNNPACKLowering {
         graph.addQuantizedTensor(.qcint8, dims: Self.u32(dims), quantization: .perChannel(XNNPerChannelQuant(
             scale: scales, channelDim: Int32(channelDim), numScales: UInt32(scales.count))),
             constant: graph.addConstant(data.map { UInt8(bitPattern: $0) }))
+    }
+
+    /// A linear layer after `edge.dynamic_quantize` (XNNPACK's qd8, as ExecuTorch's
+    /// `block_dqlinear`): `XNNConvert` fp32 → qdint8 (`PerTokenDynamicQuant{num_nonbatch_dims: 1}`),
+    /// `XNNFullyConnected` with the qcint8 filter, an fp32 bias and an fp32 output.
+    mutating func dynamicGemm(_ op: Operation, input x: Value) throws(XNNLoweringError) {
+        guard let (data, wdims, scales) = try gemmWeights(op) else { throw XNNLoweringError("\(op.diagnosticName): weight is not a qi8 constant") }
+        let isMatmul = op.definition === Ops.matmul
+        let source = try nchw(x)
+        let xq = graph.addQuantizedTensor(.qdint8, dims: Self.u32(try Self.dims(x)), quantization: .perTokenDynamic(numNonbatchDims: 1))
+        node(.convert, .node1x1(XNNNode1x1(input: source, output: xq, flags: 0)))
+        let filter = int8Filter(isMatmul ? Self.permute(floats: data, dims: wdims, perm: [1, 0]) : data,
+                                dims: isMatmul ? [wdims[1], wdims[0]] : wdims, scales: scales, channelDim: 0)
+        let bias: UInt32? = try (isMatmul ? nil : op.operand(2)).map { (b: Value) throws(XNNLoweringError) -> UInt32 in try nchw(b) }
+        let out = try define(op.result)
+        node(.fullyConnected, .fullyConnected(XNNFullyConnected(input: xq, filter: filter, bias: bias, output: out)), range: outputRange(op))
     }
 
     /// Conv2d / DepthwiseConv2d / FullyConnected on qint8 (``int8`` is set: inputs as held,

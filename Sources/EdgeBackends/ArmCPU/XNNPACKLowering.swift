@@ -114,6 +114,12 @@ struct XNNPACKLowering {
             var source = try get(v)
             let dims = try Self.dims(v).map(UInt32.init)
             let q = try Self.int8Type(v)
+            if source.quant != q, !source.nhwc {
+                // A datatype change straight into the output.
+                let out = addValue(dims.map(Int.init), quant: q, external: .output(inputs + UInt32(k)))
+                graph.addNode(.unary(.convert, source.id, output: out, debugHandle: debugHandle))
+                continue
+            }
             if source.quant != q {
                 // A float view of an INT8 value (or a qi8 result held in fp32, or with other parameters).
                 source = Placed(id: try layout(v, nhwc: source.nhwc, as: q), nhwc: source.nhwc, quant: q)

@@ -82,7 +82,46 @@ public enum XNNPACKSupport {
 
     /// Whether the partitioner should place `op` with its readers: a dequantize of an
     /// activation, so the `qint8` tensor, not its float view, crosses partition boundaries.
-    public static func joinsConsumers(_ op: Operation) -> Bool { op.definition === Ops.dequantize }
+    public static func joinsConsumers(_ op: Operation) -> Bool {
+        op.definition === Ops.dequantize || op.definition === Ops.dynamicQuantize
+    }
+
+    /// The qi8 constant behind a conv2d / linear / matmul weight `edge.dequantize(constant)` that
+    /// an XNNPACK qcint8 filter can hold, and its output-channel axis (0 for conv2d and linear,
+    /// 1 for matmul's `[K, N]`): i8 storage, symmetric (zero points 0), per tensor or per channel
+    /// along that axis; nil otherwise.
+    static func int8Weight(_ op: Operation) -> (constant: Value, outputAxis: Int)? {
+        guard let w = op.operand(1), let dq = w.definingOp, dq.definition === Ops.dequantize, let c = dq.operand(0),
+              isQuantizedConstant(c), case .quantized(let wt) = c.type.element, wt.storage == .i8,
+              let dims = c.type.staticShape else { return nil }
+        let axis: Int
+        if op.definition === Ops.conv2d, dims.count == 4 {
+            axis = 0
+        } else if op.definition === Ops.linear, dims.count == 2 {
+            axis = 0
+        } else if op.definition === Ops.matmul, dims.count == 2 {
+            axis = 1
+        } else {
+            return nil
+        }
+        switch wt.scheme {
+        case .perTensor(_, let z): return z == 0 ? (c, axis) : nil
+        case .perChannel(let a, let ss, let zs): return a == axis && ss.count == dims[axis] && zs.allSatisfy { $0 == 0 } ? (c, axis) : nil
+        }
+    }
+
+    /// Why `edge.dynamic_quantize` cannot become XNNPACK's qd8: every reader must be a linear (or
+    /// matmul with a constant 2-D weight) reading it as its input, with an INT8 weight.
+    static func dynamicQuantizeRefusal(_ op: Operation) -> String? {
+        guard op.result.type.rank >= 2 else { return "a rank-\(op.result.type.rank) input has no qd8 fully connected node" }
+        for use in op.result.uses {
+            let u = use.user
+            guard use.operandIndex == 0, u.definition === Ops.linear || u.definition === Ops.matmul, int8Weight(u) != nil else {
+                return "read by \(u.diagnosticName), which is not a linear layer with a qi8 weight (XNNPACK's qdint8 values feed only its qd8 fully connected node)"
+            }
+        }
+        return nil
+    }
 
     /// The per-tensor INT8 parameters of a `qi8<scale, zp>` type XNNPACK holds as `qint8`, or nil.
     static func int8Parameters(_ t: TensorType) -> (scale: Float, zeroPoint: Int32)? {
@@ -360,6 +399,8 @@ public enum XNNPACKSupport {
         add(Ops.pad, XNNPACKRule(["XNNStaticConstantPad"], "constant mode, no negative amounts", layout: .agnostic,
                                  check: padRefusal, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.pad(op) })
         add(Ops.slice, XNNPACKRule(["XNNStaticSlice"], "step 1", layout: .agnostic, check: sliceRefusal, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.slice(op) })
+        add(Ops.dynamicQuantize, XNNPACKRule(["XNNConvert"], "only as the input of linear layers with qi8 weights: fp32 → qdint8, then a qd8 fully connected",
+                                             layout: .standard, check: dynamicQuantizeRefusal) { _, _ throws(XNNLoweringError) in })
         add(Ops.quantize, XNNPACKRule(["XNNConvert"], "f32 to per-tensor qi8; absorbed by an INT8 producer", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.quantize(op) })
         add(Ops.dequantize, XNNPACKRule(["XNNConvert"], "per-tensor qi8 to f32, only where an fp32 node reads it (INT8 readers take the qint8 tensor); a dequantized constant is a weight or bias",
                                         layout: .agnostic) { l, op throws(XNNLoweringError) in try l.dequantize(op) })
@@ -392,7 +433,9 @@ public enum XNNPACKSupport {
             case .agnostic: layout = "either"
             case .standard: layout = "NCHW"
             }
-            let int8 = name == Ops.quantize.name || name == Ops.dequantize.name ? "Convert" : r.int8?.text ?? "fp32"
+            let int8 = name == Ops.quantize.name || name == Ops.dequantize.name ? "Convert"
+                : name == Ops.dynamicQuantize.name ? "qd8 (Convert fp32 → qdint8)"
+                : r.int8 == .gemm ? r.int8!.text + "; qd8 after edge.dynamic_quantize" : r.int8?.text ?? "fp32"
             out += "| `\(name)` | \(r.nodes.map { "`\($0)`" }.joined(separator: ", ")) | \(r.conditions.isEmpty ? "—" : r.conditions) | \(layout) | \(int8) |\n"
         }
         return out

@@ -10,6 +10,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EdgeKernels
 import EdgeProgram
 
 /// Per-row quantization parameters of a `qdint8` value, written by its Convert at run time.
@@ -265,10 +266,10 @@ enum XNNQuantOps {
                     let row = x + r * n
                     var mn: Float = 0, mx: Float = 0
                     for i in 0 ..< n { mn = Swift.min(mn, row[i]); mx = Swift.max(mx, row[i]) }
-                    let (inv, zp) = dynamicParams(mn, mx)
+                    let (inv, zp) = DynamicQuantize.rowParameters(mn, mx)
                     rp.scale[r] = 1 / inv
                     rp.zeroPoint[r] = zp
-                    for i in 0 ..< n { y[r * n + i] = saturate(row[i] * inv + Float(zp), -128, 127) }
+                    for i in 0 ..< n { y[r * n + i] = DynamicQuantize.quantize(row[i], inverseScale: inv, zeroPoint: zp) }
                 }
             }
         case (.perTensor(let sa, let za)?, .perTensor(let so, let zo)?):
@@ -281,20 +282,6 @@ enum XNNQuantOps {
         default:
             throw XNNOps.Unsupported(reason: "between these datatypes is not supported by edgec's interpreter")
         }
-    }
-
-    /// XNNPACK's asymmetric per-row parameters of `qd8` (min and max widened to include 0):
-    /// the inverse scale `255 / (rmax - rmin)` (1 when the row is all 0) and the zero point taken
-    /// from the bound with the smaller error, clamped to int8 and rounded to nearest even.
-    static func dynamicParams(_ mn: Float, _ mx: Float) -> (Float, Int32) {
-        let rmin = Swift.min(0, mn), rmax = Swift.max(0, mx)
-        let inv: Float = rmin == rmax ? 1 : 255 / (rmax - rmin)
-        let lo = rmin * inv, hi = rmax * inv
-        var zp = (-128 + lo) + (127 + hi) > 0 ? -128 - lo : 127 - hi
-        // Rows with inf/NaN have no meaningful parameters; edgec takes scale 1, zero point 0 (never traps).
-        guard zp.isFinite, inv.isFinite, inv > 0 else { return (1, 0) }
-        zp = Swift.min(Swift.max(zp, -128), 127)
-        return (inv, Int32(zp.rounded(.toNearestOrEven)))
     }
 
     // MARK: Elementwise
