@@ -134,4 +134,48 @@ import Testing
         let q = module.mainFunction!.body.operations.first { $0.definition === Ops.quantize }!
         #expect(XNNPACKSupport.refusal(for: q)?.contains("is not per-tensor qi8") == true)
     }
+
+    /// Dynamic INT8 (as ExecuTorch's `block_dqlinear`): Convert fp32 → qdint8 per token, qd8 fully
+    /// connected with a qcint8 filter and an fp32 bias and output; matmul's [K, N] weight transposed.
+    @Test func dynamicLinearIsQd8FullyConnected() throws {
+        let (_, graphs) = try XNNPACKLoweringTests.lower("""
+        func @main(%x: f32[1,3,4]) -> (f32[1,3,2], f32[1,3,2]) {
+          %wq = edge.constant {value = dense<[127, -64, 0, 32, 5, 6, 7, 8]>} : qi8<axis=0, scales=[0.01, 0.02], zps=[0, 0]>[2,4]
+          %wd = edge.dequantize(%wq) : f32[2,4]
+          %b = edge.constant {value = dense<[0.5, -0.5]>} : f32[2]
+          %xd = edge.dynamic_quantize(%x) : f32[1,3,4]
+          %y = edge.linear(%xd, %wd, %b) {fused_activation = "relu"} : f32[1,3,2]
+          %mq = edge.constant {value = dense<[1, 2, 3, 4]>} : qi8<axis=1, scales=[0.5, 0.25], zps=[0, 0]>[2,2]
+          %md = edge.dequantize(%mq) : f32[2,2]
+          %yd = edge.dynamic_quantize(%y) : f32[1,3,2]
+          %z = edge.matmul(%yd, %md) : f32[1,3,2]
+          return %y, %z
+        }
+        """)
+        try #require(graphs.count == 1)
+        let g = graphs[0]
+        #expect(g.nodes.map(\.type) == [.convert, .fullyConnected, .convert, .fullyConnected])
+        guard case .fullyConnected(let fc) = g.nodes[1].fields, case .fullyConnected(let mm) = g.nodes[3].fields else { Issue.record("no fully connected"); return }
+        #expect(Self.datatype(g, fc.input) == .qdint8 && Self.quant(g, fc.input) == .perTokenDynamic(numNonbatchDims: 1))
+        #expect(Self.datatype(g, fc.filter) == .qcint8 && Self.datatype(g, fc.bias!) == .fp32 && Self.datatype(g, fc.output) == .fp32)
+        #expect(g.nodes[1].outputMinMax == XNNOutputMinMax(min: 0, max: .infinity))
+        #expect(XNNPACKLoweringTests.dims(g, mm.filter) == [2, 2])
+        guard case .perChannel(let q)? = Self.quant(g, mm.filter) else { Issue.record("matmul filter not per channel"); return }
+        #expect(q.scale == [0.5, 0.25] && q.channelDim == 0)
+        #expect(g.precision == "int8 (qd8)")
+        #expect(throws: Never.self) { try XNNPayloadReader.read(try g.serialize()) }
+    }
+
+    /// A dynamic_quantize read by anything but a linear layer with a qi8 weight is refused, naming the reader.
+    @Test func dynamicQuantizeNeedsAQuantizedLinearReader() throws {
+        let module = try IRFile.parse("""
+        func @main(%x: f32[2,4]) -> f32[2,4] {
+          %xd = edge.dynamic_quantize(%x) : f32[2,4]
+          %y = edge.relu(%xd) : f32[2,4]
+          return %y
+        }
+        """, fileName: "case.eir")
+        let d = module.mainFunction!.body.operations.first { $0.definition === Ops.dynamicQuantize }!
+        #expect(XNNPACKSupport.refusal(for: d)?.contains("which is not a linear layer with a qi8 weight") == true)
+    }
 }
