@@ -24,6 +24,7 @@ from executorch.runtime import Runtime
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.join(ROOT, "Conformance", "xnnpack", "int8")
+EXPECTED = os.path.join(ROOT, "Conformance", "xnnpack", "expected")
 F = torch.nn.functional
 SIM_STEPS = 3     # ExecuTorch vs the float simulation of the QDQ program, in output quantization steps
 MIN_COSINE = 0.99  # ExecuTorch's INT8 output vs the float model
@@ -318,6 +319,11 @@ def main():
                 et = [o.numpy() for o in method.execute([torch.from_numpy(x)])]
             except Exception as e:  # noqa: BLE001 - report and continue
                 print(name, "ExecuTorch failed:", e); failures += 1; continue
+            # Recorded for edgec's interpreter (Tests/EdgeBackendsTests/XNNPACKInt8Tests.swift).
+            os.makedirs(EXPECTED, exist_ok=True)
+            np.save(os.path.join(EXPECTED, f"int8_{name}.input0.npy"), x)
+            for k, o in enumerate(et):
+                np.save(os.path.join(EXPECTED, f"int8_{name}.output{k}.npy"), o)
             xin = os.path.join(tmp, name + "_x.npy"); np.save(xin, x)
             outdir = os.path.join(tmp, name + "_out")
             r = subprocess.run([args.edgec, "run", pte, "-o", outdir, "--input", xin], capture_output=True, text=True)

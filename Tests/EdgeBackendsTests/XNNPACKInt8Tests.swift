@@ -1,6 +1,9 @@
 import EdgeIR
 import EdgePasses
 import EdgeProgram
+import EdgeRuntime
+import EdgeKernels
+import EdgeCompiler
 import Foundation
 import Testing
 
@@ -177,5 +180,31 @@ import Testing
         """, fileName: "case.eir")
         let d = module.mainFunction!.body.operations.first { $0.definition === Ops.dynamicQuantize }!
         #expect(XNNPACKSupport.refusal(for: d)?.contains("which is not a linear layer with a qi8 weight") == true)
+    }
+
+    /// edgec's interpreter reproduces ExecuTorch's outputs of the programs edgec compiles from
+    /// `Conformance/xnnpack/int8/*.eir` (recorded by Conformance/xnnpack/check_int8.py): INT8
+    /// outputs exactly, float outputs within 1e-5 of their range.
+    @Test(arguments: [("qcnn", [true]), ("qblock", [true, false]), ("dqmlp", [false, false])])
+    func interpreterMatchesExecuTorch(name: String, int8Outputs: [Bool]) throws {
+        let text = try String(contentsOf: repoRoot.appendingPathComponent("Conformance/xnnpack/int8/\(name).eir"), encoding: .utf8)
+        let module = try IRFile.parse(text, fileName: "\(name).eir")
+        if name.hasPrefix("dq") {
+            var manager = PassManager(passes: [DynamicQuantization.pass])
+            try manager.run(module)
+        }
+        let compiled = try ProgramCompiler(backend: ArmCPUBackend.name).compile(module)
+        let folder = repoRoot.appendingPathComponent("Conformance/xnnpack/expected")
+        func npy(_ kind: String, _ k: Int) throws -> Tensor {
+            try NPY.decode([UInt8](try Data(contentsOf: folder.appendingPathComponent("int8_\(name).\(kind)\(k).npy"))))
+        }
+        let outputs = try runCompiled(compiled, [try npy("input", 0)])
+        try #require(outputs.count == int8Outputs.count)
+        for (k, exact) in int8Outputs.enumerated() {
+            let got = outputs[k].floats(), want = try npy("output", k).floats()
+            let span = want.map(abs).max() ?? 1
+            let err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+            #expect(exact ? err == 0 : err <= 1e-5 * Swift.max(span, 1), "\(name) output \(k): max |Δ| \(err)")
+        }
     }
 }
