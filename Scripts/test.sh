@@ -25,6 +25,10 @@ echo "== interop: edgec's .pte in ExecuTorch 1.5.1's runtime"
 .venv/bin/python Conformance/interop_check.py --edgec .build/debug/edgec 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__'
 
+echo "== INT8: QDQ Edge IR and dynamic INT8 compiled for arm-cpu, in ExecuTorch 1.5.1 and edgec's interpreter"
+.venv/bin/python Conformance/xnnpack/check_int8.py --edgec .build/debug/edgec 2>&1 \
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|Failed to load|KernelPreference'
+
 echo "== torch.export fixtures: edgec (interpreter and ExecuTorch) against eager PyTorch"
 .venv/bin/python Conformance/torch/compare.py --edgec .build/debug/edgec 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|Failed to load|KernelPreference'

@@ -8,7 +8,7 @@ public enum OpRegistry {
         Ops.logicalAnd, Ops.logicalOr, Ops.logicalXor, Ops.logicalNot, Ops.where,
         Ops.exp, Ops.log, Ops.sqrt, Ops.rsqrt, Ops.reciprocal, Ops.erf, Ops.neg, Ops.abs,
         Ops.floor, Ops.ceil, Ops.sin, Ops.cos, Ops.cast,
-        Ops.quantize, Ops.dequantize,
+        Ops.quantize, Ops.dequantize, Ops.dynamicQuantize,
         Ops.relu, Ops.clamp, Ops.sigmoid, Ops.tanh, Ops.hardswish, Ops.hardsigmoid, Ops.gelu, Ops.leakyRelu, Ops.elu, Ops.silu,
         Ops.conv2d, Ops.convTranspose2d, Ops.batchNorm, Ops.layerNorm, Ops.groupNorm,
         Ops.matmul, Ops.linear,

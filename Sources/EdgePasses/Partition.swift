@@ -6,10 +6,18 @@ public struct DelegateCapability: Sendable {
     public var backend: String
     /// Why the delegate cannot execute `op`, or nil when it can.
     public var refusal: @Sendable (EdgeIR.Operation) -> String?
+    /// Ops that belong with their readers rather than their producers (a dequantize: the
+    /// quantized tensor, not its float view, should cross a partition boundary). Such an op is
+    /// copied once per reader before partitioning, does not join its producer's partition, and
+    /// its reader's partition takes it (and, through it, its producer's partition when that
+    /// stays convex); one no reader took joins its producer's partition.
+    public var joinsConsumers: @Sendable (EdgeIR.Operation) -> Bool
 
-    public init(backend: String, refusal: @escaping @Sendable (EdgeIR.Operation) -> String?) {
+    public init(backend: String, refusal: @escaping @Sendable (EdgeIR.Operation) -> String?,
+                joinsConsumers: @escaping @Sendable (EdgeIR.Operation) -> Bool = { _ in false }) {
         self.backend = backend
         self.refusal = refusal
+        self.joinsConsumers = joinsConsumers
     }
 }
 
@@ -27,8 +35,11 @@ public struct DelegateCapability: Sendable {
 public enum Partitioner {
     /// Ops that make a value from attributes alone (`edge.constant`, `edge.full`): never
     /// partitioned themselves, but copied into every partition that reads them.
+    /// A dequantize of such a value (a quantized weight or bias, `edge.dequantize` of a `qi8`
+    /// constant) is constant-like too: it travels with the constant into every partition.
     public static func isConstantLike(_ op: EdgeIR.Operation) -> Bool {
-        op.definition.traits.contains(.constantLike)
+        if op.definition === Ops.dequantize, let d = op.operand(0)?.definingOp { return isConstantLike(d) }
+        return op.definition.traits.contains(.constantLike)
             || (op.operands.isEmpty && op.definition.traits.contains(.pure) && !op.definition.traits.contains(.terminator))
     }
 
@@ -86,19 +97,37 @@ public enum Partitioner {
             return false
         }
 
+        let follows = ops.map { capability.refusal($0) == nil && capability.joinsConsumers($0) }
         for (i, op) in ops.enumerated() where capability.refusal(op) == nil {
+            if follows[i] {
+                // Taken by its reader (below), or by its producer after the loop.
+                part[i] = members.count
+                members.append([i])
+                continue
+            }
+            // Followers only this op reads join it unconditionally (their one reader is inside, so
+            // they add no path out); through them, their producers' partitions are candidates.
+            var taken: [Int] = []
             var candidates: [Int] = []
-            for p in producers[i] where part[p] >= 0 && !candidates.contains(part[p]) { candidates.append(part[p]) }
-            var chosen: [Int]? = nil
-            if !candidates.isEmpty && !closesCycle(i, candidates) {
+            for p in producers[i] where part[p] >= 0 {
+                if follows[p] && members[part[p]] == [p] {
+                    if !taken.contains(part[p]) { taken.append(part[p]) }
+                    for q in producers[p] where part[q] >= 0 && !follows[q] && !candidates.contains(part[q]) { candidates.append(part[q]) }
+                } else if !candidates.contains(part[p]) {
+                    candidates.append(part[p])
+                }
+            }
+            var chosen: [Int] = []
+            if !candidates.isEmpty && !closesCycle(i, candidates + taken) {
                 chosen = candidates
             } else {
-                for p in candidates.sorted(by: { members[$0].count > members[$1].count }) where !closesCycle(i, [p]) {
+                for p in candidates.sorted(by: { members[$0].count > members[$1].count }) where !closesCycle(i, [p] + taken) {
                     chosen = [p]
                     break
                 }
             }
-            guard let chosen, let target = chosen.min() else {
+            chosen += taken
+            guard let target = chosen.min() else {
                 part[i] = members.count
                 members.append([i])
                 continue
@@ -111,20 +140,51 @@ public enum Partitioner {
             part[i] = target
             members[target].append(i)
         }
+        // Followers no reader took: into their producer's partition where that stays convex.
+        for i in ops.indices where follows[i] && members[part[i]] == [i] {
+            let own = part[i]
+            for p in producers[i] where part[p] >= 0 && part[p] != own {
+                let target = part[p]
+                members[own] = []
+                if closesCycle(i, [target]) {
+                    members[own] = [i]
+                    continue
+                }
+                part[i] = target
+                members[target].append(i)
+                break
+            }
+        }
         return members.filter { !$0.isEmpty }.map { $0.sorted().map { ops[$0] } }
     }
 
     /// Partitions `function` and outlines every partition.
     static func partition(_ function: Function, in module: Module, capability: DelegateCapability, rewriter: Rewriter) throws {
+        try copyFollowersPerReader(function, capability: capability, rewriter: rewriter)
         let groups = partitions(of: function, capability: capability)
         guard !groups.isEmpty else { return }
         for group in groups {
             try outline(group, from: function, in: module, backend: capability.backend, rewriter: rewriter)
         }
         restoreDefinitionOrder(function, rewriter: rewriter)
-        // Constants whose only readers moved into partitions.
-        for op in function.body.operations where isConstantLike(op) && op.results.allSatisfy({ !$0.hasUses }) {
+        // Constants whose only readers moved into partitions (readers before what they read).
+        for op in function.body.operations.reversed() where isConstantLike(op) && op.results.allSatisfy({ !$0.hasUses }) {
             rewriter.erase(op)
+        }
+    }
+
+    /// Gives every reader of a follower op (``DelegateCapability/joinsConsumers``) its own copy,
+    /// so each reader's partition can take one.
+    static func copyFollowersPerReader(_ function: Function, capability: DelegateCapability, rewriter: Rewriter) throws {
+        for op in function.body.operations where !isConstantLike(op) && op.results.count == 1 && op.result.uses.count > 1
+            && capability.joinsConsumers(op) && capability.refusal(op) == nil {
+            for use in op.result.uses.dropFirst() {
+                rewriter.setInsertionPoint(before: use.user)
+                let copy = try rewriter.create(op.definition, op.operands, attributes: op.attributes,
+                                               resultTypes: op.results.map(\.type), location: op.location)
+                copy.result.nameHint = op.result.nameHint
+                rewriter.setOperand(use.operandIndex, of: use.user, to: copy.result)
+            }
         }
     }
 

@@ -35,6 +35,8 @@ public enum ProgramSummary {
             facts["payload_constant_bytes"] = g.constantRegion.count
             facts["named_constants"] = g.constantData.dropFirst().filter { $0.namedKey != nil }.count
             facts["values"] = g.values.count
+            facts["precision"] = g.precision
+            facts["int8_constant_bytes"] = Int(g.quantizedConstantBytes)
             facts["node_count"] = g.nodes.count
             facts["nodes"] = Dictionary(uniqueKeysWithValues: g.nodeCounts.map { ($0.name, $0.count) })
         } catch {
@@ -49,6 +51,7 @@ public enum ProgramSummary {
         if let e = f["error"] { return s + ", unreadable: \(e)" }
         guard let nodes = f["node_count"] as? Int else { return s }
         s += ", \(f["constant_bytes"] ?? 0) constant bytes (\(f["payload_constant_bytes"] ?? 0) in the payload, \(f["named_constants"] ?? 0) named)"
+        if let p = f["precision"] as? String, p != "fp32" { s += ", \(p), \(f["int8_constant_bytes"] ?? 0) quantized constant bytes" }
         s += ", \(f["values"] ?? 0) values, \(nodes) nodes: "
         let counts = (f["nodes"] as? [String: Int] ?? [:]).sorted { $0.key < $1.key }
         return s + counts.map { "\($0.key) \($0.value)" }.joined(separator: ", ")

@@ -21,6 +21,7 @@ import Testing
     static let notPortable: [String: String] = [
         "edge.quantize": "ExecuTorch's pip runtime registers no quantized kernels; INT8 runs inside XNNPACK delegates (arm-cpu)",
         "edge.dequantize": "ExecuTorch's pip runtime registers no quantized kernels; INT8 runs inside XNNPACK delegates (arm-cpu)",
+        "edge.dynamic_quantize": "ExecuTorch's pip runtime registers no quantized kernels; qd8 runs inside XNNPACK delegates (arm-cpu)",
     ]
 
     @Test func everyDeclaredOpHasALowering() {

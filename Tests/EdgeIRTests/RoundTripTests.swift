@@ -130,6 +130,7 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         let qType = TensorType(.quantized(QuantizedType(storage: .i8, scheme: .perChannel(axis: 1, scales: [0.5, 0.25, 0.125], zeroPoints: [0, 1, -1]))), sel.type.shape)
         let q = try b.create(Ops.quantize, [sel], resultTypes: [qType]).results[0]
         _ = try b.value(Ops.dequantize, [q])
+        _ = try b.value(Ops.dynamicQuantize, [sel])
         let w = try b.value(Ops.full, [], attributes: ["shape": .ints([3, 2, 2, 2]), "value": .float(0.5)])
         _ = try b.value(Ops.convTranspose2d, [x, w], attributes: ["stride": .ints([2, 2]), "groups": .int(1)])
         let ln = try b.value(Ops.layerNorm, [x], attributes: ["normalized_shape": .ints([8, 8]), "epsilon": .float(1e-6)])

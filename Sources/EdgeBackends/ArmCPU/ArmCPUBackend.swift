@@ -10,7 +10,8 @@ public struct ArmCPUBackend: Backend {
     public static let name = "arm-cpu"
 
     /// What the XNNPACK delegate executes, for the partitioner (``XNNPACKSupport``).
-    public static let xnnpack = DelegateCapability(backend: "xnnpack", refusal: { XNNPACKSupport.refusal(for: $0) })
+    public static let xnnpack = DelegateCapability(backend: "xnnpack", refusal: { XNNPACKSupport.refusal(for: $0) },
+                                                           joinsConsumers: { XNNPACKSupport.joinsConsumers($0) })
 
     /// `partition-xnnpack`: outlines what XNNPACK executes into `attributes {backend = "xnnpack"}`
     /// functions called by `edge.delegate_call`.
@@ -41,6 +42,7 @@ public struct ArmCPUBackend: Backend {
         try Self.partition(module)
         guard let main = module.mainFunction else { throw LoweringError(failures: ["module has no function"], backend: name) }
         var delegates: [String: BackendDelegate] = [:]
+        var summaries: [String] = []
         var failures: [String] = []
         for f in module.functions where f !== main {
             guard f.attributes["backend"]?.stringValue == Self.xnnpack.backend else {
@@ -50,6 +52,8 @@ public struct ArmCPUBackend: Backend {
             do {
                 let graph = try XNNPACKLowering.lower(f, blobs: module.blobs)
                 delegates[f.name] = BackendDelegate(id: BackendDelegate.xnnpackID, processed: try graph.serialize())
+                summaries.append("@\(f.name): \(graph.precision), \(graph.nodes.count) nodes, \(graph.constantBytes) constant bytes"
+                                 + (graph.quantizedConstantBytes > 0 ? " (\(graph.quantizedConstantBytes) quantized)" : ""))
             } catch {
                 failures.append("@\(f.name): \(error)")
             }
@@ -57,6 +61,7 @@ public struct ArmCPUBackend: Backend {
         if !failures.isEmpty { throw LoweringError(failures: failures, backend: name) }
         var compiled = try PortableBackend.compile(module, delegates: delegates)
         compiled.delegation = DelegationReport(module, capability: Self.xnnpack)
+        compiled.delegation?.partitionSummaries = summaries
         return compiled
     }
 }
@@ -71,6 +76,8 @@ public struct DelegationReport: Sendable, Hashable {
     public var delegatedOps: Int
     /// Each op left on portable kernels: its description (op and node name) and the reason.
     public var leftOut: [LeftOut]
+    /// One line per partition from its lowering (arm-cpu: precision, nodes, constant bytes).
+    public var partitionSummaries: [String] = []
 
     /// One op that stayed outside every partition.
     public struct LeftOut: Sendable, Hashable {
@@ -101,6 +108,7 @@ public struct DelegationReport: Sendable, Hashable {
         var lines = [
             "delegate:        \(backend)",
             "partitions:      \(partitions)",
+        ] + partitionSummaries.map { "  \($0)" } + [
             "delegated ops:   \(delegatedOps)",
             "portable ops:    \(leftOut.count)",
         ]

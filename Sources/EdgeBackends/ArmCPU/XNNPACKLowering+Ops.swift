@@ -173,31 +173,50 @@ extension XNNPACKLowering {
 
     // MARK: Convolution and linear algebra
 
-    mutating func conv2d(_ op: Operation) throws(XNNLoweringError) {
+    /// The geometry of a convolution: padding, stride, dilation, groups and the OIHW filter dims.
+    struct ConvGeometry {
+        var padding: XNNPadding2D
+        var stride: (Int, Int), dilation: (Int, Int)
+        var groups: Int
+        var filterDims: [Int]
+        var outputChannels: Int { filterDims[0] }
+        var inputChannelsPerGroup: Int { filterDims[1] }
+        /// XNNPACK's test (ExecuTorch's too): one input channel per group.
+        var depthwise: Bool { filterDims[1] == 1 }
+        /// The filter dims XNNPACK takes: `[1, kh, kw, C·m]` depthwise, else OHWI.
+        var xnnFilterDims: [Int] { depthwise ? [1, filterDims[2], filterDims[3], filterDims[0]] : [filterDims[0], filterDims[2], filterDims[3], filterDims[1]] }
+        /// OIHW → the XNNPACK filter layout.
+        var filterPerm: [Int] { depthwise ? [1, 2, 3, 0] : [0, 2, 3, 1] }
+
+        func fields(input: UInt32, filter: UInt32, bias: UInt32?, output: UInt32) -> XNNConvolution {
+            XNNConvolution(padding: padding, kernelHeight: UInt32(filterDims[2]), kernelWidth: UInt32(filterDims[3]),
+                           subsamplingHeight: UInt32(stride.0), subsamplingWidth: UInt32(stride.1),
+                           dilationHeight: UInt32(dilation.0), dilationWidth: UInt32(dilation.1),
+                           groupInputChannels: UInt32(inputChannelsPerGroup), groupOutputChannels: UInt32(outputChannels / groups),
+                           groups: UInt32(groups), input: input, filter: filter, bias: bias, output: output)
+        }
+    }
+
+    func convGeometry(_ op: Operation) throws(XNNLoweringError) -> ConvGeometry {
         let x = try operand(op, 0), w = try operand(op, 1)
         guard let xd = x.type.staticShape, let wd = w.type.staticShape, xd.count == 4, wd.count == 4,
               let p = XNNPACKSupport.padding(ints(op, "padding")),
-              let (sh, sw) = XNNPACKSupport.pair(ints(op, "stride")), let (dh, dw) = XNNPACKSupport.pair(ints(op, "dilation")),
-              let groups = int(op, "groups"), groups >= 1 else {
+              let s = XNNPACKSupport.pair(ints(op, "stride")), let d = XNNPACKSupport.pair(ints(op, "dilation")),
+              let groups = int(op, "groups"), groups >= 1, wd[0] % groups == 0 else {
             throw XNNLoweringError("\(op.diagnosticName): malformed convolution")
         }
-        let (oc, icPerGroup, kh, kw) = (wd[0], wd[1], wd[2], wd[3])
-        let depthwise = icPerGroup == 1
+        return ConvGeometry(padding: XNNPadding2D(top: UInt32(p.top), right: UInt32(p.right), bottom: UInt32(p.bottom), left: UInt32(p.left)),
+                            stride: s, dilation: d, groups: groups, filterDims: wd)
+    }
+
+    mutating func conv2d(_ op: Operation) throws(XNNLoweringError) {
+        let x = try operand(op, 0), w = try operand(op, 1)
+        let g = try convGeometry(op)
         let input = try nhwc(x)
-        let filter: UInt32
-        if depthwise {
-            filter = try constant(w, dims: [1, kh, kw, oc], form: "depthwise") { Self.permute(floats: $0, dims: wd, perm: [1, 2, 3, 0]) }
-        } else {
-            filter = try constant(w, dims: [oc, kh, kw, icPerGroup], form: "ohwi") { Self.permute(floats: $0, dims: wd, perm: [0, 2, 3, 1]) }
-        }
+        let filter = try constant(w, dims: g.xnnFilterDims, form: g.depthwise ? "depthwise" : "ohwi") { Self.permute(floats: $0, dims: g.filterDims, perm: g.filterPerm) }
         let bias: UInt32? = try op.operand(2).map { (b: Value) throws(XNNLoweringError) -> UInt32 in try nchw(b) }
         let out = try define(op.result, nhwc: true)
-        let fields = XNNConvolution(
-            padding: XNNPadding2D(top: UInt32(p.top), right: UInt32(p.right), bottom: UInt32(p.bottom), left: UInt32(p.left)),
-            kernelHeight: UInt32(kh), kernelWidth: UInt32(kw), subsamplingHeight: UInt32(sh), subsamplingWidth: UInt32(sw),
-            dilationHeight: UInt32(dh), dilationWidth: UInt32(dw), groupInputChannels: UInt32(icPerGroup),
-            groupOutputChannels: UInt32(oc / groups), groups: UInt32(groups), input: input, filter: filter, bias: bias, output: out)
-        node(depthwise ? .depthwiseConv2d : .conv2d, .convolution(fields), range: outputRange(op))
+        node(g.depthwise ? .depthwiseConv2d : .conv2d, .convolution(g.fields(input: input, filter: filter, bias: bias, output: out)), range: outputRange(op))
     }
 
     mutating func linear(_ op: Operation) throws(XNNLoweringError) {

@@ -13,6 +13,31 @@ enum XNNLayoutClass: Sendable {
     case standard
 }
 
+/// How an op runs on INT8 (qs8) values when every non-constant input is the dequantize of a
+/// per-tensor `qi8` value and its result (through a fused relu/clamp) is read only by a
+/// quantize to per-tensor `qi8`: then the dequantize → op → quantize group is one XNNPACK node on
+/// `qint8` tensors. Ops without a form (or groups that do not match) run in fp32 between
+/// `XNNConvert`s, as ExecuTorch's float islands do.
+enum XNNInt8Form: Sendable {
+    /// Requantizes: inputs keep their own parameters, the output takes the quantize's
+    /// (add, sub, mul, global average pooling).
+    case requantizing
+    /// XNNPACK needs the inputs' and the output's parameters equal (data movement, max pooling,
+    /// clamp): inputs with other parameters are converted (`XNNConvert` qint8 → qint8) first.
+    case sameParameters
+    /// Convolution / fully connected: per-channel `qcint8` filter (symmetric, zero points 0),
+    /// `qcint32` bias at input_scale × filter_scale[c].
+    case gemm
+
+    var text: String {
+        switch self {
+        case .requantizing: return "qs8"
+        case .sameParameters: return "qs8 (input and output parameters equal)"
+        case .gemm: return "qs8, qcint8 per-channel filter, qcint32 bias"
+        }
+    }
+}
+
 /// One Edge IR op the XNNPACK delegate executes: the XNNPACK nodes it becomes, the
 /// conditions under which it does (for docs), its layout class, and the check that refuses
 /// an instance with a reason. ``XNNPACKSupport/rules`` holds one per op; the partitioner and
@@ -24,15 +49,18 @@ struct XNNPACKRule: Sendable {
     /// Why this instance cannot run in XNNPACK, or nil (the dtype/shape checks common to every
     /// op have already passed).
     let check: @Sendable (Operation) -> String?
+    /// Its INT8 form, if it has one.
+    let int8: XNNInt8Form?
     /// The XNNPACK nodes of an accepted instance.
     let lower: XNNPACKLowering.Rule
 
     init(_ nodes: [String], _ conditions: String = "", layout: XNNLayoutClass, check: @escaping @Sendable (Operation) -> String? = { _ in nil },
-         lower: @escaping XNNPACKLowering.Rule) {
+         int8: XNNInt8Form? = nil, lower: @escaping XNNPACKLowering.Rule) {
         self.nodes = nodes
         self.conditions = conditions
         self.layout = layout
         self.check = check
+        self.int8 = int8
         self.lower = lower
     }
 }
@@ -52,15 +80,72 @@ public enum XNNPACKSupport {
         return rule.check(op)
     }
 
+    /// Whether the partitioner should place `op` with its readers: a dequantize of an
+    /// activation, so the `qint8` tensor, not its float view, crosses partition boundaries.
+    public static func joinsConsumers(_ op: Operation) -> Bool {
+        op.definition === Ops.dequantize || op.definition === Ops.dynamicQuantize
+    }
+
+    /// The qi8 constant behind a conv2d / linear / matmul weight `edge.dequantize(constant)` that
+    /// an XNNPACK qcint8 filter can hold, and its output-channel axis (0 for conv2d and linear,
+    /// 1 for matmul's `[K, N]`): i8 storage, symmetric (zero points 0), per tensor or per channel
+    /// along that axis; nil otherwise.
+    static func int8Weight(_ op: Operation) -> (constant: Value, outputAxis: Int)? {
+        guard let w = op.operand(1), let dq = w.definingOp, dq.definition === Ops.dequantize, let c = dq.operand(0),
+              isQuantizedConstant(c), case .quantized(let wt) = c.type.element, wt.storage == .i8,
+              let dims = c.type.staticShape else { return nil }
+        let axis: Int
+        if op.definition === Ops.conv2d, dims.count == 4 {
+            axis = 0
+        } else if op.definition === Ops.linear, dims.count == 2 {
+            axis = 0
+        } else if op.definition === Ops.matmul, dims.count == 2 {
+            axis = 1
+        } else {
+            return nil
+        }
+        switch wt.scheme {
+        case .perTensor(_, let z): return z == 0 ? (c, axis) : nil
+        case .perChannel(let a, let ss, let zs): return a == axis && ss.count == dims[axis] && zs.allSatisfy { $0 == 0 } ? (c, axis) : nil
+        }
+    }
+
+    /// Why `edge.dynamic_quantize` cannot become XNNPACK's qd8: every reader must be a linear (or
+    /// matmul with a constant 2-D weight) reading it as its input, with an INT8 weight.
+    static func dynamicQuantizeRefusal(_ op: Operation) -> String? {
+        guard op.result.type.rank >= 2 else { return "a rank-\(op.result.type.rank) input has no qd8 fully connected node" }
+        for use in op.result.uses {
+            let u = use.user
+            guard use.operandIndex == 0, u.definition === Ops.linear || u.definition === Ops.matmul, int8Weight(u) != nil else {
+                return "read by \(u.diagnosticName), which is not a linear layer with a qi8 weight (XNNPACK's qdint8 values feed only its qd8 fully connected node)"
+            }
+        }
+        return nil
+    }
+
+    /// The per-tensor INT8 parameters of a `qi8<scale, zp>` type XNNPACK holds as `qint8`, or nil.
+    static func int8Parameters(_ t: TensorType) -> (scale: Float, zeroPoint: Int32)? {
+        guard case .quantized(let q) = t.element, q.storage == .i8, case .perTensor(let s, let z) = q.scheme else { return nil }
+        let f = Float(s)
+        guard f > 0, f.isFinite, z >= -128, z <= 127 else { return nil }
+        return (f, Int32(z))
+    }
+
     /// The ops XNNPACK may execute (under their conditions), sorted.
     public static var supportedOps: [String] { rules.keys.sorted() }
 
     /// The f32 / static-shape / rank conditions every op shares.
     static func commonRefusal(_ op: Operation) -> String? {
         let values = op.presentOperands.map { ("operand", $0) } + op.results.map { ("result", $0) }
+        // quantize's result and dequantize's operand are the qint8 tensors.
+        let quantizedSide = op.definition === Ops.quantize ? "result" : op.definition === Ops.dequantize ? "operand" : nil
         for (what, v) in values {
-            guard v.type.element == .f32 else {
-                return "\(what) \(TypeText.type(v.type)) is not f32 (the XNNPACK delegate runs f32 here)"
+            if what == quantizedSide {
+                guard int8Parameters(v.type) != nil else {
+                    return "\(what) \(TypeText.type(v.type)) is not per-tensor qi8 (XNNPACK's qint8 activations)"
+                }
+            } else if v.type.element != .f32 {
+                return "\(what) \(TypeText.type(v.type)) is not f32 (the XNNPACK delegate runs f32 and qi8 here)"
             }
             guard let dims = v.type.staticShape else { return "\(what) \(TypeText.type(v.type)) has no static shape" }
             guard dims.count <= maxRank else { return "\(what) \(TypeText.type(v.type)) has rank \(dims.count) > \(maxRank)" }
@@ -74,7 +159,15 @@ public enum XNNPACKSupport {
     /// Whether `v` has compile-time data (a constant or a fill), so XNNPACK can hold it static.
     static func isConstant(_ v: Value?) -> Bool {
         guard let op = v?.definingOp else { return false }
+        if op.definition === Ops.dequantize { return isQuantizedConstant(op.operand(0)) }
         return op.definition === Ops.constant || op.definition === Ops.full
+    }
+
+    /// Whether `v` is a constant of quantized type (a weight or bias the lowering dequantizes or
+    /// keeps as qcint8 / qcint32).
+    static func isQuantizedConstant(_ v: Value?) -> Bool {
+        guard let v, let op = v.definingOp, op.definition === Ops.constant, case .quantized = v.type.element else { return false }
+        return true
     }
 
     static func ints(_ op: Operation, _ name: String) -> [Int] { op.attribute(name)?.intsValue?.map { Int($0) } ?? [] }
@@ -241,15 +334,15 @@ public enum XNNPACKSupport {
         typealias L = XNNPACKLowering
         func binary(_ t: XNNNodeType) -> L.Rule { { l, op throws(XNNLoweringError) in try l.binary(t, op) } }
         func unary(_ t: XNNNodeType) -> L.Rule { { l, op throws(XNNLoweringError) in try l.unary(t, op) } }
-        add(Ops.add, XNNPACKRule(["XNNAdd"], "broadcasting", layout: .agnostic, lower: binary(.add)))
-        add(Ops.sub, XNNPACKRule(["XNNSubtract"], "broadcasting", layout: .agnostic, lower: binary(.subtract)))
-        add(Ops.mul, XNNPACKRule(["XNNMultiply"], "broadcasting", layout: .agnostic, lower: binary(.multiply)))
+        add(Ops.add, XNNPACKRule(["XNNAdd"], "broadcasting", layout: .agnostic, int8: .requantizing, lower: binary(.add)))
+        add(Ops.sub, XNNPACKRule(["XNNSubtract"], "broadcasting", layout: .agnostic, int8: .requantizing, lower: binary(.subtract)))
+        add(Ops.mul, XNNPACKRule(["XNNMultiply"], "broadcasting", layout: .agnostic, int8: .requantizing, lower: binary(.multiply)))
         add(Ops.div, XNNPACKRule(["XNNDiv"], "broadcasting", layout: .agnostic, lower: binary(.divide)))
         add(Ops.maximum, XNNPACKRule(["XNNMaximum"], "broadcasting", layout: .agnostic, lower: binary(.maximum)))
         add(Ops.minimum, XNNPACKRule(["XNNMinimum"], "broadcasting", layout: .agnostic, lower: binary(.minimum)))
         add(Ops.pow, XNNPACKRule(["XNNSquare"], "exponent a constant 2", layout: .agnostic, check: powRefusal) { l, op throws(XNNLoweringError) in try l.square(op) })
-        add(Ops.relu, XNNPACKRule(["XNNClamp"], "the producer's output range when it is the only reader of a conv/linear/add/sub/mul/div/pool result", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.clamp(op) })
-        add(Ops.clamp, XNNPACKRule(["XNNClamp"], "min ≤ max; fused like relu", layout: .agnostic, check: clampRefusal) { l, op throws(XNNLoweringError) in try l.clamp(op) })
+        add(Ops.relu, XNNPACKRule(["XNNClamp"], "the producer's output range when it is the only reader of a conv/linear/add/sub/mul/div/pool result", layout: .agnostic, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.clamp(op) })
+        add(Ops.clamp, XNNPACKRule(["XNNClamp"], "min ≤ max; fused like relu", layout: .agnostic, check: clampRefusal, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.clamp(op) })
         add(Ops.sigmoid, XNNPACKRule(["XNNSigmoid"], layout: .agnostic, lower: unary(.sigmoid)))
         add(Ops.tanh, XNNPACKRule(["XNNTanh"], layout: .agnostic, lower: unary(.tanh)))
         add(Ops.hardswish, XNNPACKRule(["XNNHardswish"], layout: .agnostic, lower: unary(.hardswish)))
@@ -274,20 +367,20 @@ public enum XNNPACKSupport {
         add(Ops.cos, XNNPACKRule(["XNNCos"], layout: .agnostic, lower: unary(.cos)))
         add(Ops.conv2d, XNNPACKRule(["XNNConv2d", "XNNDepthwiseConv2d"],
                                     "constant weight and bias; depthwise when input channels / groups == 1; fused relu/relu6", layout: .channelsLast,
-                                    check: convRefusal) { l, op throws(XNNLoweringError) in try l.conv2d(op) })
+                                    check: convRefusal, int8: .gemm) { l, op throws(XNNLoweringError) in try l.conv2d(op) })
         add(Ops.linear, XNNPACKRule(["XNNFullyConnected"], "input rank ≥ 2; constant weight and bias; fused relu/relu6", layout: .standard, check: { op in
             rank(op.operand(0)) >= 2 ? gemmRefusal(op) : "a 1-D input of linear has no XNNPACK node"
-        }) { l, op throws(XNNLoweringError) in try l.linear(op) })
+        }, int8: .gemm) { l, op throws(XNNLoweringError) in try l.linear(op) })
         add(Ops.matmul, XNNPACKRule(["XNNFullyConnected", "XNNBatchMatrixMultiply", "XNNStaticReshape"],
                                     "constant 2-D rhs: fully connected; else equal batch dims: batch matrix multiply on 3-D views", layout: .standard,
-                                    check: matmulRefusal) { l, op throws(XNNLoweringError) in try l.matmul(op) })
+                                    check: matmulRefusal, int8: .gemm) { l, op throws(XNNLoweringError) in try l.matmul(op) })
         add(Ops.maxPool2d, XNNPACKRule(["XNNMaxPooling2d"], "stride ≤ kernel; window larger than 1x1; ceil mode as extra bottom/right padding", layout: .channelsLast,
-                                       check: maxPoolRefusal) { l, op throws(XNNLoweringError) in try l.pool(op, max: true) })
+                                       check: maxPoolRefusal, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.pool(op, max: true) })
         add(Ops.avgPool2d, XNNPACKRule(["XNNAvgPooling2d"], "no ceil mode; padding only with count_include_pad = false; window larger than 1x1", layout: .channelsLast,
                                        check: avgPoolRefusal) { l, op throws(XNNLoweringError) in try l.pool(op, max: false) })
-        add(Ops.globalAvgPool2d, XNNPACKRule(["XNNGlobalAvgPooling2d"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
+        add(Ops.globalAvgPool2d, XNNPACKRule(["XNNGlobalAvgPooling2d"], layout: .channelsLast, int8: .requantizing) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
         add(Ops.mean, XNNPACKRule(["XNNGlobalAvgPooling2d"], "4-D over axes (2, 3) with keepdim", layout: .channelsLast,
-                                  check: meanRefusal) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
+                                  check: meanRefusal, int8: .requantizing) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
         add(Ops.upsampleBilinear2d, XNNPACKRule(["XNNStaticResizeBilinear2D"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.resizeBilinear(op) })
         add(Ops.batchNorm, XNNPACKRule(["XNNMultiply", "XNNAdd"], "not folded into a conv (-O2 folds it where it can); constant statistics: x * s + t per channel",
                                        layout: .agnostic, check: batchNormRefusal) { l, op throws(XNNLoweringError) in try l.batchNorm(op) })
@@ -296,16 +389,21 @@ public enum XNNPACKSupport {
                                        check: layerNormRefusal) { l, op throws(XNNLoweringError) in try l.layerNorm(op) })
         add(Ops.softmax, XNNPACKRule(["XNNSoftmax"], "over the last dim", layout: .standard, check: softmaxRefusal) { l, op throws(XNNLoweringError) in try l.softmax(op) })
         let reshape: L.Rule = { l, op throws(XNNLoweringError) in try l.reshape(op) }
-        add(Ops.reshape, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
-        add(Ops.flatten, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
-        add(Ops.squeeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
-        add(Ops.unsqueeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard, lower: reshape))
-        add(Ops.permute, XNNPACKRule(["XNNStaticTranspose"], layout: .standard) { l, op throws(XNNLoweringError) in try l.permute(op) })
+        add(Ops.reshape, XNNPACKRule(["XNNStaticReshape"], layout: .standard, int8: .sameParameters, lower: reshape))
+        add(Ops.flatten, XNNPACKRule(["XNNStaticReshape"], layout: .standard, int8: .sameParameters, lower: reshape))
+        add(Ops.squeeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard, int8: .sameParameters, lower: reshape))
+        add(Ops.unsqueeze, XNNPACKRule(["XNNStaticReshape"], layout: .standard, int8: .sameParameters, lower: reshape))
+        add(Ops.permute, XNNPACKRule(["XNNStaticTranspose"], layout: .standard, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.permute(op) })
         add(Ops.concat, XNNPACKRule(["XNNConcatenate2", "XNNConcatenate3", "XNNConcatenate4", "XNNConcatenate5"],
-                                    "2 or more inputs (chained by 5)", layout: .agnostic, check: concatRefusal) { l, op throws(XNNLoweringError) in try l.concat(op) })
+                                    "2 or more inputs (chained by 5)", layout: .agnostic, check: concatRefusal, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.concat(op) })
         add(Ops.pad, XNNPACKRule(["XNNStaticConstantPad"], "constant mode, no negative amounts", layout: .agnostic,
-                                 check: padRefusal) { l, op throws(XNNLoweringError) in try l.pad(op) })
-        add(Ops.slice, XNNPACKRule(["XNNStaticSlice"], "step 1", layout: .agnostic, check: sliceRefusal) { l, op throws(XNNLoweringError) in try l.slice(op) })
+                                 check: padRefusal, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.pad(op) })
+        add(Ops.slice, XNNPACKRule(["XNNStaticSlice"], "step 1", layout: .agnostic, check: sliceRefusal, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.slice(op) })
+        add(Ops.dynamicQuantize, XNNPACKRule(["XNNConvert"], "only as the input of linear layers with qi8 weights: fp32 → qdint8, then a qd8 fully connected",
+                                             layout: .standard, check: dynamicQuantizeRefusal) { _, _ throws(XNNLoweringError) in })
+        add(Ops.quantize, XNNPACKRule(["XNNConvert"], "f32 to per-tensor qi8; absorbed by an INT8 producer", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.quantize(op) })
+        add(Ops.dequantize, XNNPACKRule(["XNNConvert"], "per-tensor qi8 to f32, only where an fp32 node reads it (INT8 readers take the qint8 tensor); a dequantized constant is a weight or bias",
+                                        layout: .agnostic) { l, op throws(XNNLoweringError) in try l.dequantize(op) })
         return table
     }()
 
@@ -315,12 +413,16 @@ public enum XNNPACKSupport {
         # What the arm-cpu backend hands to XNNPACK
 
         Generated from `Sources/EdgeBackends/ArmCPU/XNNPACKSupport.swift` by `edgec list-ops --xnnpack`.
-        Do not edit by hand. Every tensor must be f32 with a static shape of rank ≤ 6 and no
-        zero-sized dimension; anything else stays on the portable kernels (`edgec compile
-        --backend arm-cpu --stats` lists each such op and why).
+        Do not edit by hand. Every tensor must be f32 (or, around `edge.quantize` /
+        `edge.dequantize`, per-tensor qi8) with a static shape of rank ≤ 6 and no zero-sized
+        dimension; anything else stays on the portable kernels (`edgec compile --backend
+        arm-cpu --stats` lists each such op and why). The INT8 column: the form an op takes when
+        every non-constant input is a dequantize of a per-tensor qi8 value and its result
+        (through a fused relu/clamp) is read only by a quantize (docs/quantization.md); "fp32"
+        ops run between `XNNConvert`s.
 
-        | op | XNNPACK nodes | conditions | layout |
-        | --- | --- | --- | --- |
+        | op | XNNPACK nodes | conditions | layout | INT8 |
+        | --- | --- | --- | --- | --- |
 
         """
         for name in supportedOps {
@@ -331,7 +433,10 @@ public enum XNNPACKSupport {
             case .agnostic: layout = "either"
             case .standard: layout = "NCHW"
             }
-            out += "| `\(name)` | \(r.nodes.map { "`\($0)`" }.joined(separator: ", ")) | \(r.conditions.isEmpty ? "—" : r.conditions) | \(layout) |\n"
+            let int8 = name == Ops.quantize.name || name == Ops.dequantize.name ? "Convert"
+                : name == Ops.dynamicQuantize.name ? "qd8 (Convert fp32 → qdint8)"
+                : r.int8 == .gemm ? r.int8!.text + "; qd8 after edge.dynamic_quantize" : r.int8?.text ?? "fp32"
+            out += "| `\(name)` | \(r.nodes.map { "`\($0)`" }.joined(separator: ", ")) | \(r.conditions.isEmpty ? "—" : r.conditions) | \(layout) | \(int8) |\n"
         }
         return out
     }

@@ -13,7 +13,7 @@ extension PortableLowering {
         }
         let inputs = op.presentOperands.map(t)
         var outputs: [Int32] = []
-        for r in op.results { outputs.append(try out(r)) }
+        for r in op.results { outputs.append(try out(r, quantizedAsStorage: true)) }
         builder.delegateCall(delegate, args: inputs + outputs)
     }
 }

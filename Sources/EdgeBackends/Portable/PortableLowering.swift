@@ -63,8 +63,10 @@ struct PortableLowering {
         for op in function.body.operations where !op.definition.traits.contains(.terminator) {
             builder.location = op.location.frames
             do throws(Unsupported) {
-                for r in op.results { _ = try Self.tensorType(r.type) }
-                for v in op.presentOperands { _ = try Self.tensorType(v.type) }
+                // Delegate calls may pass quantized tensors (their integers) between delegates.
+                let stored = op.definition === Ops.delegateCall
+                for r in op.results { _ = try Self.tensorType(r.type, quantizedAsStorage: stored) }
+                for v in op.presentOperands { _ = try Self.tensorType(v.type, quantizedAsStorage: stored) }
                 if op.definition === Ops.delegateCall {
                     try delegateCall(op)
                 } else {
@@ -108,8 +110,13 @@ struct PortableLowering {
     // MARK: Types
 
     /// The ExecuTorch element type and static sizes of an IR type.
-    static func tensorType(_ type: TensorType) throws(Unsupported) -> (PTEScalarType, [Int]) {
-        guard case .scalar(let s) = type.element else { throw Unsupported("quantized types are not supported by the portable backend yet") }
+    /// `quantizedAsStorage`: a quantized type is its storage type (a tensor a delegate reads or
+    /// writes; no portable kernel sees it).
+    static func tensorType(_ type: TensorType, quantizedAsStorage: Bool = false) throws(Unsupported) -> (PTEScalarType, [Int]) {
+        guard case .scalar(let s) = type.element else {
+            guard quantizedAsStorage else { throw Unsupported("quantized types are not supported by the portable backend yet") }
+            return try tensorType(TensorType(.scalar(type.element.storage), type.shape))
+        }
         guard let dims = type.staticShape, dims.allSatisfy({ $0 <= Int32.max }), type.byteCount != nil else {
             // Inputs are checked first (with their --input-shape), so a dynamic shape here comes
             // from data, not from an input.
@@ -187,8 +194,8 @@ struct PortableLowering {
     func optional(_ v: Value?) -> Int32 { v.map(t) ?? builder.null() }
 
     /// A new planned tensor for `v` (an op result).
-    mutating func out(_ v: Value) throws(Unsupported) -> Int32 {
-        let (type, dims) = try Self.tensorType(v.type)
+    mutating func out(_ v: Value, quantizedAsStorage: Bool = false) throws(Unsupported) -> Int32 {
+        let (type, dims) = try Self.tensorType(v.type, quantizedAsStorage: quantizedAsStorage)
         let index = builder.planned(type, dims)
         valueOf[ObjectIdentifier(v)] = index
         return index

@@ -728,6 +728,32 @@ public struct XNNGraph: Sendable, Hashable {
         return counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.name, $0.value) }
     }
 
+    /// The arithmetic the graph runs: `fp32`, or `int8 (qs8)` / `int8 (qd8)` / `int8 (qs8, qd8)`
+    /// (with `+ fp32` when fp32 nodes run too): static INT8 when a node writes a qint8 value,
+    /// dynamic when a value is qdint8.
+    public var precision: String {
+        var kinds: [String] = []
+        if values.contains(where: { $0.tensor.datatype == .qint8 }) { kinds.append("qs8") }
+        if values.contains(where: { $0.tensor.datatype == .qdint8 }) { kinds.append("qd8") }
+        guard !kinds.isEmpty else { return "fp32" }
+        // A node writing fp32 other than a Convert or a qd8 fully connected (fp32 out, int8 arithmetic).
+        let floatNodes = nodes.contains { n in
+            if n.type == .convert { return false }
+            if n.type == .fullyConnected, n.fields.inputs.first.flatMap({ value(id: $0) })?.tensor.datatype == .qdint8 { return false }
+            return n.fields.outputs.contains { value(id: $0)?.tensor.datatype == .fp32 }
+        }
+        return "int8 (\(kinds.joined(separator: ", ")))" + (floatNodes ? " + fp32" : "")
+    }
+
+    /// Bytes of constant data held by quantized values (qcint8 filters, qcint32 biases, ...).
+    public var quantizedConstantBytes: UInt64 {
+        values.reduce(0) { sum, v in
+            let t = v.tensor
+            guard v.quantization != nil, t.constantBufferIndex != 0, Int(t.constantBufferIndex) < constantData.count else { return sum }
+            return sum &+ constantData[Int(t.constantBufferIndex)].size
+        }
+    }
+
     /// Bytes of constant data the graph refers to (self-contained and named).
     public var constantBytes: UInt64 { constantData.reduce(0) { $0 &+ $1.size } }
 }

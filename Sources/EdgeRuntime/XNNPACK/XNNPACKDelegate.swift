@@ -525,6 +525,56 @@ enum XNNOps {
     /// The largest im2col workspace (in floats); bigger convolutions take the direct loop.
     static let maxScratchElements = 64 << 20
 
+    /// The checked geometry of a Conv2d / DepthwiseConv2d / ConvTranspose2d node, shared by the
+    /// fp32 and the INT8 kernels: 4-D NHWC input, the filter layout XNNPACK takes (OHWI,
+    /// `[1, kh, kw, C·m]` depthwise, `[groups·goc, kh, kw, gic]` transposed), positive window
+    /// sizes, channel counts, the bias size and the output dims.
+    struct ConvGeometry {
+        let kh: Int, kw: Int, sh: Int, sw: Int, dh: Int, dw: Int
+        let groups: Int, gic: Int, goc: Int
+        let nb: Int, ih: Int, iw: Int, cin: Int, cout: Int, oh: Int, ow: Int
+        let pt: Int, pl: Int, pb: Int, pr: Int
+        let depthwise: Bool
+
+        init(_ type: XNNNodeType, _ c: XNNConvolution, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int]) throws {
+            let dx = dims(ins[0]), dwt = dims(ins[1])
+            guard dx.count == 4, dwt.count == 4 else { throw bindError("input \(dx) and filter \(dwt) must be 4-D (NHWC, OHWI)") }
+            guard c.flags == 0 else { throw bindError("flags \(c.flags) are not supported") }
+            let transposed = type == .convTranspose2d
+            kh = Int(c.kernelHeight); kw = Int(c.kernelWidth); sh = Int(c.subsamplingHeight); sw = Int(c.subsamplingWidth)
+            dh = Int(c.dilationHeight); dw = Int(c.dilationWidth)
+            guard kh > 0, kw > 0, sh > 0, sw > 0, dh > 0, dw > 0 else {
+                throw bindError("kernel \(kh)x\(kw), \(transposed ? "stride" : "subsampling") \(sh)x\(sw) and dilation \(dh)x\(dw) must be positive")
+            }
+            groups = Int(c.groups); gic = Int(c.groupInputChannels); goc = Int(c.groupOutputChannels)
+            (nb, ih, iw, cin) = (dx[0], dx[1], dx[2], dx[3])
+            cout = groups * goc
+            depthwise = type == .depthwiseConv2d
+            guard groups > 0, gic > 0, goc > 0, cin == groups * gic else {
+                throw bindError("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
+            }
+            if depthwise {
+                guard gic == 1 else { throw bindError("depthwise convolution needs group_input_channels 1, got \(gic)") }
+                try expect(dwt, [1, kh, kw, cout], "filter")
+            } else {
+                try expect(dwt, [cout, kh, kw, gic], "filter")
+            }
+            if ins.count > 2 {
+                guard count(dims(ins[2])) == cout else { throw bindError("bias dims \(dims(ins[2])) do not have \(cout) elements") }
+            }
+            pt = Int(c.padding.top); pb = Int(c.padding.bottom); pl = Int(c.padding.left); pr = Int(c.padding.right)
+            if transposed {
+                oh = sh * (ih - 1) + Int(c.adjustmentHeight) + dh * (kh - 1) + 1 - pt - pb
+                ow = sw * (iw - 1) + Int(c.adjustmentWidth) + dw * (kw - 1) + 1 - pl - pr
+                guard oh > 0, ow > 0 else { throw bindError("output size \(oh)x\(ow) is not positive") }
+            } else {
+                oh = outputSize(ih, c.padding.top, c.padding.bottom, kh, sh, dh)
+                ow = outputSize(iw, c.padding.left, c.padding.right, kw, sw, dw)
+            }
+            try expect(dims(o), [nb, oh, ow, cout], "output")
+        }
+    }
+
     static func outputSize(_ input: Int, _ padBefore: UInt32, _ padAfter: UInt32, _ kernel: Int, _ stride: Int, _ dilation: Int) -> Int {
         let effective = (kernel - 1) * dilation + 1
         let padded = input + Int(padBefore) + Int(padAfter)
@@ -534,31 +584,10 @@ enum XNNOps {
     static func convolution(_ type: XNNNodeType, _ c: XNNConvolution, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int],
                             _ lo: Float, _ hi: Float, _ scratch: XNNScratch) throws -> (XNNBuffers) -> Void {
         let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
-        let dx = dims(x), dw = dims(w)
-        guard dx.count == 4, dw.count == 4 else { throw bindError("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
-        guard c.flags == 0 else { throw bindError("flags \(c.flags) are not supported") }
-        let kh = Int(c.kernelHeight), kw = Int(c.kernelWidth), sh = Int(c.subsamplingHeight), sw = Int(c.subsamplingWidth)
-        let dh = Int(c.dilationHeight), dwl = Int(c.dilationWidth)
-        guard kh > 0, kw > 0, sh > 0, sw > 0, dh > 0, dwl > 0 else {
-            throw bindError("kernel \(kh)x\(kw), subsampling \(sh)x\(sw) and dilation \(dh)x\(dwl) must be positive")
-        }
-        let groups = Int(c.groups), gic = Int(c.groupInputChannels), goc = Int(c.groupOutputChannels)
-        let (nb, ih, iw, cin) = (dx[0], dx[1], dx[2], dx[3])
-        let cout = groups * goc
-        let depthwise = type == .depthwiseConv2d
-        guard groups > 0, gic > 0, goc > 0, cin == groups * gic else {
-            throw bindError("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
-        }
-        if depthwise {
-            guard gic == 1 else { throw bindError("depthwise convolution needs group_input_channels 1, got \(gic)") }
-            try expect(dw, [1, kh, kw, cout], "filter")
-        } else {
-            try expect(dw, [cout, kh, kw, gic], "filter")
-        }
-        if let bias { guard count(dims(bias)) == cout else { throw bindError("bias dims \(dims(bias)) do not have \(cout) elements") } }
-        let oh = outputSize(ih, c.padding.top, c.padding.bottom, kh, sh, dh)
-        let ow = outputSize(iw, c.padding.left, c.padding.right, kw, sw, dwl)
-        try expect(dims(o), [nb, oh, ow, cout], "output")
+        let g = try ConvGeometry(type, c, ins, o, dims)
+        let (kh, kw, sh, sw, dh, dwl) = (g.kh, g.kw, g.sh, g.sw, g.dh, g.dw)
+        let (groups, gic, goc, nb, ih, iw, cin, cout, oh, ow) = (g.groups, g.gic, g.goc, g.nb, g.ih, g.iw, g.cin, g.cout, g.oh, g.ow)
+        let depthwise = g.depthwise
         let pt = Int(c.padding.top), pl = Int(c.padding.left)
         let pixels = nb * oh * ow, depth = kh * kw * cin
         let direct = kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0 && oh == ih && ow == iw
@@ -643,27 +672,10 @@ enum XNNOps {
     static func deconvolution(_ c: XNNConvolution, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int],
                               _ lo: Float, _ hi: Float) throws -> (XNNBuffers) -> Void {
         let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
-        let dx = dims(x), dw = dims(w)
-        guard dx.count == 4, dw.count == 4 else { throw bindError("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
-        guard c.flags == 0 else { throw bindError("flags \(c.flags) are not supported") }
-        let kh = Int(c.kernelHeight), kw = Int(c.kernelWidth), sh = Int(c.subsamplingHeight), sw = Int(c.subsamplingWidth)
-        let dh = Int(c.dilationHeight), dwl = Int(c.dilationWidth)
-        guard kh > 0, kw > 0, sh > 0, sw > 0, dh > 0, dwl > 0 else {
-            throw bindError("kernel \(kh)x\(kw), stride \(sh)x\(sw) and dilation \(dh)x\(dwl) must be positive")
-        }
-        let groups = Int(c.groups), gic = Int(c.groupInputChannels), goc = Int(c.groupOutputChannels)
-        let (nb, ih, iw, cin) = (dx[0], dx[1], dx[2], dx[3])
-        let cout = groups * goc
-        guard groups > 0, gic > 0, goc > 0, cin == groups * gic else {
-            throw bindError("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
-        }
-        try expect(dw, [cout, kh, kw, gic], "filter")
-        if let bias { guard count(dims(bias)) == cout else { throw bindError("bias dims \(dims(bias)) do not have \(cout) elements") } }
-        let pt = Int(c.padding.top), pb = Int(c.padding.bottom), pl = Int(c.padding.left), pr = Int(c.padding.right)
-        let oh = sh * (ih - 1) + Int(c.adjustmentHeight) + dh * (kh - 1) + 1 - pt - pb
-        let ow = sw * (iw - 1) + Int(c.adjustmentWidth) + dwl * (kw - 1) + 1 - pl - pr
-        guard oh > 0, ow > 0 else { throw bindError("output size \(oh)x\(ow) is not positive") }
-        try expect(dims(o), [nb, oh, ow, cout], "output")
+        let g = try ConvGeometry(.convTranspose2d, c, ins, o, dims)
+        let (kh, kw, sh, sw, dh, dwl) = (g.kh, g.kw, g.sh, g.sw, g.dh, g.dw)
+        let (groups, gic, goc, nb, ih, iw, cin, cout, oh, ow) = (g.groups, g.gic, g.goc, g.nb, g.ih, g.iw, g.cin, g.cout, g.oh, g.ow)
+        let (pt, pl) = (g.pt, g.pl)
         return { b in
             let xi = b[x], wi = b[w], z = b[o]
             let total = nb * oh * ow * cout

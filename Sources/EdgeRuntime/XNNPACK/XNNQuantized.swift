@@ -10,6 +10,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import EdgeKernels
 import EdgeProgram
 
 /// Per-row quantization parameters of a `qdint8` value, written by its Convert at run time.
@@ -265,36 +266,31 @@ enum XNNQuantOps {
                     let row = x + r * n
                     var mn: Float = 0, mx: Float = 0
                     for i in 0 ..< n { mn = Swift.min(mn, row[i]); mx = Swift.max(mx, row[i]) }
-                    let (inv, zp) = dynamicParams(mn, mx)
+                    let (inv, zp) = DynamicQuantize.rowParameters(mn, mx)
                     rp.scale[r] = 1 / inv
                     rp.zeroPoint[r] = zp
-                    for i in 0 ..< n { y[r * n + i] = saturate(row[i] * inv + Float(zp), -128, 127) }
+                    for i in 0 ..< n { y[r * n + i] = DynamicQuantize.quantize(row[i], inverseScale: inv, zeroPoint: zp) }
                 }
             }
         case (.perTensor(let sa, let za)?, .perTensor(let so, let zo)?):
-            // qint8 → qint8 requantization.
-            let scale = sa / so
+            // qint8 → qint8 requantization in XNNPACK's fixed point (its qs8 vcvt kernels): the scale
+            // ratio as a multiplier with 8 fractional bits, `(x - za) * m + (zo << 8) + 128`, shifted
+            // right by 8 (ties round up), saturated.
+            let m = Int32(clamping: Int64((256 * (sa / so)).rounded(.toNearestOrEven)))
+            guard m >= 1, m <= 1 << 24 else {
+                throw XNNOps.Unsupported(reason: "from scale \(sa) to scale \(so) is outside XNNPACK's requantization range (ratio 2^-8 to 2^16)")
+            }
+            let bias = (zo << 8) + 128
             return { b in
                 let x = b.i8(a), y = b.i8(o)
-                for i in 0 ..< total { y[i] = saturate(Float(Int32(x[i]) - za) * scale + Float(zo), -128, 127) }
+                for i in 0 ..< total {
+                    let v = ((Int32(x[i]) - za) &* m &+ bias) >> 8
+                    y[i] = Int8(Swift.min(Swift.max(v, -128), 127))
+                }
             }
         default:
             throw XNNOps.Unsupported(reason: "between these datatypes is not supported by edgec's interpreter")
         }
-    }
-
-    /// XNNPACK's asymmetric per-row parameters of `qd8` (min and max widened to include 0):
-    /// the inverse scale `255 / (rmax - rmin)` (1 when the row is all 0) and the zero point taken
-    /// from the bound with the smaller error, clamped to int8 and rounded to nearest even.
-    static func dynamicParams(_ mn: Float, _ mx: Float) -> (Float, Int32) {
-        let rmin = Swift.min(0, mn), rmax = Swift.max(0, mx)
-        let inv: Float = rmin == rmax ? 1 : 255 / (rmax - rmin)
-        let lo = rmin * inv, hi = rmax * inv
-        var zp = (-128 + lo) + (127 + hi) > 0 ? -128 - lo : 127 - hi
-        // Rows with inf/NaN have no meaningful parameters; edgec takes scale 1, zero point 0 (never traps).
-        guard zp.isFinite, inv.isFinite, inv > 0 else { return (1, 0) }
-        zp = Swift.min(Swift.max(zp, -128), 127)
-        return (inv, Int32(zp.rounded(.toNearestOrEven)))
     }
 
     // MARK: Elementwise
@@ -338,25 +334,10 @@ enum XNNQuantOps {
     static func convolution(_ type: XNNNodeType, _ c: XNNConvolution, _ ins: [Int], _ o: Int, _ dims: (Int) -> [Int],
                             _ quant: (Int) -> XNNQuant?, _ lo: Float, _ hi: Float) throws -> Run {
         let x = ins[0], w = ins[1], bias = ins.count > 2 ? ins[2] : nil
-        let dx = dims(x), dw = dims(w)
-        guard dx.count == 4, dw.count == 4 else { throw XNNOps.bindError("input \(dx) and filter \(dw) must be 4-D (NHWC, OHWI)") }
-        guard c.flags == 0 else { throw XNNOps.bindError("flags \(c.flags) are not supported") }
-        let kh = Int(c.kernelHeight), kw = Int(c.kernelWidth), sh = Int(c.subsamplingHeight), sw = Int(c.subsamplingWidth)
-        let dh = Int(c.dilationHeight), dwl = Int(c.dilationWidth)
-        guard kh > 0, kw > 0, sh > 0, sw > 0, dh > 0, dwl > 0 else {
-            throw XNNOps.bindError("kernel \(kh)x\(kw), subsampling \(sh)x\(sw) and dilation \(dh)x\(dwl) must be positive")
-        }
-        let depthwise = type == .depthwiseConv2d
-        let groups = Int(c.groups), gic = Int(c.groupInputChannels), goc = Int(c.groupOutputChannels)
-        let (nb, ih, iw, cin) = (dx[0], dx[1], dx[2], dx[3])
-        let cout = groups * goc
-        guard groups > 0, gic > 0, goc > 0, cin == groups * gic, !depthwise || gic == 1 else {
-            throw XNNOps.bindError("input has \(cin) channels but groups \(groups) x group_input_channels \(gic) = \(groups * gic)")
-        }
-        try XNNOps.expect(dw, depthwise ? [1, kh, kw, cout] : [cout, kh, kw, gic], "filter")
-        let oh = XNNOps.outputSize(ih, c.padding.top, c.padding.bottom, kh, sh, dh)
-        let ow = XNNOps.outputSize(iw, c.padding.left, c.padding.right, kw, sw, dwl)
-        try XNNOps.expect(dims(o), [nb, oh, ow, cout], "output")
+        let g = try XNNOps.ConvGeometry(type, c, ins, o, dims)
+        let (kh, kw, sh, sw, dh, dwl) = (g.kh, g.kw, g.sh, g.sw, g.dh, g.dw)
+        let (_, gic, goc, nb, ih, iw, cin, cout, oh, ow) = (g.groups, g.gic, g.goc, g.nb, g.ih, g.iw, g.cin, g.cout, g.oh, g.ow)
+        let depthwise = g.depthwise
         let (sx, zx) = try tensorQuant(quant(x), "input"), (so, zo) = try tensorQuant(quant(o), "output")
         let ws = try channelScales(quant(w), cout, depthwise ? 3 : 0, "filter")
         if let bias { try checkBias(bias, cout, sx, ws, dims, quant) }

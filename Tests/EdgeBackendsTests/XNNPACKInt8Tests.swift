@@ -1,0 +1,210 @@
+import EdgeIR
+import EdgePasses
+import EdgeProgram
+import EdgeRuntime
+import EdgeKernels
+import EdgeCompiler
+import Foundation
+import Testing
+
+@testable import EdgeBackends
+
+/// QDQ Edge IR (docs/quantization.md) partitioned and lowered to XNNPACK INT8 nodes.
+@Suite struct XNNPACKInt8Tests {
+    static func lowerFile(_ name: String) throws -> (Module, [XNNGraph]) {
+        let text = try String(contentsOf: repoRoot.appendingPathComponent("Conformance/xnnpack/int8/\(name).eir"), encoding: .utf8)
+        return try XNNPACKLoweringTests.lower(text)
+    }
+
+    static func datatype(_ g: XNNGraph, _ id: UInt32) -> XNNDatatype? { g.value(id: id)?.tensor.datatype }
+    static func quant(_ g: XNNGraph, _ id: UInt32) -> XNNQuantParams? { g.value(id: id)?.quantization }
+
+    /// The shape of ExecuTorch's own `cnn_qs8` delegate: Convert in, int8 transpose, qs8 conv +
+    /// relu, depthwise + relu, 1x1 conv, add, (max pool), Convert to the fp32 island (hardswish,
+    /// global pool, transpose, reshape), Convert, qs8 fully connected, Convert out.
+    @Test func cnnIsOneInt8DelegateShapedLikeExecuTorchs() throws {
+        let (module, graphs) = try Self.lowerFile("qcnn")
+        try #require(graphs.count == 1)
+        #expect(module.mainFunction!.body.operations.filter { $0.definition === Ops.delegateCall }.count == 1)
+        let g = graphs[0]
+        #expect(g.nodes.map(\.type) == [.convert, .staticTranspose, .conv2d, .depthwiseConv2d, .conv2d, .add, .maxPooling2d, .convert,
+                                        .hardswish, .globalAvgPooling2d, .staticTranspose, .staticReshape, .convert, .fullyConnected, .convert])
+        guard case .convolution(let conv) = g.nodes[2].fields, case .convolution(let dw) = g.nodes[3].fields,
+              case .fullyConnected(let fc) = g.nodes[13].fields else { Issue.record("unexpected fields"); return }
+        // External input fp32, its Convert qint8; filter qcint8 OHWI with inline scales, bias qcint32.
+        #expect(Self.datatype(g, g.inputIDs[0]) == .fp32)
+        #expect(Self.datatype(g, conv.input) == .qint8 && Self.datatype(g, conv.output) == .qint8)
+        #expect(Self.datatype(g, conv.filter) == .qcint8 && Self.datatype(g, conv.bias!) == .qcint32)
+        #expect(XNNPACKLoweringTests.dims(g, conv.filter) == [8, 3, 3, 3])
+        guard case .perChannel(let fq)? = Self.quant(g, conv.filter), case .perChannel(let bq)? = Self.quant(g, conv.bias!),
+              case .perTensor(let xs, _)? = Self.quant(g, conv.input) else { Issue.record("missing quantization"); return }
+        #expect(fq.channelDim == 0 && fq.scale.count == 8 && fq.numScales == 8)
+        #expect(bq.scale == fq.scale.map { xs * $0 })
+        #expect(g.nodes[2].outputMinMax == XNNOutputMinMax(min: 0, max: .infinity))
+        // Depthwise: [1, kh, kw, C] with the scales on dim 3.
+        #expect(XNNPACKLoweringTests.dims(g, dw.filter) == [1, 3, 3, 8])
+        guard case .perChannel(let dq)? = Self.quant(g, dw.filter) else { Issue.record("depthwise filter not per channel"); return }
+        #expect(dq.channelDim == 3)
+        #expect(Self.datatype(g, fc.filter) == .qcint8 && Self.datatype(g, fc.output) == .qint8)
+        #expect(Self.datatype(g, g.outputIDs[0]) == .fp32)
+        // The payload passes the verified reader's checks (bias scales = input × filter scales, ...).
+        #expect(throws: Never.self) { try XNNPayloadReader.read(try g.serialize()) }
+    }
+
+    /// A portable op between INT8 ops: the quantized residual crosses from one delegate into the
+    /// next as a qint8 external (a CHAR tensor outside), as in ExecuTorch's `block_qs8`; the
+    /// dequantize feeding the portable op stays with its producer.
+    @Test func int8TensorsCrossPartitions() throws {
+        let (module, graphs) = try Self.lowerFile("qblock")
+        try #require(graphs.count == 2)
+        let out0 = graphs[0].outputIDs.compactMap { graphs[0].value(id: $0)?.tensor.datatype }
+        let in1 = graphs[1].inputIDs.compactMap { graphs[1].value(id: $0)?.tensor.datatype }
+        #expect(out0.contains(.qint8) && out0.contains(.fp32))
+        #expect(in1.contains(.qint8))
+        let main = module.mainFunction!
+        #expect(!main.body.operations.contains { $0.definition === Ops.quantize || $0.definition === Ops.dequantize })
+        // The concatenation of two differently quantized values converts one to the output's parameters.
+        let g = graphs[1]
+        let cat = g.nodes.first { $0.type == .concatenate2 }
+        guard case .concatenate(let c)? = cat?.fields else { Issue.record("no concatenation"); return }
+        let params = Set(c.inputs.map { Self.quant(g, $0) } + [Self.quant(g, c.output)])
+        #expect(params.count == 1)
+        #expect(g.nodes.contains { n in
+            guard n.type == .convert, case .node1x1(let u) = n.fields else { return false }
+            return Self.datatype(g, u.input) == .qint8 && Self.datatype(g, u.output) == .qint8
+        })
+        // matmul with a constant [K, N] weight quantized on axis 1: a qs8 fully connected with an [N, K] filter.
+        let fc = g.nodes.first { $0.type == .fullyConnected }
+        guard case .fullyConnected(let f)? = fc?.fields else { Issue.record("no fully connected"); return }
+        #expect(XNNPACKLoweringTests.dims(g, f.filter) == [16, 8] && Self.datatype(g, f.filter) == .qcint8)
+    }
+
+    static let island = """
+    func @main(%x: f32[1,2,4,4]) -> (f32[1,2,4,4], f32[1,2,4,4]) {
+      %xq = edge.quantize(%x) : qi8<scale=0.02, zp=-5>[1,2,4,4]
+      %xd = edge.dequantize(%xq) : f32[1,2,4,4]
+      %wq = edge.constant {value = dense<[10, -20, 30, 127]>} : qi8<axis=0, scales=[0.01, 0.02], zps=[0, 3]>[2,2,1,1]
+      %wd = edge.dequantize(%wq) : f32[2,2,1,1]
+      %c = edge.conv2d(%xd, %wd) : f32[1,2,4,4]
+      %cq = edge.quantize(%c) : qi8<scale=0.05, zp=0>[1,2,4,4]
+      %cd = edge.dequantize(%cq) : f32[1,2,4,4]
+      %w2 = edge.constant {value = dense<[1, 2, 3, 4]>} : qi8<axis=0, scales=[0.5, 0.25], zps=[0, 0]>[2,2,1,1]
+      %w2d = edge.dequantize(%w2) : f32[2,2,1,1]
+      %b2 = edge.constant {value = dense<[0.5, -0.25]>} : f32[2]
+      %c2 = edge.conv2d(%cd, %w2d, %b2) : f32[1,2,4,4]
+      %c2q = edge.quantize(%c2) : qi8<scale=0.1, zp=1>[1,2,4,4]
+      %c2d = edge.dequantize(%c2q) : f32[1,2,4,4]
+      return %c2d, %c
+    }
+    """
+
+    /// Groups that do not match run in fp32 with the weights dequantized at compile time (a
+    /// weight with a non-zero zero point; a result also returned); a float bias of an INT8 conv
+    /// is quantized at input_scale × filter_scale.
+    @Test func unmatchedGroupsAreFloatIslandsAndFloatBiasesAreQuantized() throws {
+        let (_, graphs) = try XNNPACKLoweringTests.lower(Self.island)
+        try #require(graphs.count == 1)
+        let g = graphs[0]
+        let convs = g.nodes.compactMap { n -> XNNConvolution? in
+            if case .convolution(let c) = n.fields { return c }
+            return nil
+        }
+        try #require(convs.count == 2)
+        // First conv: zero point 3 on channel 1 → fp32, filter dequantized: (q - zp) * scale.
+        #expect(Self.datatype(g, convs[0].filter) == .fp32 && Self.datatype(g, convs[0].output) == .fp32)
+        let entry = g.constantData[Int(g.value(id: convs[0].filter)!.tensor.constantBufferIndex)]
+        let bytes = Array(g.constantRegion[Int(entry.offset) ..< Int(entry.offset + entry.size)])
+        let w = stride(from: 0, to: bytes.count, by: 4).map { Float(bitPattern: UInt32(bytes[$0]) | UInt32(bytes[$0 + 1]) << 8 | UInt32(bytes[$0 + 2]) << 16 | UInt32(bytes[$0 + 3]) << 24) }
+        #expect(w == [Float(10) * 0.01, Float(-20) * 0.01, Float(30 - 3) * 0.02, Float(127 - 3) * 0.02])
+        // Second conv: INT8, bias int32 = round(b / (0.05 * s_w)).
+        #expect(Self.datatype(g, convs[1].output) == .qint8)
+        let be = g.constantData[Int(g.value(id: convs[1].bias!)!.tensor.constantBufferIndex)]
+        let bb = Array(g.constantRegion[Int(be.offset) ..< Int(be.offset + be.size)])
+        let bias = stride(from: 0, to: bb.count, by: 4).map { Int32(bitPattern: UInt32(bb[$0]) | UInt32(bb[$0 + 1]) << 8 | UInt32(bb[$0 + 2]) << 16 | UInt32(bb[$0 + 3]) << 24) }
+        #expect(bias == [Int32((Double(Float(0.5)) / Double(Float(0.05) * Float(0.5))).rounded()), Int32((Double(Float(-0.25)) / Double(Float(0.05) * Float(0.25))).rounded())])
+    }
+
+    /// A quantize no INT8 node produces, or one with a per-channel type, is refused with a reason;
+    /// the partitioner reports it.
+    @Test func refusalsNameTheQuantizedType() throws {
+        let module = try IRFile.parse("""
+        func @main(%x: f32[2,3]) -> f32[2,3] {
+          %q = edge.quantize(%x) : qi8<axis=0, scales=[0.5, 0.25], zps=[0, 0]>[2,3]
+          %d = edge.dequantize(%q) : f32[2,3]
+          return %d
+        }
+        """, fileName: "case.eir")
+        let q = module.mainFunction!.body.operations.first { $0.definition === Ops.quantize }!
+        #expect(XNNPACKSupport.refusal(for: q)?.contains("is not per-tensor qi8") == true)
+    }
+
+    /// Dynamic INT8 (as ExecuTorch's `block_dqlinear`): Convert fp32 → qdint8 per token, qd8 fully
+    /// connected with a qcint8 filter and an fp32 bias and output; matmul's [K, N] weight transposed.
+    @Test func dynamicLinearIsQd8FullyConnected() throws {
+        let (_, graphs) = try XNNPACKLoweringTests.lower("""
+        func @main(%x: f32[1,3,4]) -> (f32[1,3,2], f32[1,3,2]) {
+          %wq = edge.constant {value = dense<[127, -64, 0, 32, 5, 6, 7, 8]>} : qi8<axis=0, scales=[0.01, 0.02], zps=[0, 0]>[2,4]
+          %wd = edge.dequantize(%wq) : f32[2,4]
+          %b = edge.constant {value = dense<[0.5, -0.5]>} : f32[2]
+          %xd = edge.dynamic_quantize(%x) : f32[1,3,4]
+          %y = edge.linear(%xd, %wd, %b) {fused_activation = "relu"} : f32[1,3,2]
+          %mq = edge.constant {value = dense<[1, 2, 3, 4]>} : qi8<axis=1, scales=[0.5, 0.25], zps=[0, 0]>[2,2]
+          %md = edge.dequantize(%mq) : f32[2,2]
+          %yd = edge.dynamic_quantize(%y) : f32[1,3,2]
+          %z = edge.matmul(%yd, %md) : f32[1,3,2]
+          return %y, %z
+        }
+        """)
+        try #require(graphs.count == 1)
+        let g = graphs[0]
+        #expect(g.nodes.map(\.type) == [.convert, .fullyConnected, .convert, .fullyConnected])
+        guard case .fullyConnected(let fc) = g.nodes[1].fields, case .fullyConnected(let mm) = g.nodes[3].fields else { Issue.record("no fully connected"); return }
+        #expect(Self.datatype(g, fc.input) == .qdint8 && Self.quant(g, fc.input) == .perTokenDynamic(numNonbatchDims: 1))
+        #expect(Self.datatype(g, fc.filter) == .qcint8 && Self.datatype(g, fc.bias!) == .fp32 && Self.datatype(g, fc.output) == .fp32)
+        #expect(g.nodes[1].outputMinMax == XNNOutputMinMax(min: 0, max: .infinity))
+        #expect(XNNPACKLoweringTests.dims(g, mm.filter) == [2, 2])
+        guard case .perChannel(let q)? = Self.quant(g, mm.filter) else { Issue.record("matmul filter not per channel"); return }
+        #expect(q.scale == [0.5, 0.25] && q.channelDim == 0)
+        #expect(g.precision == "int8 (qd8)")
+        #expect(throws: Never.self) { try XNNPayloadReader.read(try g.serialize()) }
+    }
+
+    /// A dynamic_quantize read by anything but a linear layer with a qi8 weight is refused, naming the reader.
+    @Test func dynamicQuantizeNeedsAQuantizedLinearReader() throws {
+        let module = try IRFile.parse("""
+        func @main(%x: f32[2,4]) -> f32[2,4] {
+          %xd = edge.dynamic_quantize(%x) : f32[2,4]
+          %y = edge.relu(%xd) : f32[2,4]
+          return %y
+        }
+        """, fileName: "case.eir")
+        let d = module.mainFunction!.body.operations.first { $0.definition === Ops.dynamicQuantize }!
+        #expect(XNNPACKSupport.refusal(for: d)?.contains("which is not a linear layer with a qi8 weight") == true)
+    }
+
+    /// edgec's interpreter reproduces ExecuTorch's outputs of the programs edgec compiles from
+    /// `Conformance/xnnpack/int8/*.eir` (recorded by Conformance/xnnpack/check_int8.py): INT8
+    /// outputs exactly, float outputs within 1e-5 of their range.
+    @Test(arguments: [("qcnn", [true]), ("qblock", [true, false]), ("dqmlp", [false, false])])
+    func interpreterMatchesExecuTorch(name: String, int8Outputs: [Bool]) throws {
+        let text = try String(contentsOf: repoRoot.appendingPathComponent("Conformance/xnnpack/int8/\(name).eir"), encoding: .utf8)
+        let module = try IRFile.parse(text, fileName: "\(name).eir")
+        if name.hasPrefix("dq") {
+            var manager = PassManager(passes: [DynamicQuantization.pass])
+            try manager.run(module)
+        }
+        let compiled = try ProgramCompiler(backend: ArmCPUBackend.name).compile(module)
+        let folder = repoRoot.appendingPathComponent("Conformance/xnnpack/expected")
+        func npy(_ kind: String, _ k: Int) throws -> Tensor {
+            try NPY.decode([UInt8](try Data(contentsOf: folder.appendingPathComponent("int8_\(name).\(kind)\(k).npy"))))
+        }
+        let outputs = try runCompiled(compiled, [try npy("input", 0)])
+        try #require(outputs.count == int8Outputs.count)
+        for (k, exact) in int8Outputs.enumerated() {
+            let got = outputs[k].floats(), want = try npy("output", k).floats()
+            let span = want.map(abs).max() ?? 1
+            let err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+            #expect(exact ? err == 0 : err <= 1e-5 * Swift.max(span, 1), "\(name) output \(k): max |Δ| \(err)")
+        }
+    }
+}
