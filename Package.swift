@@ -42,7 +42,11 @@ let package = Package(
             name: "EdgeONNXTests",
             dependencies: ["EdgeONNX", "EdgeIR", "EdgeKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Fixtures")]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX", "EdgeProfile"]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX", "EdgeProfile", "EdgeQuantization", "EdgeRuntime"]),
+        // INT8 post-training quantization: the IR evaluator, calibration (observers over
+        // histograms), the quantizer that rewrites float Edge IR to QDQ Edge IR, its report.
+        .target(name: "EdgeQuantization", dependencies: ["EdgeIR", "EdgeKernels", "EdgePasses"]),
+        .testTarget(name: "EdgeQuantizationTests", dependencies: ["EdgeQuantization", "EdgeIR", "EdgeKernels", "EdgePasses"]),
         // Profiles and static cost of programs, by source node: the program's dataflow and memory
         // plan read back, latency tables (interpreter or ExecuTorch ETDump), MACs and bytes.
         .target(name: "EdgeProfile", dependencies: ["EdgeProgram", "FlatBuffers"]),

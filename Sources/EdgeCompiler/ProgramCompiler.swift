@@ -67,6 +67,8 @@ public struct ProgramCompiler {
     public var needsStaticShapes = true
     /// The largest value, and the largest arena plus constants, the program may plan (`--max-memory`).
     public var maxMemory = MemoryLimit.default
+    /// `--quantize int8 --calibration DATA`: quantize after the optimize stage.
+    public var quantization: QuantizationRequest?
 
     public init(backend: String = BackendRegistry.defaultBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
                 instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
@@ -151,6 +153,7 @@ public struct ProgramCompiler {
         let module = try importModel(path: path)
         if stage == .import { return .module(module) }
         try optimize(module)
+        if let quantization { try quantize(module, quantization) }
         if stage == .optimize { return .module(module) }
         return .program(try lower(module))
     }

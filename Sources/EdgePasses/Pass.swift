@@ -75,6 +75,7 @@ public enum PassRegistry {
         FuseLinear.pass,
         RecognizePatterns.pass,
         FuseActivation.pass,
+        QuantizeWeights.pass,
     ]
 
     public static func lookup(_ name: String) -> Pass? { all.first { $0.name == name } }

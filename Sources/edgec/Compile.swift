@@ -29,6 +29,7 @@ struct Compile: ParsableCommand {
           edgec compile model.onnx --compile-to=optimize -o model.opt.eir
           edgec compile Grammar/examples/tiny_cnn.eir -o tiny_cnn.pte --stats
           edgec compile model.onnx -o model.pte --memory-budget 64MB --size-budget 20MB
+          edgec compile model.onnx -o model.pte --backend arm-cpu --quantize int8 --calibration data/
           edgec compile Grammar/examples/transformer_block.eir -o block.pte --input-shape tokens=1,16,32
         """
     )
@@ -70,6 +71,11 @@ struct Compile: ParsableCommand {
 
     @OptionGroup var memory: MemoryOptions
 
+    @Option(help: ArgumentHelp("Quantize after the optimize stage (needs --calibration): int8 (QDQ Edge IR; see `edgec quantize --help`).", valueName: "scheme"))
+    var quantize: String?
+
+    @OptionGroup var calibration: CalibrationOptions
+
     func validate() throws {
         if output.output == nil { throw ValidationError("Missing expected argument '--output <file>'") }
         if CompileStage(rawValue: compileTo) == nil {
@@ -78,6 +84,17 @@ struct Compile: ParsableCommand {
         if stats, compileTo != CompileStage.lower.rawValue { throw ValidationError("--stats describes a program; it needs --compile-to=lower") }
         do { _ = try ProgramCompiler(backend: backend).resolvedBackend() } catch { throw ValidationError(error.message) }
         do { _ = try budgets() } catch { throw ValidationError(error.message) }
+        if let quantize {
+            guard QuantizationRequest.schemes.contains(quantize) else {
+                throw ValidationError("--quantize \(quantize): the schemes are \(QuantizationRequest.schemes.joined(separator: ", "))")
+            }
+            if backend == "portable" {
+                throw ValidationError("--quantize int8 needs --backend arm-cpu: ExecuTorch's portable kernels have no quantized ops (`edgec quantize` writes the QDQ Edge IR without lowering)")
+            }
+            try calibration.check()
+        } else if !calibration.calibration.isEmpty {
+            throw ValidationError("--calibration is for --quantize int8")
+        }
         if memoryBudget != nil || sizeBudget != nil, compileTo != CompileStage.lower.rawValue {
             throw ValidationError("--memory-budget and --size-budget check a program; they need --compile-to=lower")
         }
@@ -90,6 +107,7 @@ struct Compile: ParsableCommand {
                                            instrumentation: try instrumentation.settings(), log: writeStderr)
             compiler.maxMemory = try memory.limit
             compiler.strictDelegation = strictDelegation
+            if quantize != nil { compiler.quantization = calibration.request() }
             let result = try compiler.run(path: input, through: CompileStage(rawValue: compileTo) ?? .lower)
             if let compiled = result.compiled { try budgets().check(compiled) }
             try emit(result, to: output.output)

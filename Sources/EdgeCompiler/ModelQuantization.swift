@@ -1,0 +1,70 @@
+import EdgeIR
+import EdgePasses
+import EdgeQuantization
+import Foundation
+
+/// What `--quantize int8 --calibration DATA` and `edgec quantize` ask of the pipeline: after
+/// the optimize stage (batch norms folded, activations fused), the main function is calibrated
+/// on the samples and rewritten to QDQ Edge IR (docs/quantization.md).
+public struct QuantizationRequest: Sendable {
+    /// `--calibration`: a folder of samples, or NAME=FILE.npy per input.
+    public var calibration: [String]
+    /// `--observer NAME` / `--observer GLOB=NAME` values, in order.
+    public var observers: [String] = []
+    /// `--percentile p`.
+    public var percentile: Double?
+    /// `--keep-float GLOB` values.
+    public var keepFloat: [String] = []
+    /// Progress lines (stderr in the CLI).
+    public var progress: @Sendable (String) -> Void = { _ in }
+    /// Receives the report once quantization is done.
+    public var report: @Sendable (QuantizationOutcome) -> Void = { _ in }
+
+    public init(calibration: [String]) { self.calibration = calibration }
+
+    /// The quantizer's options; a bad observer or percentile is an error naming it.
+    func options() throws -> QuantizationOptions {
+        var o = QuantizationOptions()
+        for text in observers { try o.addObserver(text) }
+        if let p = percentile {
+            guard p > 0, p <= 100 else { throw QuantizationError("--percentile \(p): give a share in (0, 100], like 99.99") }
+            o.settings.percentile = p
+        }
+        o.keepFloat = keepFloat
+        o.progress = progress
+        return o
+    }
+
+    /// Checks the options without data (the CLI's validation).
+    public func validate() throws { _ = try options() }
+
+    /// `--quantize` values and the observers, for help texts.
+    public static let schemes = ["int8"]
+    public static var observerHelp: String {
+        Observers.all.map { "\($0.name): \($0.summary)" }.joined(separator: "; ")
+            + "; \(Observers.auto): per tensor, the observer with the lowest quantization error on the calibration data among those saturating at most \(Observers.autoClipLimit * 100) % of the values (sigmoid outputs keep minmax)"
+    }
+    public static var observerNames: [String] { Observers.names }
+    public static var quantizableOps: [String] { QuantizableOps.table.map(\.op.name) }
+}
+
+/// The quantizer's report, as text and JSON.
+public struct QuantizationOutcome: Sendable {
+    public let text: String
+    public let json: String
+}
+
+extension ProgramCompiler {
+    /// Quantizes `module` in place as `request` says (its main function, QDQ form).
+    public func quantize(_ module: Module, _ request: QuantizationRequest) throws {
+        let backend = try resolvedBackend()
+        if backend.name == "portable" {
+            throw QuantizationError("--backend portable cannot run INT8: ExecuTorch's portable kernels have no quantized ops; use --backend arm-cpu (XNNPACK), or `edgec quantize` to write QDQ Edge IR")
+        }
+        guard let function = module.mainFunction else { throw QuantizationError("the module has no function") }
+        let options = try request.options()
+        let samples = try CalibrationData.load(request.calibration, for: function)
+        let report = try Quantizer.quantize(module, samples: samples, options: options)
+        request.report(QuantizationOutcome(text: report.text, json: report.json))
+    }
+}
