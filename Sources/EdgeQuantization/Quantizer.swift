@@ -116,7 +116,12 @@ public enum Quantizer {
             }
             if !(range.lowerBound.isFinite && range.upperBound.isFinite) { range = 0...0 }
             let g = plan.group(of: v)!
-            groupRange[g] = groupRange[g].map { min($0.lowerBound, range.lowerBound)...max($0.upperBound, range.upperBound) } ?? range
+            if let p = v.definingOp, plan.isQuantized(p), QuantizableOps.role(of: p) == .passThrough, plan.group(of: p.operand(0)!) == g {
+                // A pass-through output takes its input's parameters; its own range does not widen them.
+                name = "shared"
+            } else {
+                groupRange[g] = groupRange[g].map { min($0.lowerBound, range.lowerBound)...max($0.upperBound, range.upperBound) } ?? range
+            }
             rows.append(QuantizationReport.Tensor(name: names.first ?? "?", op: v.definingOp?.name ?? "input", observer: name,
                                                   observed: s.min...s.max, range: range, scale: 0, zeroPoint: 0, clipped: 0, sqnr: nil))
         }
@@ -125,6 +130,7 @@ public enum Quantizer {
             let p = parameters[plan.group(of: plan.activations[i])!]
             rows[i].scale = p.scale
             rows[i].zeroPoint = p.zeroPoint
+            if rows[i].observer == "shared" { rows[i].range = groupRange[plan.group(of: plan.activations[i])!] ?? rows[i].range }
             rows[i].clipped = stats[i].error(of: p.representable).clipped
             if stats[i].max == stats[i].min { rows[i].note = "constant range \(stats[i].min); scale \(p.scale)" }
         }
