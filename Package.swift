@@ -89,7 +89,7 @@ let package = Package(
             dependencies: ["EdgeTorch", "EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")]),
         // End-to-end tests of the edgec binary, including the .eir text tests under Tests/text.
-        .testTarget(name: "EdgecTests", dependencies: ["EdgeIR", "EdgeCompiler", "FileCheck", "edgec"]),
+        .testTarget(name: "EdgecTests", dependencies: ["EdgeIR", "EdgeCompiler", "EdgeQuantization", "EdgeRuntime", "EdgeKernels", "FileCheck", "edgec"]),
     ],
     swiftLanguageModes: [.v6]
 )

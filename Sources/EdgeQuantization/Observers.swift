@@ -3,13 +3,15 @@ import Foundation
 
 /// What calibration knows about one activation over all samples: its exact range and
 /// element count (pass 1), and two histograms of ``TensorStatistics/bins`` bins (pass 2):
-/// one of the values over `[min, max]`, one of `|x|` over `[0, max|x|]`.
+/// one of the values over `[min, max]`, one of the non-zero `|x|` over `[0, max|x|]`.
 public struct TensorStatistics: Sendable {
     public var count = 0
     public var min = Double.infinity
     public var max = -Double.infinity
     /// NaN and ±inf elements seen (calibration stops on them, naming the tensor).
     public var nonFinite = 0
+    /// Elements exactly 0 (pass 2; not in ``absHistogram``).
+    public var zeros = 0
     public var bins: Int
     public var histogram: [Double]
     public var absHistogram: [Double]
@@ -42,6 +44,10 @@ public struct TensorStatistics: Sendable {
             let d = Double(x)
             let i = w > 0 ? Swift.min(n - 1, Swift.max(0, Int((d - min) / w))) : 0
             histogram[i] += 1
+            // Exact zeros (a relu's half) are exact at any threshold: they say nothing about the
+            // clipping point, and as a spike in the first bin they would pull entropy's
+            // threshold down (smearing the spike over a level costs more when levels are wider).
+            if d == 0 { zeros += 1; continue }
             let j = aw > 0 ? Swift.min(n - 1, Int(abs(d) / aw)) : 0
             absHistogram[j] += 1
         }

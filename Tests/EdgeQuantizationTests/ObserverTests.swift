@@ -76,12 +76,22 @@ func statistics(_ values: [Float], bins: Int = Observers.bins) -> TensorStatisti
         for bins in [128, 512, 2048] {
             let s = statistics(values, bins: bins)
             #expect(s.histogram.count == bins && s.absHistogram.count == bins)
-            #expect(s.histogram.reduce(0, +) == 10_000 && s.absHistogram.reduce(0, +) == 10_000)
+            #expect(s.histogram.reduce(0, +) == 10_000 && s.absHistogram.reduce(0, +) + Double(s.zeros) == 10_000)
         }
         // A coarser histogram changes the entropy threshold (the setting is used).
         let coarse = Observers.entropy.range(statistics(values + [40], bins: 256), ObserverSettings())
         let fine = Observers.entropy.range(statistics(values + [40], bins: 2048), ObserverSettings())
         #expect(coarse != fine)
+    }
+
+    /// A relu output (half exact zeros, half |N(0,1)|): the zeros do not drag entropy's
+    /// threshold into the bulk of the values.
+    @Test func entropyOfAReluOutputKeepsTheBulk() {
+        var d = Distribution(seed: 8)
+        let values = d.gaussians(200_000).map { max(0, $0) }
+        let s = statistics(values)
+        let r = Observers.entropy.range(s, ObserverSettings())
+        #expect(s.error(of: r).clipped < 0.005, "\(r) clips \(s.error(of: r).clipped)")
     }
 
     /// A tensor whose values sit in two clusters (58 % near 0, 42 % near 10): a histogram
