@@ -1,6 +1,8 @@
 import EdgeIR
 import EdgePasses
+import EdgeKernels
 import EdgeQuantization
+import EdgeRuntime
 import Foundation
 
 /// What `--quantize int8 --calibration DATA` and `edgec quantize` ask of the pipeline: after
@@ -17,6 +19,11 @@ public struct QuantizationRequest: Sendable {
     public var keepFloat: [String] = []
     /// Progress lines (stderr in the CLI).
     public var progress: @Sendable (String) -> Void = { _ in }
+    /// `--evaluate DATA` (same layouts as calibration) and `--evaluate-output FILE.npy`: run
+    /// the quantized IR (INT8 simulated by its quantize/dequantize ops) on these samples and
+    /// write the first output of each, stacked on a new leading axis.
+    public var evaluate: [String] = []
+    public var evaluateOutput: String?
     /// Receives the report once quantization is done.
     public var report: @Sendable (QuantizationOutcome) -> Void = { _ in }
 
@@ -66,5 +73,19 @@ extension ProgramCompiler {
         let samples = try CalibrationData.load(request.calibration, for: function)
         let report = try Quantizer.quantize(module, samples: samples, options: options)
         request.report(QuantizationOutcome(text: report.text, json: report.json))
+        if let path = request.evaluateOutput {
+            let samples = try CalibrationData.load(request.evaluate, for: function)
+            let evaluator = IREvaluator(function)
+            var bytes: [UInt8] = [], first: Tensor?
+            for (k, s) in samples.enumerated() {
+                request.progress("evaluating: sample \(k + 1)/\(samples.count)\n")
+                let out = try evaluator.run(s.inputs)[0]
+                if first == nil { first = out }
+                bytes += out.bytes()
+            }
+            guard let first else { return }
+            let stacked = try Tensor(bytes: bytes, dtype: first.dtype, shape: [samples.count] + first.shape)
+            try AtomicFile.write(Data(try NPY.encode(stacked)), to: path)
+        }
     }
 }

@@ -22,12 +22,20 @@ struct CalibrationOptions: ParsableArguments {
     @Option(name: .customLong("report-json"), help: ArgumentHelp("Write the report as JSON to this file.", valueName: "file"))
     var reportJSON: String?
 
+    @Option(name: .customLong("evaluate"), help: ArgumentHelp("Samples (same layouts as --calibration) to run the quantized IR on, with INT8 simulated by its quantize/dequantize ops; see --evaluate-output.", valueName: "DATA"))
+    var evaluate: [String] = []
+
+    @Option(name: .customLong("evaluate-output"), help: ArgumentHelp("Write the first output of the quantized IR on each --evaluate sample here (.npy, stacked on a new leading axis).", valueName: "file.npy"))
+    var evaluateOutput: String?
+
     /// The request, reporting progress and the report on stderr / stdout.
     func request() -> QuantizationRequest {
         var r = QuantizationRequest(calibration: calibration)
         r.observers = observers
         r.percentile = percentile
         r.keepFloat = keepFloat
+        r.evaluate = evaluate
+        r.evaluateOutput = evaluateOutput
         r.progress = { writeStderr($0) }
         let print = report, json = reportJSON
         r.report = { outcome in
@@ -39,6 +47,7 @@ struct CalibrationOptions: ParsableArguments {
 
     func check() throws {
         if calibration.isEmpty { throw ValidationError("--calibration DATA is required: a folder of samples (DATA/<sample>/input_0.npy) or NAME=FILE.npy per input") }
+        if (evaluateOutput == nil) != evaluate.isEmpty { throw ValidationError("--evaluate and --evaluate-output go together") }
         do { try request().validate() } catch { throw ValidationError(String(describing: error)) }
     }
 }
