@@ -121,4 +121,23 @@ func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
         #expect(report.tensors.count == 4 && params.count == 1, "\(report.text)")
         #expect(report.tensors[0].range == 0...3 && report.tensors[0].scale == Double(Float(11.0 / 255)))
     }
+
+    /// A probability output that is rarely high (the issue's post-processor case): `auto`
+    /// keeps its whole observed range, so the top of [0, 1] stays representable.
+    @Test func autoKeepsASigmoidOutputWhole() throws {
+        let text = """
+        func @main(%x: f32[1,1000]) -> f32[1,1000] {
+          %s = edge.sigmoid(%x) : f32[1,1000]
+          return %s
+        }
+        """
+        let module = try IRParser.parse(text)
+        var values = [Float](repeating: -6, count: 1000)
+        values[0] = 4
+        let samples = [CalibrationSample(name: "s", inputs: [try Tensor(values, shape: [1, 1000])])]
+        let report = try Quantizer.quantize(module, samples: samples, options: QuantizationOptions())
+        let row = report.tensors.first { $0.op == "edge.sigmoid" }!
+        #expect(row.observer == "minmax" && row.range.upperBound > 0.98, "\(report.text)")
+        #expect(row.clipped == 0)
+    }
 }

@@ -102,6 +102,19 @@ import Testing
         #expect(r2.stderr.contains("shape [2, 3, 8] is not [N] + [1, 3, 32, 32]"), "\(r2.stderr)")
     }
 
+    /// `compile --quantize int8 --compile-to=optimize` writes the QDQ IR the lowering receives.
+    @Test func compileQuantizesAfterTheOptimizeStage() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("q.eir").path
+        let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
+        let r = try edgec(["compile", model, "-o", out, "--backend", "arm-cpu", "--quantize", "int8", "--calibration",
+                           repoRoot.appendingPathComponent("Examples/tiny_cnn").path, "--compile-to=optimize"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("edge.quantize(%input)") && text.contains("qi32<axis=0") && text.contains("fused_activation = \"relu\""))
+    }
+
     @Test func portableIsRefusedAndObserversAreChecked() throws {
         let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
         let r = try edgec(["compile", model, "-o", "/dev/null", "--backend", "portable", "--quantize", "int8", "--calibration", "Examples/tiny_cnn"])
