@@ -15,8 +15,10 @@ public struct QuantizationRequest: Sendable {
     public var observers: [String] = []
     /// `--percentile p`.
     public var percentile: Double?
-    /// `--keep-float GLOB` values.
+    /// `--keep-float GLOB` values; a number N keeps the N most sensitive layers float.
     public var keepFloat: [String] = []
+    /// `--sensitivity`: rank layers in the report.
+    public var sensitivity = false
     /// Progress lines (stderr in the CLI).
     public var progress: @Sendable (String) -> Void = { _ in }
     /// `--evaluate DATA` (same layouts as calibration) and `--evaluate-output FILE.npy`: run
@@ -37,7 +39,15 @@ public struct QuantizationRequest: Sendable {
             guard p > 0, p <= 100 else { throw QuantizationError("--percentile \(p): give a share in (0, 100], like 99.99") }
             o.settings.percentile = p
         }
-        o.keepFloat = keepFloat
+        for k in keepFloat {
+            if let n = Int(k) {
+                guard n >= 0 else { throw QuantizationError("--keep-float \(k): give a glob or a count of layers") }
+                o.keepMostSensitive = n
+            } else {
+                o.keepFloat.append(k)
+            }
+        }
+        o.sensitivity = sensitivity
         o.progress = progress
         return o
     }

@@ -24,6 +24,10 @@ public struct QuantizationOptions: Sendable {
     public var settings = ObserverSettings()
     /// `--keep-float GLOB`: ops whose node name matches stay float.
     public var keepFloat: [String] = []
+    /// `--keep-float N`: keep the N layers float whose quantization alone hurts the outputs most.
+    public var keepMostSensitive = 0
+    /// `--sensitivity`: rank the layers by the outputs' SQNR with only that layer quantized.
+    public var sensitivity = false
     /// Receives progress lines (`calibrating: pass 1/2, sample 3/8`).
     public var progress: @Sendable (String) -> Void = { _ in }
 
@@ -85,13 +89,55 @@ public enum Quantizer {
     public static func quantize(_ module: Module, samples: [CalibrationSample], options: QuantizationOptions) throws -> QuantizationReport {
         guard let function = module.mainFunction else { throw QuantizationError("the module has no function") }
         try check(samples, against: function)
+        var ranking: [QuantizationReport.Sensitivity] = []
+        if options.sensitivity || options.keepMostSensitive > 0 { ranking = try sensitivity(module, samples: samples, options: options) }
+        let ops = function.body.operations
+        let sensitive = Set(ranking.prefix(options.keepMostSensitive).map { ObjectIdentifier(ops[$0.index]) })
+        var report = try quantize(module, samples: samples, options: options) { op in
+            sensitive.contains(ObjectIdentifier(op)) || keptByGlob(op, options)
+        }
+        report.sensitivity = ranking
+        return report
+    }
+
+    static func keptByGlob(_ op: EdgeIR.Operation, _ options: QuantizationOptions) -> Bool {
+        guard !options.keepFloat.isEmpty else { return false }
+        let names = Self.names(of: op)
+        return options.keepFloat.contains { g in names.contains { Glob.matches(g, $0) } }
+    }
+
+    /// The layers with parameters of their own (weighted and compute ops), ranked by the worst
+    /// output SQNR when that layer alone is quantized (calibrated and measured on a copy of the
+    /// module), most sensitive first. Costs about four model runs per sample and layer.
+    static func sensitivity(_ module: Module, samples: [CalibrationSample], options: QuantizationOptions) throws -> [QuantizationReport.Sensitivity] {
+        let function = module.mainFunction!
+        let ops = function.body.operations
+        let plan = QuantizationPlan(function) { keptByGlob($0, options) }
+        let layers = ops.indices.filter { i in
+            guard plan.isQuantized(ops[i]), let role = QuantizableOps.role(of: ops[i]) else { return false }
+            switch role { case .weighted, .compute: return true; default: return false }
+        }
+        var out: [QuantizationReport.Sensitivity] = []
+        var quiet = options
+        quiet.progress = { _ in }
+        for (k, index) in layers.enumerated() {
+            options.progress("sensitivity: layer \(k + 1)/\(layers.count) (\(names(of: ops[index]).first ?? ops[index].name))\n")
+            let copy = try IRParser.parse(IRPrinter(printLocations: true).print(module), fileName: "<copy>", blobs: module.blobs)
+            let target = ObjectIdentifier(copy.mainFunction!.body.operations[index])
+            let r = try quantize(copy, samples: samples, options: quiet) { ObjectIdentifier($0) != target }
+            out.append(.init(name: names(of: ops[index]).first ?? ops[index].name, op: ops[index].name, index: index,
+                             outputSQNR: r.outputs.map(\.sqnr).min() ?? .infinity))
+        }
+        return out.sorted { ($0.outputSQNR, $0.index) < ($1.outputSQNR, $1.index) }
+    }
+
+    /// Quantizes with `keep` deciding the float ops.
+    static func quantize(_ module: Module, samples: [CalibrationSample], options: QuantizationOptions,
+                         keep: (EdgeIR.Operation) -> Bool) throws -> QuantizationReport {
+        let function = module.mainFunction!
         let float = try IRParser.parse(IRPrinter(printLocations: true).print(module), fileName: "<float copy>", blobs: module.blobs)
 
-        let plan = QuantizationPlan(function) { op in
-            guard !options.keepFloat.isEmpty else { return false }
-            let names = Self.names(of: op)
-            return options.keepFloat.contains { g in names.contains { Glob.matches(g, $0) } }
-        }
+        let plan = QuantizationPlan(function, keepFloat: keep)
         let stats = try calibrate(function, plan: plan, samples: samples, progress: options.progress)
 
         // Ranges per tensor, then the union per sharing group.

@@ -34,11 +34,22 @@ public struct QuantizationReport: Sendable, Codable {
         public var cosine: Double
     }
 
+    /// One layer of the sensitivity ranking: the worst output SQNR with only it quantized.
+    public struct Sensitivity: Sendable, Codable {
+        public var name: String
+        public var op: String
+        /// The op's position in the function body.
+        public var index: Int
+        public var outputSQNR: Double
+    }
+
     public var tensors: [Tensor]
     public var floatOps: [FloatOp]
     public var quantizedOps: Int
     public var samples: Int
     public var outputs: [Output] = []
+    /// Most sensitive first (with `--sensitivity` or `--keep-float N`).
+    public var sensitivity: [Sensitivity] = []
 
     init(tensors: [Tensor], floatOps: [(String, String, String)], quantizedOps: Int, samples: Int) {
         self.tensors = tensors
@@ -65,6 +76,10 @@ public struct QuantizationReport: Sendable, Codable {
         if !outputs.isEmpty {
             out += "\noutputs (quantized vs float on the calibration samples):\n"
                 + Self.table([["output", "SQNR dB", "cosine"]] + outputs.map { [$0.name, Self.db($0.sqnr), String(format: "%.6f", $0.cosine)] })
+        }
+        if !sensitivity.isEmpty {
+            out += "\nsensitivity (outputs' SQNR with only this layer quantized; most sensitive first):\n"
+                + Self.table([["layer", "op", "output SQNR dB"]] + sensitivity.map { [$0.name, $0.op, Self.db($0.outputSQNR)] })
         }
         return out
     }

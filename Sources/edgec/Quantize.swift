@@ -13,8 +13,11 @@ struct CalibrationOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The share (%) of values the percentile observer keeps inside the range (default 99.99).", valueName: "p"))
     var percentile: Double?
 
-    @Option(name: .customLong("keep-float"), help: ArgumentHelp("Keep the ops whose node name matches this glob in float (repeatable).", valueName: "GLOB"))
+    @Option(name: .customLong("keep-float"), help: ArgumentHelp("Keep the ops whose node name matches this glob in float (repeatable); a number N keeps the N layers float whose quantization alone lowers the outputs' SQNR most (see --sensitivity).", valueName: "GLOB|N"))
     var keepFloat: [String] = []
+
+    @Flag(help: "Rank the layers in the report by the outputs' SQNR when only that layer is quantized (about four model runs per sample and layer).")
+    var sensitivity = false
 
     @Flag(help: "Print the per-tensor report: observer, observed and chosen range, scale / zero point, the share of values that saturate, the SQNR (dB) of each tensor and of the outputs against float on the calibration samples, and the ops kept float with why.")
     var report = false
@@ -34,6 +37,7 @@ struct CalibrationOptions: ParsableArguments {
         r.observers = observers
         r.percentile = percentile
         r.keepFloat = keepFloat
+        r.sensitivity = sensitivity
         r.evaluate = evaluate
         r.evaluateOutput = evaluateOutput
         r.progress = { writeStderr($0) }

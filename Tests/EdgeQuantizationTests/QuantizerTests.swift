@@ -140,4 +140,16 @@ func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
         #expect(row.observer == "minmax" && row.range.upperBound > 0.98, "\(report.text)")
         #expect(row.clipped == 0)
     }
+
+    /// The ranking holds each layer with parameters of its own once, most sensitive first, and
+    /// `--keep-float 1` keeps exactly the first of them float.
+    @Test func sensitivityRankingAndKeepMostSensitive() throws {
+        let module = try optimizedExample("tiny_cnn")
+        var options = QuantizationOptions()
+        options.keepMostSensitive = 1
+        let report = try Quantizer.quantize(module, samples: try randomSamples([1, 3, 8, 8], count: 3, seed: 4), options: options)
+        #expect(Set(report.sensitivity.map(\.name)) == ["Conv_0", "GlobalAveragePool_3", "Gemm_5"], "\(report.text)")
+        #expect(zip(report.sensitivity, report.sensitivity.dropFirst()).allSatisfy { $0.outputSQNR <= $1.outputSQNR })
+        #expect(report.floatOps.map(\.name) == [report.sensitivity[0].name], "\(report.text)")
+    }
 }
