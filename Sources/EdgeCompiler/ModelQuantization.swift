@@ -19,6 +19,8 @@ public struct QuantizationRequest: Sendable {
     public var keepFloat: [String] = []
     /// `--sensitivity`: rank layers in the report.
     public var sensitivity = false
+    /// `--min-sqnr DB`.
+    public var minSQNR: Double?
     /// Progress lines (stderr in the CLI).
     public var progress: @Sendable (String) -> Void = { _ in }
     /// `--evaluate DATA` (same layouts as calibration) and `--evaluate-output FILE.npy`: run
@@ -48,6 +50,10 @@ public struct QuantizationRequest: Sendable {
             }
         }
         o.sensitivity = sensitivity
+        if let m = minSQNR {
+            guard m.isFinite else { throw QuantizationError("--min-sqnr \(m): give a finite number of dB, like 30") }
+            o.minSQNR = m
+        }
         o.progress = progress
         return o
     }

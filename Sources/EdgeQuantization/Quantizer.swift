@@ -26,6 +26,9 @@ public struct QuantizationOptions: Sendable {
     public var keepFloat: [String] = []
     /// `--keep-float N`: keep the N layers float whose quantization alone hurts the outputs most.
     public var keepMostSensitive = 0
+    /// `--min-sqnr DB`: keep layers float, most sensitive first, until every output's SQNR on
+    /// the calibration samples reaches this.
+    public var minSQNR: Double?
     /// `--sensitivity`: rank the layers by the outputs' SQNR with only that layer quantized.
     public var sensitivity = false
     /// Receives progress lines (`calibrating: pass 1/2, sample 3/8`).
@@ -90,13 +93,34 @@ public enum Quantizer {
         guard let function = module.mainFunction else { throw QuantizationError("the module has no function") }
         try check(samples, against: function)
         var ranking: [QuantizationReport.Sensitivity] = []
-        if options.sensitivity || options.keepMostSensitive > 0 { ranking = try sensitivity(module, samples: samples, options: options) }
+        if options.sensitivity || options.keepMostSensitive > 0 || options.minSQNR != nil {
+            ranking = try sensitivity(module, samples: samples, options: options)
+        }
         let ops = function.body.operations
-        let sensitive = Set(ranking.prefix(options.keepMostSensitive).map { ObjectIdentifier(ops[$0.index]) })
+        var keepCount = min(options.keepMostSensitive, ranking.count)
+        var notes: [String] = []
+        if let budget = options.minSQNR {
+            var quiet = options
+            quiet.progress = { _ in }
+            var reached = false
+            for n in keepCount...ranking.count {
+                options.progress("--min-sqnr: trying \(n) float layer\(n == 1 ? "" : "s")\n")
+                let copy = try IRParser.parse(IRPrinter(printLocations: true).print(module), fileName: "<copy>", blobs: module.blobs)
+                let copyOps = copy.mainFunction!.body.operations
+                let float = Set(ranking.prefix(n).map { ObjectIdentifier(copyOps[$0.index]) })
+                let r = try quantize(copy, samples: samples, options: quiet) { float.contains(ObjectIdentifier($0)) || keptByGlob($0, options) }
+                keepCount = n
+                if (r.outputs.map(\.sqnr).min() ?? .infinity) >= budget { reached = true; break }
+            }
+            notes.append(reached ? "--min-sqnr \(budget): \(keepCount) layer\(keepCount == 1 ? "" : "s") kept float reach the budget"
+                                 : "--min-sqnr \(budget): not reached even with every ranked layer float")
+        }
+        let sensitive = Set(ranking.prefix(keepCount).map { ObjectIdentifier(ops[$0.index]) })
         var report = try quantize(module, samples: samples, options: options) { op in
             sensitive.contains(ObjectIdentifier(op)) || keptByGlob(op, options)
         }
         report.sensitivity = ranking
+        report.notes = notes
         return report
     }
 

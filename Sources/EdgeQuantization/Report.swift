@@ -48,6 +48,8 @@ public struct QuantizationReport: Sendable, Codable {
     public var quantizedOps: Int
     public var samples: Int
     public var outputs: [Output] = []
+    /// Decisions the quantizer made (the `--min-sqnr` outcome).
+    public var notes: [String] = []
     /// Most sensitive first (with `--sensitivity` or `--keep-float N`).
     public var sensitivity: [Sensitivity] = []
 
@@ -62,6 +64,8 @@ public struct QuantizationReport: Sendable, Codable {
     public var text: String {
         var out = "quantized \(quantizedOps) ops, \(tensors.count) activation tensors, \(floatOps.count) ops float; calibrated on \(samples) sample\(samples == 1 ? "" : "s")\n\n"
         let header = ["tensor", "op", "observer", "observed", "range", "scale", "zp", "clipped", "SQNR dB"]
+        for n in notes { out += "note: \(n)\n" }
+        if !notes.isEmpty { out += "\n" }
         var rows = [header]
         for t in tensors {
             rows.append([t.name, t.op, t.observer, Self.range(t.observed), Self.range(t.range), Self.g(t.scale), "\(t.zeroPoint)",

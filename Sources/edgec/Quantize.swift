@@ -16,6 +16,9 @@ struct CalibrationOptions: ParsableArguments {
     @Option(name: .customLong("keep-float"), help: ArgumentHelp("Keep the ops whose node name matches this glob in float (repeatable); a number N keeps the N layers float whose quantization alone lowers the outputs' SQNR most (see --sensitivity).", valueName: "GLOB|N"))
     var keepFloat: [String] = []
 
+    @Option(name: .customLong("min-sqnr"), help: ArgumentHelp("Keep layers float, most sensitive first, until every output's SQNR against float on the calibration samples reaches this many dB.", valueName: "DB"))
+    var minSQNR: Double?
+
     @Flag(help: "Rank the layers in the report by the outputs' SQNR when only that layer is quantized (about four model runs per sample and layer).")
     var sensitivity = false
 
@@ -38,6 +41,7 @@ struct CalibrationOptions: ParsableArguments {
         r.percentile = percentile
         r.keepFloat = keepFloat
         r.sensitivity = sensitivity
+        r.minSQNR = minSQNR
         r.evaluate = evaluate
         r.evaluateOutput = evaluateOutput
         r.progress = { writeStderr($0) }

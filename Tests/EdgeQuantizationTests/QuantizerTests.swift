@@ -152,4 +152,18 @@ func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
         #expect(zip(report.sensitivity, report.sensitivity.dropFirst()).allSatisfy { $0.outputSQNR <= $1.outputSQNR })
         #expect(report.floatOps.map(\.name) == [report.sensitivity[0].name], "\(report.text)")
     }
+
+    /// `--min-sqnr`: a budget already met keeps nothing float; one no layer set reaches keeps
+    /// every ranked layer float and says so.
+    @Test func minSQNRBudget() throws {
+        let samples = try randomSamples([1, 3, 8, 8], count: 2, seed: 9)
+        var easy = QuantizationOptions()
+        easy.minSQNR = 0
+        let r0 = try Quantizer.quantize(try optimizedExample("tiny_cnn"), samples: samples, options: easy)
+        #expect(r0.floatOps.isEmpty && r0.notes == ["--min-sqnr 0.0: 0 layers kept float reach the budget"], "\(r0.text)")
+        var hard = QuantizationOptions()
+        hard.minSQNR = 1000
+        let r1 = try Quantizer.quantize(try optimizedExample("tiny_cnn"), samples: samples, options: hard)
+        #expect(r1.floatOps.count == r1.sensitivity.count && r1.notes[0].contains("not reached"), "\(r1.text)")
+    }
 }
