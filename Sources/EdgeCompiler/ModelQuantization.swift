@@ -78,12 +78,14 @@ public struct QuantizationOutcome: Sendable {
 }
 
 extension ProgramCompiler {
+    /// Why this compiler cannot lower quantized IR for its backend, or nil.
+    func quantizedLoweringRefusal() -> String? {
+        guard backend == "portable" else { return nil }
+        return "--backend portable cannot run INT8: ExecuTorch's portable kernels have no quantized ops; use --backend arm-cpu (XNNPACK), or `edgec quantize` to write QDQ Edge IR"
+    }
+
     /// Quantizes `module` in place as `request` says (its main function, QDQ form).
     public func quantize(_ module: Module, _ request: QuantizationRequest) throws {
-        let backend = try resolvedBackend()
-        if backend.name == "portable" {
-            throw QuantizationError("--backend portable cannot run INT8: ExecuTorch's portable kernels have no quantized ops; use --backend arm-cpu (XNNPACK), or `edgec quantize` to write QDQ Edge IR")
-        }
         guard let function = module.mainFunction else { throw QuantizationError("the module has no function") }
         let options = try request.options()
         let samples = try CalibrationData.load(request.calibration, for: function)

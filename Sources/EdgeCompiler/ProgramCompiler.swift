@@ -2,6 +2,7 @@ import EdgeBackends
 import EdgeIR
 import EdgePasses
 import EdgeProgram
+import EdgeQuantization
 import Foundation
 
 /// The stages of the compile pipeline, in order. `edgec compile --compile-to=<stage>` stops
@@ -150,6 +151,7 @@ public struct ProgramCompiler {
     /// Runs the pipeline on the model at `path` through `stage` (every stage by default).
     public func run(path: String, through stage: CompileStage = .lower) throws -> StageOutput {
         _ = try resolvedBackend()  // an unknown backend fails before any work
+        if quantization != nil, stage == .lower, let refusal = quantizedLoweringRefusal() { throw QuantizationError(refusal) }
         let module = try importModel(path: path)
         if stage == .import { return .module(module) }
         try optimize(module)
