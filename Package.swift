@@ -42,7 +42,11 @@ let package = Package(
             name: "EdgeONNXTests",
             dependencies: ["EdgeONNX", "EdgeIR", "EdgeKernels", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
             resources: [.copy("Fixtures")]),
-        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX", "EdgeProfile"]),
+        .target(name: "EdgeCompiler", dependencies: ["EdgeIR", "EdgePasses", "EdgeBackends", "EdgeProgram", "EdgeTorch", "EdgeONNX", "EdgeProfile", "EdgeQuantization", "EdgeRuntime"]),
+        // INT8 post-training quantization: the IR evaluator, calibration (observers over
+        // histograms), the quantizer that rewrites float Edge IR to QDQ Edge IR, its report.
+        .target(name: "EdgeQuantization", dependencies: ["EdgeIR", "EdgeKernels", "EdgePasses"]),
+        .testTarget(name: "EdgeQuantizationTests", dependencies: ["EdgeQuantization", "EdgeIR", "EdgeKernels", "EdgePasses"]),
         // Profiles and static cost of programs, by source node: the program's dataflow and memory
         // plan read back, latency tables (interpreter or ExecuTorch ETDump), MACs and bytes.
         .target(name: "EdgeProfile", dependencies: ["EdgeProgram", "FlatBuffers"]),
@@ -85,7 +89,7 @@ let package = Package(
             dependencies: ["EdgeTorch", "EdgeIR", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             resources: [.copy("Fixtures")]),
         // End-to-end tests of the edgec binary, including the .eir text tests under Tests/text.
-        .testTarget(name: "EdgecTests", dependencies: ["EdgeIR", "EdgeCompiler", "EdgeProgram", "FileCheck", "edgec"]),
+        .testTarget(name: "EdgecTests", dependencies: ["EdgeIR", "EdgeCompiler", "EdgeProgram", "EdgeQuantization", "EdgeRuntime", "EdgeKernels", "FileCheck", "edgec"]),
     ],
     swiftLanguageModes: [.v6]
 )

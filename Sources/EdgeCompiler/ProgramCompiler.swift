@@ -2,6 +2,7 @@ import EdgeBackends
 import EdgeIR
 import EdgePasses
 import EdgeProgram
+import EdgeQuantization
 import Foundation
 
 /// The stages of the compile pipeline, in order. `edgec compile --compile-to=<stage>` stops
@@ -69,6 +70,10 @@ public struct ProgramCompiler {
     public var maxMemory = MemoryLimit.default
     /// The model's file name, recorded in the program (``compileInfo``); `run(path:)` sets it.
     public var modelName: String?
+    /// `--quantize int8 --calibration DATA`: quantize after the optimize stage.
+    public var quantization: QuantizationRequest?
+    /// `--quantize dynamic-int8`: the `quantize-dynamic-int8` pass after the optimize stage.
+    public var dynamicInt8 = false
 
     public init(backend: String = BackendRegistry.defaultBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
                 instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
@@ -132,6 +137,15 @@ public struct ProgramCompiler {
         for (name, dims) in inputShapes.sorted(by: { $0.key < $1.key }) {
             options += ["--input-shape", "\(name)=" + dims.map(String.init).joined(separator: ",")]
         }
+        if let q = quantization {
+            options += ["--quantize", "int8"]
+            for c in q.calibration { options += ["--calibration", URL(fileURLWithPath: c).lastPathComponent] }
+            for o in q.observers { options += ["--observer", o] }
+            if let p = q.percentile { options += ["--percentile", "\(p)"] }
+            for k in q.keepFloat { options += ["--keep-float", k] }
+            if let m = q.minSQNR { options += ["--min-sqnr", "\(m)"] }
+        }
+        if dynamicInt8 { options += ["--quantize", "dynamic-int8"] }
         if strictDelegation { options.append("--strict-delegation") }
         if let model = importOptions.modelName { options += ["--model", model] }
         return CompileInfo(compiler: "edgec \(EdgecVersion.string)", model: modelName, options: options)
@@ -164,6 +178,7 @@ public struct ProgramCompiler {
     /// Runs the pipeline on the model at `path` through `stage` (every stage by default).
     public func run(path: String, through stage: CompileStage = .lower) throws -> StageOutput {
         _ = try resolvedBackend()  // an unknown backend fails before any work
+        if quantization != nil, stage == .lower, let refusal = quantizedLoweringRefusal() { throw QuantizationError(refusal) }
         var compiler = self
         if compiler.modelName == nil { compiler.modelName = URL(fileURLWithPath: path).lastPathComponent }
         return try compiler.runStages(path: path, through: stage)
@@ -173,6 +188,11 @@ public struct ProgramCompiler {
         let module = try importModel(path: path)
         if stage == .import { return .module(module) }
         try optimize(module)
+        if let quantization { try quantize(module, quantization) }
+        if dynamicInt8 {
+            let target = try resolvedBackend().target
+            try Optimizer(passes: [DynamicQuantization.pass], target: target, instrumentation: instrumentation, log: log).run(module)
+        }
         if stage == .optimize { return .module(module) }
         return .program(try lower(module))
     }

@@ -76,6 +76,7 @@ public enum PassRegistry {
         RecognizePatterns.pass,
         FuseActivation.pass,
         DynamicQuantization.pass,
+        QuantizeWeights.pass,
     ]
 
     public static func lookup(_ name: String) -> Pass? { all.first { $0.name == name } }

@@ -29,6 +29,7 @@ struct Compile: ParsableCommand {
           edgec compile model.onnx --compile-to=optimize -o model.opt.eir
           edgec compile Grammar/examples/tiny_cnn.eir -o tiny_cnn.pte --stats
           edgec compile model.onnx -o model.pte --memory-budget 64MB --size-budget 20MB
+          edgec compile model.onnx -o model.pte --backend arm-cpu --quantize int8 --calibration data/
           edgec compile Grammar/examples/transformer_block.eir -o block.pte --input-shape tokens=1,16,32
         """
     )
@@ -70,6 +71,11 @@ struct Compile: ParsableCommand {
 
     @OptionGroup var memory: MemoryOptions
 
+    @Option(help: ArgumentHelp("Quantize after the optimize stage: int8 (static, needs --calibration; QDQ Edge IR, see `edgec quantize --help`) or dynamic-int8 (linear layers: INT8 weights per channel, activations per row at run time; no calibration). arm-cpu only.", valueName: "scheme"))
+    var quantize: String?
+
+    @OptionGroup var calibration: CalibrationOptions
+
     func validate() throws {
         if output.output == nil { throw ValidationError("Missing expected argument '--output <file>'") }
         if CompileStage(rawValue: compileTo) == nil {
@@ -78,6 +84,25 @@ struct Compile: ParsableCommand {
         if stats, compileTo != CompileStage.lower.rawValue { throw ValidationError("--stats describes a program; it needs --compile-to=lower") }
         do { _ = try ProgramCompiler(backend: backend).resolvedBackend() } catch { throw ValidationError(error.message) }
         do { _ = try budgets() } catch { throw ValidationError(error.message) }
+        if let quantize, let why = QuantizationRequest.refusedSchemes[quantize] {
+            throw ValidationError("--quantize \(quantize): \(why)")
+        }
+        if quantize == "dynamic-int8" {
+            if !calibration.calibration.isEmpty { throw ValidationError("--quantize dynamic-int8 needs no --calibration: activations are quantized per row at run time") }
+            if backend == "portable" {
+                throw ValidationError("--quantize dynamic-int8 needs --backend arm-cpu: ExecuTorch's portable kernels have no quantized ops")
+            }
+        } else if let quantize {
+            guard QuantizationRequest.schemes.contains(quantize) else {
+                throw ValidationError("--quantize \(quantize): the schemes are \(QuantizationRequest.schemes.joined(separator: ", "))")
+            }
+            if backend == "portable" {
+                throw ValidationError("--quantize int8 needs --backend arm-cpu: ExecuTorch's portable kernels have no quantized ops (`edgec quantize` writes the QDQ Edge IR without lowering)")
+            }
+            try calibration.check()
+        } else if !calibration.calibration.isEmpty {
+            throw ValidationError("--calibration is for --quantize int8")
+        }
         if memoryBudget != nil || sizeBudget != nil, compileTo != CompileStage.lower.rawValue {
             throw ValidationError("--memory-budget and --size-budget check a program; they need --compile-to=lower")
         }
@@ -90,6 +115,8 @@ struct Compile: ParsableCommand {
                                            instrumentation: try instrumentation.settings(), log: writeStderr)
             compiler.maxMemory = try memory.limit
             compiler.strictDelegation = strictDelegation
+            if quantize == "int8" { compiler.quantization = calibration.request() }
+            compiler.dynamicInt8 = quantize == "dynamic-int8"
             let result = try compiler.run(path: input, through: CompileStage(rawValue: compileTo) ?? .lower)
             if let compiled = result.compiled { try budgets().check(compiled) }
             try emit(result, to: output.output)

@@ -20,7 +20,7 @@ struct Edgec: ParsableCommand {
           edgec list-ops
         """,
         version: EdgecVersion.string,
-        subcommands: [Import.self, Opt.self, Compile.self, Run.self, Profile.self, Report.self, Inspect.self, ListOps.self, ListPasses.self, ListBackends.self, ListATen.self, ListOnnxOps.self, OptimizationReport.self, Conformance.self, ConformanceCase.self]
+        subcommands: [Import.self, Opt.self, Compile.self, Quantize.self, Run.self, Profile.self, Report.self, Inspect.self, ListOps.self, ListPasses.self, ListBackends.self, ListATen.self, ListOnnxOps.self, OptimizationReport.self, Conformance.self, ConformanceCase.self]
     )
 }
 

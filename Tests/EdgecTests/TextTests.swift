@@ -7,7 +7,8 @@ import Testing
 ///
 /// Each file has one or more `// RUN:` lines of the form
 /// `[not] edgec <args with %s> [2>&1] [| FileCheck %s [--check-prefix=P]]`:
-/// - `%s` is the test file; `not` expects a non-zero exit;
+/// - `%s` is the test file, `%S` its folder (for data files under `Inputs/`); `not` expects a
+///   non-zero exit;
 /// - `--split-input-file` runs each `// -----` case separately (line numbers are kept) and
 ///   joins their outputs with `// -----` lines before checking;
 /// - `--verify-diagnostics` compares the errors edgec prints with the case's
@@ -93,7 +94,7 @@ import Testing
             // Pad so edgec reports the original file's line numbers.
             let caseFile = dir.appendingPathComponent(file.lastPathComponent)
             try (String(repeating: "\n", count: c.firstLine - 1) + c.text).write(to: caseFile, atomically: true, encoding: .utf8)
-            let args = cmd.arguments.map { $0 == "%s" ? caseFile.path : $0 }
+            let args = cmd.arguments.map { $0 == "%s" ? caseFile.path : $0.replacingOccurrences(of: "%S", with: file.deletingLastPathComponent().path) }
             let result = try edgec(args)
             let label = "\(relativePath) case \(index + 1) (line \(c.firstLine)): edgec \(args.joined(separator: " "))"
             if cmd.verifyDiagnostics {

@@ -1,0 +1,67 @@
+import EdgeIR
+import EdgeKernels
+import Foundation
+
+/// `quantize-weights`: stores the constant weights of quantized conv2d / linear / matmul as
+/// per-output-channel symmetric INT8 and their biases as INT32 (docs/quantization.md, "QDQ
+/// Edge IR", rules 2–3). An op counts as quantized when its activation input is an
+/// `edge.dequantize` (``InsertQDQ`` made it so); float ops are left alone.
+///
+/// `scale[c] = max|w[c]| / 127` (no floor: tiny weights keep their precision; an all-zero
+/// channel gets scale 1), `q = round_half_even(w / scale[c])` in [-127, 127]. The bias becomes
+/// `qi32` at `input_scale × scale[c]` when the input's dequantize is per tensor; it saturates
+/// at the i32 range (reported by ``saturatedBiases``).
+public enum QuantizeWeights {
+    public static let pass = Pass.perFunction(
+        name: "quantize-weights",
+        summary: "Store the weights of quantized conv2d/linear/matmul as per-channel INT8 and their biases as INT32 (QDQ form)"
+    ) { function, rewriter in
+        try run(function, rewriter: rewriter)
+    }
+
+    /// Runs the pass on one function (the quantizer calls it after ``InsertQDQ``, with `only`
+    /// its plan's quantized ops, so a float island reading a dequantize keeps f32 weights).
+    public static func run(_ function: Function, rewriter: Rewriter, only: (EdgeIR.Operation) -> Bool = { _ in true }) throws {
+        for op in function.body.operations where op.block != nil && only(op) {
+            try quantize(op, rewriter: rewriter)
+        }
+    }
+
+    /// Quantizes the weight (and bias) of `op` when it is a weighted op with a dequantized input.
+    static func quantize(_ op: EdgeIR.Operation, rewriter: Rewriter) throws {
+        guard case .weighted(let w, let axisSpec, let b)? = QuantizableOps.role(of: op),
+              let input = op.operand(0), let dq = input.definingOp, dq.is(Ops.dequantize),
+              let weight = op.operand(w), let values = Constants.tensor(weight), let shape = weight.type.staticShape, !shape.isEmpty else { return }
+        let axis = axisSpec < 0 ? shape.count + axisSpec : axisSpec
+        let channels = shape[axis]
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let data = values.floats()
+        var absMax = [Float](repeating: 0, count: channels)
+        for (i, x) in data.enumerated() {
+            let c = (i / inner) % channels
+            absMax[c] = max(absMax[c], abs(x))
+        }
+        let scales = absMax.map { m -> Double in m > 0 && m.isFinite ? Double(m / 127) : 1 }
+        let wType = QuantizedType(storage: .i8, scheme: .perChannel(axis: axis, scales: scales, zeroPoints: Array(repeating: 0, count: channels)))
+        let q = try Quantize.run(values, storage: .i8, parameters: wType.scheme.parameters)
+        rewriter.setInsertionPoint(before: op)
+        let base = weight.nameHint ?? "w"
+        let wq = try rewriter.constant(Data(q.bytes()), type: TensorType(.quantized(wType), shape), name: base + "_q", location: weight.definingOp?.location)
+        let wdq = try rewriter.create(Ops.dequantize, [wq], location: op.location)
+        wdq.result.nameHint = base + "_dq"
+        rewriter.setOperand(w, of: op, to: wdq.result)
+        rewriter.eraseIfDead(weight.definingOp)
+
+        guard let b, let bias = op.operand(b), let bValues = Constants.tensor(bias), bias.type.rank == 1, bias.type.staticShape == [channels],
+              case .quantized(let inType)? = dq.operand(0)?.type.element, case .perTensor(let inScale, _) = inType.scheme else { return }
+        let bScales = scales.map { Double(Float(inScale) * Float($0)) }
+        let bType = QuantizedType(storage: .i32, scheme: .perChannel(axis: 0, scales: bScales, zeroPoints: Array(repeating: 0, count: channels)))
+        let bq = try Quantize.run(bValues, storage: .i32, parameters: bType.scheme.parameters)
+        let bBase = bias.nameHint ?? "b"
+        let bqv = try rewriter.constant(Data(bq.bytes()), type: TensorType(.quantized(bType), [channels]), name: bBase + "_q", location: bias.definingOp?.location)
+        let bdq = try rewriter.create(Ops.dequantize, [bqv], location: op.location)
+        bdq.result.nameHint = bBase + "_dq"
+        rewriter.setOperand(b, of: op, to: bdq.result)
+        rewriter.eraseIfDead(bias.definingOp)
+    }
+}

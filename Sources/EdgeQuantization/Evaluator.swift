@@ -1,0 +1,108 @@
+import EdgeIR
+import EdgeKernels
+import Foundation
+
+/// Runs a function of Edge IR on concrete inputs, op by op, with each op's `evaluate:` facet —
+/// the EdgeKernels kernels the runtime and constant folding run. Calibration and the
+/// quantization report use it because it sees every value by its IR identity (a `.pte`'s
+/// memory plan reuses buffers, so the interpreter cannot show intermediate tensors) and it
+/// runs QDQ Edge IR directly (the quantize/dequantize facets), before any lowering exists.
+///
+/// A value's tensor is dropped after its last use, so memory stays at the program's live set.
+public struct IREvaluator {
+    public let function: Function
+    private let order: [EdgeIR.Operation]
+    /// For each op index, the values whose last use it is.
+    private let releases: [[ObjectIdentifier]]
+
+    public init(_ function: Function) {
+        self.function = function
+        order = function.body.operations
+        var last: [ObjectIdentifier: Int] = [:]
+        for (i, op) in order.enumerated() { for v in op.presentOperands { last[ObjectIdentifier(v)] = i } }
+        var rel = Array(repeating: [ObjectIdentifier](), count: order.count)
+        for (v, i) in last { rel[i].append(v) }
+        releases = rel
+    }
+
+    /// The function's results on `inputs` (one per argument, checked against its type).
+    /// `observe` sees every value that `wanted` accepts, as it is computed (arguments first).
+    public func run(_ inputs: [Tensor], wanted: Set<ObjectIdentifier> = [], observe: (Value, Tensor) throws -> Void = { _, _ in }) throws -> [Tensor] {
+        guard inputs.count == function.arguments.count else {
+            throw EvaluationFailure("the function takes \(function.arguments.count) inputs, got \(inputs.count)")
+        }
+        var env: [ObjectIdentifier: Tensor] = [:]
+        for (i, (a, t)) in zip(function.arguments, inputs).enumerated() {
+            guard t.dtype == a.type.element.storage, t.shape == a.type.staticShape else {
+                throw EvaluationFailure("input \(i) (\(function.inputName(i) ?? "#\(i)")) is \(t.dtype.rawValue)\(t.shape), the model takes \(TypeText.type(a.type))")
+            }
+            env[ObjectIdentifier(a)] = t
+            if wanted.contains(ObjectIdentifier(a)) { try observe(a, t) }
+        }
+        var outputs: [Tensor] = []
+        for (i, op) in order.enumerated() {
+            if op.definition === Ops.return {
+                outputs = try op.presentOperands.map { v in try env[ObjectIdentifier(v)].orThrow("a returned value was not computed") }
+                break
+            }
+            let results: [Tensor]
+            if op.definition === Ops.constant {
+                results = [try Self.constant(op)]
+            } else {
+                let operands: [Tensor?] = try op.operands.map { v in
+                    guard let v else { return nil }
+                    return try env[ObjectIdentifier(v)].orThrow("\(op.diagnosticName): an operand was not computed")
+                }
+                do {
+                    guard let r = try op.evaluate(operands) else { throw EvaluationFailure("\(op.diagnosticName) has no evaluation kernel") }
+                    results = r
+                } catch let e as EvaluationFailure {
+                    throw e
+                } catch {
+                    throw EvaluationFailure("\(op.diagnosticName): \(error)")
+                }
+            }
+            for (v, t) in zip(op.results, results) {
+                env[ObjectIdentifier(v)] = t
+                if wanted.contains(ObjectIdentifier(v)) { try observe(v, t) }
+            }
+            for v in releases[i] { env[v] = nil }
+        }
+        return outputs
+    }
+
+    /// The stored elements of an `edge.constant` (quantized constants as their integers).
+    static func constant(_ op: EdgeIR.Operation) throws -> Tensor {
+        let type = op.result.type
+        guard let shape = type.staticShape, case .dense(let d)? = op.attribute("value") else {
+            throw EvaluationFailure("\(op.diagnosticName): constant without static shape or data")
+        }
+        let bytes: [UInt8]
+        switch d {
+        case .inline(let b): bytes = b
+        case .blob(let name):
+            guard let data = op.block?.parentFunction?.module?.blobs[name] else { throw EvaluationFailure("blob \"\(name)\" is missing") }
+            bytes = [UInt8](data)
+        }
+        return try Tensor(bytes: bytes, dtype: type.element.storage, shape: shape)
+    }
+}
+
+/// A failure to evaluate a model, naming the op or input.
+public struct EvaluationFailure: Error, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension Optional {
+    func orThrow(_ message: @autoclosure () -> String) throws -> Wrapped {
+        guard let self else { throw EvaluationFailure(message()) }
+        return self
+    }
+}
+
+extension EdgeIR.Operation {
+    /// Whether this op is an instance of `definition`.
+    func isOp(_ definition: OpDefinition) -> Bool { self.definition === definition }
+}

@@ -1,0 +1,169 @@
+import EdgeIR
+import EdgeKernels
+import EdgePasses
+import Foundation
+import Testing
+@testable import EdgeQuantization
+
+let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+/// The example CNN after -O2 (batch norm folded, relu fused), as the compiler quantizes it.
+func optimizedExample(_ name: String) throws -> Module {
+    let module = try IRFile.read(path: repoRoot.appendingPathComponent("Grammar/examples/\(name).eir").path)
+    var pm = PassManager(passes: OptimizationLevel.o2.passes())
+    pm.instrumentation.verifyEach = true
+    _ = try pm.run(module)
+    return module
+}
+
+func randomSamples(_ shape: [Int], count: Int, seed: UInt64) throws -> [CalibrationSample] {
+    var d = Distribution(seed: seed)
+    return try (0..<count).map { k in
+        CalibrationSample(name: "s\(k)", inputs: [try Tensor((0..<shape.reduce(1, *)).map { _ in Float(d.uniform() * 2 - 1) }, shape: shape)])
+    }
+}
+
+func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
+    var n = 0.0, d = 0.0
+    for (x, y) in zip(a, b) { n += Double(x - y) * Double(x - y); d += Double(x) * Double(x) }
+    return (n / max(d, 1e-30)).squareRoot()
+}
+
+@Suite struct QuantizerTests {
+    @Test func tinyCNNBecomesQDQAndStaysClose() throws {
+        let module = try optimizedExample("tiny_cnn")
+        let float = try IRParser.parse(IRPrinter().print(module), blobs: module.blobs)
+        let samples = try randomSamples([1, 3, 8, 8], count: 6, seed: 7)
+        var options = QuantizationOptions()
+        options.observer = "minmax"
+        let report = try Quantizer.quantize(module, samples: samples, options: options)
+        let text = IRPrinter().print(module)
+        // Weights per channel, the bias in i32, activations per tensor.
+        #expect(text.contains("qi8<axis=0, scales=["), "\(text)")
+        #expect(text.contains("qi32<axis=0"), "\(text)")
+        #expect(text.contains("edge.quantize(%x)"), "\(text)")
+        #expect(report.floatOps.isEmpty, "\(report.text)")
+        // Held-out input: INT8-simulated output within 2 % (relative L2) of float.
+        let held = try randomSamples([1, 3, 8, 8], count: 1, seed: 99)[0].inputs
+        let f = try IREvaluator(float.mainFunction!).run(held)[0].floats()
+        let q = try IREvaluator(module.mainFunction!).run(held)[0].floats()
+        #expect(relativeL2(f, q) < 0.02, "\(f) vs \(q)")
+        #expect(report.outputs[0].sqnr > 30, "\(report.text)")
+    }
+
+    /// Scales that are wrong by 2× (an off-by-one in the 255 levels would be less, a missing
+    /// weight scale far more) push the error past the test's tolerance: it can fail.
+    @Test func wrongScalesFailTheTolerance() throws {
+        let module = try optimizedExample("tiny_cnn")
+        let float = try IRParser.parse(IRPrinter().print(module), blobs: module.blobs)
+        let samples = try randomSamples([1, 3, 8, 8], count: 4, seed: 7)
+        let function = module.mainFunction!
+        let plan = QuantizationPlan(function)
+        let stats = try Quantizer.calibrate(function, plan: plan, samples: samples, progress: { _ in })
+        var params = Array(repeating: ActivationParameters(range: 0, 0), count: plan.groupCount)
+        for (v, s) in zip(plan.activations, stats) { params[plan.group(of: v)!] = ActivationParameters(range: s.min / 4, s.max / 4) }
+        let r = Rewriter(function: function)
+        try InsertQDQ.apply(plan, parameters: params, to: function, rewriter: r)
+        try QuantizeWeights.run(function, rewriter: r)
+        let held = samples[0].inputs
+        let f = try IREvaluator(float.mainFunction!).run(held)[0].floats()
+        let q = try IREvaluator(function).run(held)[0].floats()
+        #expect(relativeL2(f, q) > 0.02)
+    }
+
+    @Test func aSampleOfTheWrongShapeIsNamed() throws {
+        let module = try optimizedExample("tiny_cnn")
+        let samples = try randomSamples([1, 3, 9, 9], count: 1, seed: 1)
+        #expect {
+            _ = try Quantizer.quantize(module, samples: samples, options: QuantizationOptions())
+        } throws: { e in
+            "\(e)".contains("calibration sample s0, input 0 'input.1': expected f32[1,3,8,8], got f32[1, 3, 9, 9]")
+        }
+    }
+
+    @Test func nonFiniteActivationsAreAnErrorNamingTheTensor() throws {
+        let module = try optimizedExample("tiny_cnn")
+        var values = [Float](repeating: 0.5, count: 192)
+        values[5] = .nan
+        let samples = [CalibrationSample(name: "bad", inputs: [try Tensor(values, shape: [1, 3, 8, 8])])]
+        #expect {
+            _ = try Quantizer.quantize(module, samples: samples, options: QuantizationOptions())
+        } throws: { e in
+            "\(e)".contains("calibration sample bad: tensor 'input.1'") && "\(e)".contains("NaN")
+        }
+    }
+
+    @Test func keepFloatLeavesTheOpFloat() throws {
+        let module = try optimizedExample("tiny_cnn")
+        var options = QuantizationOptions()
+        options.keepFloat = ["Gemm*"]
+        let report = try Quantizer.quantize(module, samples: try randomSamples([1, 3, 8, 8], count: 2, seed: 3), options: options)
+        #expect(report.floatOps.map(\.name) == ["Gemm_5"], "\(report.text)")
+        let text = IRPrinter().print(module)
+        #expect(!text.contains("qi8<axis=0, scales=[") || text.components(separatedBy: "qi8<axis=0").count == 2, "only the conv weight is quantized:\n\(text)")
+    }
+
+    /// Concat's inputs and output share one set of parameters; a reshape reuses its input's.
+    @Test func scaleSharing() throws {
+        let text = """
+        func @main(%a: f32[1,4], %b: f32[1,4]) -> f32[2,4] {
+          %c = edge.concat(%a, %b) {axis = 0} : f32[2,4]
+          %r = edge.reshape(%c) {shape = [2, 4]} : f32[2,4]
+          return %r
+        }
+        """
+        let module = try IRParser.parse(text)
+        let samples = [CalibrationSample(name: "s", inputs: [try Tensor([0, 1, 2, 3] as [Float], shape: [1, 4]), try Tensor([-8, 0, 1, 2] as [Float], shape: [1, 4])])]
+        var options = QuantizationOptions()
+        options.observer = "minmax"
+        let report = try Quantizer.quantize(module, samples: samples, options: options)
+        let params = Set(report.tensors.map { "\($0.scale)/\($0.zeroPoint)" })
+        #expect(report.tensors.count == 4 && params.count == 1, "\(report.text)")
+        #expect(report.tensors[0].range == 0...3 && report.tensors[0].scale == Double(Float(11.0 / 255)))
+    }
+
+    /// A probability output that is rarely high (the issue's post-processor case): `auto`
+    /// keeps its whole observed range, so the top of [0, 1] stays representable.
+    @Test func autoKeepsASigmoidOutputWhole() throws {
+        let text = """
+        func @main(%x: f32[1,1000]) -> f32[1,1000] {
+          %s = edge.sigmoid(%x) : f32[1,1000]
+          return %s
+        }
+        """
+        let module = try IRParser.parse(text)
+        var values = [Float](repeating: -6, count: 1000)
+        values[0] = 4
+        let samples = [CalibrationSample(name: "s", inputs: [try Tensor(values, shape: [1, 1000])])]
+        let report = try Quantizer.quantize(module, samples: samples, options: QuantizationOptions())
+        let row = report.tensors.first { $0.op == "edge.sigmoid" }!
+        #expect(row.observer == "minmax" && row.range.upperBound > 0.98, "\(report.text)")
+        #expect(row.clipped == 0)
+    }
+
+    /// The ranking holds each layer with parameters of its own once, most sensitive first, and
+    /// `--keep-float 1` keeps exactly the first of them float.
+    @Test func sensitivityRankingAndKeepMostSensitive() throws {
+        let module = try optimizedExample("tiny_cnn")
+        var options = QuantizationOptions()
+        options.keepMostSensitive = 1
+        let report = try Quantizer.quantize(module, samples: try randomSamples([1, 3, 8, 8], count: 3, seed: 4), options: options)
+        #expect(Set(report.sensitivity.map(\.name)) == ["Conv_0", "GlobalAveragePool_3", "Gemm_5"], "\(report.text)")
+        #expect(zip(report.sensitivity, report.sensitivity.dropFirst()).allSatisfy { $0.outputSQNR <= $1.outputSQNR })
+        #expect(report.floatOps.map(\.name) == [report.sensitivity[0].name], "\(report.text)")
+    }
+
+    /// `--min-sqnr`: a budget already met keeps nothing float; one no layer set reaches keeps
+    /// every ranked layer float and says so.
+    @Test func minSQNRBudget() throws {
+        let samples = try randomSamples([1, 3, 8, 8], count: 2, seed: 9)
+        var easy = QuantizationOptions()
+        easy.minSQNR = 0
+        let r0 = try Quantizer.quantize(try optimizedExample("tiny_cnn"), samples: samples, options: easy)
+        #expect(r0.floatOps.isEmpty && r0.notes == ["--min-sqnr 0.0: 0 layers kept float reach the budget"], "\(r0.text)")
+        var hard = QuantizationOptions()
+        hard.minSQNR = 1000
+        let r1 = try Quantizer.quantize(try optimizedExample("tiny_cnn"), samples: samples, options: hard)
+        #expect(r1.floatOps.count == r1.sensitivity.count && r1.notes[0].contains("not reached"), "\(r1.text)")
+    }
+}

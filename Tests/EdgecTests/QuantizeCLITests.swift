@@ -1,0 +1,129 @@
+import EdgeCompiler
+import EdgeIR
+import EdgeKernels
+import EdgeQuantization
+import EdgeRuntime
+import Foundation
+import Testing
+
+/// `edgec quantize` and `edgec compile --quantize int8` end to end on Examples/tiny_cnn.onnx.
+@Suite struct QuantizeCLITests {
+    /// Deterministic N(0, 1) samples of the example's input shape.
+    static func gaussian(_ n: Int, seed: UInt64) -> [Float] {
+        var state = seed
+        func uniform() -> Double {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return (Double(state >> 11) + 0.5) / Double(1 << 53)
+        }
+        return (0..<n).map { _ in Float((-2 * log(uniform())).squareRoot() * cos(2 * Double.pi * uniform())) }
+    }
+
+    /// Writes `count` samples as DATA/sample_K/input_0.npy.
+    static func writeSamples(_ dir: URL, count: Int, seed: UInt64) throws {
+        for k in 0..<count {
+            let d = dir.appendingPathComponent("sample_\(k)")
+            try FileManager.default.createDirectory(at: d, withIntermediateDirectories: true)
+            let t = try Tensor(gaussian(3 * 32 * 32, seed: seed + UInt64(k)), shape: [1, 3, 32, 32])
+            try Data(try NPY.encode(t)).write(to: d.appendingPathComponent("input_0.npy"))
+        }
+    }
+
+    static func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
+        var n = 0.0, d = 0.0
+        for (x, y) in zip(a, b) { n += Double(x - y) * Double(x - y); d += Double(x) * Double(x) }
+        return (n / d).squareRoot()
+    }
+
+    /// Quantize with 8 samples, then run the QDQ IR (INT8 simulated by its quantize/dequantize
+    /// ops) and the float model on the example's own held-out input: the logits stay within
+    /// 3 % relative L2 (scales wrong by 4× give > 2 %, QuantizerTests.wrongScalesFailTheTolerance)
+    /// and the argmax is the same.
+    @Test(arguments: ["auto", "minmax", "entropy", "percentile", "mse"])
+    func quantizedTinyCNNStaysCloseToFloat(_ observer: String) throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data")
+        try Self.writeSamples(data, count: 8, seed: 11)
+        let out = dir.appendingPathComponent("tiny.q.eir").path
+        let json = dir.appendingPathComponent("report.json").path
+        let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
+        let r = try edgec(["quantize", model, "--calibration", data.path, "-o", out, "--observer", observer, "--report", "--report-json", json])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("calibrating: pass 2/2 (histograms), sample 8/8"), "\(r.stderr)")
+        #expect(r.stdout.contains("SQNR dB") && r.stdout.contains("/conv1/Conv"), "\(r.stdout)")
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("tiny.q.eirb").path))
+
+        let held = try NPY.decode([UInt8](Data(contentsOf: repoRoot.appendingPathComponent("Examples/tiny_cnn.input.npy"))))
+        let quantized = try IRFile.read(path: out)
+        let float = try ProgramCompiler().importModel(path: model)
+        let q = try IREvaluator(quantized.mainFunction!).run([held])[0].floats()
+        let f = try IREvaluator(float.mainFunction!).run([held])[0].floats()
+        #expect(Self.relativeL2(f, q) < 0.03, "\(observer): relative L2 \(Self.relativeL2(f, q))")
+        #expect(f.indices.max { f[$0] < f[$1] } == q.indices.max { q[$0] < q[$1] })
+
+        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: json))) as! [String: Any]
+        let outputs = report["outputs"] as! [[String: Any]]
+        #expect((outputs[0]["cosine"] as! Double) > 0.999)
+    }
+
+    @Test func theSameInputGivesTheSameBytes() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data")
+        try Self.writeSamples(data, count: 2, seed: 5)
+        let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
+        var texts: [Data] = []
+        for i in 0..<2 {
+            let out = dir.appendingPathComponent("q\(i).eir").path
+            let r = try edgec(["quantize", model, "--calibration", data.path, "-o", out])
+            #expect(r.status == 0, "\(r.stderr)")
+            texts.append(try Data(contentsOf: dir.appendingPathComponent("q\(i).eirb")))
+        }
+        #expect(texts[0] == texts[1])
+    }
+
+    @Test func aSampleThatDoesNotFitIsNamed() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let bad = dir.appendingPathComponent("data/odd")
+        try FileManager.default.createDirectory(at: bad, withIntermediateDirectories: true)
+        try Data(try NPY.encode(try Tensor([Float](repeating: 0, count: 3 * 16 * 16), shape: [1, 3, 16, 16]))).write(to: bad.appendingPathComponent("input_0.npy"))
+        let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
+        let r = try edgec(["quantize", model, "--calibration", dir.appendingPathComponent("data").path, "-o", dir.appendingPathComponent("q.eir").path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("calibration sample \(bad.path), input 0 'input': expected f32[1,3,32,32], got f32[1, 3, 16, 16]"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("q.eir").path))
+
+        // Stacked samples: the file's shape must be [N] + the input's.
+        let stacked = dir.appendingPathComponent("x.npy")
+        try Data(try NPY.encode(try Tensor([Float](repeating: 0, count: 2 * 3 * 8), shape: [2, 3, 8]))).write(to: stacked)
+        let r2 = try edgec(["quantize", model, "--calibration", "input=\(stacked.path)"])
+        #expect(r2.status != 0)
+        #expect(r2.stderr.contains("shape [2, 3, 8] is not [N] + [1, 3, 32, 32]"), "\(r2.stderr)")
+    }
+
+    /// `compile --quantize int8 --compile-to=optimize` writes the QDQ IR the lowering receives.
+    @Test func compileQuantizesAfterTheOptimizeStage() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("q.eir").path
+        let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
+        let r = try edgec(["compile", model, "-o", out, "--backend", "arm-cpu", "--quantize", "int8", "--calibration",
+                           repoRoot.appendingPathComponent("Examples/tiny_cnn").path, "--compile-to=optimize"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let text = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(text.contains("edge.quantize(%input)") && text.contains("qi32<axis=0") && text.contains("fused_activation = \"relu\""))
+    }
+
+    @Test func portableIsRefusedAndObserversAreChecked() throws {
+        let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
+        let r = try edgec(["compile", model, "-o", "/dev/null", "--backend", "portable", "--quantize", "int8", "--calibration", "Examples/tiny_cnn"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("portable kernels have no quantized ops"), "\(r.stderr)")
+        let r2 = try edgec(["quantize", model, "--calibration", "Examples/tiny_cnn", "--observer", "conv*=kl"])
+        #expect(r2.status != 0)
+        #expect(r2.stderr.contains("unknown observer 'kl'; the observers are minmax, percentile, entropy, mse, auto"), "\(r2.stderr)")
+        let help = try edgec(["quantize", "--help"])
+        for o in Observers.all { #expect(help.stdout.contains(o.name), "\(o.name) missing from --help") }
+    }
+}
