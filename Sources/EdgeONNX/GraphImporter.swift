@@ -13,6 +13,8 @@ final class GraphImporter {
     var values: [String: Imported] = [:]
     /// The IR constant each known value was materialized as, by ONNX name.
     var materialized: [String: Value] = [:]
+    /// How many subgraph copies have been inlined (If branches, unrolled loop bodies).
+    var inlinedSubgraphs = 0
 
     init(module: Module, opset: Int, external: ExternalDataReader?) {
         self.module = module

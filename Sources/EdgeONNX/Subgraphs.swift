@@ -12,11 +12,18 @@ import Foundation
 /// a subgraph sees every name of the scopes around it, and the names it defines (its inputs,
 /// initializers and node outputs) are local to it and visible only inside it.
 extension GraphImporter {
+    /// The most subgraph copies one import inlines (nested loops multiply their iterations).
+    static let maxInlinedSubgraphs = 4096
+
     /// Imports `graph` inline with its formal inputs bound to `inputs` (in order) and returns
     /// its outputs. `what` names the subgraph in errors (`then_branch`, `body`).
     func inlineSubgraph(_ graph: Onnx_GraphProto, inputs: [Imported], what: String) throws -> [Imported] {
         guard graph.input.count == inputs.count else {
             throw ImportError("\(what) declares \(graph.input.count) input\(graph.input.count == 1 ? "" : "s"), expected \(inputs.count)")
+        }
+        inlinedSubgraphs += 1
+        guard inlinedSubgraphs <= Self.maxInlinedSubgraphs else {
+            throw ImportError("\(what): the model's control flow unrolls to more than \(Self.maxInlinedSubgraphs) subgraph copies (nested loops multiply), which edgec does not compile")
         }
         let locals = Self.definedNames(graph)
         let outerValues = values, outerMaterialized = materialized
