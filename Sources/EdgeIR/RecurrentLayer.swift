@@ -1,6 +1,19 @@
 import EdgeKernels
 import Foundation
 
+/// How far importers unroll sequences: Loop and Scan iterations, recurrent time steps.
+public enum Unrolling {
+    /// The most iterations (or time steps) one loop or recurrent layer is unrolled to. Longer
+    /// sequences are rejected: a streaming model runs a chunk at a time, with its state as an
+    /// input and an output.
+    public static let maxSteps = 256
+
+    /// The error for a sequence of `steps` beyond ``maxSteps``.
+    public static func tooLong(_ what: String) -> String {
+        "\(what) more than \(maxSteps) iterations; edgec unrolls loops and recurrent layers at import and stops at \(maxSteps) (run a long sequence in chunks, carrying the state between calls)"
+    }
+}
+
 /// A recurrent layer (simple RNN, GRU or LSTM) unrolled over a static sequence into ordinary
 /// Edge IR ops — linear, add, mul, the activations, split, slice, concat, where — so every
 /// backend and the interpreter run it with the kernels they already have.
@@ -221,6 +234,7 @@ private struct Emitter {
             throw OpError("the input \(TypeText.type(input.type)) must be [sequence, batch, input] with a static sequence length")
         }
         guard steps > 0 else { throw OpError("the sequence is empty") }
+        guard steps <= Unrolling.maxSteps else { throw OpError(Unrolling.tooLong("the sequence has \(steps) steps; it would unroll to")) }
         guard layer.gateOrder.count == layer.cell.gates.count, Set(layer.cell.gates) == Set(layer.gateOrder) else {
             throw OpError("the gate order \(layer.gateOrder) does not list the \(layer.cell) gates")
         }

@@ -9,9 +9,7 @@ import Foundation
 /// Edge IR stays a straight-line function (docs/design.md, "Control flow").
 extension ONNXOps {
     /// The most iterations a Loop or Scan, or time steps an RNN, GRU or LSTM, is unrolled to.
-    /// Longer sequences are rejected (a streaming model runs a chunk at a time, with its
-    /// state as an input and an output).
-    static let maxUnrolledSteps = 256
+    static var maxUnrolledSteps: Int { Unrolling.maxSteps }
 
     /// Stacks `items` along a new axis `axis` (Loop and Scan outputs, recurrent sequences).
     static func stack(_ ctx: NodeContext, _ items: [Imported], axis: Int) throws -> Imported {
@@ -36,7 +34,7 @@ extension ONNXOps {
 
     /// The iteration limit as an error, naming what ran too long.
     static func tooManySteps(_ what: String) -> ImportError {
-        ImportError("\(what) more than \(maxUnrolledSteps) iterations; edgec unrolls loops at import and stops at \(maxUnrolledSteps) (run a long sequence in chunks, carrying the state between calls)")
+        ImportError(Unrolling.tooLong(what))
     }
 
     /// Runs Scan's iterations (opset 9 semantics) over `scans` with `states` and returns the
