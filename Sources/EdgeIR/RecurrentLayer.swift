@@ -223,9 +223,9 @@ private struct Emitter {
         return pieces.count == 1 ? pieces[0] : try op(Ops.concat, pieces, ["axis": .int(0)])
     }
 
-    /// Splits a `[1, B, G·H]` projection into its gates by role.
+    /// Splits a `[1, B, G·H]` projection (or a `[G·H]` bias) into its gates by role.
     func split(_ x: Value, _ layer: RecurrentLayer) throws(OpError) -> [RecurrentLayer.Gate: Value] {
-        let parts = try builder.create(Ops.split, [x], attributes: ["dim": .int(2), "sizes": .ints(Array(repeating: Int64(layer.hiddenSize), count: layer.gateOrder.count))], location: location).results
+        let parts = try builder.create(Ops.split, [x], attributes: ["dim": .int(Int64(x.type.rank - 1)), "sizes": .ints(Array(repeating: Int64(layer.hiddenSize), count: layer.gateOrder.count))], location: location).results
         return Dictionary(uniqueKeysWithValues: zip(layer.gateOrder, parts))
     }
 
