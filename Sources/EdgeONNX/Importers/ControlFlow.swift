@@ -26,10 +26,26 @@ extension ONNXOps {
     /// A one-element input known at import time as a number, or an error saying it must be.
     static func knownScalar(_ ctx: NodeContext, _ i: Int, _ what: String, why: String) throws -> Double {
         guard let c = ctx.constant(i) else {
-            throw ImportError("\(what) \"\(ctx.node.input[i])\" is not a compile-time constant: \(why), so it must be known at import time (a constant, or computed from static shapes)")
+            var sources = ""
+            if case .value(let v)? = ctx.graph.values[ctx.node.input[i]] {
+                let names = graphInputs(feeding: v, in: ctx.graph.function).map { "\"\($0)\"" }
+                if !names.isEmpty { sources = "; it depends on the values of graph input\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")), which are not known when compiling" }
+            }
+            throw ImportError("\(what) \"\(ctx.node.input[i])\" is not a compile-time constant: \(why), so it must be known at import time (a constant, or computed from static shapes)\(sources)")
         }
         guard c.count == 1 else { throw ImportError("\(what) \"\(ctx.node.input[i])\" must have one element, has shape \(c.shape)") }
         return c.doubles()[0]
+    }
+
+    /// The graph inputs whose values `v` is computed from (in argument order).
+    static func graphInputs(feeding v: Value, in function: Function) -> [String] {
+        var seen = Set<ObjectIdentifier>(), found = Set<ObjectIdentifier>(), stack = [v]
+        while let x = stack.popLast() {
+            guard seen.insert(ObjectIdentifier(x)).inserted else { continue }
+            if let op = x.definingOp { stack += op.operands.compactMap { $0 } } else { found.insert(ObjectIdentifier(x)) }
+        }
+        return function.arguments.enumerated().filter { found.contains(ObjectIdentifier($0.element)) }
+            .map { i, a in function.argumentAttributes[i]["name"]?.stringValue ?? a.nameHint ?? "#\(i)" }
     }
 
     /// The iteration limit as an error, naming what ran too long.
