@@ -16,7 +16,7 @@ func subgraphAttribute(_ name: String, _ build: (inout ModelBuilder) -> Void) ->
 @Suite("ONNX control flow: If inlined, Loop and Scan unrolled, recurrent layers unrolled")
 struct ControlFlowTests {
     /// y = If(dim 0 of x == 2) then relu(x) + w else neg(x): the condition is a static shape computation.
-    func shapeSwitch(_ dims: [Any]) -> ModelBuilder {
+    static func shapeSwitch(_ dims: [Any]) -> ModelBuilder {
         var m = ModelBuilder(opset: 17)
         m.input("x", dims)
         m.initializer("w", [1], [10])
@@ -41,9 +41,9 @@ struct ControlFlowTests {
     }
 
     @Test func ifWithAShapeConditionInlinesTheTakenBranch() throws {
-        let taken = try shapeSwitch([2, 3]).importModule()
+        let taken = try Self.shapeSwitch([2, 3]).importModule()
         #expect(taken.opNames == ["edge.relu", "edge.add"])
-        let other = try shapeSwitch(["n", 3]).importModule(inputShapes: ["x": [4, 3]])
+        let other = try Self.shapeSwitch(["n", 3]).importModule(inputShapes: ["x": [4, 3]])
         #expect(other.opNames == ["edge.neg"])
         let x = try Tensor([-1, 2, -3, 4, -5, 6] as [Float], shape: [2, 3])
         #expect(try evaluateMain(taken, [x])[0].doubles() == [10, 12, 10, 14, 10, 16])
@@ -210,5 +210,67 @@ struct ControlFlowTests {
         #expect(out[0].shape == [1, 1, 2, 1])
         #expect(Swift.abs(out[0].doubles()[0] - h) < 1e-6 && out[0].doubles()[1] == 0)
         #expect(Swift.abs(out[1].doubles()[0] - h) < 1e-6 && out[1].doubles()[1] == 0.25)
+    }
+}
+
+/// A small recurrent node over x [2, 1, 3] with hidden size 2 and constant weights.
+func recurrentNode(_ op: String, gates: Int, _ attributes: [Onnx_AttributeProto] = []) -> ModelBuilder {
+    var m = ModelBuilder(opset: 17)
+    m.input("x", [2, 1, 3])
+    m.initializer("W", [1, gates * 2, 3], w([1, gates * 2, 3], 0.1))
+    m.initializer("R", [1, gates * 2, 2], w([1, gates * 2, 2], 0.2))
+    m.node(op, ["x", "W", "R"], ["y", "yh"], name: "n", [Attr.int("hidden_size", 2)] + attributes)
+    m.output("y")
+    m.output("yh")
+    return m
+}
+
+/// The control-flow and recurrent importers' entries of the per-op cases
+/// (`OpImporterTests.everyImporterHasACase` counts them with `opCases`).
+let controlFlowOpCases: [OpCase] = [
+    OpCase("If", ["edge.relu", "edge.add"], "f32[2,3]") { ControlFlowTests.shapeSwitch([2, 3]) },
+    OpCase("Loop", ["edge.neg", "edge.neg"], "f32[2]") {
+        var m = ModelBuilder(opset: 17)
+        m.input("x", [2])
+        m.initializer("trip", [], ints: [2])
+        m.node("Loop", ["trip", "", "x"], ["y"], name: "n", [subgraphAttribute("body") { b in
+            b.input("i", [], .int64); b.input("c", [], .bool); b.input("v", [2])
+            b.node("Identity", ["c"], ["c2"]); b.node("Neg", ["v"], ["v2"])
+            b.output("c2", .bool); b.output("v2")
+        }])
+        m.output("y")
+        return m
+    },
+    OpCase("Scan", ["edge.slice", "edge.squeeze", "edge.add", "edge.slice", "edge.squeeze", "edge.add"], "f32[3]") {
+        var m = ModelBuilder(opset: 17)
+        m.input("x", [2, 3])
+        m.initializer("s0", [3], [0, 0, 0])
+        m.node("Scan", ["s0", "x"], ["s"], name: "n", [Attr.int("num_scan_inputs", 1), subgraphAttribute("body") { b in
+            b.input("a", [3]); b.input("row", [3])
+            b.node("Add", ["a", "row"], ["a2"]); b.output("a2")
+        }])
+        m.output("s")
+        return m
+    },
+    // Step 1 starts from the zero state (no recurrent product); step 2 adds H·Rᵀ.
+    OpCase("RNN", ["edge.linear", "edge.slice", "edge.tanh", "edge.slice", "edge.linear", "edge.add", "edge.tanh",
+                   "edge.concat", "edge.unsqueeze"], "f32[2,1,1,2]") { recurrentNode("RNN", gates: 1) },
+    // Without linear_before_reset the hidden gate's rows of R apply after r·H (rows sliced once).
+    OpCase("GRU", ["edge.linear", "edge.slice", "edge.slice", "edge.concat", "edge.slice", "edge.slice", "edge.split",
+                   "edge.sigmoid", "edge.sigmoid", "edge.tanh", "edge.sub", "edge.mul", "edge.slice", "edge.linear", "edge.split",
+                   "edge.split", "edge.add", "edge.sigmoid", "edge.add", "edge.sigmoid", "edge.mul", "edge.linear", "edge.add",
+                   "edge.tanh", "edge.sub", "edge.mul", "edge.mul", "edge.add", "edge.concat", "edge.unsqueeze"], "f32[2,1,1,2]") { recurrentNode("GRU", gates: 3) },
+    OpCase("LSTM", ["edge.linear", "edge.slice", "edge.split", "edge.sigmoid", "edge.sigmoid", "edge.tanh", "edge.mul",
+                    "edge.sigmoid", "edge.tanh", "edge.mul", "edge.slice", "edge.linear", "edge.add", "edge.split", "edge.sigmoid",
+                    "edge.sigmoid", "edge.tanh", "edge.mul", "edge.mul", "edge.add", "edge.sigmoid", "edge.tanh", "edge.mul",
+                    "edge.concat", "edge.unsqueeze"], "f32[2,1,1,2]") { recurrentNode("LSTM", gates: 4) },
+]
+
+@Suite struct ControlFlowOpCaseTests {
+    @Test(arguments: controlFlowOpCases)
+    func importsTo(_ c: OpCase) throws {
+        let module = try c.model().importModule()
+        #expect(module.opNames == c.ops, "\(module.opNames)")
+        #expect(module.resultTypes.first == c.type, "\(module.text)")
     }
 }
