@@ -34,7 +34,7 @@ extension ONNXOps {
         let batch = x.type.shape[1], inputSize = x.type.shape[2]
 
         // Weight shapes: W [D, G·H, I], R [D, G·H, H], B [D, 2·G·H], P [D, 3·H].
-        let w = try ctx.type(1), r = try ctx.type(2)
+        let r = try ctx.type(2)
         guard r.rank == 3, let hidden = r.shape[2].value else { throw ImportError("R must be [num_directions, \(gates)·hidden_size, hidden_size] with static sizes, got \(TypeText.type(r))") }
         if ctx.hasAttribute("hidden_size"), try ctx.int("hidden_size", 0) != hidden {
             throw ImportError("hidden_size \(try ctx.int("hidden_size", 0)) does not match R \(TypeText.type(r))")
@@ -48,7 +48,6 @@ extension ONNXOps {
         }
         try check(1, "W", [.known(dirs), .known(gates * hidden), inputSize])
         try check(2, "R", [.known(dirs), .known(gates * hidden), .known(hidden)])
-        _ = w
         if ctx.has(3) { try check(3, "B", [.known(dirs), .known(2 * gates * hidden)]) }
         let stateShape: [Dim] = layout == 0 ? [.known(dirs), batch, .known(hidden)] : [batch, .known(dirs), .known(hidden)]
         if ctx.has(5) { try check(5, "initial_h", stateShape) }
