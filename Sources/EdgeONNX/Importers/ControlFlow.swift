@@ -67,6 +67,7 @@ extension ONNXOps {
             length = n
         }
         guard let steps = length else { throw ImportError("needs at least one scan input") }
+        guard steps > 0 else { throw ImportError("the scan inputs are empty along the scan axis, so the scan outputs' shapes are unknown; edgec does not support empty scans") }
         guard steps <= maxUnrolledSteps else { throw tooManySteps("the scan runs \(steps) iterations,") }
         let outputCount = body.output.count - initial.count
         guard outputCount >= 0 else { throw ImportError("the body has \(body.output.count) outputs, fewer than the \(initial.count) states") }
