@@ -49,15 +49,16 @@ out.parent.mkdir(parents=True, exist_ok=True)
 onnx.save(model, str(out))
 print(f"wrote {out} ({out.stat().st_size} bytes)")
 
-# unsupported_ops.onnx: two LSTM nodes and a Relu; `edgec import` must list LSTM once (×2) and write nothing.
+# unsupported_ops.onnx: two NonMaxSuppression nodes and a Relu; `edgec import` must list
+# NonMaxSuppression once (×2) and write nothing.
 seq = helper.make_tensor_value_info("S", TensorProto.FLOAT, [5, 1, 4])
 lstm_w = helper.make_tensor("LW", TensorProto.FLOAT, [1, 32, 4], [0.0] * 128)
 lstm_r = helper.make_tensor("LR", TensorProto.FLOAT, [1, 32, 8], [0.0] * 256)
 nodes = [
-    helper.make_node("LSTM", ["S", "LW", "LR"], ["h1"], name="lstm_1", hidden_size=8),
+    helper.make_node("NonMaxSuppression", ["S", "LW"], ["h1"], name="nms_1"),
     helper.make_node("Relu", ["h1"], ["r"], name="relu"),
     helper.make_node("Squeeze", ["r", "axes"], ["s2"], name="squeeze"),
-    helper.make_node("LSTM", ["s2", "LW", "LR"], ["h2"], name="lstm_2", hidden_size=8),
+    helper.make_node("NonMaxSuppression", ["s2", "LR"], ["h2"], name="nms_2"),
 ]
 graph = helper.make_graph(nodes, "unsupported", [seq], [helper.make_tensor_value_info("h2", TensorProto.FLOAT, None)],
                           initializer=[lstm_w, lstm_r, helper.make_tensor("axes", TensorProto.INT64, [1], [1])])

@@ -60,6 +60,14 @@ conformance=0
 .build/debug/edgec conformance Conformance/.cache/onnx-node --executor executorch --jobs 2 \
   --expected Conformance/onnx-node/expected-pass-executorch.txt --report .build/conformance-executorch.json || conformance=1
 
+echo "== conformance: control flow and recurrent fixtures (Conformance/control-flow, references from ONNX Runtime)"
+for opt in -O2 -O0; do
+  .build/debug/edgec conformance Conformance/control-flow --executor interpreter $opt \
+    --expected Conformance/control-flow/expected-pass.txt || conformance=1
+done
+.build/debug/edgec conformance Conformance/control-flow --executor executorch \
+  --expected Conformance/control-flow/expected-pass-executorch.txt || conformance=1
+
 echo "== swift test"
 # The full log stays in .build/test.log; the console skips per-case "started" lines.
 set +e

@@ -163,6 +163,23 @@ class Masking(nn.Module):
         return torch.softmax(scores, dim=-1) * (ids != 0).to(torch.float32).unsqueeze(-1) - (ids < 3).float().unsqueeze(-1)
 
 
+class Streaming(nn.Module):
+    """A streaming recurrent model: state in, state out. A 2-layer bidirectional LSTM
+    (batch_first) feeds a GRU and a ReLU RNN; one chunk of frames per call."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(6, 8, num_layers=2, batch_first=True, bidirectional=True)
+        self.gru = nn.GRU(16, 5)
+        self.rnn = nn.RNN(5, 4, nonlinearity="relu", bias=False)
+
+    def forward(self, frames, h, c, g):
+        y, (h2, c2) = self.lstm(frames, (h, c))
+        z, g2 = self.gru(y.transpose(0, 1), g)
+        w, _ = self.rnn(z)
+        return w, h2, c2, g2
+
+
 def export(name, model, args, dynamic_shapes=None, core=False):
     if ONLY is not None and name not in ONLY:
         return
@@ -222,6 +239,13 @@ def main():
     ids = torch.tensor([[0, 3, 9, 1, 5, 2], [4, 4, 0, 7, 8, 1]])
     mask = torch.tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]])
     export("masking", Masking(), (ids, mask))
+
+    torch.manual_seed(7)
+    chunk = (torch.randn(2, 5, 6), torch.randn(4, 2, 8), torch.randn(4, 2, 8), torch.randn(1, 2, 5))
+    export("streaming_rnn", Streaming(), chunk)
+    # The core IR spells every step out (the archive grows with steps × layers), so a short chunk.
+    short = (torch.randn(2, 2, 6), torch.randn(4, 2, 8), torch.randn(4, 2, 8), torch.randn(1, 2, 5))
+    export("streaming_rnn_core", Streaming(), short, core=True)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,10 @@ final class GraphImporter {
     private(set) var builder: IRBuilder!
     /// Every ONNX name defined so far: graph inputs, initializers, node outputs.
     var values: [String: Imported] = [:]
-    private var materialized: [String: Value] = [:]
+    /// The IR constant each known value was materialized as, by ONNX name.
+    var materialized: [String: Value] = [:]
+    /// How many subgraph copies have been inlined (If branches, unrolled loop bodies).
+    var inlinedSubgraphs = 0
 
     init(module: Module, opset: Int, external: ExternalDataReader?) {
         self.module = module
@@ -131,7 +134,7 @@ final class GraphImporter {
         }
     }
 
-    private func importNode(_ node: Onnx_NodeProto) throws {
+    func importNode(_ node: Onnx_NodeProto) throws {
         let label = "node \"\(node.name.isEmpty ? node.output.first ?? "" : node.name)\" (\(node.opType), opset \(opset))"
         guard let (importer, version) = ONNXOps.lookup(node.opType, opset: opset) else {
             throw ImportError("\(label) is not supported")
@@ -170,7 +173,8 @@ final class GraphImporter {
         var pending = [Int](repeating: 0, count: graph.node.count)
         var consumers = [[Int]](repeating: [], count: graph.node.count)
         for (i, n) in graph.node.enumerated() {
-            for input in Set(n.input) where !input.isEmpty && !defined.contains(input) {
+            // A node with subgraphs (If, Loop, Scan) also depends on the outer values they read.
+            for input in Set(n.input).union(outerReferences(n)) where !input.isEmpty && !defined.contains(input) {
                 guard let p = producer[input] else {
                     throw ImportError("node \(describe(n, i)) uses \"\(input)\", which no node, graph input or initializer defines")
                 }

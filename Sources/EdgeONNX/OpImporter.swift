@@ -87,6 +87,7 @@ enum ONNXOps {
 
     static let all: [OpImporter] = elementwise + unary + convolution + normalization + linearAlgebra + einsum
         + shapes + indexing + reductions + resizing + activations + attention + losses
+        + controlFlow + recurrent
 
     private static let byType: [String: [OpImporter]] = Dictionary(grouping: all, by: \.opType)
 

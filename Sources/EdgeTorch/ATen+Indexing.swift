@@ -12,6 +12,18 @@ extension ATenTable {
         "aten.index_select.default": .one("`edge.index_select`") { c throws(OpError) in
             try c.emit(Ops.indexSelect, [try c.tensor("self"), try c.tensor("index")], ["dim": .int(Int64(try c.int("dim")))], output: 0)
         },
+        "aten.flip.default": .one("`edge.index_select` with the reversed positions, per flipped dim (static sizes)") { c throws(OpError) in
+            var x = try c.tensor("self")
+            for raw in try c.ints("dims") {
+                let dim = try ShapeRules.axis(raw, rank: x.type.rank, what: "dim")
+                guard let n = x.type.shape[dim].value else {
+                    throw OpError("flip needs a static size along dim \(dim), got \(TypeText.type(x.type)); fix the dynamic dims at import (--input-shape or --static)")
+                }
+                let reversed = try c.constant((0..<n).reversed().map(Double.init), type: TensorType(.i64, [n]))
+                x = try c.emit(Ops.indexSelect, [x, reversed], ["dim": .int(Int64(dim))])
+            }
+            return x
+        },
         "aten.slice.Tensor": .one("`edge.slice` (identity for a full slice)") { c throws(OpError) in
             let x = try c.tensor("self")
             let dim = try ShapeRules.axis(try c.int("dim", default: 0), rank: x.type.rank, what: "dim")

@@ -98,24 +98,37 @@ extension ONNXOps {
                 guard let ws = w.type.staticShape else { throw ImportError("the weight shape must be static") }
                 var win = try Window.read(ctx, kernel: Array(ws.suffix(2)), spatial: Array(x.type.shape.suffix(2)), lifted: lifted)
                 var outputPadding = try ctx.ints("output_padding").map { lifted ? [0] + $0 : $0 } ?? [0, 0]
-                if let shape = try ctx.ints("output_shape") {
-                    let target = lifted ? [1] + shape.suffix(1) : Array(shape.suffix(2))
+                // ConvTranspose's own padding rule (not Conv's): with output_shape, or with
+                // auto_pad SAME_* (output = input · stride), the total padding is what makes the
+                // full result that size; SAME_UPPER puts the odd element at the end, SAME_LOWER
+                // and an explicit output_shape at the start (as ONNX's reference does).
+                let autoPad = try ctx.string("auto_pad", "NOTSET")
+                let explicitShape = try ctx.ints("output_shape")
+                if explicitShape != nil || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
                     for d in 0..<2 {
-                        guard let n = x.type.shape[2 + d].value else { throw ImportError("output_shape needs static spatial dims") }
+                        guard let n = x.type.shape[2 + d].value else { throw ImportError("output_shape and auto_pad \(autoPad) need static spatial dims\(ctx.shapeFix(x.type))") }
+                        let target = explicitShape.map { shape in lifted ? [1] + shape.suffix(1) : Array(shape.suffix(2)) }?[d] ?? n * win.strides[d]
                         let full = win.strides[d] * (n - 1) + outputPadding[d] + (win.kernel[d] - 1) * win.dilations[d] + 1
-                        let total = full - target[d]
+                        let total = full - target
                         if total < 0 { outputPadding[d] -= total; win.pads[d] = 0; win.pads[d + 2] = 0; continue }
-                        guard total % 2 == 0 else { throw ctx.unsupported("output_shape \(shape) needing asymmetric padding") }
-                        win.pads[d] = total / 2
-                        win.pads[d + 2] = total / 2
+                        let lowerHalf = autoPad == "SAME_UPPER" ? total / 2 : total - total / 2
+                        win.pads[d] = lowerHalf
+                        win.pads[d + 2] = total - lowerHalf
                     }
                 }
-                guard win.pads[0] == win.pads[2], win.pads[1] == win.pads[3] else { throw ctx.unsupported("asymmetric pads \(win.pads)") }
-                return try ctx.emit(Ops.convTranspose2d, [x, w, try ctx.optionalValue(2)], [
-                    "stride": .ints(win.strides.map(Int64.init)), "padding": .ints([Int64(win.pads[0]), Int64(win.pads[1])]),
+                // Asymmetric pads: pad both sides by the smaller amount, then crop the rest.
+                let symmetric = [min(win.pads[0], win.pads[2]), min(win.pads[1], win.pads[3])]
+                var y = try ctx.emit(Ops.convTranspose2d, [x, w, try ctx.optionalValue(2)], [
+                    "stride": .ints(win.strides.map(Int64.init)), "padding": .ints(symmetric.map(Int64.init)),
                     "output_padding": .ints(outputPadding.map(Int64.init)), "dilation": .ints(win.dilations.map(Int64.init)),
                     "groups": .int(Int64(try ctx.int("group", 1))),
                 ])
+                for d in 0..<2 where win.pads[d] != win.pads[d + 2] {
+                    guard let size = y.type.shape[2 + d].value else { throw ImportError("asymmetric pads need static spatial dims") }
+                    let start = win.pads[d] - symmetric[d], end = size - (win.pads[d + 2] - symmetric[d])
+                    y = try ctx.emit(Ops.slice, [y], ["dim": .int(Int64(2 + d)), "start": .int(Int64(start)), "end": .int(Int64(end))])
+                }
+                return y
             })]
         },
         OpImporter("MaxPool", [1, 8, 10, 11, 12, 22]) { ctx in

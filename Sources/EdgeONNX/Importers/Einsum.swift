@@ -83,7 +83,8 @@ struct EinsumSpec {
     init(_ equation: String, ranks: [Int]) throws {
         let text = equation.filter { !$0.isWhitespace }
         let sides = text.components(separatedBy: "->")
-        guard sides.count <= 2, !sides[0].isEmpty else { throw ImportError("malformed Einsum equation '\(equation)'") }
+        // An empty term is a scalar operand (`->` maps a scalar to itself).
+        guard sides.count <= 2 else { throw ImportError("malformed Einsum equation '\(equation)'") }
         let terms = sides[0].components(separatedBy: ",")
         guard terms.count == ranks.count else {
             throw ImportError("Einsum equation '\(equation)' names \(terms.count) operands but the node has \(ranks.count)")

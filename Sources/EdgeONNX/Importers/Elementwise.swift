@@ -48,12 +48,25 @@ extension ONNXOps {
         return r
     }
 
+    /// ONNX Pow, whose exponent may have another element type than the base; the result has
+    /// the base's type. A float base raises to the exponent cast to its type; an integer base
+    /// is raised in f64 and truncated back (as C's `pow` into an integer).
+    static func pow(_ ctx: NodeContext) throws -> Imported {
+        let base = try ctx.input(0), exponent = try ctx.input(1)
+        guard case .scalar(let element) = base.type.element else { throw ctx.unsupported("a quantized Pow") }
+        if element.isFloatingPoint {
+            return try ctx.apply1(Ops.pow, [base, try cast(ctx, exponent, to: element)])
+        }
+        let wide = try ctx.apply1(Ops.pow, [try cast(ctx, base, to: .f64), try cast(ctx, exponent, to: .f64)])
+        return try cast(ctx, wide, to: element)
+    }
+
     static let elementwise: [OpImporter] = [
         binary("Add", [7, 13, 14], Ops.add),
         binary("Sub", [7, 13, 14], Ops.sub),
         binary("Mul", [7, 13, 14], Ops.mul),
         binary("Div", [7, 13, 14], Ops.div),
-        binary("Pow", [7, 12, 13, 15], Ops.pow),
+        OpImporter("Pow", [7, 12, 13, 15]) { ctx in [try pow(ctx)] },
         binary("Equal", [7, 11, 13, 19], Ops.eq),
         binary("Less", [7, 9, 13], Ops.lt),
         binary("Greater", [7, 9, 13], Ops.gt),

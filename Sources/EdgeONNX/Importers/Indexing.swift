@@ -119,7 +119,7 @@ extension ONNXOps {
             return [y]
         },
         OpImporter("Split", [2, 11, 13, 18]) { ctx in
-            let x = try ctx.value(0)
+            let x = try ctx.input(0)
             let a = try axis(try ctx.int("axis", 0), rank: x.type.rank)
             guard let n = x.type.shape[a].value else { throw ImportError("the split dim must be static, got \(TypeText.type(x.type))") }
             let outputs = ctx.node.output.count
@@ -136,8 +136,8 @@ extension ONNXOps {
                 sizes = Array(repeating: n / outputs, count: outputs)
             }
             guard sizes.count == outputs else { throw ImportError("split gives \(sizes.count) parts for \(outputs) outputs") }
-            let op = try ctx.emitOp(Ops.split, [x], ["dim": .int(Int64(a)), "sizes": .ints(sizes.map(Int64.init))])
-            return op.results.map { .value($0) }
+            // Folded when the input is known (shape arithmetic splits shape vectors).
+            return try ctx.apply(Ops.split, [x], ["dim": .int(Int64(a)), "sizes": .ints(sizes.map(Int64.init))])
         },
         OpImporter("Pad", [2, 11, 13, 18, 19, 21, 23, 24, 25]) { ctx in
             let x = try ctx.value(0)

@@ -18,6 +18,15 @@ extension ONNXOps {
         return [input]
     }
 
+    /// Clip as `edge.clamp`: no bounds is the identity, and min > max sets every element to
+    /// max (ONNX: `min(max(x, min), max)`).
+    static func clip(_ ctx: NodeContext, _ bounds: [String: Attribute]) throws -> [Imported] {
+        var attrs = bounds
+        if attrs.isEmpty { return try passThrough(ctx) }
+        if let lo = attrs["min"]?.floatValue, let hi = attrs["max"]?.floatValue, lo > hi { attrs["min"] = .float(hi) }
+        return [.value(try ctx.emit(Ops.clamp, [try ctx.value(0)], attrs))]
+    }
+
     static let unary: [OpImporter] = [
         unary("Relu", [6, 13, 14], Ops.relu),
         unary("Sigmoid", [6, 13], Ops.sigmoid),
@@ -92,13 +101,13 @@ extension ONNXOps {
             let lo = try ctx.float("min", -.infinity), hi = try ctx.float("max", .infinity)
             if lo.isFinite { attrs["min"] = .float(lo) }
             if hi.isFinite { attrs["max"] = .float(hi) }
-            return [.value(try ctx.emit(Ops.clamp, [try ctx.value(0)], attrs))]
+            return try clip(ctx, attrs)
         },
         OpImporter("Clip", [11, 12, 13]) { ctx in
             var attrs: [String: Attribute] = [:]
             if ctx.has(1) { attrs["min"] = .float(try ctx.scalar(1, "min")) }
             if ctx.has(2) { attrs["max"] = .float(try ctx.scalar(2, "max")) }
-            return [.value(try ctx.emit(Ops.clamp, [try ctx.value(0)], attrs))]
+            return try clip(ctx, attrs)
         },
         OpImporter("Identity", [1, 13, 14, 16, 19, 21, 23, 24, 25], passThrough),
         OpImporter("Dropout", [7, 10, 12, 13, 22]) { ctx in

@@ -1,0 +1,192 @@
+import EdgeIR
+import EdgeKernels
+import Foundation
+
+/// ONNX control flow, resolved at import (https://onnx.ai/onnx/operators/onnx__If.html,
+/// onnx__Loop.html, onnx__Scan.html): If inlines the branch its condition selects, which must
+/// be known at import time; Loop and Scan unroll, one inlined copy of the body per iteration,
+/// when the iteration count is known at import time and at most ``ONNXOps/maxUnrolledSteps``.
+/// Edge IR stays a straight-line function (docs/design.md, "Control flow").
+extension ONNXOps {
+    /// The most iterations a Loop or Scan, or time steps an RNN, GRU or LSTM, is unrolled to.
+    static var maxUnrolledSteps: Int { Unrolling.maxSteps }
+
+    /// Stacks `items` along a new axis `axis` (Loop and Scan outputs, recurrent sequences).
+    static func stack(_ ctx: NodeContext, _ items: [Imported], axis: Int) throws -> Imported {
+        let expanded = try items.map { try ctx.apply1(Ops.unsqueeze, [$0], ["dim": .int(Int64(axis))]) }
+        return expanded.count == 1 ? expanded[0] : try ctx.apply1(Ops.concat, expanded, ["axis": .int(Int64(axis))])
+    }
+
+    /// Element `index` of `x` along `axis`, with that axis removed.
+    static func element(_ ctx: NodeContext, _ x: Imported, axis: Int, _ index: Int) throws -> Imported {
+        let slice = try ctx.apply1(Ops.slice, [x], ["dim": .int(Int64(axis)), "start": .int(Int64(index)), "end": .int(Int64(index + 1))])
+        return try ctx.apply1(Ops.squeeze, [slice], ["dims": .ints([Int64(axis)])])
+    }
+
+    /// A one-element input known at import time as a number, or an error saying it must be.
+    static func knownScalar(_ ctx: NodeContext, _ i: Int, _ what: String, why: String) throws -> Double {
+        guard let c = ctx.constant(i) else {
+            var sources = ""
+            if case .value(let v)? = ctx.graph.values[ctx.node.input[i]] {
+                let names = graphInputs(feeding: v, in: ctx.graph.function).map { "\"\($0)\"" }
+                if !names.isEmpty { sources = "; it depends on the values of graph input\(names.count == 1 ? "" : "s") \(names.joined(separator: ", ")), which are not known when compiling" }
+            }
+            throw ImportError("\(what) \"\(ctx.node.input[i])\" is not a compile-time constant: \(why), so it must be known at import time (a constant, or computed from static shapes)\(sources)")
+        }
+        guard c.count == 1 else { throw ImportError("\(what) \"\(ctx.node.input[i])\" must have one element, has shape \(c.shape)") }
+        return c.doubles()[0]
+    }
+
+    /// The graph inputs whose values `v` is computed from (in argument order).
+    static func graphInputs(feeding v: Value, in function: Function) -> [String] {
+        var seen = Set<ObjectIdentifier>(), found = Set<ObjectIdentifier>(), stack = [v]
+        while let x = stack.popLast() {
+            guard seen.insert(ObjectIdentifier(x)).inserted else { continue }
+            if let op = x.definingOp { stack += op.operands.compactMap { $0 } } else { found.insert(ObjectIdentifier(x)) }
+        }
+        return function.arguments.enumerated().filter { found.contains(ObjectIdentifier($0.element)) }
+            .map { i, a in function.argumentAttributes[i]["name"]?.stringValue ?? a.nameHint ?? "#\(i)" }
+    }
+
+    /// The iteration limit as an error, naming what ran too long.
+    static func tooManySteps(_ what: String) -> ImportError {
+        ImportError(Unrolling.tooLong(what))
+    }
+
+    /// Runs Scan's iterations (opset 9 semantics) over `scans` with `states` and returns the
+    /// final states and the scan outputs.
+    static func unrollScan(_ ctx: NodeContext, body: Onnx_GraphProto, states initial: [Imported], scans: [Imported],
+                           inputAxes: [Int], inputReversed: [Bool], outputAxes rawOutputAxes: [Int]?, outputReversed: [Bool]?,
+                           what: String = "body") throws -> (states: [Imported], outputs: [Imported]) {
+        var length: Int?
+        for (j, x) in scans.enumerated() {
+            guard inputAxes[j] < x.type.rank, let n = x.type.shape[inputAxes[j]].value else {
+                throw ImportError("scan input #\(j) (\(TypeText.type(x.type))) needs a static size along axis \(inputAxes[j]): edgec unrolls Scan at import\(ctx.shapeFix(x.type))")
+            }
+            if let l = length, l != n { throw ImportError("scan inputs have different lengths (\(l) and \(n))") }
+            length = n
+        }
+        guard let steps = length else { throw ImportError("needs at least one scan input") }
+        guard steps > 0 else { throw ImportError("the scan inputs are empty along the scan axis, so the scan outputs' shapes are unknown; edgec does not support empty scans") }
+        guard steps <= maxUnrolledSteps else { throw tooManySteps("the scan runs \(steps) iterations,") }
+        let outputCount = body.output.count - initial.count
+        guard outputCount >= 0 else { throw ImportError("the body has \(body.output.count) outputs, fewer than the \(initial.count) states") }
+        var states = initial
+        var collected = [[Imported]](repeating: [], count: outputCount)
+        for t in 0..<steps {
+            let slices = try scans.indices.map { j in
+                try element(ctx, scans[j], axis: inputAxes[j], inputReversed[j] ? steps - 1 - t : t)
+            }
+            let outs = try ctx.graph.inlineSubgraph(body, inputs: states + slices, what: "\(what) (iteration \(t))")
+            states = Array(outs[..<initial.count])
+            for k in 0..<outputCount { collected[k].append(outs[initial.count + k]) }
+        }
+        let outputs = try (0..<outputCount).map { k -> Imported in
+            let items = collected[k]
+            let rank = items[0].type.rank + 1
+            let axis = try ONNXOps.axis(rawOutputAxes.map { k < $0.count ? $0[k] : 0 } ?? 0, rank: rank, "scan_output_axes entry")
+            let reversed = outputReversed.map { k < $0.count && $0[k] } ?? false
+            return try stack(ctx, reversed ? items.reversed() : items, axis: axis)
+        }
+        return (states, outputs)
+    }
+
+    static let controlFlow: [OpImporter] = [
+        OpImporter("If", [1, 11, 13, 16, 19, 21, 23, 24, 25]) { ctx in
+            let cond = try knownScalar(ctx, 0, "the condition", why: "edgec inlines the branch an If takes at compile time")
+            let name = cond != 0 ? "then_branch" : "else_branch"
+            let outputs = try ctx.graph.inlineSubgraph(try GraphImporter.subgraph(ctx, name), inputs: [], what: name)
+            guard outputs.count == ctx.node.output.count else {
+                throw ImportError("\(name) has \(outputs.count) outputs, the node \(ctx.node.output.count)")
+            }
+            return outputs
+        },
+        // Loop(M, cond, v_initial...) -> (v_final..., scan_outputs...); the body maps
+        // (iteration_num, cond, v...) -> (cond, v..., scan_output_elements...).
+        OpImporter("Loop", [1, 11, 13, 16, 19, 21, 23, 24, 25]) { ctx in
+            let body = try GraphImporter.subgraph(ctx, "body")
+            let carriedCount = max(ctx.inputCount - 2, 0)
+            let scanCount = body.output.count - 1 - carriedCount
+            guard scanCount >= 0 else {
+                throw ImportError("the body has \(body.output.count) outputs; it needs the condition and the \(carriedCount) loop-carried values")
+            }
+            let why = "edgec unrolls Loop at import"
+            let trip: Int? = ctx.has(0) ? Int(exactly: try knownScalar(ctx, 0, "the trip count", why: why).rounded(.towardZero)) : nil
+            var running = ctx.has(1) ? try knownScalar(ctx, 1, "the initial condition", why: why) != 0 : true
+            if trip == nil, !ctx.has(1) { throw ImportError("has neither a trip count nor a condition, so it never ends") }
+            var carried = try (0..<carriedCount).map { try ctx.input(2 + $0) }
+            var collected = [[Imported]](repeating: [], count: scanCount)
+            var i = 0
+            while running, i < (trip ?? .max) {
+                guard i < maxUnrolledSteps else { throw tooManySteps("the loop runs") }
+                let counter = Imported.constant(try Tensor([Int64(i)], shape: []))
+                let flag = Imported.constant(try Tensor([true], shape: []))
+                let outs = try ctx.graph.inlineSubgraph(body, inputs: [counter, flag] + carried, what: "body (iteration \(i))")
+                // Without a condition input, the condition the body computes is ignored.
+                if ctx.has(1) {
+                    guard let c = outs[0].tensor, c.count == 1 else {
+                        throw ImportError("the condition \"\(body.output[0].name)\" the body computes in iteration \(i) is not a compile-time constant: \(why), so it must be known at import time")
+                    }
+                    running = c.doubles()[0] != 0
+                }
+                carried = Array(outs[1..<(1 + carriedCount)])
+                for k in 0..<scanCount { collected[k].append(outs[1 + carriedCount + k]) }
+                i += 1
+            }
+            let stacked = try collected.enumerated().map { k, items -> Imported in
+                guard !items.isEmpty else {
+                    throw ImportError("runs no iterations, so scan output \"\(body.output[1 + carriedCount + k].name)\" is empty with an unknown shape, which edgec does not support")
+                }
+                return try stack(ctx, items, axis: 0)
+            }
+            return carried + stacked
+        },
+        // Scan-8: a batch axis 0 on every input, optional sequence_lens (input 0).
+        OpImporter("Scan", [8]) { ctx in
+            let body = try GraphImporter.subgraph(ctx, "body")
+            let m = try ctx.int("num_scan_inputs", -1)
+            guard m > 0, m <= ctx.inputCount - 1 else {
+                throw ImportError("needs num_scan_inputs between 1 and the number of inputs after sequence_lens")
+            }
+            let n = ctx.inputCount - 1 - m
+            let inputs = try (1..<ctx.inputCount).map { try ctx.input($0) }
+            guard let batch = inputs[0].type.shape.first?.value else {
+                throw ImportError("needs a static batch size (dim 0 of \"\(ctx.node.input[1])\")\(ctx.shapeFix(inputs[0].type))")
+            }
+            let directions = try ctx.ints("directions") ?? []
+            if ctx.has(0) {
+                guard let lens = ctx.constant(0) else { throw ImportError("sequence_lens must be known at import time") }
+                let full = inputs[n].type.shape.count > 1 ? inputs[n].type.shape[1].value : nil
+                guard let full, lens.int64s().allSatisfy({ $0 == full }) else { throw ctx.unsupported("sequence_lens shorter than the sequence") }
+            }
+            var finals = [[Imported]](repeating: [], count: n)
+            var outputs: [[Imported]] = []
+            for b in 0..<batch {
+                let sliced = try inputs.map { try element(ctx, $0, axis: 0, b) }
+                let r = try unrollScan(ctx, body: body, states: Array(sliced[..<n]), scans: Array(sliced[n...]),
+                                       inputAxes: Array(repeating: 0, count: m), inputReversed: (0..<m).map { $0 < directions.count && directions[$0] != 0 },
+                                       outputAxes: nil, outputReversed: nil, what: "body (batch \(b))")
+                for k in 0..<n { finals[k].append(r.states[k]) }
+                if outputs.isEmpty { outputs = Array(repeating: [], count: r.outputs.count) }
+                for k in r.outputs.indices { outputs[k].append(r.outputs[k]) }
+            }
+            return try (finals + outputs).map { try stack(ctx, $0, axis: 0) }
+        },
+        OpImporter("Scan", [9, 11, 16, 19, 21, 23, 24, 25]) { ctx in
+            let body = try GraphImporter.subgraph(ctx, "body")
+            let m = try ctx.int("num_scan_inputs", -1)
+            guard m > 0, m <= ctx.inputCount else { throw ImportError("needs num_scan_inputs between 1 and the number of inputs (\(ctx.inputCount))") }
+            let n = ctx.inputCount - m
+            let inputs = try (0..<ctx.inputCount).map { try ctx.input($0) }
+            let scans = Array(inputs[n...])
+            let rawAxes = try ctx.ints("scan_input_axes") ?? Array(repeating: 0, count: m)
+            guard rawAxes.count == m else { throw ImportError("scan_input_axes has \(rawAxes.count) entries for \(m) scan inputs") }
+            let axes = try rawAxes.enumerated().map { j, a in try ONNXOps.axis(a, rank: scans[j].type.rank, "scan_input_axes entry") }
+            let directions = try ctx.ints("scan_input_directions") ?? []
+            let r = try unrollScan(ctx, body: body, states: Array(inputs[..<n]), scans: scans, inputAxes: axes,
+                                   inputReversed: (0..<m).map { $0 < directions.count && directions[$0] != 0 },
+                                   outputAxes: try ctx.ints("scan_output_axes"), outputReversed: try ctx.ints("scan_output_directions")?.map { $0 != 0 })
+            return r.states + r.outputs
+        },
+    ]
+}

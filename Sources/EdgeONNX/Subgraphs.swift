@@ -1,0 +1,132 @@
+import EdgeIR
+import EdgeKernels
+import Foundation
+
+/// Subgraphs (the `then_branch`/`else_branch` of If, the `body` of Loop and Scan) are imported
+/// inline: their nodes become ops of `@main` itself, with the subgraph's inputs bound to values
+/// the caller chooses (a branch has none; a loop body gets the iteration number and the carried
+/// values of one iteration). Edge IR therefore needs no regions: If picks its branch at import,
+/// Loop and Scan unroll (docs/design.md, "Control flow").
+///
+/// Names follow the ONNX IR's lexical scoping (https://onnx.ai/onnx/repo-docs/IR.html#graphs):
+/// a subgraph sees every name of the scopes around it, and the names it defines (its inputs,
+/// initializers and node outputs) are local to it and visible only inside it.
+extension GraphImporter {
+    /// The most subgraph copies one import inlines (nested loops multiply their iterations).
+    static let maxInlinedSubgraphs = 4096
+
+    /// Imports `graph` inline with its formal inputs bound to `inputs` (in order) and returns
+    /// its outputs. `what` names the subgraph in errors (`then_branch`, `body`).
+    func inlineSubgraph(_ graph: Onnx_GraphProto, inputs: [Imported], what: String) throws -> [Imported] {
+        guard graph.input.count == inputs.count else {
+            throw ImportError("\(what) declares \(graph.input.count) input\(graph.input.count == 1 ? "" : "s"), expected \(inputs.count)")
+        }
+        inlinedSubgraphs += 1
+        guard inlinedSubgraphs <= Self.maxInlinedSubgraphs else {
+            throw ImportError("\(what): the model's control flow unrolls to more than \(Self.maxInlinedSubgraphs) subgraph copies (nested loops multiply), which edgec does not compile")
+        }
+        let locals = Self.definedNames(graph)
+        let outerValues = values, outerMaterialized = materialized
+        defer {
+            // Leave the scope: local names disappear; constants materialized for outer names
+            // while inside stay (they are ops of @main like any other).
+            values = outerValues
+            var kept = outerMaterialized
+            for (name, v) in materialized where !locals.contains(name) && kept[name] == nil { kept[name] = v }
+            materialized = kept
+        }
+        for name in locals {
+            values[name] = nil
+            materialized[name] = nil
+        }
+        do {
+            for (input, bound) in zip(graph.input, inputs) {
+                guard !input.name.isEmpty else { throw ImportError("\(what) has an input without a name") }
+                if input.type.isTensor, input.type.tensorType.elemType != 0 {
+                    let declared = try ONNXType.require(input.type.tensorType.elemType, "\(what) input \"\(input.name)\"")
+                    guard bound.type.element == .scalar(declared) else {
+                        throw ImportError("\(what) input \"\(input.name)\" is declared \(declared) but receives \(TypeText.type(bound.type))")
+                    }
+                }
+                // Known contents keep the outer name they came from while it is visible, so
+                // they share its one constant.
+                if let origin = bound.origin, !locals.contains(origin), values[origin] != nil {
+                    values[input.name] = bound
+                } else {
+                    values[input.name] = bound.unnamed()
+                }
+            }
+            for (i, t) in graph.initializer.enumerated() {
+                guard !t.name.isEmpty else { throw ImportError("\(what) initializer #\(i) has no name") }
+                let d = try TensorDecoder.decode(t, what: "\(what) initializer \"\(t.name)\"", external: external)
+                values[t.name] = .initializer(TensorType(.scalar(d.element), d.shape), d.data)
+            }
+            if !graph.sparseInitializer.isEmpty { throw ImportError("\(what) has sparse initializers, which are not supported") }
+            // Outer names a node output shadows are not "defined" for ordering purposes.
+            let produced = Set(graph.node.flatMap(\.output).filter { !$0.isEmpty })
+            var defined = Set(values.keys).subtracting(produced)
+            defined.formUnion(graph.input.map(\.name))
+            defined.formUnion(graph.initializer.map(\.name))
+            let order = try Self.topologicalOrder(graph, defined: defined)
+            try Self.checkSupport(graph.node, opset: opset)
+            for index in order { try importNode(graph.node[index]) }
+            return try graph.output.map { out in
+                guard let v = values[out.name] else {
+                    throw ImportError("\(what) output \"\(out.name)\" is not produced by any node, input or initializer")
+                }
+                // A known result keeps its outer name only when that name outlives the scope.
+                if let origin = v.origin, locals.contains(origin) { return v.unnamed() }
+                return v
+            }
+        } catch let e as ImportError {
+            throw ImportError("\(what): \(e.message)")
+        }
+    }
+
+    /// The names `graph` defines: its inputs, initializers and node outputs.
+    static func definedNames(_ graph: Onnx_GraphProto) -> Set<String> {
+        var names = Set(graph.input.map(\.name))
+        names.formUnion(graph.initializer.map(\.name))
+        for n in graph.node { names.formUnion(n.output.filter { !$0.isEmpty }) }
+        return names
+    }
+
+    /// The names the subgraphs of `node` read from scopes outside themselves (the implicit
+    /// inputs of an If, Loop or Scan), through any depth of nesting.
+    static func outerReferences(_ node: Onnx_NodeProto) -> Set<String> {
+        var out = Set<String>()
+        for a in node.attribute {
+            for g in (a.hasG ? [a.g] : []) + a.graphs { out.formUnion(freeNames(g)) }
+        }
+        return out
+    }
+
+    /// The names `graph` uses without defining them.
+    static func freeNames(_ graph: Onnx_GraphProto) -> Set<String> {
+        var used = Set<String>()
+        for n in graph.node {
+            used.formUnion(n.input.filter { !$0.isEmpty })
+            used.formUnion(outerReferences(n))
+        }
+        used.formUnion(graph.output.map(\.name))
+        return used.subtracting(definedNames(graph))
+    }
+
+    /// The subgraph attribute `name` of `ctx`'s node.
+    static func subgraph(_ ctx: NodeContext, _ name: String) throws -> Onnx_GraphProto {
+        guard let a = ctx.node.attribute.first(where: { $0.name == name }) else { throw ImportError("needs the subgraph attribute '\(name)'") }
+        guard a.type == .graph || (a.type == .undefined && a.hasG) else { throw ImportError("attribute '\(name)' must be a graph, got \(a.type)") }
+        return a.g
+    }
+}
+
+extension Imported {
+    /// The same contents without an ONNX name (for values leaving the scope that named them).
+    func unnamed() -> Imported {
+        switch self {
+        case .value: return self
+        case .constant(let t, _): return .constant(t)
+        case .initializer(let type, let data, _): return .initializer(type, data)
+        }
+    }
+}

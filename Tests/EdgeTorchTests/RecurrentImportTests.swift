@@ -1,0 +1,30 @@
+import EdgeIR
+import Foundation
+import Testing
+
+@testable import EdgeTorch
+
+/// `nn.LSTM`, `nn.GRU`, `nn.RNN` in a streaming model (state in, state out): the training IR's
+/// `aten.lstm.input`/`aten.gru.input`/`aten.rnn_relu.input` unroll into existing ops; the core
+/// IR's own decomposition (with `aten.flip` for the reverse direction) imports too.
+/// Numerics against eager PyTorch on both executors: Conformance/torch/compare.py.
+@Suite struct RecurrentImportTests {
+    @Test func streamingRecurrentLayersUnrollWithStateInAndOut() throws {
+        let m = try importFixture("streaming_rnn")
+        let f = try #require(m.mainFunction)
+        // frames [2, 5, 6] (batch first), LSTM h and c [4, 2, 8], GRU h [1, 2, 5].
+        #expect(f.arguments.map { TypeText.type($0.type) } == ["f32[2,5,6]", "f32[4,2,8]", "f32[4,2,8]", "f32[1,2,5]"])
+        #expect(f.resultTypes.map(TypeText.type) == ["f32[5,2,4]", "f32[4,2,8]", "f32[4,2,8]", "f32[1,2,5]"])
+        let ops = f.body.operations.map(\.name)
+        // 2 layers × 2 directions × 5 steps of LSTM, 5 of GRU, 5 of RNN, each with one
+        // recurrent product, plus one input projection per layer and direction.
+        #expect(ops.filter { $0 == "edge.linear" }.count == (4 * 5 + 5 + 5) + (4 + 1 + 1))
+        #expect(ops.contains("edge.relu") && ops.contains("edge.sigmoid") && ops.contains("edge.tanh"))
+    }
+
+    @Test func theCoreDecompositionWithFlipImports() throws {
+        let m = try importFixture("streaming_rnn_core")
+        let ops = try #require(m.mainFunction).body.operations.map(\.name)
+        #expect(ops.contains("edge.index_select"))
+    }
+}
