@@ -116,6 +116,8 @@ public struct ProgramCompiler {
     /// Lower stage: the backend's program for `module` (static shapes, optimized).
     public func lower(_ module: Module) throws -> CompiledProgram {
         let backend = try resolvedBackend()
+        let own = backend.passes(for: module)
+        if !own.isEmpty { try Optimizer(passes: own, target: backend.target, instrumentation: instrumentation, log: log).run(module) }
         let compiled = try checkDelegation(try backend.lower(module), backend: backend.name)
         try MemoryBudget.check(compiled, limit: maxMemory)
         return compiled

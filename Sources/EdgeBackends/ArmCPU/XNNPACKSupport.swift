@@ -146,7 +146,6 @@ public enum XNNPACKSupport {
         guard r == 4 else { return "mean.dim only supports averaging 4D tensors, got tensor of rank \(r)" }
         let axes = Set(ints(op, "axes").map { $0 < 0 ? $0 + r : $0 })
         guard axes == [2, 3] else { return "mean.dim only supports averaging 4D tensors across the innermost dimensions (axes \(ints(op, "axes")))" }
-        guard op.attribute("keepdim")?.boolValue == true else { return "mean.dim only supports keepdim=True" }
         return nil
     }
 
@@ -286,7 +285,8 @@ public enum XNNPACKSupport {
         add(Ops.avgPool2d, XNNPACKRule(["XNNAvgPooling2d"], "no ceil mode; padding only with count_include_pad = false; window larger than 1x1", layout: .channelsLast,
                                        check: avgPoolRefusal) { l, op throws(XNNLoweringError) in try l.pool(op, max: false) })
         add(Ops.globalAvgPool2d, XNNPACKRule(["XNNGlobalAvgPooling2d"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
-        add(Ops.mean, XNNPACKRule(["XNNGlobalAvgPooling2d"], "4-D over axes (2, 3) with keepdim", layout: .channelsLast,
+        add(Ops.mean, XNNPACKRule(["XNNGlobalAvgPooling2d", "XNNStaticReshape"],
+                                  "4-D over axes (2, 3); without keepdim the pooled [N, 1, 1, C] is reshaped to [N, C]", layout: .channelsLast,
                                   check: meanRefusal) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
         add(Ops.upsampleBilinear2d, XNNPACKRule(["XNNStaticResizeBilinear2D"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.resizeBilinear(op) })
         add(Ops.batchNorm, XNNPACKRule(["XNNMultiply", "XNNAdd"], "not folded into a conv (-O2 folds it where it can); constant statistics: x * s + t per channel",
