@@ -122,7 +122,9 @@ import Testing
 
     @Test func docIsCurrent() throws {
         let committed = try String(contentsOf: repoRoot.appendingPathComponent("docs/arm-cpu.md"), encoding: .utf8)
-        #expect(committed == XNNPACKSupport.markdown(), "docs/arm-cpu.md is stale: run `swift run edgec list-ops --xnnpack > docs/arm-cpu.md`")
+        // The generated table, then the hand-written sections (conformance differences).
+        #expect(committed.hasPrefix(XNNPACKSupport.markdown() + "\n## "),
+                "docs/arm-cpu.md is stale: replace its table with the output of `swift run edgec list-ops --xnnpack`")
     }
 
     @Test func passNamesAreUnique() {

@@ -314,8 +314,8 @@ public enum XNNPACKSupport {
         var out = """
         # What the arm-cpu backend hands to XNNPACK
 
-        Generated from `Sources/EdgeBackends/ArmCPU/XNNPACKSupport.swift` by `edgec list-ops --xnnpack`.
-        Do not edit by hand. Every tensor must be f32 with a static shape of rank ≤ 6 and no
+        The table is generated from `Sources/EdgeBackends/ArmCPU/XNNPACKSupport.swift` by `edgec list-ops
+        --xnnpack` (do not edit it by hand; the sections after it are written by hand). Every tensor must be f32 with a static shape of rank ≤ 6 and no
         zero-sized dimension; anything else stays on the portable kernels (`edgec compile
         --backend arm-cpu --stats` lists each such op and why).
 
