@@ -13,7 +13,8 @@ and every --backend (default portable and arm-cpu):
 A step that exits non-zero, prints an `error`, gives JSON without rows, or reports 0 constant
 bytes for a model that has weights, is a failure. The constants of an arm-cpu program are
 inside its delegate payloads (or in the program's named data); both views must count them, and
-the Edge IR view, the program view and `--stats` must agree within 1%.
+the Edge IR view, the program view and `--stats` must agree within 1% (`--stats` counts whole
+constant buffers, the views the tensors read).
 
 Usage (repository root, after `swift build`):
   .venv/bin/python Scripts/check_profiles.py                           # every zoo model, both backends

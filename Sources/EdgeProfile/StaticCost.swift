@@ -93,9 +93,10 @@ public struct StaticCost: Sendable {
                              macs: macs(plan, s.index), parameterBytes: params, activationBytes: activations)
         }
         let memory = MemoryLayout(graph)
-        // Constant bytes as the compiler counts them (delegate weights included).
+        // Constant bytes: each constant tensor's data once, and each delegate's weights (in its
+        // payload or named data), at their first reader.
         return StaticCost(view: "program", layers: layers, programBytes: programBytes,
-                          constantBytes: program.constantByteCount,
+                          constantBytes: layers.reduce(0) { $0 + $1.parameterBytes },
                           arenaBytes: memory.arenaBytes, lowerBound: memory.lowerBound)
     }
 
