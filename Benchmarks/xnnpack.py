@@ -199,6 +199,8 @@ def main() -> int:
             argv = argv[1:]
         elif not a.startswith("--markdown="):
             shown.append(a)
+    rel = os.path.relpath(os.path.abspath(args.edgec), ROOT)
+    build = "release build" if rel == os.path.join(".build-release", "release", "edgec") else f"the binary {rel}"
     command = (".venv/bin/python Benchmarks/xnnpack.py " + " ".join(shlex.quote(a) for a in shown)).strip()
     out = [BEGIN, "## arm-cpu: edgec's XNNPACK programs against ExecuTorch's own XNNPACK export", "",
            "Produced by (repository root, after `swift build -c release --scratch-path .build-release`):", "",
@@ -207,7 +209,7 @@ def main() -> int:
            f"after (other processes share these cores: compare the ratios, whose two sides were timed round-robin). "
            f"Both programs run in ExecuTorch 1.5.1's pip runtime (`executorch.runtime`, XNNPACK delegate) on the model's "
            f"example input; median of {args.runs} runs each after {args.warmup} warm-up runs. edgec: `edgec compile "
-           f"model.onnx --backend arm-cpu` (release build, whole process, median of {args.compile_runs}) from the model's "
+           f"model.onnx --backend arm-cpu` ({build}, whole process, median of {args.compile_runs}) from the model's "
            f"ONNX export; ExecuTorch: torch.export -> to_edge_transform_and_lower(XnnpackPartitioner) -> to_executorch "
            f"from the same PyTorch model (median of {args.export_runs} after an untimed warm-up export). Delegate / "
            f"kernel calls: instructions of each program (kernel calls are ops left on portable kernels). "

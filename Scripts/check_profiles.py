@@ -45,6 +45,7 @@ def main() -> int:
     ap.add_argument("--zoo", default=os.path.join(ROOT, "Conformance", ".cache", "models"))
     ap.add_argument("--out", help="keep the programs and reports here (default: a temporary folder)")
     args = ap.parse_args()
+    args.edgec = os.path.abspath(args.edgec)   # the steps run in the work folder
     if not os.access(args.edgec, os.X_OK):
         ap.error(f"{args.edgec} is not an executable; build edgec first (swift build)")
     os.makedirs(args.zoo, exist_ok=True)
