@@ -230,6 +230,12 @@ def main() -> int:
                   fmt_s(r["edgec"]["seconds"]), fmt_s(r["et_export_s"]), f"{r['et_export_s'] / r['edgec']['seconds']:.1f}x",
                   f"{r['rel_err']:.1e}"]
         out.append("| " + " | ".join(cells) + " |")
+    out += ["", "Both sides hand the runtime one XNNPACK subgraph per delegate call; with equal delegate and kernel "
+            "counts the runtime executes the same XNNPACK operators, and a ratio away from 1.0 is either noise (the two "
+            "sides are timed round-robin, so compare ratios, not milliseconds) or a difference inside the subgraph "
+            "(`edgec inspect model.pte` lists its XNNPACK nodes: transposes only at the delegate's edges, activations "
+            "fused into the producers' output ranges). edgec keeps the weights in the payload's constant region, "
+            "ExecuTorch in the program's named data: that changes loading, not inference."]
     left = [f"{r['model']}: " + "; ".join(r["edgec"]["left_out"]) for r in rows if r["edgec"]["left_out"]]
     if left:
         out += ["", "Ops edgec left on portable kernels: " + " — ".join(left)]

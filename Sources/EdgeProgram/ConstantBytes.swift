@@ -21,9 +21,15 @@ extension Program {
     /// every named-data entry, and the payload constants of each distinct delegate payload.
     public var constantByteCount: Int {
         var total = constantBuffers.reduce(0) { $0 + $1.count } + namedData.reduce(0) { $0 + $1.data.count }
-        var seen = Set<[UInt8]>()
+        // Distinct payloads by size, then bytes (hashing multi-megabyte payloads byte by byte is slow).
+        var seen: [Int: [[UInt8]]] = [:]
         for plan in plans {
-            for d in plan.delegates where seen.insert(d.processed).inserted { total += Self.delegateConstants(d).inPayload }
+            for d in plan.delegates {
+                let p = d.processed
+                if seen[p.count]?.contains(p) == true { continue }
+                seen[p.count, default: []].append(p)
+                total += Self.delegateConstants(d).inPayload
+            }
         }
         return total
     }
