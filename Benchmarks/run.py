@@ -331,6 +331,11 @@ def main() -> int:
             shown.append(a)
     command = ".venv/bin/python Benchmarks/run.py " + " ".join(shlex.quote(a) for a in shown)
     text = markdown(res, list(variants), args.threads, command.strip())
+    # Keep the arm-cpu section Benchmarks/xnnpack.py writes into the same file.
+    old = open(args.out).read() if os.path.exists(args.out) else ""
+    begin, end = "<!-- BEGIN generated: xnnpack -->", "<!-- END generated: xnnpack -->"
+    if begin in old and end in old:
+        text += "\n" + old[old.index(begin):old.index(end) + len(end)] + "\n"
     tmp = args.out + ".tmp"
     with open(tmp, "w") as f:
         f.write(text)

@@ -3,10 +3,11 @@
 #  1. system tools the tests use (flatc), 2. debug build with tests, 3. the pinned Python
 #  oracles in .venv (ONNX, ONNX Runtime, PyTorch, ExecuTorch), 4. the interop check (edgec's
 #  .pte files in ExecuTorch's own runtime; torch.export fixtures against eager PyTorch),
-#  5. real models (a quick subset of Conformance/models/check_models.py), profiles from an ETDump
+#  5. real models (a quick subset of Conformance/models/check_models.py, portable and arm-cpu),
+#  edgec profile/report on zoo models for both backends, profiles from an ETDump
 #  and the HTML report in headless Chromium, 6. the ONNX node-test
-#  conformance suite on edgec's interpreter and on ExecuTorch's runtime, checked against the
-#  expected-pass lists, 7. the Swift test suites (unit, round-trip, mutation, text tests of
+#  conformance suite on edgec's interpreter and on ExecuTorch's runtime, for the portable and
+#  the arm-cpu backend, checked against the expected-pass lists, 7. the Swift test suites (unit, round-trip, mutation, text tests of
 #  passes, CLI end to end), 8. each fuzz harness for 30 s (Scripts/fuzz.sh: a crash, hang or
 #  out-of-memory fails the script). A conformance regression fails the script after the Swift
 #  suites ran.
@@ -40,6 +41,15 @@ echo "== real models: edgec's interpreter and ExecuTorch vs ONNX Runtime (quick 
   --light squeezenet shufflenet --strict --no-et-export 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Failed to load|KernelPreference|warnings.warn'
 
+echo "== real models for arm-cpu (XNNPACK delegate): edgec's interpreter and ExecuTorch vs ONNX Runtime (quick subset)"
+.venv/bin/python Conformance/models/check_models.py --edgec .build/debug/edgec --backend arm-cpu --models mobilenet_v2 resnet18 \
+  --light squeezenet shufflenet --strict --no-et-export 2>&1 \
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Failed to load|KernelPreference|warnings.warn'
+
+echo "== edgec profile and report on zoo models, portable and arm-cpu (quick subset; every model: Scripts/check_profiles.py)"
+.venv/bin/python Scripts/check_profiles.py --edgec .build/debug/edgec --models mobilenet_v2 squeezenet1_1 bert_mini 2>&1 \
+  | grep -vE '^\[cpuinfo|FutureWarning|Failed to load|KernelPreference'
+
 echo "== edgec profile and report: ExecuTorch's own ETDump, the report in headless Chromium"
 # An ETDump recorded now by ExecuTorch's runtime must name the model's nodes in edgec profile;
 # the report must load offline without a console message (screenshot: .build/report-check/).
@@ -59,6 +69,11 @@ conformance=0
   --expected Conformance/onnx-node/expected-pass.txt || conformance=1
 .build/debug/edgec conformance Conformance/.cache/onnx-node --executor executorch --jobs 2 \
   --expected Conformance/onnx-node/expected-pass-executorch.txt --report .build/conformance-executorch.json || conformance=1
+# arm-cpu: every case compiled for the XNNPACK delegate (portable kernels for the rest), on both executors.
+.build/debug/edgec conformance Conformance/.cache/onnx-node --backend arm-cpu --executor interpreter --jobs 2 \
+  --expected Conformance/onnx-node/expected-pass-arm-cpu.txt --report .build/conformance-arm-cpu-interpreter.json || conformance=1
+.build/debug/edgec conformance Conformance/.cache/onnx-node --backend arm-cpu --executor executorch --jobs 2 \
+  --expected Conformance/onnx-node/expected-pass-arm-cpu-executorch.txt --report .build/conformance-arm-cpu-executorch.json || conformance=1
 
 echo "== conformance: control flow and recurrent fixtures (Conformance/control-flow, references from ONNX Runtime)"
 for opt in -O2 -O0; do

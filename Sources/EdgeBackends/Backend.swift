@@ -19,6 +19,16 @@ public protocol Backend: Sendable {
     /// Lowers the main function of `module` (static shapes; optimized for ``target``) to a
     /// program. Ops it cannot lower are reported together, by node, in a ``LoweringError``.
     func lower(_ module: Module) throws -> CompiledProgram
+    /// The backend's own passes over the optimized `module`, run by the lower stage before
+    /// ``lower(_:)`` under the compiler's instrumentation (`--print-ir-after-all`,
+    /// `--time-passes`, `--verify-each` show them as they show the `-O<n>` passes). arm-cpu:
+    /// `partition-xnnpack`, unless the module is partitioned already.
+    func passes(for module: Module) -> [Pass]
+}
+
+extension Backend {
+    /// No passes of its own (the portable backend).
+    public func passes(for module: Module) -> [Pass] { [] }
 }
 
 /// The result of compiling a module for a backend: the program plus what the planner measured.
@@ -29,8 +39,9 @@ public struct CompiledProgram: Sendable {
     public var delegation: DelegationReport?
     /// Number of instructions in the chain.
     public var instructionCount: Int { program.plans.first?.instructions.count ?? 0 }
-    /// Bytes of constant data (without alignment padding).
-    public var constantBytes: Int { program.constantBuffers.reduce(0) { $0 + $1.count } }
+    /// Bytes of constant data (without alignment padding), delegate weights included
+    /// (``Program/constantByteCount``).
+    public var constantBytes: Int { program.constantByteCount }
 
     public init(program: Program, memory: MemoryPlan) {
         self.program = program

@@ -123,6 +123,8 @@ public struct ProgramCompiler {
     /// Lower stage: the backend's program for `module` (static shapes, optimized).
     public func lower(_ module: Module) throws -> CompiledProgram {
         let backend = try resolvedBackend()
+        let own = backend.passes(for: module)
+        if !own.isEmpty { try Optimizer(passes: own, target: backend.target, instrumentation: instrumentation, log: log).run(module) }
         var compiled = try checkDelegation(try backend.lower(module), backend: backend.name)
         compiled.program.namedData.append(compileInfo.namedData)
         try MemoryBudget.check(compiled, limit: maxMemory)

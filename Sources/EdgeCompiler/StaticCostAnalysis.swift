@@ -21,6 +21,13 @@ public enum StaticCostAnalysis {
                       counted.insert(ObjectIdentifier(def)).inserted else { continue }
                 params += v.type.byteCount ?? 0
             }
+            // A delegate call reads the constants of its partition (outlined with them).
+            if op.definition === Ops.delegateCall, case .symbol(let name)? = op.attribute("callee"),
+               let callee = module.functions.first(where: { $0.name == name }) {
+                for c in callee.body.operations where c.definition.traits.contains(.constantLike) {
+                    params += c.results.reduce(0) { $0 + ($1.type.byteCount ?? 0) }
+                }
+            }
             layers.append(LayerCost(node: op.location.nodeName ?? op.result.nameHint ?? "-", op: op.name,
                                     outputShape: op.results.map { TypeText.type($0.type) }.joined(separator: ", "),
                                     macs: macs(op), parameterBytes: params,

@@ -18,14 +18,17 @@ public struct CaseSpec: Sendable {
     public var nonTensorIO: Bool
     /// The optimization level the case is compiled at.
     public var optimization: OptimizationLevel
+    /// The backend the case is compiled for (a name in ``BackendRegistry``).
+    public var backend: String
 
     public init(name: String, directory: URL, tolerance: Tolerance = .onnxDefault, nonTensorIO: Bool = false,
-                optimization: OptimizationLevel = .o2) {
+                optimization: OptimizationLevel = .o2, backend: String = BackendRegistry.defaultBackend.name) {
         self.name = name
         self.directory = directory
         self.tolerance = tolerance
         self.nonTensorIO = nonTensorIO
         self.optimization = optimization
+        self.backend = backend
     }
 
     var model: URL { directory.appendingPathComponent("model.onnx") }
@@ -53,7 +56,7 @@ struct DataSet {
     var outputs: [ONNXTensorFile]
 }
 
-/// Runs one case in this process: import, compile (portable), then either run every data set
+/// Runs one case in this process: import, compile (for the case's backend), then either run every data set
 /// in the interpreter and compare, or write the programs for another executor. Every error is
 /// caught and classified; only a trap in edgec itself ends the process (the suite runner sees
 /// that as a crash).
@@ -220,7 +223,7 @@ public enum CaseRunner {
             }
         }
         let compiled: CompiledProgram
-        do { compiled = try ProgramCompiler(optimization: spec.optimization).compile(module!) } catch { throw CaseFailure(.compile, "\(error)") }
+        do { compiled = try ProgramCompiler(backend: spec.backend, optimization: spec.optimization).compile(module!) } catch { throw CaseFailure(.compile, "\(error)") }
         let bytes = ProgramWriter.serialize(compiled.program)
         let loaded: LoadedProgram
         do { loaded = try ProgramReader.read(bytes) } catch { throw CaseFailure(.load, "the written program does not read back: \(error)") }

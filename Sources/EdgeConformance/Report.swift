@@ -4,6 +4,8 @@ import Foundation
 public struct SuiteReport: Codable, Sendable {
     public var suite: String
     public var executor: Executor
+    /// The backend the cases were compiled for.
+    public var backend: String
     public var onnxVersion: String?
     public var edgecVersion: String
     public var seconds: Double
@@ -11,9 +13,11 @@ public struct SuiteReport: Codable, Sendable {
     public var totals: [String: Int]
     public var cases: [CaseResult]
 
-    public init(suite: String, executor: Executor, onnxVersion: String?, edgecVersion: String, seconds: Double, jobs: Int, cases: [CaseResult]) {
+    public init(suite: String, executor: Executor, backend: String = "portable", onnxVersion: String?, edgecVersion: String, seconds: Double, jobs: Int,
+                cases: [CaseResult]) {
         self.suite = suite
         self.executor = executor
+        self.backend = backend
         self.onnxVersion = onnxVersion
         self.edgecVersion = edgecVersion
         self.seconds = seconds
@@ -55,7 +59,7 @@ public struct SuiteReport: Codable, Sendable {
 
     /// Totals and the top failure reasons, for the terminal.
     public func summaryText(topReasons: Int = 15) -> String {
-        var s = "\(suite) on \(executor.rawValue): \(cases.count) cases, "
+        var s = "\(suite) on \(runName): \(cases.count) cases, "
         s += Outcome.allCases.map { "\($0.rawValue) \(totals[$0.rawValue] ?? 0)" }.joined(separator: ", ")
         s += String(format: " (%.0f s, %d jobs)\n", seconds, jobs)
         let top = reasons.prefix(topReasons)
@@ -68,9 +72,9 @@ public struct SuiteReport: Codable, Sendable {
 
     /// The generated markdown section of docs/conformance.md for this suite and executor.
     public func markdownSection(command: String, topReasons: Int = 25) -> String {
-        let (begin, end) = Self.markers(suite: suite, executor: executor)
+        let (begin, end) = Self.markers(suite: suite, run: markerName)
         var s = begin + "\n"
-        s += "### \(suite) — \(executor.rawValue)\n\n"
+        s += "### \(suite) — \(runName)\n\n"
         s += "Written by `\(command)`"
         if let onnxVersion { s += " (onnx \(onnxVersion))" }
         s += "; do not edit by hand.\n\n"
@@ -94,8 +98,15 @@ public struct SuiteReport: Codable, Sendable {
         return s
     }
 
-    static func markers(suite: String, executor: Executor) -> (String, String) {
-        ("<!-- BEGIN generated: \(suite) \(executor.rawValue) -->", "<!-- END generated: \(suite) \(executor.rawValue) -->")
+    /// The run as named in the summary and the section title: the executor, with the backend
+    /// when it is not the portable one (`arm-cpu, interpreter`).
+    var runName: String { backend == "portable" ? executor.rawValue : "\(backend), \(executor.rawValue)" }
+
+    /// The run as named in the section markers (`interpreter`, `arm-cpu interpreter`).
+    var markerName: String { backend == "portable" ? executor.rawValue : "\(backend) \(executor.rawValue)" }
+
+    static func markers(suite: String, run: String) -> (String, String) {
+        ("<!-- BEGIN generated: \(suite) \(run) -->", "<!-- END generated: \(suite) \(run) -->")
     }
 
     static func cell(_ s: String) -> String {
@@ -105,7 +116,7 @@ public struct SuiteReport: Codable, Sendable {
     /// Replaces this run's section of the markdown file (or appends it; creates the file).
     public func updateMarkdown(at path: String, command: String) throws {
         let section = markdownSection(command: command)
-        let (begin, end) = Self.markers(suite: suite, executor: executor)
+        let (begin, end) = Self.markers(suite: suite, run: markerName)
         var text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? "# Conformance\n\n"
         if let b = text.range(of: begin), let e = text.range(of: end, range: b.upperBound..<text.endIndex) {
             var after = e.upperBound

@@ -1,3 +1,4 @@
+import EdgeBackends
 import EdgeONNX
 import EdgePasses
 import Foundation
@@ -54,6 +55,8 @@ public struct RunSettings: Sendable {
     public var timeout = 60.0
     /// The optimization level every case is compiled at (`-O2` by default, as `edgec compile`).
     public var optimization: OptimizationLevel = .o2
+    /// The backend every case is compiled for (`portable` by default, as `edgec compile`).
+    public var backend = BackendRegistry.defaultBackend.name
     /// The program to re-invoke for each case (`edgec`, which has `conformance-case`).
     public var edgec = ChildProcess.currentExecutable
     public var python = ".venv/bin/python"
@@ -136,7 +139,7 @@ public final class SuiteRunner: @unchecked Sendable {
     func child(_ spec: CaseSpec, _ extra: [String]) -> CaseResult {
         let args = ["conformance-case", spec.directory.path, "--name", spec.name,
                     "--rtol", "\(spec.tolerance.rtol)", "--atol", "\(spec.tolerance.atol)"]
-            + (spec.nonTensorIO ? ["--non-tensor-io"] : []) + ["-O\(settings.optimization.rawValue)"] + extra
+            + (spec.nonTensorIO ? ["--non-tensor-io"] : []) + ["-O\(settings.optimization.rawValue)", "--backend", settings.backend] + extra
         var env = ProcessInfo.processInfo.environment
         env["SWIFT_BACKTRACE"] = "enable=no"  // a crash is reported at once, not symbolicated for seconds
         let exit = ChildProcess.run(settings.edgec, args, timeout: settings.timeout, environment: env, scratch: scratch)

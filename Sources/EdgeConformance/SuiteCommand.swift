@@ -49,15 +49,16 @@ public struct SuiteCheck {
                 throw ConformanceError("\(what) \(path) does not exist (set up the oracles with Scripts/setup-oracles.sh)")
             }
         }
-        settings.progress("running \(cases.count) cases of \(suiteURL.lastPathComponent) on \(settings.executor.rawValue), \(settings.jobs) at a time")
+        settings.progress("running \(cases.count) cases of \(suiteURL.lastPathComponent) on \(settings.executor.rawValue) for the \(settings.backend) backend, \(settings.jobs) at a time")
         let start = Date()
         let results = try SuiteRunner(cases: cases, settings: settings).run()
-        let record = SuiteReport(suite: suiteURL.lastPathComponent, executor: settings.executor, onnxVersion: loaded.onnxVersion,
+        let record = SuiteReport(suite: suiteURL.lastPathComponent, executor: settings.executor, backend: settings.backend, onnxVersion: loaded.onnxVersion,
                                  edgecVersion: edgecVersion, seconds: Date().timeIntervalSince(start), jobs: settings.jobs, cases: results)
         print(record.summaryText())
         if let report { try AtomicWrite.write(try record.json(), to: report) }
         if let markdown {
             var command = "edgec conformance \(suite) --executor \(settings.executor.rawValue)"
+            if settings.backend != "portable" { command += " --backend \(settings.backend)" }
             if let filter { command += " --filter '\(filter)'" }
             command += " --markdown \(markdown)"
             try record.updateMarkdown(at: markdown, command: command)
@@ -68,7 +69,7 @@ public struct SuiteCheck {
         guard let expected, let checkList else { return .ok }
         if recordExpected {
             try ExpectedList.write(results, to: expected, header: """
-                Cases of \(suiteURL.lastPathComponent) that pass on edgec's \(settings.executor.rawValue) executor; `edgec conformance` with
+                Cases of \(suiteURL.lastPathComponent) that pass on edgec's \(settings.executor.rawValue) executor\(settings.backend == "portable" ? "" : " compiled for \(settings.backend)"); `edgec conformance` with
                 --expected fails when one stops passing. Add newly passing cases on purpose (or rerun with --record-expected).
                 """)
             print("recorded \(results.filter { $0.outcome == .pass }.count) passing cases in \(expected); rerun without --record-expected to check\n")

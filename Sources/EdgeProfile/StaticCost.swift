@@ -75,18 +75,26 @@ public struct StaticCost: Sendable {
         guard let plan = program.plan(named: method) else { return nil }
         let graph = ProgramGraph(plan)
         var counted = Set<UInt32>()
+        var countedKeys = Set<String>()
         let layers = graph.steps.map { s -> LayerCost in
             var params = 0
             for v in s.reads {
                 guard let t = plan.values[Int(v)].tensor, t.dataBufferIndex != 0, counted.insert(t.dataBufferIndex).inserted else { continue }
                 params += t.byteCount ?? 0
             }
+            // A delegate's weights: inside its payload, or named data (each key at its first user).
+            if case let .delegateCall(d, _) = plan.instructions[s.index], d >= 0, Int(d) < plan.delegates.count {
+                let c = Program.delegateConstants(plan.delegates[Int(d)])
+                params += c.inPayload
+                for (key, bytes) in c.named where countedKeys.insert(key).inserted { params += bytes }
+            }
             let activations = s.writes.reduce(0) { $0 + (plan.values[Int($1)].tensor?.byteCount ?? 0) }
             return LayerCost(node: graph.nodeLabel(s.index), op: s.unit.name, outputShape: graph.outputShapes(s.index),
                              macs: macs(plan, s.index), parameterBytes: params, activationBytes: activations)
         }
         let memory = MemoryLayout(graph)
-        // Constant bytes as the compiler counts them: each constant tensor's data once.
+        // Constant bytes: each constant tensor's data once, and each delegate's weights (in its
+        // payload or named data), at their first reader.
         return StaticCost(view: "program", layers: layers, programBytes: programBytes,
                           constantBytes: layers.reduce(0) { $0 + $1.parameterBytes },
                           arenaBytes: memory.arenaBytes, lowerBound: memory.lowerBound)

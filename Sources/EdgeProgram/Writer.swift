@@ -29,7 +29,7 @@ public enum ProgramWriter {
     struct Segments {
         var data: [UInt8] = []
         var ranges: [(offset: Int, size: Int)] = []
-        var index: [[UInt8]: Int] = [:]
+        var index = BlobIndex()
 
         mutating func add(_ bytes: [UInt8], shared: Bool) -> Int {
             if shared, let i = index[bytes] { return i }
@@ -41,6 +41,16 @@ public enum ProgramWriter {
         }
     }
 
+    /// Identical byte blobs (delegate payloads) to one index: found by size, then compared
+    /// (`[UInt8]` as a dictionary key hashes every byte; payloads are megabytes).
+    struct BlobIndex {
+        private var bySize: [Int: [(bytes: [UInt8], index: Int)]] = [:]
+        subscript(bytes: [UInt8]) -> Int? {
+            get { bySize[bytes.count]?.first { $0.bytes == bytes }?.index }
+            set { if let newValue { bySize[bytes.count, default: []].append((bytes, newValue)) } }
+        }
+    }
+
     /// Returns the complete `.pte` file.
     public static func serialize(_ program: Program) -> [UInt8] {
         let buffers = program.constantBuffers.isEmpty ? [[]] : program.constantBuffers
@@ -49,7 +59,7 @@ public enum ProgramWriter {
         _ = segments.add(constantData, shared: false)
         // Delegate payloads: SEGMENT ones become (shared) segments, INLINE ones entries of backend_delegate_data.
         var inline: [[UInt8]] = []
-        var inlineIndex: [[UInt8]: Int] = [:]
+        var inlineIndex = BlobIndex()
         var references: [[(location: DelegateDataLocation, index: Int)]] = []
         for plan in program.plans {
             references.append(plan.delegates.map { d in

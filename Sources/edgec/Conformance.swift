@@ -8,7 +8,7 @@ struct Conformance: ParsableCommand {
         abstract: "Run an ONNX backend-test-style suite through edgec and record the outcomes.",
         discussion: """
         Each case (<suite>/<case>/model.onnx with test_data_set_N/input_K.pb and output_K.pb) is \
-        imported, compiled for the portable backend and run on the executor, in its own child \
+        imported, compiled for the backend (--backend, default portable) and run on the executor, in its own child \
         process with a time limit; its outputs are compared with the references (dtypes and \
         shapes exactly, integers and bools exactly, floats with the case's rtol/atol from the \
         suite's manifest.json, NaN equal to NaN). Outcomes: pass, mismatch, unsupported, error, \
@@ -22,6 +22,8 @@ struct Conformance: ParsableCommand {
           edgec conformance Conformance/.cache/onnx-node --filter '^test_relu' --report out.json
           edgec conformance Conformance/.cache/onnx-node --executor executorch \\
               --expected Conformance/onnx-node/expected-pass-executorch.txt
+          edgec conformance Conformance/.cache/onnx-node --backend arm-cpu \\
+              --expected Conformance/onnx-node/expected-pass-arm-cpu.txt
         """
     )
 
@@ -32,6 +34,9 @@ struct Conformance: ParsableCommand {
     var executor: String = Executor.interpreter.rawValue
 
     @OptionGroup var optimization: OptimizationOptions
+
+    @Option(help: ArgumentHelp("The backend each case is compiled for (\(Listings.backendNames)).", valueName: "name"))
+    var backend: String = Listings.defaultBackend
 
     @Option(help: ArgumentHelp("Cases run at once.", valueName: "N"))
     var jobs: Int = 2
@@ -65,6 +70,7 @@ struct Conformance: ParsableCommand {
             throw ValidationError("unknown executor '\(executor)'; executors: \(Executor.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
+        do { _ = try ProgramCompiler(backend: backend).resolvedBackend() } catch { throw ValidationError(error.message) }
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         if recordExpected, expected == nil { throw ValidationError("--record-expected needs --expected FILE") }
         if recordExpected, filter != nil { throw ValidationError("--record-expected records a whole run; drop --filter") }
@@ -80,6 +86,7 @@ struct Conformance: ParsableCommand {
         check.markdown = markdown
         check.settings.executor = Executor(rawValue: executor) ?? .interpreter
         check.settings.jobs = jobs
+        check.settings.backend = backend
         check.settings.timeout = timeout
         check.settings.python = python
         check.settings.script = executorchScript
@@ -131,12 +138,15 @@ struct ConformanceCase: ParsableCommand {
     @Option(help: "Executor (interpreter).")
     var executor: String = Executor.interpreter.rawValue
 
+    @Option(help: "The backend to compile for.")
+    var backend: String = Listings.defaultBackend
+
     @OptionGroup var optimization: OptimizationOptions
 
     func run() throws {
         let url = URL(fileURLWithPath: directory)
         let spec = CaseSpec(name: name ?? url.lastPathComponent, directory: url, tolerance: Tolerance(rtol: rtol, atol: atol), nonTensorIO: nonTensorIO,
-                            optimization: try ProgramCompiler.level(optimization.level ?? 2))
+                            optimization: try ProgramCompiler.level(optimization.level ?? 2), backend: backend)
         let result: CaseResult
         if let emit { result = CaseRunner.emitPrograms(spec, work: URL(fileURLWithPath: emit)) }
         else if let compare { result = CaseRunner.compareOutputs(spec, work: URL(fileURLWithPath: compare)) }

@@ -47,6 +47,8 @@ import Testing
                 .replacingOccurrences(of: "f32[1,4,4,4]", with: "f32[1,4,5,5]"),
             Self.fn("%x: f32[1,4,8,8]", "f32[1,4,8,8]", "  %y = edge.avg_pool2d(%x) {kernel_size = [3, 3], stride = [1, 1], padding = [1, 1], count_include_pad = false} : f32[1,4,8,8]"),
             Self.fn("%x: f32[1,4,8,8]", "f32[1,4,1,1]", "  %y = edge.mean(%x) {axes = [-1, 2], keepdim = true} : f32[1,4,1,1]"),
+            // Without keepdim: a global average pool (keep dims) and a static reshape to [N, C].
+            Self.fn("%x: f32[1,4,8,8]", "f32[1,4]", "  %y = edge.mean(%x) {axes = [2, 3]} : f32[1,4]"),
             Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.softmax(%x) {axis = 1} : f32[2,3]"),
             Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.layer_norm(%x) {normalized_shape = [3]} : f32[2,3]"),
             Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.hardsigmoid(%x) : f32[2,3]"),
@@ -72,8 +74,6 @@ import Testing
         let cases: [(String, String)] = [
             (Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.softmax(%x) {axis = 0} : f32[2,3]"),
              "softmax over axis 0 is not the last dim (rank 2)"),
-            (Self.fn("%x: f32[1,4,8,8]", "f32[1,4]", "  %y = edge.mean(%x) {axes = [2, 3]} : f32[1,4]"),
-             "mean.dim only supports keepdim=True"),
             (Self.fn("%x: f32[1,4,8,8]", "f32[1,1,8,8]", "  %y = edge.mean(%x) {axes = [1], keepdim = true} : f32[1,1,8,8]"),
              "mean.dim only supports averaging 4D tensors across the innermost dimensions (axes [1])"),
             (Self.fn("%x: f32[4,8]", "f32[4,1]", "  %y = edge.mean(%x) {axes = [1], keepdim = true} : f32[4,1]"),
@@ -124,7 +124,9 @@ import Testing
 
     @Test func docIsCurrent() throws {
         let committed = try String(contentsOf: repoRoot.appendingPathComponent("docs/arm-cpu.md"), encoding: .utf8)
-        #expect(committed == XNNPACKSupport.markdown(), "docs/arm-cpu.md is stale: run `swift run edgec list-ops --xnnpack > docs/arm-cpu.md`")
+        // The generated table, then the hand-written sections (conformance differences).
+        #expect(committed.hasPrefix(XNNPACKSupport.markdown() + "\n## "),
+                "docs/arm-cpu.md is stale: replace its table with the output of `swift run edgec list-ops --xnnpack`")
     }
 
     @Test func passNamesAreUnique() {

@@ -18,6 +18,7 @@ import Testing
               *trap*) echo "Fatal error: Index out of range" >&2; kill -ILL $$ ;;
               *hang*) exec sleep 30 ;;
               *garbage*) echo "not json"; exit 3 ;;
+              *args*) echo '{"name":"'"$4"'","outcome":"pass","ops":["Relu"],"seconds":0,"message":"'"$*"'"}'; exit 0 ;;
             esac
             echo '{"name":"'"$4"'","outcome":"pass","ops":["Relu"],"seconds":0}'
             """)
@@ -41,9 +42,10 @@ import Testing
         try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: path)
     }
 
-    func run(_ names: [String], executor: Executor = .interpreter, jobs: Int = 2) throws -> [String: CaseResult] {
+    func run(_ names: [String], executor: Executor = .interpreter, jobs: Int = 2, backend: String = "portable") throws -> [String: CaseResult] {
         var settings = RunSettings()
         settings.executor = executor
+        settings.backend = backend
         settings.jobs = jobs
         settings.timeout = 2
         settings.edgec = dir.appendingPathComponent("fake-edgec").path
@@ -78,6 +80,30 @@ import Testing
         #expect(r["e_pyfail"]?.reason?.hasPrefix("executorch: RuntimeError") == true)
         #expect(r["f_ok"]?.outcome == .pass)
         #expect(r["g_crash"]?.outcome == .crash)
+    }
+
+    /// Every case's child compiles for the run's backend.
+    @Test func backendReachesEveryCase() throws {
+        let r = try run(["args_1"], backend: "arm-cpu")
+        #expect(r["args_1"]?.message?.contains("--backend arm-cpu") == true, "\(r["args_1"]?.message ?? "")")
+        let p = try run(["args_2"])
+        #expect(p["args_2"]?.message?.contains("--backend portable") == true, "\(p["args_2"]?.message ?? "")")
+    }
+
+    /// An arm-cpu run has its own section (markers, title) next to the portable one.
+    @Test func backendRunsHaveTheirOwnMarkdownSection() throws {
+        let path = dir.appendingPathComponent("b.md").path
+        let cases = [CaseResult(name: "a", outcome: .pass, ops: ["Add"])]
+        let portable = SuiteReport(suite: "s", executor: .executorch, onnxVersion: "1", edgecVersion: "0", seconds: 1, jobs: 2, cases: cases)
+        let arm = SuiteReport(suite: "s", executor: .executorch, backend: "arm-cpu", onnxVersion: "1", edgecVersion: "0", seconds: 1, jobs: 2, cases: cases)
+        try portable.updateMarkdown(at: path, command: "p")
+        try arm.updateMarkdown(at: path, command: "a")
+        try arm.updateMarkdown(at: path, command: "a")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.components(separatedBy: "<!-- BEGIN generated: s executorch -->").count == 2)
+        #expect(text.components(separatedBy: "<!-- BEGIN generated: s arm-cpu executorch -->").count == 2)
+        #expect(text.contains("### s — arm-cpu, executorch"))
+        #expect(arm.summaryText().hasPrefix("s on arm-cpu, executorch: 1 cases"))
     }
 
     @Test func expectedListFindsRegressionsAndNewPasses() throws {

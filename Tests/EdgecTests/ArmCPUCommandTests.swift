@@ -8,20 +8,22 @@ import Testing
         try runProgram(try edgecBinary(), ["compile", repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path] + args, directory: dir)
     }
 
-    /// tiny_cnn is a CNN whose global mean has no keepdim (as ExecuTorch's cnn_fp32_split): two
-    /// partitions, the mean on portable kernels with its reason, and ONNX Runtime's scores.
-    @Test func tinyCNNIsTwoPartitionsAroundTheMean() throws {
+    /// tiny_cnn is a CNN whose global mean has no keepdim (as ExecuTorch's cnn_fp32_split, which
+    /// ExecuTorch splits in two around the mean): edgec lowers that mean as a keep-dims global
+    /// pool plus a static reshape, so the whole model is one partition, with ONNX Runtime's scores.
+    @Test func tinyCNNIsOnePartition() throws {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
         let c = try compile(["-o", "m.pte", "--backend", "arm-cpu", "--stats"], in: dir)
         #expect(c.status == 0, "\(c.stderr)")
         let lines = c.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.contains("  2x DelegateCall XnnpackBackend"), "\(c.stdout)")
-        #expect(lines.contains("  1x aten::mean.out"), "\(c.stdout)")
-        #expect(lines.contains("partitions:      2"), "\(c.stdout)")
-        #expect(lines.contains("delegated ops:   6"), "\(c.stdout)")
-        #expect(lines.contains("portable ops:    1"), "\(c.stdout)")
-        #expect(lines.contains("  edge.mean at \"/ReduceMean\": mean.dim only supports keepdim=True"), "\(c.stdout)")
+        #expect(lines.contains("  1x DelegateCall XnnpackBackend"), "\(c.stdout)")
+        #expect(lines.contains("instructions:    1"), "\(c.stdout)")
+        #expect(lines.contains("partitions:      1"), "\(c.stdout)")
+        #expect(lines.contains("delegated ops:   7"), "\(c.stdout)")
+        #expect(lines.contains("portable ops:    0"), "\(c.stdout)")
+        // The weights live in the payload: counted as the program's constants.
+        #expect(lines.contains { $0.hasPrefix("constant bytes:") && $0 != "constant bytes:  0" }, "\(c.stdout)")
         let r = try runProgram(try edgecBinary(), ["run", "m.pte", "--input", repoRoot.appendingPathComponent("Examples/tiny_cnn.input.npy").path, "-o", "out"], directory: dir)
         #expect(r.status == 0, "\(r.stderr)")
         let got = try readNPYFloats(dir.appendingPathComponent("out/output.npy"))
@@ -31,16 +33,50 @@ import Testing
         for (a, b) in zip(got, want) { #expect(abs(a - b) <= 1e-4 * scale, "\(got) vs \(want)") }
     }
 
+    /// An op XNNPACK has no node for splits the graph: two partitions around it, with its reason.
+    static let splitModel = """
+        func @main(%x: f32[1,4,8,8]) -> f32[1,4,8,8] {
+          %a = edge.relu(%x) : f32[1,4,8,8]
+          %b = edge.erf(%a) : f32[1,4,8,8]
+          %y = edge.sigmoid(%b) : f32[1,4,8,8]
+          return %y
+        }
+
+        """
+
     @Test func strictDelegationFailsAndWritesNothing() throws {
         let dir = try makeTempDir()
         defer { try? FileManager.default.removeItem(at: dir) }
-        let c = try compile(["-o", "m.pte", "--backend", "arm-cpu", "--strict-delegation"], in: dir)
+        try Self.splitModel.write(to: dir.appendingPathComponent("split.eir"), atomically: true, encoding: .utf8)
+        let s = try runProgram(try edgecBinary(), ["compile", "split.eir", "-o", "s.pte", "--backend", "arm-cpu", "--stats"], directory: dir)
+        #expect(s.status == 0, "\(s.stderr)")
+        #expect(s.stdout.contains("partitions:      2") && s.stdout.contains("portable ops:    1"), "\(s.stdout)")
+        let c = try runProgram(try edgecBinary(), ["compile", "split.eir", "-o", "m.pte", "--backend", "arm-cpu", "--strict-delegation"], directory: dir)
         #expect(c.status != 0)
-        #expect(c.stderr.contains("--strict-delegation: 1 op stays outside the xnnpack partitions: edge.mean at \"/ReduceMean\" (mean.dim only supports keepdim=True)"), "\(c.stderr)")
+        #expect(c.stderr.contains("--strict-delegation: 1 op stays outside the xnnpack partitions: edge.erf"), "\(c.stderr)")
+        #expect(c.stderr.contains("XNNPACK has no node for edge.erf"), "\(c.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("m.pte").path))
+        // A fully delegated model passes the check.
+        #expect(try compile(["-o", "t.pte", "--backend", "arm-cpu", "--strict-delegation"], in: dir).status == 0)
         // The portable backend has no delegate at all.
         let p = try compile(["-o", "p.pte", "--strict-delegation"], in: dir)
         #expect(p.status != 0 && p.stderr.contains("backend portable has no delegate"), "\(p.stderr)")
+    }
+
+    /// The backend's partition pass is instrumented like the -O<n> passes.
+    @Test func partitionPassIsInTheIRDumps() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try Self.splitModel.write(to: dir.appendingPathComponent("split.eir"), atomically: true, encoding: .utf8)
+        let c = try runProgram(try edgecBinary(), ["compile", "split.eir", "-o", "s.pte", "--backend", "arm-cpu", "--print-ir-after-all"], directory: dir)
+        #expect(c.status == 0, "\(c.stderr)")
+        let dump = try #require(c.stderr.range(of: "IR Dump After partition-xnnpack").map { String(c.stderr[$0.upperBound...]) }, "\(c.stderr)")
+        #expect(dump.contains("edge.delegate_call(%x) {callee = @xnnpack_0}") && dump.contains("attributes {backend = \"xnnpack\"}"), "\(dump)")
+        let t = try runProgram(try edgecBinary(), ["compile", "split.eir", "-o", "s.pte", "--backend", "arm-cpu", "--time-passes"], directory: dir)
+        #expect(t.stderr.contains("partition-xnnpack"), "\(t.stderr)")
+        // The portable backend has no pass of its own.
+        let p = try runProgram(try edgecBinary(), ["compile", "split.eir", "-o", "p.pte", "--print-ir-after-all"], directory: dir)
+        #expect(p.status == 0 && !p.stderr.contains("partition-xnnpack"), "\(p.stderr)")
     }
 
     @Test func sameInputSameBytes() throws {

@@ -37,7 +37,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         let c = try run(Self.compileCommand, in: dir)
         #expect(c.status == 0, "\(c.stderr)")
-        #expect(c.stdout.contains("arena bytes:") && c.stdout.contains("DelegateCall XnnpackBackend") && c.stdout.contains("partitions:      2"), "\(c.stdout)")
+        #expect(c.stdout.contains("arena bytes:") && c.stdout.contains("DelegateCall XnnpackBackend") && c.stdout.contains("partitions:      1")
+                && c.stdout.contains("portable ops:    0"), "\(c.stdout)")
         let r = try run(Self.runCommand, in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         let reference = try readF32NPY(repoRoot.appendingPathComponent("Examples/tiny_cnn.output.npy"))

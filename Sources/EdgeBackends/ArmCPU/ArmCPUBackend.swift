@@ -28,10 +28,16 @@ public struct ArmCPUBackend: Backend {
     /// and linear take fused relu/relu6, which XNNPACK runs as an output range.
     public var target: PassTarget { PassTarget(supportedOps: Set(PortableBackend.supportedOps), fusesActivations: true) }
 
+    /// Whether `module` holds delegate partitions already (partitioned by `edgec opt --passes
+    /// partition-xnnpack`, or by the lower stage's run of ``passes(for:)``).
+    static func isPartitioned(_ module: Module) -> Bool { module.functions.contains { $0.attributes["backend"] != nil } }
+
+    /// `partition-xnnpack`, run by the lower stage under the compiler's instrumentation.
+    public func passes(for module: Module) -> [Pass] { Self.isPartitioned(module) ? [] : [Self.partitionPass] }
+
     /// Partitions `module` in place (as `--passes partition-xnnpack` does) unless it already is.
     public static func partition(_ module: Module) throws {
-        let partitioned = module.functions.contains { $0.attributes["backend"] != nil }
-        if !partitioned {
+        if !isPartitioned(module) {
             var manager = PassManager(passes: [partitionPass])
             manager.instrumentation.verifyEach = true
             try manager.run(module)

@@ -290,12 +290,23 @@ extension XNNPACKLowering {
         node(isMax ? .maxPooling2d : .avgPooling2d, .pooling(fields), range: outputRange(op))
     }
 
-    /// `global_avg_pool2d` and `mean` over (2, 3) with keepdim.
+    /// `global_avg_pool2d` and `mean` over (2, 3). Without keepdim the pool keeps its NHWC
+    /// `[N, 1, 1, C]` result (the only form ExecuTorch's runtime defines) in a scratch value and a
+    /// static reshape gives `[N, C]`: the same elements in the same order, so no transpose.
     mutating func globalPool(_ op: Operation) throws(XNNLoweringError) {
         let x = try operand(op, 0)
         let input = try nhwc(x)
-        let out = try define(op.result, nhwc: true)
-        node(.globalAvgPooling2d, .node1x1(XNNNode1x1(input: input, output: out, flags: xnnFlagKeepDims)))
+        let resultDims = try Self.dims(op.result)
+        guard resultDims.count == 2 else {
+            let out = try define(op.result, nhwc: true)
+            node(.globalAvgPooling2d, .node1x1(XNNNode1x1(input: input, output: out, flags: xnnFlagKeepDims)))
+            return
+        }
+        let xd = try Self.dims(x)
+        let pooled = temp([xd[0], 1, 1, xd[1]])
+        node(.globalAvgPooling2d, .node1x1(XNNNode1x1(input: input, output: pooled, flags: xnnFlagKeepDims)))
+        let out = try define(op.result)
+        node(.staticReshape, .staticReshape(XNNStaticReshape(newShape: Self.u32(resultDims), input: pooled, output: out)))
     }
 
     mutating func resizeBilinear(_ op: Operation) throws(XNNLoweringError) {

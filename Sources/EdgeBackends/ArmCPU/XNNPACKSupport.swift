@@ -239,7 +239,6 @@ public enum XNNPACKSupport {
         guard r == 4 else { return "mean.dim only supports averaging 4D tensors, got tensor of rank \(r)" }
         let axes = Set(ints(op, "axes").map { $0 < 0 ? $0 + r : $0 })
         guard axes == [2, 3] else { return "mean.dim only supports averaging 4D tensors across the innermost dimensions (axes \(ints(op, "axes")))" }
-        guard op.attribute("keepdim")?.boolValue == true else { return "mean.dim only supports keepdim=True" }
         return nil
     }
 
@@ -379,7 +378,8 @@ public enum XNNPACKSupport {
         add(Ops.avgPool2d, XNNPACKRule(["XNNAvgPooling2d"], "no ceil mode; padding only with count_include_pad = false; window larger than 1x1", layout: .channelsLast,
                                        check: avgPoolRefusal) { l, op throws(XNNLoweringError) in try l.pool(op, max: false) })
         add(Ops.globalAvgPool2d, XNNPACKRule(["XNNGlobalAvgPooling2d"], layout: .channelsLast, int8: .requantizing) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
-        add(Ops.mean, XNNPACKRule(["XNNGlobalAvgPooling2d"], "4-D over axes (2, 3) with keepdim", layout: .channelsLast,
+        add(Ops.mean, XNNPACKRule(["XNNGlobalAvgPooling2d", "XNNStaticReshape"],
+                                  "4-D over axes (2, 3); without keepdim the pooled [N, 1, 1, C] is reshaped to [N, C]", layout: .channelsLast,
                                   check: meanRefusal, int8: .requantizing) { l, op throws(XNNLoweringError) in try l.globalPool(op) })
         add(Ops.upsampleBilinear2d, XNNPACKRule(["XNNStaticResizeBilinear2D"], layout: .channelsLast) { l, op throws(XNNLoweringError) in try l.resizeBilinear(op) })
         add(Ops.batchNorm, XNNPACKRule(["XNNMultiply", "XNNAdd"], "not folded into a conv (-O2 folds it where it can); constant statistics: x * s + t per channel",
@@ -412,14 +412,14 @@ public enum XNNPACKSupport {
         var out = """
         # What the arm-cpu backend hands to XNNPACK
 
-        Generated from `Sources/EdgeBackends/ArmCPU/XNNPACKSupport.swift` by `edgec list-ops --xnnpack`.
-        Do not edit by hand. Every tensor must be f32 (or, around `edge.quantize` /
-        `edge.dequantize`, per-tensor qi8) with a static shape of rank ≤ 6 and no zero-sized
-        dimension; anything else stays on the portable kernels (`edgec compile --backend
-        arm-cpu --stats` lists each such op and why). The INT8 column: the form an op takes when
-        every non-constant input is a dequantize of a per-tensor qi8 value and its result
-        (through a fused relu/clamp) is read only by a quantize (docs/quantization.md); "fp32"
-        ops run between `XNNConvert`s.
+        The table is generated from `Sources/EdgeBackends/ArmCPU/XNNPACKSupport.swift` by `edgec list-ops
+        --xnnpack` (do not edit it by hand; the sections after it are written by hand). Every tensor
+        must be f32 (or, around `edge.quantize` / `edge.dequantize`, per-tensor qi8) with a static
+        shape of rank ≤ 6 and no zero-sized dimension; anything else stays on the portable kernels
+        (`edgec compile --backend arm-cpu --stats` lists each such op and why). The INT8 column: the
+        form an op takes when every non-constant input is a dequantize of a per-tensor qi8 value and
+        its result (through a fused relu/clamp) is read only by a quantize (docs/quantization.md);
+        "fp32" ops run between `XNNConvert`s.
 
         | op | XNNPACK nodes | conditions | layout | INT8 |
         | --- | --- | --- | --- | --- |
