@@ -115,6 +115,32 @@ import Testing
         #expect(text.contains("edge.quantize(%input)") && text.contains("qi32<axis=0") && text.contains("fused_activation = \"relu\""))
     }
 
+    /// `compile --backend arm-cpu --quantize int8|dynamic-int8` writes a program whose whole
+    /// graph is one XNNPACK partition (static INT8: qs8 nodes, the mean without keepdim as a
+    /// global pool + reshape on qint8 values), which the interpreter runs close to float.
+    @Test(arguments: [["int8", "--calibration", "DATA"], ["dynamic-int8"]])
+    func quantizedProgramsRunCloseToFloat(_ scheme: [String]) throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data")
+        try Self.writeSamples(data, count: 8, seed: 5)
+        let pte = dir.appendingPathComponent("q.pte").path
+        let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
+        let args = ["compile", model, "-o", pte, "--backend", "arm-cpu", "--stats", "--quantize"] + scheme.map { $0 == "DATA" ? data.path : $0 }
+        let r = try edgec(args)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("portable ops:    0"), "\(r.stdout)")
+        #expect(r.stdout.contains(scheme[0] == "int8" ? "int8 (qs8)" : "int8 (qd8)"), "\(r.stdout)")
+        let outDir = dir.appendingPathComponent("out")
+        let run = try edgec(["run", pte, "--input", repoRoot.appendingPathComponent("Examples/tiny_cnn.input.npy").path, "-o", outDir.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: outDir.path)
+        let q = try NPY.decode([UInt8](Data(contentsOf: outDir.appendingPathComponent(try #require(files.first))))).floats()
+        let f = try NPY.decode([UInt8](Data(contentsOf: repoRoot.appendingPathComponent("Examples/tiny_cnn.output.npy")))).floats()
+        #expect(Self.relativeL2(f, q) < 0.03, "\(scheme[0]): relative L2 \(Self.relativeL2(f, q))")
+        #expect(f.indices.max { f[$0] < f[$1] } == q.indices.max { q[$0] < q[$1] })
+    }
+
     @Test func portableIsRefusedAndObserversAreChecked() throws {
         let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
         let r = try edgec(["compile", model, "-o", "/dev/null", "--backend", "portable", "--quantize", "int8", "--calibration", "Examples/tiny_cnn"])

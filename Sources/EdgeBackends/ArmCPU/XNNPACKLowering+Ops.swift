@@ -303,7 +303,8 @@ extension XNNPACKLowering {
             return
         }
         let xd = try Self.dims(x)
-        let pooled = temp([xd[0], 1, 1, xd[1]])
+        // In an INT8 group the pooled value carries the output's parameters (a reshape keeps them).
+        let pooled = addValue([xd[0], 1, 1, xd[1]], quant: int8?.output)
         node(.globalAvgPooling2d, .node1x1(XNNNode1x1(input: input, output: pooled, flags: xnnFlagKeepDims)))
         let out = try define(op.result)
         node(.staticReshape, .staticReshape(XNNStaticReshape(newShape: Self.u32(resultDims), input: pooled, output: out)))
