@@ -91,14 +91,22 @@ def wrap(model, outputs: List[str], names: List[str]):
     inputs carry those names) and returns the chosen fields of the model's output as a tuple."""
     import torch
 
+    # forward is written out with the input names as its parameters: torch.export names the
+    # program's user inputs after them (a *args forward would give args_0, args_1, ...).
+    params = ", ".join(names)
+    source = (f"def forward(self, {params}):\n"
+              f"    out = self.model({', '.join(f'{n}={n}' for n in names)})\n"
+              f"    return tuple(getattr(out, k) for k in self.outputs)\n")
+    namespace: dict = {}
+    exec(source, namespace)  # noqa: S102 - fixed text built from the names above
+
     class Wrapped(torch.nn.Module):
+        forward = namespace["forward"]
+
         def __init__(self):
             super().__init__()
             self.model = model
-
-        def forward(self, *args):
-            out = self.model(**dict(zip(names, args)))
-            return tuple(getattr(out, k) for k in outputs)
+            self.outputs = list(outputs)
 
     return Wrapped().eval()
 
