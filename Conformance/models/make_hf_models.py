@@ -5,17 +5,21 @@ torch.export, with fixed-seed inputs and reference outputs, for edgec's model su
 (Conformance/models/check_models.py --hf).
 
 Models (HF_MODELS below; every one in eval mode, attention as transformers picks it by default,
-i.e. `sdpa`):
+i.e. `sdpa`, unless the name ends in _eager):
 
   bert             BertModel, 2 layers, hidden 64, 2 heads, vocab 1000; input_ids,
                    attention_mask (row 1 right-padded), token_type_ids -> last_hidden_state,
                    pooler_output
+  bert_eager       the same with attn_implementation="eager" (matmul + additive mask + softmax)
+  roberta          RobertaModel, as bert without pooler; position ids from a cumulative sum of
+                   the non-pad tokens (CumSum / aten.cumsum); row 1 padded with the pad token
   distilbert       DistilBertModel, 2 layers, dim 64, 2 heads; input_ids, attention_mask
                    -> last_hidden_state
   gpt2             GPT2LMHeadModel (tied embedding), 2 layers, 64, 2 heads, no KV cache;
                    input_ids, attention_mask (row 1 right-padded) -> logits
+  gpt2_eager       the same with attn_implementation="eager"
   whisper_encoder  WhisperEncoder, 16 mel bins, 2 layers, d_model 64, 32 source positions;
-                   input_features f32[1,16,64] -> last_hidden_state
+                   input_features f32[2,16,64] -> last_hidden_state
 
 For every model it writes into the output folder (default Conformance/.cache/models/hf):
 
@@ -24,6 +28,12 @@ For every model it writes into the output folder (default Conformance/.cache/mod
                          symbolic dims ("batch", "sequence"), as Hugging Face's exporters do, so
                          edgec needs --input-shape (check_models.py passes the inputs' shapes)
   <name>.pt2             torch.export.export(...) (static shapes) saved with torch.export.save
+                         (the training IR: aten.linear, aten.scaled_dot_product_attention, ...)
+  <name>.core.pt2        the same after run_decompositions() (core ATen: aten.addmm, aten.bmm,
+                         aten._softmax, aten.where.self, ...), what ExecuTorch's to_edge starts from
+  <name>.dynamic.pt2     exported with batch (1..8) and sequence (2..64) as torch.export.Dim, so
+                         the program keeps sym_size / position-id arithmetic; compiled with
+                         --input-shape
   <name>.inputs.npz      the inputs by name (int64 token ids and masks, float32 features)
   <name>.torch.npz       eager PyTorch outputs by name
   <name>.opset<N>.ort.npz  ONNX Runtime's outputs (CPU, 1 thread) of each .onnx
@@ -68,10 +78,11 @@ BATCH, SEQ, VOCAB = 2, 16, 1000
 @dataclass
 class HFModel:
     description: str
-    build: Callable[[], "torch.nn.Module"]          # noqa: F821 - torch is imported lazily
+    build: Callable[[str], "torch.nn.Module"]       # noqa: F821 - torch is imported lazily; takes the attention
     inputs: Callable[[np.random.RandomState], Dict[str, np.ndarray]]
     outputs: List[str]
     dynamic: Dict[str, Dict[int, str]]               # ONNX dynamic axes of the inputs and outputs
+    attention: str = "sdpa"                          # transformers' attn_implementation
 
 
 def token_inputs(rng: np.random.RandomState, token_types: bool = False) -> Dict[str, np.ndarray]:
@@ -111,34 +122,52 @@ def wrap(model, outputs: List[str], names: List[str]):
     return Wrapped().eval()
 
 
-def build_bert():
+def build_bert(attention: str):
     from transformers import BertConfig, BertModel
     cfg = BertConfig(vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
                      intermediate_size=128, max_position_embeddings=64, type_vocab_size=2,
-                     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0)
+                     hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, attn_implementation=attention)
     return BertModel(cfg)
 
 
-def build_distilbert():
+def build_roberta(attention: str):
+    from transformers import RobertaConfig, RobertaModel
+    cfg = RobertaConfig(vocab_size=VOCAB, hidden_size=64, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=128, max_position_embeddings=64, type_vocab_size=1, pad_token_id=1,
+                        hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, attn_implementation=attention)
+    return RobertaModel(cfg, add_pooling_layer=False)
+
+
+def roberta_inputs(rng: np.random.RandomState) -> Dict[str, np.ndarray]:
+    """Token ids whose padding is the pad token (1): RoBERTa counts positions with a cumulative sum
+    over the non-pad tokens, so the padded row gets position ids 2..12 and then 1 (padding_idx)."""
+    feeds = token_inputs(rng)
+    feeds["input_ids"][feeds["input_ids"] == 1] = 2
+    feeds["input_ids"][feeds["attention_mask"] == 0] = 1
+    return feeds
+
+
+def build_distilbert(attention: str):
     from transformers import DistilBertConfig, DistilBertModel
     cfg = DistilBertConfig(vocab_size=VOCAB, dim=64, n_layers=2, n_heads=2, hidden_dim=128,
-                           max_position_embeddings=64, dropout=0.0, attention_dropout=0.0)
+                           max_position_embeddings=64, dropout=0.0, attention_dropout=0.0,
+                           attn_implementation=attention)
     return DistilBertModel(cfg)
 
 
-def build_gpt2():
+def build_gpt2(attention: str):
     from transformers import GPT2Config, GPT2LMHeadModel
     cfg = GPT2Config(vocab_size=VOCAB, n_embd=64, n_layer=2, n_head=2, n_positions=64, n_inner=128,
-                     resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, use_cache=False)
+                     resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, use_cache=False, attn_implementation=attention)
     return GPT2LMHeadModel(cfg)
 
 
-def build_whisper_encoder():
+def build_whisper_encoder(attention: str):
     from transformers import WhisperConfig
     from transformers.models.whisper.modeling_whisper import WhisperEncoder
     cfg = WhisperConfig(num_mel_bins=16, d_model=64, encoder_layers=2, encoder_attention_heads=2,
                         encoder_ffn_dim=128, max_source_positions=32, dropout=0.0, attention_dropout=0.0,
-                        activation_dropout=0.0)
+                        activation_dropout=0.0, attn_implementation=attention)
     return WhisperEncoder(cfg)
 
 
@@ -148,15 +177,24 @@ HF_MODELS: Dict[str, HFModel] = {
                     build_bert, lambda r: token_inputs(r, token_types=True), ["last_hidden_state", "pooler_output"],
                     {"input_ids": SEQ_AXES, "attention_mask": SEQ_AXES, "token_type_ids": SEQ_AXES,
                      "last_hidden_state": SEQ_AXES, "pooler_output": {0: "batch"}}),
+    "bert_eager": HFModel("bert with attn_implementation='eager' (matmul, additive float mask, softmax)",
+                          build_bert, lambda r: token_inputs(r, token_types=True), ["last_hidden_state", "pooler_output"],
+                          {"input_ids": SEQ_AXES, "attention_mask": SEQ_AXES, "token_type_ids": SEQ_AXES,
+                           "last_hidden_state": SEQ_AXES, "pooler_output": {0: "batch"}}, attention="eager"),
+    "roberta": HFModel("RobertaModel: as bert, position ids from a cumulative sum over non-pad tokens, no pooler",
+                       build_roberta, roberta_inputs, ["last_hidden_state"],
+                       {"input_ids": SEQ_AXES, "attention_mask": SEQ_AXES, "last_hidden_state": SEQ_AXES}),
     "distilbert": HFModel("DistilBertModel: 2 layers, dim 64, 2 heads, vocab 1000, seq 16, batch 2 (one row padded)",
                           build_distilbert, token_inputs, ["last_hidden_state"],
                           {"input_ids": SEQ_AXES, "attention_mask": SEQ_AXES, "last_hidden_state": SEQ_AXES}),
     "gpt2": HFModel("GPT2LMHeadModel: 2 layers, 64, 2 heads, vocab 1000, causal, no KV cache, batch 2 (one row padded)",
                     build_gpt2, token_inputs, ["logits"],
                     {"input_ids": SEQ_AXES, "attention_mask": SEQ_AXES, "logits": SEQ_AXES}),
+    "gpt2_eager": HFModel("gpt2 with attn_implementation='eager'", build_gpt2, token_inputs, ["logits"],
+                          {"input_ids": SEQ_AXES, "attention_mask": SEQ_AXES, "logits": SEQ_AXES}, attention="eager"),
     "whisper_encoder": HFModel("WhisperEncoder: 16 mel bins x 64 frames, 2 layers, d_model 64, 2 heads",
                                build_whisper_encoder,
-                               lambda r: {"input_features": r.standard_normal((1, 16, 64)).astype(np.float32)},
+                               lambda r: {"input_features": r.standard_normal((2, 16, 64)).astype(np.float32)},
                                ["last_hidden_state"],
                                {"input_features": {0: "batch"}, "last_hidden_state": {0: "batch"}}),
 }
@@ -195,7 +233,7 @@ def export(name: str, out: str, opsets: List[int], seed: int) -> dict:
     import torch
     spec = HF_MODELS[name]
     torch.manual_seed(seed)
-    model = spec.build().eval()
+    model = spec.build(spec.attention).eval()
     feeds = spec.inputs(np.random.RandomState(seed))
     names = list(feeds)
     module = wrap(model, spec.outputs, names)
@@ -228,16 +266,33 @@ def export(name: str, out: str, opsets: List[int], seed: int) -> dict:
         entry["onnx"][str(opset)] = {"nodes": len(proto.graph.node), "ops": dict(sorted(ops.items())),
                                      "ort_vs_torch": err}
 
-    path = os.path.join(out, f"{name}.pt2")
-    with torch.no_grad():
+    def save(kind: str, ep) -> None:
+        nonlocal worst
+        path = os.path.join(out, f"{name}.{kind}")
+        torch.export.save(ep, path)
+        ops = collections.Counter(str(n.target) for n in ep.graph.nodes if n.op == "call_function")
+        with torch.no_grad():
+            reloaded = [t.numpy() for t in torch.export.load(path).module()(*args)]
+        err = max(rel(o, e) for o, e in zip(reloaded, eager))
+        worst = max(worst, err)
+        entry[kind] = {"ops": dict(sorted(ops.items())), "reloaded_vs_torch": err}
+
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         ep = torch.export.export(module, args)
-    torch.export.save(ep, path)
-    ops = collections.Counter(str(n.target) for n in ep.graph.nodes if n.op == "call_function")
-    with torch.no_grad():
-        reloaded = [t.numpy() for t in torch.export.load(path).module()(*args)]
-    err = max(rel(o, e) for o, e in zip(reloaded, eager))
-    worst = max(worst, err)
-    entry["pt2"] = {"ops": dict(sorted(ops.items())), "reloaded_vs_torch": err}
+        save("pt2", ep)
+        dims = {axis: torch.export.Dim(axis, min=1 if axis == "batch" else 2, max=8 if axis == "batch" else 64)
+                for axes in spec.dynamic.values() for axis in axes.values()}
+        shapes = {n: {i: dims[a] for i, a in spec.dynamic.get(n, {}).items()} for n in names}
+        for kind, make in (("core.pt2", ep.run_decompositions),
+                           ("dynamic.pt2", lambda: torch.export.export(module, args, dynamic_shapes=shapes))):
+            stale = os.path.join(out, f"{name}.{kind}")
+            if os.path.exists(stale):
+                os.remove(stale)
+            try:
+                save(kind, make())
+            except Exception as e:  # noqa: BLE001 - torch's own failure, recorded; check_models.py reports it
+                entry[kind] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0][:200]}"}
     entry["onnx_dynamo"] = try_dynamo(module, args, os.path.join(out, f"{name}.dynamo.onnx"))
     entry["worst_rel"] = worst
     return entry
@@ -280,7 +335,9 @@ def main() -> int:
             failed.append(name)
         onnx_nodes = ", ".join(f"opset {k}: {v['nodes']} nodes" for k, v in e["onnx"].items())
         print(f"{name:16s} params {e['parameters']:8d}  onnx {onnx_nodes}"
-              f"  pt2 {sum(e['pt2']['ops'].values())} calls  worst rel {e['worst_rel']:.1e}"
+              f"  pt2 {sum(e['pt2']['ops'].values())} calls" + "".join(
+                  f", {k} {sum(e[k]['ops'].values())} calls" if "ops" in e[k] else f", {k} failed in torch"
+                  for k in ("core.pt2", "dynamic.pt2")) + f"  worst rel {e['worst_rel']:.1e}"
               f"  dynamo=True: {e['onnx_dynamo']}{'' if ok else '  EXCEEDS 1e-4'}", flush=True)
         with open(manifest_path, "w") as fh:
             json.dump(manifest, fh, indent=2)
