@@ -28,7 +28,7 @@ extension ATenTable {
                 return try c.emit(Ops.gt, [m, try c.scalar(0, .f32)], output: 0)
             }
         }
-        t["aten.cumsum.default"] = .one("running sum along `dim` (static size N) as `edge.sum` over a masked [N, N] product: y[i] = Σⱼ x[j]·[j ≤ i] (O(N²); N ≤ 4096)") { c throws(OpError) in
+        t["aten.cumsum.default"] = .one("running sum along `dim` (static size N) as `edge.sum` over a masked [N, N] product: y[i] = Σⱼ x[j]·[j ≤ i] (O(N²); N ≤ 4096, `CumulativeSum`)") { c throws(OpError) in
             let x = try c.tensor("self")
             let to = try outputElement(c, default: x.type.element.storage.isFloat ? x.type.element.storage : .i64)
             return try cumulativeSum(&c, x, dim: try c.int("dim"), element: to, exclusive: false, reverse: false)
@@ -36,9 +36,7 @@ extension ATenTable {
         return t
     }()
 
-    /// A cumulative sum along `dim` without a scan kernel: x is unsqueezed to [..., 1, N, ...],
-    /// multiplied by the [N, N] 0/1 matrix M[i, j] = (j ≤ i) (j < i when exclusive, mirrored when
-    /// reversed) and summed over j. Exact for integers; for floats the terms are added in index order.
+    /// A cumulative sum along `dim` without a scan kernel (``CumulativeSum``).
     static func cumulativeSum(_ c: inout ATenCall, _ x: Value, dim: Int, element: ScalarType, exclusive: Bool, reverse: Bool) throws(OpError) -> Value {
         let rank = x.type.rank
         guard rank > 0 else { return try c.emit(Ops.cast, [x], ["dtype": .string(element.rawValue)], output: 0) }
@@ -46,19 +44,13 @@ extension ATenTable {
         guard let n = x.type.shape[d].value else {
             throw OpError("a cumulative sum along the dynamic dim \(d) of \(TypeText.type(x.type)) needs a static size; fix it at import (--input-shape or --static)")
         }
-        guard n <= 4096 else { throw OpError("a cumulative sum along a dim of \(n) elements is too large to lower as an [N, N] product (at most 4096)") }
+        guard n <= CumulativeSum.maxLength else {
+            throw OpError("a cumulative sum along a dim of \(n) elements is too large to lower as an [N, N] product (at most \(CumulativeSum.maxLength))")
+        }
         var v = x
         if v.type.element.storage != element { v = try c.emit(Ops.cast, [v], ["dtype": .string(element.rawValue)]) }
-        var mask: [Double] = []
-        mask.reserveCapacity(n * n)
-        for i in 0 ..< n {
-            for j in 0 ..< n {
-                let keep = reverse ? (exclusive ? j > i : j >= i) : (exclusive ? j < i : j <= i)
-                mask.append(keep ? 1 : 0)
-            }
-        }
-        let trailing = rank - d - 1
-        let m = try c.constant(mask, type: TensorType(.scalar(element), [n, n] + Array(repeating: 1, count: trailing)))
+        let m = try c.constant(CumulativeSum.mask(length: n, exclusive: exclusive, reverse: reverse),
+                               type: TensorType(.scalar(element), CumulativeSum.maskShape(length: n, dim: d, rank: rank)))
         let spread = try c.emit(Ops.unsqueeze, [v], ["dim": .int(Int64(d))])
         let products = try c.emit(Ops.mul, [spread, m])
         return try c.emit(Ops.sum, [products], ["axes": .ints([Int64(d + 1)]), "keepdim": .bool(false)], output: 0)
