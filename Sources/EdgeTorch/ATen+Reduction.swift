@@ -19,7 +19,7 @@ extension ATenTable {
         }
         // any(x) = max(x != 0) > 0: bool masks (SDPA's fully-masked-row check) reduce as f32.
         for (name, dimArg) in [("any.dim", "dim"), ("any.dims", "dim"), ("any.default", nil)] as [(String, String?)] {
-            t["aten.\(name)"] = .one("`edge.amax` of the operand as f32 (`edge.ne` 0 first unless bool) \(dimArg == nil ? "over every dim" : "over `dim`"), then `edge.gt` 0") { c throws(OpError) in
+            t["aten.\(name)"] = .one("`edge.amax` \(dimArg == nil ? "over every dim" : "over `dim`") of (x ≠ 0) as f32, then `edge.gt` 0") { c throws(OpError) in
                 var x = try c.tensor("self")
                 if x.type.element != .bool { x = try c.emit(Ops.logicalNot, [try c.emit(Ops.eq, [x, try c.scalar(0, x.type.element.storage)])]) }
                 x = try c.emit(Ops.cast, [x], ["dtype": .string(ScalarType.f32.rawValue)])
