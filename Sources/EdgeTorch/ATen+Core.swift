@@ -8,6 +8,9 @@ extension ATenTable {
                      "aten.lift_fresh_copy.default", "aten.alias_copy.default", "aten.detach_copy.default"] {
             t[name] = .one("identity (no data movement in Edge IR)") { c throws(OpError) in try c.tensor("self") }
         }
+        // detach_ only drops autograd history; it writes no data, so it is no in-place update
+        // (torch.export leaves it after lift_fresh_copy of a torch.tensor(...) built in forward).
+        t["aten.detach_.default"] = .one("identity (drops autograd history only; writes no data)") { c throws(OpError) in try c.tensor("self") }
         t["aten.dropout.default"] = .one("identity (inference: `train` must be false)") { c throws(OpError) in
             if try c.bool("train", default: false), try c.float("p", default: 0.5) > 0 {
                 throw OpError("dropout with train=True is a training op; export the model in eval mode (model.eval())")
