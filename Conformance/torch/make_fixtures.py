@@ -12,7 +12,6 @@ getitem, addmm, view, ...). Beside each archive, <name>.inputs.pt holds a sample
 the eager output, for the comparison script (Conformance/torch/compare.py).
 """
 import argparse
-import json
 import os
 
 import torch
@@ -208,6 +207,7 @@ def export(name, model, args, dynamic_shapes=None, core=False):
         out = model(*args)
     torch.save({"args": args, "out": out}, os.path.join(OUT, name + ".inputs.pt"))
     if name.startswith("hf_"):   # plain numbers for the Swift tests, which cannot read torch.save's pickle
+        import json  # here, not at the top: the fixtures' stack traces record this file's line numbers
         outs = out if isinstance(out, tuple) else (out,)
         with open(os.path.join(OUT, name + ".expected.json"), "w") as f:
             json.dump({"args": [{"shape": list(a.shape), "values": a.flatten().tolist()} for a in args],

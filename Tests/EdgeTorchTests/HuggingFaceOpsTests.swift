@@ -27,7 +27,10 @@ import Testing
         for (a, t) in zip(f.arguments, inputs) { known[ObjectIdentifier(a)] = t }
         for op in f.body.operations {
             if op.name == "return" {
-                return try op.operands.map { v in try #require(known[ObjectIdentifier(try #require(v))]) }
+                return try op.operands.map { v in
+                    let value = try #require(v)
+                    return try #require(known[ObjectIdentifier(value)])
+                }
             }
             let results: [Tensor]
             if op.name == "edge.constant" {

@@ -184,7 +184,7 @@ import Testing
             for line in ["cumprod: aten.cumprod.default", "sort: aten.sort.default", "flip: aten.flip.default"] {
                 #expect(text.contains(line), "missing \(line) in \(text)")
             }
-            #expect(text.contains("make_fixtures.py:142"))
+            #expect(text.contains("make_fixtures.py:141"))
         }
     }
 
