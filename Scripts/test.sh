@@ -35,11 +35,12 @@ echo "== torch.export fixtures: edgec (interpreter and ExecuTorch) against eager
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|Failed to load|KernelPreference'
 
 echo "== real models: edgec's interpreter and ExecuTorch vs ONNX Runtime (quick subset)"
-# Two zoo models and two onnx light models, debug build (~2-4 min on 2 cores); every model:
+# Two zoo models, two onnx light models and the Hugging Face BERT fixture through ONNX and .pt2
+# (make_hf_models.py builds it on first use, ~10 s), debug build (~2-4 min on 2 cores); every model:
 #   .venv/bin/python Conformance/models/check_models.py --edgec .build-release/release/edgec
 .venv/bin/python Conformance/models/check_models.py --edgec .build/debug/edgec --models mobilenet_v2 resnet18 \
-  --light squeezenet shufflenet --strict --no-et-export 2>&1 \
-  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Failed to load|KernelPreference|warnings.warn'
+  --light squeezenet shufflenet --hf bert --hf-formats opset14 pt2 --strict --no-et-export 2>&1 \
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light|hf):|Failed to load|KernelPreference|warnings.warn'
 
 echo "== real models for arm-cpu (XNNPACK delegate): edgec's interpreter and ExecuTorch vs ONNX Runtime (quick subset)"
 .venv/bin/python Conformance/models/check_models.py --edgec .build/debug/edgec --backend arm-cpu --models mobilenet_v2 resnet18 \

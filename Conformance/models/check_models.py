@@ -63,6 +63,8 @@ sys.path.insert(0, HERE)
 
 DEFAULT_ZOO = ["mobilenet_v2", "resnet18", "resnet50", "mobilenet_v3_small", "efficientnet_b0", "squeezenet1_1",
                "shufflenet_v2_x1_0", "vit_tiny", "bert_mini"]
+# make_hf_models.py's fixtures: each through the TorchScript ONNX exporter at two opsets and torch.export.
+HF_FORMATS = ["opset14", "opset18", "pt2", "core.pt2", "dynamic.pt2"]
 # vgg19 (575 MB of weights, ~20 GFLOP) is left out of the default set: minutes per run in the
 # portable runtimes; `--light all` includes it.
 DEFAULT_LIGHT = ["squeezenet", "shufflenet", "resnet50", "densenet121", "inception_v1", "inception_v2",
@@ -142,17 +144,27 @@ class Check:
         return subprocess.run([self.args.edgec, *argv], capture_output=True, text=True, timeout=timeout)
 
     def check(self, name: str, source: str, onnx_path: str, feeds: Dict[str, np.ndarray],
-              expected: Optional[List[np.ndarray]] = None, zoo_name: Optional[str] = None) -> None:
+              expected: Optional[List[np.ndarray]] = None, zoo_name: Optional[str] = None,
+              reference: Optional[List[np.ndarray]] = None, input_shapes: bool = False) -> None:
+        """Compiles and runs one model. `onnx_path` may be a .pt2, with `reference` (eager
+        PyTorch's outputs) in place of ONNX Runtime's; `input_shapes` passes every feed's shape
+        as --input-shape (models exported with symbolic batch and sequence dims)."""
         row: Dict[str, object] = {"model": name, "source": source}
         self.rows.append(row)
         tag = f"{source}:{name}"
         print(f"[{tag}] compiling", file=sys.stderr, flush=True)
         pte = os.path.join(self.work, f"{source}_{name}.pte")
+        shapes = [a for n, v in feeds.items() for a in ("--input-shape", f"{n}=" + ",".join(map(str, v.shape)))] \
+            if input_shapes else []
         t0 = time.perf_counter()
-        c = self.edgec("compile", onnx_path, "-o", pte, "--stats", "--backend", self.args.backend)
+        c = self.edgec("compile", onnx_path, "-o", pte, "--stats", "--backend", self.args.backend, *shapes)
         row["compile_s"] = time.perf_counter() - t0
         if c.returncode != 0:
-            first = next((l for l in c.stderr.splitlines() if "error" in l), c.stderr.strip()[:200])
+            lines = c.stderr.splitlines()
+            at = next((i for i, l in enumerate(lines) if "error" in l), None)
+            # the error line, and the first node it lists when it ends in a colon
+            first = c.stderr.strip()[:200] if at is None else lines[at].replace(onnx_path + ": ", "") + (
+                " " + lines[at + 1].strip() if lines[at].endswith(":") and at + 1 < len(lines) else "")
             row["status"] = "unsupported"
             row["detail"] = first[:300]
             if self.args.strict:
@@ -170,8 +182,11 @@ class Check:
         meta = json.loads(self.edgec("inspect", pte, "--json").stdout)["plans"][0]
         in_names, out_names = meta["input_names"], meta["output_names"]
 
-        print(f"[{tag}] onnxruntime", file=sys.stderr, flush=True)
-        ref = ort_run(onnx_path, feeds)
+        if reference is None:
+            print(f"[{tag}] onnxruntime", file=sys.stderr, flush=True)
+            ref = ort_run(onnx_path, feeds)
+        else:
+            ref = reference
         if expected is not None:
             row["ort_vs_expected"] = max(rel_err(r, e) for r, e in zip(ref, expected))
 
@@ -250,6 +265,17 @@ def zoo_files(name: str, zoo: str, log) -> str:
     return onnx_path
 
 
+def hf_files(name: str, hf: str, formats: List[str], log) -> None:
+    """Makes the Hugging Face fixtures with make_hf_models.py when any file is missing."""
+    want = [f"{name}.{f}.onnx" if f.startswith("opset") else f"{name}.{f}" for f in formats if f != "core.pt2" and f != "dynamic.pt2"]
+    want += [f"{name}.inputs.npz", f"{name}.torch.npz", "manifest.json"]   # core/dynamic .pt2 may fail in torch
+    if not all(os.path.exists(os.path.join(hf, w)) for w in want):
+        opsets = sorted({int(f[len("opset"):]) for f in formats if f.startswith("opset")} | {14, 18})
+        log(f"[hf:{name}] building with Conformance/models/make_hf_models.py")
+        subprocess.run([sys.executable, os.path.join(HERE, "make_hf_models.py"), name, "--out", hf,
+                        "--opsets", *map(str, opsets)], check=True, stdout=subprocess.DEVNULL)
+
+
 def fmt_err(v) -> str:
     return "–" if v is None else f"{v:.1e}"
 
@@ -289,6 +315,11 @@ def main() -> int:
     parser.add_argument("--light", nargs="+", default=DEFAULT_LIGHT,
                         help="onnx light models without the light_ prefix ('all', or 'none')")
     parser.add_argument("--zoo", default=os.path.join(ROOT, "Conformance", ".cache", "models"))
+    parser.add_argument("--hf", nargs="+", default=["all"],
+                        help="Hugging Face transformers fixtures of make_hf_models.py ('all', or 'none')")
+    parser.add_argument("--hf-formats", nargs="+", default=HF_FORMATS,
+                        help=f"which exports of each fixture (default {' '.join(HF_FORMATS)}; opsetN is the .onnx of opset N)")
+    parser.add_argument("--hf-dir", default=os.path.join(ROOT, "Conformance", ".cache", "models", "hf"))
     parser.add_argument("--rtol", type=float, default=1e-4, help="max |out - ORT| / max |ORT| (default 1e-4)")
     parser.add_argument("--strict", action="store_true", help="a model edgec cannot compile is a failure")
     parser.add_argument("--no-executorch", action="store_true", help="do not run the .pte in ExecuTorch")
@@ -302,6 +333,14 @@ def main() -> int:
     args = parser.parse_args()
 
     import architectures as A
+    import make_hf_models as HF
+    hf = [] if args.hf == ["none"] else list(HF.HF_MODELS) if args.hf == ["all"] else args.hf
+    unknown = [m for m in hf if m not in HF.HF_MODELS]
+    if unknown:
+        parser.error(f"unknown Hugging Face fixture(s) {unknown}; known: {', '.join(HF.HF_MODELS)}")
+    bad = [f for f in args.hf_formats if f not in ("pt2", "core.pt2", "dynamic.pt2") and not re.fullmatch(r"opset\d+", f)]
+    if bad:
+        parser.error(f"unknown --hf-formats {bad}: use opsetN, pt2, core.pt2 or dynamic.pt2")
     zoo = [] if args.models == ["none"] else args.models
     unknown = [m for m in zoo if m not in A.MODELS]
     if unknown:
@@ -345,16 +384,41 @@ def main() -> int:
                 expected.append(numpy_helper.to_array(t))
             del proto
             check.check(name, "light", onnx_path, feeds, expected=expected)
+        for name in hf:
+            hf_files(name, args.hf_dir, args.hf_formats, log)
+            with np.load(os.path.join(args.hf_dir, name + ".inputs.npz")) as z:
+                feeds = {k: z[k] for k in z.files}
+            outputs = HF.HF_MODELS[name].outputs
+            with np.load(os.path.join(args.hf_dir, name + ".torch.npz")) as z:
+                eager = [z[k] for k in outputs]
+            with open(os.path.join(args.hf_dir, "manifest.json")) as f:
+                made = json.load(f)["models"].get(name, {})
+            for fmt in args.hf_formats:
+                if fmt.endswith("pt2"):        # the reference is eager PyTorch
+                    path = os.path.join(args.hf_dir, f"{name}.{fmt}")
+                    if not os.path.exists(path):    # torch itself could not export it (recorded by make_hf_models.py)
+                        why = made.get(fmt, {}).get("error", "missing; run make_hf_models.py")
+                        check.rows.append({"model": f"{name}.{fmt}", "source": "hf", "status": "not exported",
+                                           "detail": f"torch: {why}"[:200]})
+                        continue
+                    check.check(f"{name}.{fmt}", "hf", path, feeds, reference=eager, input_shapes=True)
+                else:                   # the reference is ONNX Runtime; eager PyTorch is the expected output
+                    check.check(f"{name}.{fmt}", "hf", os.path.join(args.hf_dir, f"{name}.{fmt}.onnx"), feeds,
+                                expected=eager, input_shapes=True)
 
     print(table(check.rows))
     notes = [f"{r['source']}:{r['model']} ORT vs onnx's expected output {r['ort_vs_expected']:.1e}"
-             for r in check.rows if "ort_vs_expected" in r]
+             for r in check.rows if "ort_vs_expected" in r and r["source"] == "light"]
+    hf_notes = [f"{r['model']} {r['ort_vs_expected']:.1e}" for r in check.rows if "ort_vs_expected" in r and r["source"] == "hf"]
     n_ok = sum(r["status"] == "ok" for r in check.rows)
     n_uns = sum(r["status"] == "unsupported" for r in check.rows)
     print(f"\nerrors are max |out - ref| / max |ref| (tolerance {args.rtol:g} against ONNX Runtime, CPU, 1 thread); "
           f"ExecuTorch arena: its own portable export of the same PyTorch model (sum of non_const_buffer_sizes)")
     if notes:
         print("light models, ONNX Runtime vs the expected outputs shipped with onnx: " + "; ".join(notes))
+    if any(r["source"] == "hf" for r in check.rows):
+        print("hf: the reference of the .onnx rows is ONNX Runtime, of the .pt2 rows eager PyTorch"
+              + (" (ONNX Runtime vs eager PyTorch: " + "; ".join(hf_notes) + ")" if hf_notes else ""))
     print(f"{n_ok} ok, {n_uns} unsupported, {check.failures} failed; edgec {args.edgec}; "
           f"{time.perf_counter() - t_start:.0f} s; 1-min load average {load_before[0]:.2f} before, {os.getloadavg()[0]:.2f} after")
     if args.json:

@@ -138,7 +138,7 @@ class Unsupported(nn.Module):
     """Uses ATen ops edgec does not import, to test the all-at-once error."""
 
     def forward(self, x):
-        a = torch.cumsum(x, dim=1)
+        a = torch.cumprod(x, dim=1)
         b = torch.sort(x, dim=1).values
         return torch.relu(a + b + torch.flip(x, dims=[1]))
 
@@ -180,6 +180,36 @@ class Streaming(nn.Module):
         return w, h2, c2, g2
 
 
+class HFIndexing(nn.Module):
+    """What Hugging Face transformers exports beyond plain layers: mask[batch, kv] lookups
+    (aten.index.Tensor, adjacent and not, negative indices), RoBERTa's cumulative-sum position
+    ids (cumsum, type_as), torch.where with Python numbers, any(), a conv1d stem (Whisper), and
+    arange over the (dynamic) sequence length."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 4, 3, padding=1)
+        self.pos = nn.Embedding(40, 4)
+
+    def forward(self, ids, attention_mask):
+        b, s = ids.shape
+        keep = attention_mask.to(torch.bool)
+        # mask[batch_idx, kv_idx] with broadcast index tensors (adjacent dims).
+        looked = keep[torch.arange(b)[:, None, None], torch.arange(s)[None, None, :]]        # [b,1,s]
+        # RoBERTa: positions count the non-pad tokens, pad positions get padding_idx 1.
+        real = ids.ne(1).int()
+        positions = (torch.cumsum(real, dim=1).type_as(real) * real).long() + 1              # [b,s]
+        h = self.pos(positions)                                                              # [b,s,4]
+        h = h + self.conv(h.transpose(1, 2)).transpose(1, 2)
+        # where with a Python number on either side, any() over a dim.
+        h = torch.where(looked.transpose(1, 2), h, 0.0) + torch.where(h > 0.2, 1.0, h)
+        rows = (h > 1.0).any(dim=-1, keepdim=True).to(h.dtype)
+        # Non-adjacent index tensors (the broadcast dims go first) and negative indices.
+        picked = h[torch.tensor([0, -1]), :, torch.tensor([-1, 1])]                          # [2,s]
+        steps = torch.arange(s, dtype=torch.float32)                                         # arange(seq)
+        return h * rows + steps[None, :, None], picked
+
+
 def export(name, model, args, dynamic_shapes=None, core=False):
     if ONLY is not None and name not in ONLY:
         return
@@ -193,6 +223,13 @@ def export(name, model, args, dynamic_shapes=None, core=False):
     with torch.no_grad():
         out = model(*args)
     torch.save({"args": args, "out": out}, os.path.join(OUT, name + ".inputs.pt"))
+    if name.startswith("hf_"):   # plain numbers for the Swift tests, which cannot read torch.save's pickle
+        import json  # here, not at the top: the fixtures' stack traces record this file's line numbers
+        outs = out if isinstance(out, tuple) else (out,)
+        with open(os.path.join(OUT, name + ".expected.json"), "w") as f:
+            json.dump({"args": [{"shape": list(a.shape), "values": a.flatten().tolist()} for a in args],
+                       "out": [{"shape": list(o.shape), "values": [round(v, 7) for v in o.flatten().tolist()]} for o in outs]}, f)
+            f.write("\n")
     print(f"{path}: {os.path.getsize(path)} bytes")
 
 
@@ -246,6 +283,11 @@ def main():
     # The core IR spells every step out (the archive grows with steps × layers), so a short chunk.
     short = (torch.randn(2, 2, 6), torch.randn(4, 2, 8), torch.randn(4, 2, 8), torch.randn(1, 2, 5))
     export("streaming_rnn_core", Streaming(), short, core=True)
+    ids = torch.tensor([[0, 3, 9, 4, 1, 1], [4, 4, 5, 7, 8, 2]])
+    mask = torch.tensor([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]])
+    seq = torch.export.Dim("seq", min=2, max=32)
+    export("hf_indexing", HFIndexing(), (ids, mask), dynamic_shapes={"ids": {1: seq}, "attention_mask": {1: seq}})
+    export("hf_indexing_core", HFIndexing(), (ids, mask), core=True)
 
 
 if __name__ == "__main__":

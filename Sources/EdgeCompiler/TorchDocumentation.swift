@@ -48,6 +48,12 @@ public enum TorchDocumentation {
         result. An in-place update of a tensor that a view shares (or of an input or weight) is
         rejected: functionalize it first with `ep.run_decompositions()`.
 
+        ## Hugging Face transformers
+
+        Hugging Face `transformers` exports (BERT, RoBERTa, DistilBERT, GPT-2, Whisper encoder; training
+        IR, core ATen and dynamic shapes) are checked end to end by `check_models.py --hf`:
+        [pte.md, "Hugging Face transformers"](pte.md#hugging-face-transformers).
+
         ## Diagnostics
 
         Each op carries its node's name and the user's Python line from the node's stack trace:

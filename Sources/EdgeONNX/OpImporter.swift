@@ -86,7 +86,7 @@ enum ONNXOps {
     static let viewOps: Set<String> = [Ops.reshape.name, Ops.flatten.name, Ops.squeeze.name, Ops.unsqueeze.name]
 
     static let all: [OpImporter] = elementwise + unary + convolution + normalization + linearAlgebra + einsum
-        + shapes + indexing + reductions + resizing + activations + attention + losses
+        + shapes + indexing + reductions + resizing + activations + attention + losses + cumulative
         + controlFlow + recurrent
 
     private static let byType: [String: [OpImporter]] = Dictionary(grouping: all, by: \.opType)

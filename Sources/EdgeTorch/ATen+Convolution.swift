@@ -7,7 +7,15 @@ extension ATenTable {
             try conv2d(&c, stride: try c.ints("stride", default: [1, 1]), padding: try padding(c),
                        dilation: try c.ints("dilation", default: [1, 1]), groups: try c.int("groups", default: 1))
         },
-        "aten.convolution.default": .one("`edge.conv2d`, or `edge.conv_transpose2d` when transposed (2-D)") { c throws(OpError) in
+        "aten.conv1d.default": .one("`edge.conv2d` on the input and weight unsqueezed to H = 1, squeezed back") { c throws(OpError) in
+            try conv1d(&c, stride: try c.ints("stride", default: [1]), padding: try padding(c, count: 1),
+                       dilation: try c.ints("dilation", default: [1]), groups: try c.int("groups", default: 1))
+        },
+        "aten.convolution.default": .one("`edge.conv2d` (1-D lifted to H = 1), or `edge.conv_transpose2d` when transposed (2-D)") { c throws(OpError) in
+            if try c.tensor("input").type.rank == 3, try !c.bool("transposed", default: false) {
+                return try conv1d(&c, stride: try c.ints("stride"), padding: try c.ints("padding"),
+                                  dilation: try c.ints("dilation"), groups: try c.int("groups"))
+            }
             if try c.bool("transposed", default: false) {
                 let x = try c.tensor("input"), w = try c.tensor("weight")
                 return try c.emit(Ops.convTranspose2d, [x, w, try c.optionalTensor("bias")], [
@@ -33,12 +41,29 @@ extension ATenTable {
     static func ints(_ v: [Int]) -> Attribute { .ints(v.map(Int64.init)) }
 
     /// conv2d's padding: a list, or the strings "valid" / "same" (`conv2d.padding`).
-    static func padding(_ c: ATenCall) throws(OpError) -> [Int] {
+    static func padding(_ c: ATenCall, count: Int = 2) throws(OpError) -> [Int] {
         if case .string(let s)? = c.argument("padding") {
             guard s == "valid" else { throw OpError("padding='\(s)' is not supported; use explicit padding") }
-            return [0, 0]
+            return Array(repeating: 0, count: count)
         }
-        return try c.ints("padding", default: [0, 0])
+        return try c.ints("padding", default: Array(repeating: 0, count: count))
+    }
+
+    /// A 1-D convolution (NCL input, OIL weight) as `edge.conv2d` over H = 1.
+    static func conv1d(_ c: inout ATenCall, stride: [Int], padding: [Int], dilation: [Int], groups: Int) throws(OpError) -> Value {
+        let x = try c.tensor("input"), w = try c.tensor("weight")
+        guard x.type.rank == 3, w.type.rank == 3 else {
+            throw OpError("conv1d needs an NCL input and an OIL weight, got input \(TypeText.type(x.type)) and weight \(TypeText.type(w.type))")
+        }
+        guard stride.count == 1, padding.count == 1, dilation.count == 1 else {
+            throw OpError("conv1d takes one stride, padding and dilation each, got \(stride), \(padding), \(dilation)")
+        }
+        let x4 = try c.emit(Ops.unsqueeze, [x], ["dim": .int(2)]), w4 = try c.emit(Ops.unsqueeze, [w], ["dim": .int(2)])
+        let y = try c.emit(Ops.conv2d, [x4, w4, try c.optionalTensor("bias")], [
+            "stride": ints([1, stride[0]]), "padding": ints([0, padding[0]]),
+            "dilation": ints([1, dilation[0]]), "groups": .int(Int64(groups)),
+        ])
+        return try c.emit(Ops.squeeze, [y], ["dims": .ints([2])], output: 0)
     }
 
     static func conv2d(_ c: inout ATenCall, stride: [Int], padding: [Int], dilation: [Int], groups: Int) throws(OpError) -> Value {

@@ -8,6 +8,9 @@ extension ATenTable {
                      "aten.lift_fresh_copy.default", "aten.alias_copy.default", "aten.detach_copy.default"] {
             t[name] = .one("identity (no data movement in Edge IR)") { c throws(OpError) in try c.tensor("self") }
         }
+        // detach_ only drops autograd history; it writes no data, so it is no in-place update
+        // (torch.export leaves it after lift_fresh_copy of a torch.tensor(...) built in forward).
+        t["aten.detach_.default"] = .one("identity (drops autograd history only; writes no data)") { c throws(OpError) in try c.tensor("self") }
         t["aten.dropout.default"] = .one("identity (inference: `train` must be false)") { c throws(OpError) in
             if try c.bool("train", default: false), try c.float("p", default: 0.5) > 0 {
                 throw OpError("dropout with train=True is a training op; export the model in eval mode (model.eval())")
@@ -26,6 +29,10 @@ extension ATenTable {
         }
         t["aten.to.dtype"] = .one("`edge.cast` to `dtype` (identity when it is unchanged)") { c throws(OpError) in
             try castOrIdentity(&c, input: "self")
+        }
+        t["aten.type_as.default"] = .one("`edge.cast` to `other`'s dtype (identity when it is unchanged)") { c throws(OpError) in
+            let x = try c.tensor("self"), to = try c.tensor("other").type.element.storage
+            return to == x.type.element.storage ? x : try c.emit(Ops.cast, [x], ["dtype": .string(to.rawValue)], output: 0)
         }
         // Device moves are identities on a device-less program; a dtype change becomes a cast.
         for name in ["aten.to.device", "aten.to.dtype_layout", "aten.to.other"] {
@@ -64,6 +71,9 @@ extension ATenTable {
                 return try c.emit(Ops.full, [], ["shape": ints(shape), "value": .float(value), "dtype": .string(element.rawValue)], output: 0)
             }
         }
+        t["aten.scalar_tensor.default"] = .one("a rank-0 constant of `dtype` (f32 by default)") { c throws(OpError) in
+            try c.scalar(try c.float("s"), try outputElement(c, default: .f32))
+        }
         t["aten.full.default"] = .one("`edge.full` (static size)") { c throws(OpError) in
             try full(&c, value: try c.float("fill_value"))
         }
@@ -98,9 +108,20 @@ extension ATenTable {
     }
 
     static func arange(_ c: inout ATenCall) throws(OpError) -> Value {
-        let start = try c.float("start", default: 0)
-        let end = try c.float("end")
-        let step = try c.float("step", default: 1)
+        // A bound may be a symbolic size (`arange(seq_len)` of a dynamic export): it must be fixed.
+        func bound(_ name: String, _ d: Double?) throws(OpError) -> Double {
+            if case .symInt? = c.argument(name) {
+                guard let dim = try c.symbolicInt(name) else { throw OpError("missing number argument '\(name)'") }
+                guard case .known(let v) = dim else {
+                    throw OpError("arange bound '\(name)' is the symbolic size \(ShapeRules.describe(dim)); fix the dynamic dims at import (--input-shape or --static)")
+                }
+                return Double(v)
+            }
+            return try c.float(name, default: d)
+        }
+        let start = try bound("start", 0)
+        let end = try bound("end", nil)
+        let step = try bound("step", 1)
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else { throw OpError("arange needs a finite non-zero step and finite bounds") }
         let n = max(0, Int(((end - start) / step).rounded(.up)))
         guard n <= 1 << 24 else { throw OpError("arange of \(n) elements is too large to hold as a constant") }

@@ -61,6 +61,19 @@ extension ATenTable {
             let x = try c.tensor("self")
             return try c.emit(Ops.where, [try c.tensor("condition"), x, try c.tensorOrScalar("other", like: x)], output: 0)
         }
+        // where with Python numbers: a number becomes a rank-0 constant of the result's dtype.
+        for (overload, selfIsNumber, otherIsNumber) in [("ScalarOther", false, true), ("ScalarSelf", true, false), ("Scalar", true, true)] {
+            t["aten.where.\(overload)"] = .one("`edge.where` with \(selfIsNumber && otherIsNumber ? "both values" : selfIsNumber ? "`self`" : "`other`") a rank-0 constant of the result's dtype") { c throws(OpError) in
+                let fallback: ScalarType = try [("self", selfIsNumber), ("other", otherIsNumber)].first { !$0.1 }
+                    .map { a throws(OpError) in try c.tensor(a.0).type.element.storage } ?? .f32
+                let element = try outputElement(c, default: fallback)
+                func operand(_ name: String, number: Bool) throws(OpError) -> Value {
+                    number ? try c.scalar(try c.float(name), element) : try c.tensor(name)
+                }
+                return try c.emit(Ops.where, [try c.tensor("condition"), try operand("self", number: selfIsNumber),
+                                              try operand("other", number: otherIsNumber)], output: 0)
+            }
+        }
         for overload in ["Scalar", "Tensor"] {
             t["aten.masked_fill.\(overload)"] = .one("`edge.where` choosing `value` where `mask` is true") { c throws(OpError) in
                 let x = try c.tensor("self")

@@ -45,6 +45,9 @@ let opCases: [OpCase] = [
         singleNode("GatherElements", extraInputs: ["i"], [Attr.int("axis", 3)]) { m in m.input("i", [1, 3, 8, 2], .int64) }
     },
     OpCase("IsNaN", ["edge.eq", "edge.logical_not"], "bool[1,3,8,8]") { singleNode("IsNaN") },
+    OpCase("CumSum", ["edge.unsqueeze", "edge.mul", "edge.sum"], "f32[1,3,8,8]") {
+        singleNode("CumSum", extraInputs: ["axis"]) { m in m.initializer("axis", [], ints: [3]) }
+    },
     OpCase("IsInf", ["edge.eq", "edge.eq", "edge.logical_or"], "bool[1,3,8,8]", contains: ["dense<inf>", "dense<-inf>"]) { singleNode("IsInf") },
     OpCase("Sum", ["edge.add", "edge.add"], "f32[1,3,8,8]") { singleNode("Sum", extraInputs: ["x", "x"]) },
     OpCase("Max", ["edge.maximum"], "f32[1,3,8,8]") { singleNode("Max", extraInputs: ["x"]) },
