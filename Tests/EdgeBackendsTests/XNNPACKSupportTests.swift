@@ -105,6 +105,8 @@ import Testing
             """), "only power == 2 (a constant exponent) is supported"),
             (Self.fn("%x: f32[2,3]", "f32[2,3]", "  %y = edge.concat(%x) {axis = 1} : f32[2,3]"),
              "only supports concatenation of 2 or more tensors, got 1"),
+            (Self.fn("%a: f32[], %b: f32[]", "f32[]", "  %y = edge.add(%a, %b) : f32[]"),
+             "operand f32[] is a scalar (rank 0)"),
         ]
         for (text, reason) in cases {
             #expect(try Self.refusal(text) == reason, "for:\n\(text)")

@@ -67,7 +67,7 @@ struct XNNPACKRule: Sendable {
 
 /// What ExecuTorch 1.5.1's XNNPACK delegate executes, as Edge IR ops and conditions (read from
 /// its partitioner configs and runtime; /work/shared/reference/executorch/xnnpack/README.md
-/// §8 and partitioner_configs.txt). Every tensor must be f32 with a static shape of rank ≤ 6
+/// §8 and partitioner_configs.txt). Every tensor must be f32 with a static shape of rank 1–6
 /// and no zero-sized dimension.
 public enum XNNPACKSupport {
     /// XNNPACK's `XNN_MAX_TENSOR_DIMS`.
@@ -148,6 +148,11 @@ public enum XNNPACKSupport {
                 return "\(what) \(TypeText.type(v.type)) is not f32 (the XNNPACK delegate runs f32 and qi8 here)"
             }
             guard let dims = v.type.staticShape else { return "\(what) \(TypeText.type(v.type)) has no static shape" }
+            // ExecuTorch 1.5.1's XNNExecutor fails execute() resizing a rank-0 output that XNNPACK
+            // reshaped from a rank-1 value ("Size needs to be equal to the number of dimensions",
+            // node case test_scan9_scalar); scalars computed at run time stay on the portable
+            // kernels (constant scalars, like an exponent or a scale, are static data).
+            guard !dims.isEmpty || isConstant(v) else { return "\(what) \(TypeText.type(v.type)) is a scalar (rank 0)" }
             guard dims.count <= maxRank else { return "\(what) \(TypeText.type(v.type)) has rank \(dims.count) > \(maxRank)" }
             guard !dims.contains(0) else { return "\(what) \(TypeText.type(v.type)) has a zero-sized dimension" }
         }
@@ -415,7 +420,7 @@ public enum XNNPACKSupport {
         The table is generated from `Sources/EdgeBackends/ArmCPU/XNNPACKSupport.swift` by `edgec list-ops
         --xnnpack` (do not edit it by hand; the sections after it are written by hand). Every tensor
         must be f32 (or, around `edge.quantize` / `edge.dequantize`, per-tensor qi8) with a static
-        shape of rank ≤ 6 and no zero-sized dimension; anything else stays on the portable kernels
+        shape of rank 1–6 and no zero-sized dimension; anything else stays on the portable kernels
         (`edgec compile --backend arm-cpu --stats` lists each such op and why). The INT8 column: the
         form an op takes when every non-constant input is a dequantize of a per-tensor qi8 value and
         its result (through a fused relu/clamp) is read only by a quantize (docs/quantization.md);
