@@ -35,18 +35,8 @@ public enum DynamicQuantization {
         guard let x = op.operand(0), x.type.element == .f32, x.definingOp?.definition !== Ops.dynamicQuantize,
               let weight = op.operand(1), weight.type.element == .f32, let values = Constants.tensor(weight),
               let shape = weight.type.staticShape, shape.count == 2 else { return }
-        let channels = shape[axis]
-        let inner = axis == 0 ? shape[1] : 1
-        let data = values.floats()
-        var absMax = [Float](repeating: 0, count: channels)
-        for (i, v) in data.enumerated() {
-            let c = (i / inner) % channels
-            absMax[c] = max(absMax[c], abs(v))
-        }
+        let (type, q, absMax) = try QuantizeWeights.symmetricPerChannel(values, shape: shape, axis: axis)
         guard absMax.allSatisfy(\.isFinite) else { return }  // a weight with inf/NaN stays f32
-        let scales = absMax.map { m -> Double in m > 0 ? Double(m / 127) : 1 }
-        let type = QuantizedType(storage: .i8, scheme: .perChannel(axis: axis, scales: scales, zeroPoints: Array(repeating: 0, count: channels)))
-        let q = try Quantize.run(values, storage: .i8, parameters: type.scheme.parameters)
         rewriter.setInsertionPoint(before: op)
         let base = weight.nameHint ?? "w"
         let wq = try rewriter.constant(Data(q.bytes()), type: TensorType(.quantized(type), shape), name: base + "_q8", location: weight.definingOp?.location)

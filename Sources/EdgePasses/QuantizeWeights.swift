@@ -27,6 +27,23 @@ public enum QuantizeWeights {
         }
     }
 
+    /// A weight quantized per channel along `axis`, symmetric INT8 in [-127, 127]:
+    /// `scale[c] = max|w[c]| / 127`, and 1 for an all-zero (or non-finite) channel, no floor.
+    /// Returns the type, the integers and each channel's max |w| (callers may refuse non-finite ones).
+    /// Shared by `quantize-weights` and `quantize-dynamic-int8`.
+    public static func symmetricPerChannel(_ values: Tensor, shape: [Int], axis: Int) throws -> (type: QuantizedType, data: Tensor, absMax: [Float]) {
+        let channels = shape[axis]
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        var absMax = [Float](repeating: 0, count: channels)
+        for (i, x) in values.floats().enumerated() {
+            let c = (i / inner) % channels
+            absMax[c] = max(absMax[c], abs(x))
+        }
+        let scales = absMax.map { m -> Double in m > 0 && m.isFinite ? Double(m / 127) : 1 }
+        let type = QuantizedType(storage: .i8, scheme: .perChannel(axis: axis, scales: scales, zeroPoints: Array(repeating: 0, count: channels)))
+        return (type, try Quantize.run(values, storage: .i8, parameters: type.scheme.parameters), absMax)
+    }
+
     /// Quantizes the weight (and bias) of `op` when it is a weighted op with a dequantized input.
     static func quantize(_ op: EdgeIR.Operation, rewriter: Rewriter) throws {
         guard case .weighted(let w, let axisSpec, let b)? = QuantizableOps.role(of: op),
@@ -34,16 +51,8 @@ public enum QuantizeWeights {
               let weight = op.operand(w), let values = Constants.tensor(weight), let shape = weight.type.staticShape, !shape.isEmpty else { return }
         let axis = axisSpec < 0 ? shape.count + axisSpec : axisSpec
         let channels = shape[axis]
-        let inner = shape[(axis + 1)...].reduce(1, *)
-        let data = values.floats()
-        var absMax = [Float](repeating: 0, count: channels)
-        for (i, x) in data.enumerated() {
-            let c = (i / inner) % channels
-            absMax[c] = max(absMax[c], abs(x))
-        }
-        let scales = absMax.map { m -> Double in m > 0 && m.isFinite ? Double(m / 127) : 1 }
-        let wType = QuantizedType(storage: .i8, scheme: .perChannel(axis: axis, scales: scales, zeroPoints: Array(repeating: 0, count: channels)))
-        let q = try Quantize.run(values, storage: .i8, parameters: wType.scheme.parameters)
+        let (wType, q, _) = try symmetricPerChannel(values, shape: shape, axis: axis)
+        let scales = wType.scheme.parameters.scales
         rewriter.setInsertionPoint(before: op)
         let base = weight.nameHint ?? "w"
         let wq = try rewriter.constant(Data(q.bytes()), type: TensorType(.quantized(wType), shape), name: base + "_q", location: weight.definingOp?.location)
