@@ -52,8 +52,8 @@ let package = Package(
         .target(name: "EdgeProfile", dependencies: ["EdgeProgram", "FlatBuffers"]),
         .testTarget(name: "EdgeProfileTests", dependencies: ["EdgeProfile", "EdgeProgram", "FlatBuffers"], resources: [.copy("Fixtures")]),
         // The self-contained HTML report: graph and memory-plan SVG, latency breakdown.
-        .target(name: "EdgeReport", dependencies: ["EdgeProfile", "EdgeProgram"]),
-        .testTarget(name: "EdgeReportTests", dependencies: ["EdgeReport", "EdgeProfile", "EdgeProgram"]),
+        .target(name: "EdgeReport", dependencies: ["EdgeProfile", "EdgeProgram", "EdgeQuantization"]),
+        .testTarget(name: "EdgeReportTests", dependencies: ["EdgeReport", "EdgeProfile", "EdgeProgram", "EdgeQuantization"]),
         // The .pte format (ExecuTorch Program FlatBuffer): schema-typed writer and verified reader, the
         // ATen kernel schemas both sides of a kernel call use, and the DType <-> ScalarType mapping.
         .target(name: "EdgeProgram", dependencies: ["FlatBuffers", "EdgeKernels"]),
@@ -75,7 +75,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         // Conformance suites: one case per child process, dtype-aware comparison, outcomes, records.
-        .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeProfile", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgePasses", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
+        .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeQuantization", "EdgeProfile", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgePasses", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
         .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels", "EdgeProgram"]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
         .target(name: "FlatBuffers"),

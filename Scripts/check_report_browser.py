@@ -4,7 +4,9 @@
   .venv/bin/python Scripts/check_report_browser.py --edgec .build/debug/edgec [--out .build/report-check] [model ...]
 
 For each model (default: Examples/tiny_cnn.onnx with its input, so the latency section is
-drawn too) it writes <out>/<name>.html with `edgec report`, then loads it offline
+drawn too, and the same model compiled with `--backend arm-cpu --quantize int8 --calibration
+Examples/tiny_cnn`, so the quantization-error section is drawn too) it writes <out>/<name>.html
+with `edgec report`, then loads it offline
 (file://, network disabled) in Chromium with console logging on, and checks:
 
   * no console message at all (Chromium's log gives errors and uncaught exceptions the same
@@ -56,7 +58,7 @@ def load(browser: str, page: str, extra: list) -> subprocess.CompletedProcess:
     return subprocess.run([browser] + CHROMIUM_FLAGS + extra + [url], capture_output=True, text=True, timeout=120)
 
 
-def check(browser: str, page: str, shot: str) -> list:
+def check(browser: str, page: str, shot: str, sections=("sec-graph", "sec-memory", "sec-cost")) -> list:
     problems = []
     dom = load(browser, page, ["--dump-dom"])
     if dom.returncode != 0:
@@ -68,7 +70,7 @@ def check(browser: str, page: str, shot: str) -> list:
         problems.append("no graph svg in the DOM")
     elif " width=" in m.group(0):
         problems.append("the inline script did not run (graph svg still has its width attribute)")
-    for section in ("sec-graph", "sec-memory", "sec-cost"):
+    for section in sections:
         if f'id="{section}"' not in html:
             problems.append(f"section {section} missing")
     if html.count('<g class="node"') == 0:
@@ -100,6 +102,24 @@ def main() -> int:
 
     models = args.models or [os.path.join(ROOT, "Examples", "tiny_cnn.onnx") + ":" + os.path.join(ROOT, "Examples", "tiny_cnn.input.npy")]
     failed = 0
+    if not args.models:
+        # A quantized program: its report has the per-layer quantization error (table and chart).
+        pte = os.path.join(args.out, "tiny_cnn_int8.pte")
+        r = subprocess.run([args.edgec, "compile", os.path.join(ROOT, "Examples", "tiny_cnn.onnx"), "-o", pte, "--backend", "arm-cpu",
+                            "--quantize", "int8", "--calibration", os.path.join(ROOT, "Examples", "tiny_cnn")], capture_output=True, text=True)
+        page = os.path.join(args.out, "tiny_cnn_int8.html")
+        if r.returncode != 0 or subprocess.run([args.edgec, "report", pte, "-o", page], capture_output=True, text=True).returncode != 0:
+            print(f"FAIL tiny_cnn_int8: edgec compile/report: {r.stderr.strip()}")
+            failed += 1
+        else:
+            problems = check(browser, page, os.path.join(args.out, "tiny_cnn_int8.png"), ("sec-graph", "sec-memory", "sec-cost", "sec-quantization"))
+            if 'id="quantization-sqnr"' not in open(page, encoding="utf-8").read():
+                problems.append("no quantization SQNR chart")
+            if problems:
+                failed += 1
+                print("FAIL tiny_cnn_int8: " + "; ".join(problems))
+            else:
+                print(f"ok   tiny_cnn_int8: {os.path.getsize(page)} bytes, quantization section, no console errors, screenshot {os.path.join(args.out, 'tiny_cnn_int8.png')}")
     for spec in models:
         model, _, given = spec.partition(":")
         name = os.path.splitext(os.path.basename(model))[0]

@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeProgram
 import EdgePasses
 import EdgeKernels
 import EdgeQuantization
@@ -88,8 +89,10 @@ extension ProgramCompiler {
         return "--backend portable cannot run INT8: ExecuTorch's portable kernels have no quantized ops; use --backend arm-cpu (XNNPACK), or `edgec quantize` to write QDQ Edge IR"
     }
 
-    /// Quantizes `module` in place as `request` says (its main function, QDQ form).
-    public func quantize(_ module: Module, _ request: QuantizationRequest) throws {
+    /// Quantizes `module` in place as `request` says (its main function, QDQ form); returns the
+    /// quantizer's report (which `edgec compile` records in the program).
+    @discardableResult
+    public func quantize(_ module: Module, _ request: QuantizationRequest) throws -> QuantizationReport {
         guard let function = module.mainFunction else { throw QuantizationError("the module has no function") }
         let options = try request.options()
         let samples = try CalibrationData.load(request.calibration, for: function)
@@ -105,9 +108,18 @@ extension ProgramCompiler {
                 if first == nil { first = out }
                 bytes += out.bytes()
             }
-            guard let first else { return }
-            let stacked = try Tensor(bytes: bytes, dtype: first.dtype, shape: [samples.count] + first.shape)
-            try AtomicFile.write(Data(try NPY.encode(stacked)), to: path)
+            if let first {
+                let stacked = try Tensor(bytes: bytes, dtype: first.dtype, shape: [samples.count] + first.shape)
+                try AtomicFile.write(Data(try NPY.encode(stacked)), to: path)
+            }
         }
+        return report
+    }
+}
+
+extension QuantizationReport {
+    /// The report `edgec compile --quantize int8` recorded in `program` (``recordKey``), or nil.
+    public static func recorded(in program: Program) -> QuantizationReport? {
+        program.namedData.first { $0.key == recordKey }.flatMap { record($0.data) }
     }
 }

@@ -3,6 +3,7 @@ import EdgeIR
 import EdgePasses
 import EdgeProfile
 import EdgeProgram
+import EdgeQuantization
 import Foundation
 
 /// A program to profile or report on, from a `.pte` file or compiled here from a model
@@ -19,6 +20,8 @@ public struct ProfileInput {
     public var levels: [LevelCounts]
     /// How the input was made (`compiled from model.onnx at -O2 for portable`), for reports.
     public var notes: [String]
+    /// The quantizer's report the program recorded (`edgec compile --quantize int8`), if any.
+    public var quantization: QuantizationReport? { QuantizationReport.recorded(in: program) }
 
     /// IR ops and kernel calls at one optimization level.
     public struct LevelCounts: Sendable, Hashable {

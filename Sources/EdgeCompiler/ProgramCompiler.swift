@@ -190,13 +190,18 @@ public struct ProgramCompiler {
         let module = try importModel(path: path)
         if stage == .import { return .module(module) }
         try optimize(module)
-        if let quantization { try quantize(module, quantization) }
+        var quantizationReport: QuantizationReport?
+        if let quantization { quantizationReport = try quantize(module, quantization) }
         if dynamicInt8 {
             let target = try resolvedBackend().target
             try Optimizer(passes: [DynamicQuantization.pass], target: target, instrumentation: instrumentation, log: log).run(module)
         }
         if stage == .optimize { return .module(module) }
-        return .program(try lower(module))
+        var compiled = try lower(module)
+        if let quantizationReport {
+            compiled.program.namedData.append(NamedData(key: QuantizationReport.recordKey, data: quantizationReport.recordBytes))
+        }
+        return .program(compiled)
     }
 
     // MARK: Option parsing (the CLI boundary)

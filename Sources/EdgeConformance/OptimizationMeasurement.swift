@@ -1,6 +1,7 @@
 import EdgeCompiler
 import EdgeKernels
 import EdgeProgram
+import EdgeQuantization
 import EdgeRuntime
 import Foundation
 
@@ -81,6 +82,25 @@ public enum ProgramFile {
     /// `edgec inspect`: the program at `path` as text or JSON.
     public static func inspect(_ path: String, json: Bool) throws(ConformanceError) -> String {
         let loaded = try load(path)
-        return json ? ProgramSummary.json(loaded) : ProgramSummary.text(loaded)
+        let quantization = QuantizationReport.recorded(in: loaded.program)
+        if json {
+            let text = ProgramSummary.json(loaded)
+            // The recorded quantization report joins the summary as one more key.
+            guard let quantization, var root = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any],
+                  let report = try? JSONSerialization.jsonObject(with: Data(quantization.json.utf8)) else { return text }
+            root["quantization_report"] = report
+            guard let data = try? JSONSerialization.data(withJSONObject: root, options: [.prettyPrinted, .sortedKeys]) else { return text }
+            return String(decoding: data, as: UTF8.self) + "\n"
+        }
+        let text = ProgramSummary.text(loaded)
+        guard let quantization else { return text }
+        // After the "compiled by" line (the record of how the program was made), else at the end.
+        let line = "quantization: \(quantization.summary) (per layer: edgec report)\n"
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if let i = lines.firstIndex(where: { $0.hasPrefix("compiled by: ") }) {
+            lines.insert(String(line.dropLast()), at: i + 1)
+            return lines.joined(separator: "\n")
+        }
+        return text + line
     }
 }

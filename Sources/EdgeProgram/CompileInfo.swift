@@ -12,6 +12,13 @@ public struct CompileInfo: Sendable, Hashable, Codable {
     /// The `named_data` key of the record.
     public static let key = "edgec.compile_info"
 
+    /// Keys under this prefix are edgec's records of how the program was made (this one, the
+    /// quantizer's report), not model data: no kernel or delegate reads them.
+    public static let recordPrefix = "edgec."
+
+    /// Whether the `named_data` entry `key` is one of edgec's records rather than model data.
+    public static func isRecord(_ key: String) -> Bool { key.hasPrefix(recordPrefix) }
+
     /// `edgec <version>`.
     public var compiler: String
     /// The model's file name (no folder).

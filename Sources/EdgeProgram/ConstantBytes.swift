@@ -18,11 +18,11 @@ extension Program {
     }
 
     /// Every constant byte of the program, each stored byte counted once: the constant buffers,
-    /// every named-data entry but the compile-info record (``CompileInfo``: not model data), and
+    /// every named-data entry but edgec's records (``CompileInfo/isRecord(_:)``: not model data), and
     /// the payload constants of each distinct delegate payload.
     public var constantByteCount: Int {
         var total = constantBuffers.reduce(0) { $0 + $1.count }
-            + namedData.reduce(0) { $0 + ($1.key == CompileInfo.key ? 0 : $1.data.count) }
+            + namedData.reduce(0) { $0 + (CompileInfo.isRecord($1.key) ? 0 : $1.data.count) }
         // Distinct payloads by size, then bytes (hashing multi-megabyte payloads byte by byte is slow).
         var seen: [Int: [[UInt8]]] = [:]
         for plan in plans {

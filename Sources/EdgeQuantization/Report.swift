@@ -92,13 +92,46 @@ public struct QuantizationReport: Sendable, Codable {
     public var json: String {
         let e = JSONEncoder()
         e.outputFormatting = [.prettyPrinted, .sortedKeys]
-        e.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        e.nonConformingFloatEncodingStrategy = Self.floatStrategy.encoding
         return (try? String(decoding: e.encode(self), as: UTF8.self)) ?? "{}"
     }
 
-    static func g(_ x: Double) -> String { String(format: "%.6g", x) }
-    static func db(_ x: Double) -> String { x.isInfinite ? "inf" : String(format: "%.2f", x) }
-    static func range(_ r: ClosedRange<Double>) -> String { "[\(g(r.lowerBound)), \(g(r.upperBound))]" }
+    /// The `named_data` key under which `edgec compile --quantize int8` records this report in
+    /// the program (one of edgec's records, `edgec.*`: not model data), so `edgec report` and
+    /// `edgec inspect` can show the per-layer error of the program they read.
+    public static let recordKey = "edgec.quantization_report"
+
+    /// The record's bytes: compact JSON, keys sorted (the same calibration gives the same bytes).
+    public var recordBytes: [UInt8] {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        e.nonConformingFloatEncodingStrategy = Self.floatStrategy.encoding
+        return [UInt8]((try? e.encode(self)) ?? Data())
+    }
+
+    /// The report recorded as `bytes`, or nil when they are not a report of this shape.
+    public static func record(_ bytes: [UInt8]) -> QuantizationReport? {
+        let d = JSONDecoder()
+        d.nonConformingFloatDecodingStrategy = floatStrategy.decoding
+        return try? d.decode(QuantizationReport.self, from: Data(bytes))
+    }
+
+    /// One line for `edgec inspect`: what was quantized and how close the outputs stayed.
+    public var summary: String {
+        var s = "\(quantizedOps) ops INT8, \(tensors.count) activation tensors, \(floatOps.count) ops float, \(samples) calibration sample\(samples == 1 ? "" : "s")"
+        if !outputs.isEmpty {
+            s += "; outputs vs float: " + outputs.map { "\($0.name) \(Self.db($0.sqnr)) dB SQNR, cosine \(String(format: "%.6f", $0.cosine))" }.joined(separator: ", ")
+        }
+        return s
+    }
+
+    private static let floatStrategy = (
+        encoding: JSONEncoder.NonConformingFloatEncodingStrategy.convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"),
+        decoding: JSONDecoder.NonConformingFloatDecodingStrategy.convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan"))
+
+    public static func g(_ x: Double) -> String { String(format: "%.6g", x) }
+    public static func db(_ x: Double) -> String { x.isInfinite ? "inf" : String(format: "%.2f", x) }
+    public static func range(_ r: ClosedRange<Double>) -> String { "[\(g(r.lowerBound)), \(g(r.upperBound))]" }
 
     static func table(_ rows: [[String]]) -> String {
         var widths = Array(repeating: 0, count: rows.map(\.count).max() ?? 0)

@@ -1,9 +1,11 @@
 import EdgeProfile
 import EdgeProgram
+import EdgeQuantization
 
 /// `edgec report`: one self-contained HTML file (inline CSS, SVG and a small zoom script; no
 /// network access) with the graph by partition, the memory plan, the static cost, the latency
-/// breakdown when measured and the op counts per optimization level for a model.
+/// breakdown when measured, the op counts per optimization level for a model and, for a program
+/// quantized by `edgec compile --quantize int8`, the per-layer quantization error.
 public struct HTMLReport {
     public var title: String
     public var graph: ProgramGraph
@@ -12,9 +14,13 @@ public struct HTMLReport {
     /// Rows of the op-count comparison: level, IR ops, kernel calls, calls by kernel.
     public var levels: [(level: String, irOps: Int, instructions: Int, units: [String: Int])]
     public var notes: [String]
+    /// The quantizer's report the program recorded (``QuantizationReport/recordKey``).
+    public var quantization: QuantizationReport?
 
     public init(title: String, graph: ProgramGraph, cost: StaticCost, profile: ProfileReport? = nil,
-                levels: [(level: String, irOps: Int, instructions: Int, units: [String: Int])] = [], notes: [String] = []) {
+                levels: [(level: String, irOps: Int, instructions: Int, units: [String: Int])] = [], notes: [String] = [],
+                quantization: QuantizationReport? = nil) {
+        self.quantization = quantization
         self.title = title
         self.graph = graph
         self.cost = cost
@@ -43,6 +49,7 @@ public struct HTMLReport {
         if profile != nil { html += "<a href=\"#sec-latency\">latency</a> " }
         html += "<a href=\"#sec-cost\">static cost</a>"
         if !levels.isEmpty { html += " <a href=\"#sec-levels\">-O0 vs -O2</a>" }
+        if quantization != nil { html += " <a href=\"#sec-quantization\">quantization error</a>" }
         html += "</nav>\n"
 
         html += "<section id=\"sec-graph\"><h2>Graph</h2>\n<p>Boxes are instructions (linear chains collapsed), labelled <i>source node · kernel</i> and coloured by partition; edges carry tensor shapes. Scroll to zoom, drag to pan, double-click to fit. Hover a box for its instructions.</p>\n"
@@ -55,11 +62,16 @@ public struct HTMLReport {
         if let profile { html += latency(profile) }
         html += costSection()
         if !levels.isEmpty { html += levelsSection() }
+        if let quantization { html += Self.quantizationSection(quantization) }
         html += "<script>\n\(Self.script)</script>\n</body>\n</html>\n"
         return html
     }
 
     func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
+        Self.table(header, rows, numeric: numeric)
+    }
+
+    static func table(_ header: [String], _ rows: [[String]], numeric: Set<Int> = []) -> String {
         var s = "<table><thead><tr>" + header.map { "<th>\(Markup.escape($0))</th>" }.joined() + "</tr></thead><tbody>\n"
         for r in rows {
             s += "<tr>" + r.enumerated().map { i, c in numeric.contains(i) ? "<td class=\"num\">\(Markup.escape(c))</td>" : "<td>\(Markup.escape(c))</td>" }.joined() + "</tr>\n"
@@ -123,6 +135,56 @@ public struct HTMLReport {
         var rows = [["IR ops"] + levels.map { String($0.irOps) }, ["kernel calls"] + levels.map { String($0.instructions) }]
         for u in units { rows.append(["  " + u] + levels.map { String($0.units[u] ?? 0) }) }
         return "<section id=\"sec-levels\"><h2>Op counts by optimization level</h2>\n" + table([""] + levels.map(\.level), rows, numeric: Set(1 ... levels.count)) + "</section>\n"
+    }
+
+    /// Per quantized tensor (each quantized layer's output, in model order) its SQNR against
+    /// float on the calibration samples, drawn worst first and listed with the observer, the
+    /// range, the parameters and the saturated share; then the outputs, the float ops and the
+    /// sensitivity ranking when the quantizer computed one.
+    static func quantizationSection(_ q: QuantizationReport) -> String {
+        typealias M = Markup
+        var s = "<section id=\"sec-quantization\"><h2>Quantization error (INT8)</h2>\n"
+        s += "<p>\(M.escape(q.summary)). SQNR is each tensor as the quantized model computes it against the float model on the calibration samples (errors accumulate from the inputs on); clipped is the share of calibration values outside the chosen range.</p>\n"
+        for n in q.notes { s += "<p class=\"note\">\(M.escape(n))</p>\n" }
+        if !q.outputs.isEmpty {
+            s += "<h3>Outputs</h3>\n" + table(["output", "SQNR dB", "cosine"], q.outputs.map {
+                [$0.name, QuantizationReport.db($0.sqnr), String(format: "%.6f", $0.cosine)]
+            }, numeric: [1, 2])
+        }
+        let measured = q.tensors.filter { $0.sqnr != nil }
+        if !measured.isEmpty {
+            let worst = measured.sorted { ($0.sqnr!, $0.name) < ($1.sqnr!, $1.name) }.prefix(30)
+            let finite = worst.compactMap(\.sqnr).filter(\.isFinite)
+            let top = max(finite.max() ?? 1, 1)
+            var bars = ""
+            for (i, t) in worst.enumerated() {
+                let y = Double(i) * 18, db = t.sqnr!
+                let w = db.isFinite ? max(db, 0) / top * 420 : 420
+                // Below 20 dB the error is about a tenth of the signal: worth a look.
+                let fill = db < 20 ? "#d62728" : (t.clipped > 0.01 ? "#ff7f0e" : "#2ca02c")
+                bars += M.element("text", [("x", "0"), ("y", M.num(y + 12)), ("class", "label")], M.escape(GraphSVG.clip("\(t.name) · \(t.op)", 44)))
+                bars += M.element("rect", [("x", "310"), ("y", M.num(y + 2)), ("width", M.num(max(1, w))), ("height", "13"), ("fill", fill)])
+                bars += M.element("text", [("x", M.num(316 + w)), ("y", M.num(y + 12)), ("class", "label")],
+                                  M.escape("\(QuantizationReport.db(db)) dB" + (t.clipped > 0 ? String(format: ", %.2f%% clipped", t.clipped * 100) : "")))
+            }
+            let h = Double(worst.count) * 18 + 6
+            s += "<h3>Lowest SQNR first</h3>\n<p class=\"note\">green: SQNR ≥ 20 dB and ≤ 1 % clipped; orange: more than 1 % of the values saturate; red: below 20 dB.</p>\n"
+            s += M.element("svg", [("xmlns", "http://www.w3.org/2000/svg"), ("id", "quantization-sqnr"), ("viewBox", "0 0 900 \(M.num(h))"), ("width", "900"), ("height", M.num(h))], bars) + "\n"
+        }
+        s += "<h3>Per tensor (model order)</h3>\n" + table(["tensor", "op", "observer", "observed", "range", "scale", "zp", "clipped", "SQNR dB"], q.tensors.map {
+            [$0.name, $0.op, $0.observer, QuantizationReport.range($0.observed), QuantizationReport.range($0.range), QuantizationReport.g($0.scale),
+             String($0.zeroPoint), String(format: "%.3f%%", $0.clipped * 100), $0.sqnr.map(QuantizationReport.db) ?? "-"]
+        }, numeric: [5, 6, 7, 8])
+        let notes = q.tensors.filter { $0.note != nil }
+        for t in notes { s += "<p class=\"note\">\(M.escape(t.name)): \(M.escape(t.note!))</p>\n" }
+        if !q.floatOps.isEmpty {
+            s += "<h3>Ops kept in float</h3>\n" + table(["node", "op", "why"], q.floatOps.map { [$0.name, $0.op, $0.reason] })
+        }
+        if !q.sensitivity.isEmpty {
+            s += "<h3>Sensitivity (outputs' SQNR with only this layer quantized, most sensitive first)</h3>\n"
+                + table(["layer", "op", "output SQNR dB"], q.sensitivity.map { [$0.name, $0.op, QuantizationReport.db($0.outputSQNR)] }, numeric: [2])
+        }
+        return s + "</section>\n"
     }
 
     static let css = """

@@ -13,11 +13,16 @@ struct Report: ParsableCommand {
         instructions labelled by source node and kernel, coloured by partition (portable kernels, \
         each delegate), shapes on the edges, linear chains collapsed, zoom and pan — the memory plan \
         (each planned tensor by lifetime and arena offset, with the lower bound), the static cost, \
-        for a model the op counts at -O0 and -O2, and with --input or --fill the latency breakdown \
-        measured as `edgec profile` measures it.
+        for a model the op counts at -O0 and -O2, with --input or --fill the latency breakdown \
+        measured as `edgec profile` measures it, and for a program compiled with --quantize int8 the \
+        quantization error per layer (SQNR against float on the calibration samples, the observer, the \
+        range and the clipped share, as `edgec quantize --report` prints it; the compiler records it in \
+        the program).
 
           edgec report Examples/tiny_cnn.onnx -o report.html --fill 1
           edgec report tiny_cnn.pte -o report.html --input Examples/tiny_cnn.input.npy
+          edgec compile Examples/tiny_cnn.onnx -o q.pte --backend arm-cpu --quantize int8 --calibration Examples/tiny_cnn
+          edgec report q.pte -o q.html
         """
     )
 
@@ -56,7 +61,8 @@ struct Report: ParsableCommand {
             }
             let report = HTMLReport(title: URL(fileURLWithPath: input).lastPathComponent, graph: ProgramGraph(plan), cost: loaded.staticCost,
                                     profile: profile, levels: loaded.levels.map { ($0.level, $0.irOps, $0.instructions, $0.units) },
-                                    notes: loaded.notes + (profile == nil ? ["no latency: give --input or --fill to measure it"] : []))
+                                    notes: loaded.notes + (profile == nil ? ["no latency: give --input or --fill to measure it"] : []),
+                                    quantization: loaded.quantization)
             try AtomicWrite.write(Data(report.render().utf8), to: output)
         } catch {
             throw fail(error)

@@ -1,6 +1,7 @@
 import EdgeCompiler
 import EdgeIR
 import EdgeKernels
+import EdgeProgram
 import EdgeQuantization
 import EdgeRuntime
 import Foundation
@@ -152,4 +153,59 @@ import Testing
         let help = try edgec(["quantize", "--help"])
         for o in Observers.all { #expect(help.stdout.contains(o.name), "\(o.name) missing from --help") }
     }
+
+    /// `compile --quantize int8` records the quantizer's report in the program: the same bytes on
+    /// every compile, the same tensors and SQNRs as `edgec quantize --report-json` on the same
+    /// data, shown by `edgec inspect` (text and JSON) and as the per-layer table of `edgec report`.
+    @Test func theProgramRecordsItsQuantizationReport() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = dir.appendingPathComponent("data")
+        try Self.writeSamples(data, count: 4, seed: 9)
+        let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
+        let a = dir.appendingPathComponent("a.pte").path, b = dir.appendingPathComponent("b.pte").path
+        for out in [a, b] {
+            let r = try edgec(["compile", model, "-o", out, "--backend", "arm-cpu", "--quantize", "int8", "--calibration", data.path])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b)))
+        let json = dir.appendingPathComponent("q.json").path
+        let q = try edgec(["quantize", model, "--calibration", data.path, "-o", dir.appendingPathComponent("q.eir").path, "--report-json", json])
+        #expect(q.status == 0, "\(q.stderr)")
+        let expected = try #require(QuantizationReport.record([UInt8](Data(contentsOf: URL(fileURLWithPath: json)))))
+        let program = try ProgramReader.read([UInt8](Data(contentsOf: URL(fileURLWithPath: a)))).program
+        let recorded = try #require(QuantizationReport.recorded(in: program))
+        #expect(recorded.tensors.map(\.name) == expected.tensors.map(\.name))
+        #expect(recorded.tensors.map(\.sqnr) == expected.tensors.map(\.sqnr))
+        #expect(recorded.tensors.count >= 5 && recorded.outputs.count == 1)
+        // The record is not model data.
+        let record = try #require(program.namedData.first { $0.key == QuantizationReport.recordKey })
+        var bare = program
+        bare.namedData.removeAll { $0.key == QuantizationReport.recordKey }
+        #expect(!record.data.isEmpty && bare.constantByteCount == program.constantByteCount)
+
+        let inspect = try edgec(["inspect", a])
+        #expect(inspect.stdout.contains("quantization: \(recorded.quantizedOps) ops INT8, \(recorded.tensors.count) activation tensors"), "\(inspect.stdout)")
+        let inspectJSON = try edgec(["inspect", a, "--json"])
+        let root = try JSONSerialization.jsonObject(with: Data(inspectJSON.stdout.utf8)) as? [String: Any]
+        #expect((root?["quantization_report"] as? [String: Any])?["tensors"] as? [Any] != nil)
+        #expect(((root?["quantization_report"] as? [String: Any])?["tensors"] as? [Any])?.count == recorded.tensors.count)
+
+        let html = dir.appendingPathComponent("q.html").path
+        let report = try edgec(["report", a, "-o", html])
+        #expect(report.status == 0, "\(report.stderr)")
+        let page = try String(contentsOfFile: html, encoding: .utf8)
+        let section = try #require(page.components(separatedBy: "<section id=\"sec-quantization\">").dropFirst().first)
+        for t in recorded.tensors {
+            #expect(section.contains("<td>\(t.name)</td>"), "\(t.name) missing from the report's table")
+            #expect(section.contains("<td class=\"num\">\(QuantizationReport.db(t.sqnr!))</td>"))
+        }
+        #expect(section.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"quantization-sqnr\""))
+        // A float program has no such section.
+        let fp = dir.appendingPathComponent("f.pte").path
+        #expect(try edgec(["compile", model, "-o", fp, "--backend", "arm-cpu"]).status == 0)
+        #expect(try edgec(["report", fp, "-o", html]).status == 0)
+        #expect(!(try String(contentsOfFile: html, encoding: .utf8)).contains("sec-quantization"))
+    }
+
 }
