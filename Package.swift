@@ -61,7 +61,7 @@ let package = Package(
         // The Backend protocol and registry, lowering of Edge IR to .pte programs (portable ATen
         // kernels) and memory planning. EdgePasses: a backend declares its PassTarget.
         .target(name: "EdgeBackends", dependencies: ["EdgeIR", "EdgePasses", "EdgeProgram"]),
-        .testTarget(name: "EdgeBackendsTests", dependencies: ["EdgeBackends", "EdgeIR", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeCompiler"]),
+        .testTarget(name: "EdgeBackendsTests", dependencies: ["EdgeBackends", "EdgeIR", "EdgePasses", "EdgeProgram", "EdgeRuntime", "EdgeKernels", "EdgeCompiler"]),
         // The conformance interpreter: runs a verified .pte with EdgeKernels; imports no compiler module.
         .target(name: "EdgeRuntime", dependencies: ["EdgeProgram", "EdgeKernels"]),
         .testTarget(name: "EdgeRuntimeTests", dependencies: ["EdgeRuntime", "EdgeProgram", "EdgeKernels"]),

@@ -94,7 +94,8 @@ extension ProgramCompiler {
     @discardableResult
     public func quantize(_ module: Module, _ request: QuantizationRequest) throws -> QuantizationReport {
         guard let function = module.mainFunction else { throw QuantizationError("the module has no function") }
-        let options = try request.options()
+        var options = try request.options()
+        options.int8Ops = try resolvedBackend().target.int8Ops
         let samples = try CalibrationData.load(request.calibration, for: function)
         let report = try Quantizer.quantize(module, samples: samples, options: options)
         request.report(QuantizationOutcome(text: report.text, json: report.json))

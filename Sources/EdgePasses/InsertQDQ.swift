@@ -49,10 +49,14 @@ public struct QuantizationPlan {
 
     /// Plans `function`: every op with a quantized form (``QuantizableOps``) runs quantized
     /// unless `keepFloat` says so (it gets the op and returns true to keep it float).
-    public init(_ function: Function, keepFloat: (EdgeIR.Operation) -> Bool = { _ in false }) {
+    /// `int8Ops` are the ops the backend runs in INT8 (``PassTarget/int8Ops``; nil: every op of
+    /// the table); a quantizable op outside them stays float, saying so.
+    public init(_ function: Function, int8Ops: Set<String>? = nil, keepFloat: (EdgeIR.Operation) -> Bool = { _ in false }) {
         for op in function.body.operations where op.definition !== Ops.constant && op.definition !== Ops.return {
             if keepFloat(op) {
                 floatOps.append((op, "kept float (--keep-float)"))
+            } else if let int8Ops, !int8Ops.contains(op.name), QuantizableOps.role(of: op) != nil {
+                floatOps.append((op, "the backend has no INT8 form of \(op.name)"))
             } else if QuantizableOps.role(of: op) != nil {
                 ops.append(op)
                 quantized.insert(ObjectIdentifier(op))

@@ -34,9 +34,16 @@ public struct PassTarget: Sendable {
     /// Whether the backend runs conv2d/linear with a `fused_activation` as one kernel.
     public var fusesActivations: Bool
 
-    public init(supportedOps: Set<String>? = nil, fusesActivations: Bool = true) {
+    /// Names of the ops the backend runs on INT8 values (a dequantize → op → quantize group as
+    /// one integer kernel); the quantizer plans only these (with a role in ``QuantizableOps``).
+    /// Nil: the backend declares no INT8 lowering, and the quantizer plans every op of the table
+    /// (QDQ IR to inspect or to hand to another tool).
+    public var int8Ops: Set<String>?
+
+    public init(supportedOps: Set<String>? = nil, fusesActivations: Bool = true, int8Ops: Set<String>? = nil) {
         self.supportedOps = supportedOps
         self.fusesActivations = fusesActivations
+        self.int8Ops = int8Ops
     }
 
     /// Whether a pass may create `op`.

@@ -17,13 +17,17 @@ public enum QuantizationRole: Sendable, Equatable {
 }
 
 /// The ops that have a quantized form, with their role: the one table the quantizer reads
-/// (its `--help` and docs/quantization.md list it).
+/// (its `--help` and docs/quantization.md list it). Which of them a program runs in INT8 is the
+/// backend's to say (``PassTarget/int8Ops``, for arm-cpu derived from XNNPACK's INT8 forms): the
+/// quantizer plans the ops in both, and a test checks that every backend INT8 op has a role here
+/// of the matching kind.
 public enum QuantizableOps {
     public static let table: [(op: OpDefinition, role: QuantizationRole)] = [
         (Ops.conv2d, .weighted(weight: 1, weightAxis: 0, bias: 2)),
         (Ops.linear, .weighted(weight: 1, weightAxis: 0, bias: 2)),
         (Ops.matmul, .weighted(weight: 1, weightAxis: -1, bias: nil)),
         (Ops.add, .compute),
+        (Ops.sub, .compute),
         (Ops.mul, .compute),
         (Ops.avgPool2d, .compute),
         (Ops.globalAvgPool2d, .compute),
@@ -37,6 +41,7 @@ public enum QuantizableOps {
         (Ops.squeeze, .passThrough),
         (Ops.unsqueeze, .passThrough),
         (Ops.permute, .passThrough),
+        (Ops.slice, .passThrough),
         (Ops.concat, .shared),
     ]
 

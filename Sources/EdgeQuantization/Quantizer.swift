@@ -24,6 +24,8 @@ public struct QuantizationOptions: Sendable {
     public var settings = ObserverSettings()
     /// `--keep-float GLOB`: ops whose node name matches stay float.
     public var keepFloat: [String] = []
+    /// The ops the backend runs in INT8 (``PassTarget/int8Ops``); nil: every op of ``QuantizableOps``.
+    public var int8Ops: Set<String>?
     /// `--keep-float N`: keep the N layers float whose quantization alone hurts the outputs most.
     public var keepMostSensitive = 0
     /// `--min-sqnr DB`: keep layers float, most sensitive first, until every output's SQNR on
@@ -136,7 +138,7 @@ public enum Quantizer {
     static func sensitivity(_ module: Module, samples: [CalibrationSample], options: QuantizationOptions) throws -> [QuantizationReport.Sensitivity] {
         let function = module.mainFunction!
         let ops = function.body.operations
-        let plan = QuantizationPlan(function) { keptByGlob($0, options) }
+        let plan = QuantizationPlan(function, int8Ops: options.int8Ops) { keptByGlob($0, options) }
         let layers = ops.indices.filter { i in
             guard plan.isQuantized(ops[i]), let role = QuantizableOps.role(of: ops[i]) else { return false }
             switch role { case .weighted, .compute: return true; default: return false }
@@ -161,7 +163,7 @@ public enum Quantizer {
         let function = module.mainFunction!
         let float = try IRParser.parse(IRPrinter(printLocations: true).print(module), fileName: "<float copy>", blobs: module.blobs)
 
-        let plan = QuantizationPlan(function, keepFloat: keep)
+        let plan = QuantizationPlan(function, int8Ops: options.int8Ops, keepFloat: keep)
         let stats = try calibrate(function, plan: plan, samples: samples, progress: options.progress)
 
         // Ranges per tensor, then the union per sharing group.

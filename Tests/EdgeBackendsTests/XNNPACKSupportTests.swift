@@ -136,4 +136,29 @@ import Testing
         #expect(Set(names).count == names.count)
         #expect(names.contains("partition-xnnpack"))
     }
+
+    /// One declaration of "runs in INT8 on arm-cpu": the target's INT8 ops are XNNPACK's INT8
+    /// forms, and each has a quantizer role of the matching kind (so the quantizer plans exactly
+    /// what the lowering runs on integers); quantizable ops without an XNNPACK INT8 form stay
+    /// float in arm-cpu programs.
+    @Test func theQuantizerPlansWhatXNNPACKRunsInINT8() throws {
+        let target = try BackendRegistry.named("arm-cpu").target
+        #expect(target.int8Ops == XNNPACKSupport.int8Ops)
+        #expect(try BackendRegistry.named("portable").target.int8Ops == nil)
+        let roles = Dictionary(uniqueKeysWithValues: QuantizableOps.table.map { ($0.op.name, $0.role) })
+        var planned: [String] = []
+        for op in XNNPACKSupport.int8Ops.sorted() {
+            guard let role = roles[op] else { continue }  // lowered INT8 when the IR says so, not planned by the quantizer
+            planned.append(op)
+            switch (XNNPACKSupport.int8FormName(op), role) {
+            case ("gemm"?, .weighted), ("requantizing"?, .compute), ("sameParameters"?, .passThrough), ("sameParameters"?, .shared): break
+            default: Issue.record("\(op): XNNPACK form \(XNNPACKSupport.int8FormName(op) ?? "none") does not match the quantizer role \(role)")
+            }
+        }
+        #expect(planned.contains("edge.conv2d") && planned.contains("edge.sub") && planned.contains("edge.slice") && planned.contains("edge.concat"))
+        // The table's ops without an XNNPACK INT8 form: float islands on arm-cpu.
+        let floatOnArm = Set(roles.keys).subtracting(XNNPACKSupport.int8Ops)
+        #expect(floatOnArm == ["edge.avg_pool2d", "edge.sigmoid"], "\(floatOnArm.sorted())")
+    }
+
 }

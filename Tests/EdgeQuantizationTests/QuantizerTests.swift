@@ -122,6 +122,27 @@ func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
         #expect(report.tensors[0].range == 0...3 && report.tensors[0].scale == Double(Float(11.0 / 255)))
     }
 
+    /// With the backend's INT8 ops given (arm-cpu: XNNPACK's INT8 forms), an op of the table the
+    /// backend cannot run on integers stays float and the report says why; the rest is planned.
+    @Test func opsTheBackendCannotRunInINT8StayFloat() throws {
+        let text = """
+        func @main(%x: f32[1,8]) -> f32[1,8] {
+          %s = edge.sigmoid(%x) : f32[1,8]
+          %a = edge.add(%s, %x) : f32[1,8]
+          return %a
+        }
+        """
+        let samples = [CalibrationSample(name: "s", inputs: [try Tensor((0..<8).map { Float($0) - 4 }, shape: [1, 8])])]
+        var options = QuantizationOptions()
+        options.int8Ops = ["edge.add"]
+        let module = try IRParser.parse(text)
+        let report = try Quantizer.quantize(module, samples: samples, options: options)
+        #expect(report.floatOps.map(\.op) == ["edge.sigmoid"] && report.floatOps[0].reason == "the backend has no INT8 form of edge.sigmoid", "\(report.text)")
+        #expect(report.quantizedOps == 1)
+        let all = try Quantizer.quantize(try IRParser.parse(text), samples: samples, options: QuantizationOptions())
+        #expect(all.floatOps.isEmpty && all.quantizedOps == 2, "\(all.text)")
+    }
+
     /// A probability output that is rarely high (the issue's post-processor case): `auto`
     /// keeps its whole observed range, so the top of [0, 1] stays representable.
     @Test func autoKeepsASigmoidOutputWhole() throws {

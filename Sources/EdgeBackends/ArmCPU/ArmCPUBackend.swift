@@ -26,7 +26,9 @@ public struct ArmCPUBackend: Backend {
     public var summary: String { "XNNPACK delegate for the subgraphs it executes, portable kernels for the rest (one program)" }
     /// Passes may create any op the portable kernels run (everything falls back there); conv2d
     /// and linear take fused relu/relu6, which XNNPACK runs as an output range.
-    public var target: PassTarget { PassTarget(supportedOps: Set(PortableBackend.supportedOps), fusesActivations: true) }
+    public var target: PassTarget {
+        PassTarget(supportedOps: Set(PortableBackend.supportedOps), fusesActivations: true, int8Ops: XNNPACKSupport.int8Ops)
+    }
 
     /// Whether `module` holds delegate partitions already (partitioned by `edgec opt --passes
     /// partition-xnnpack`, or by the lower stage's run of ``passes(for:)``).

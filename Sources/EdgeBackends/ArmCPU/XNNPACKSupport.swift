@@ -134,6 +134,21 @@ public enum XNNPACKSupport {
     /// The ops XNNPACK may execute (under their conditions), sorted.
     public static var supportedOps: [String] { rules.keys.sorted() }
 
+    /// The ops with an INT8 form (``XNNInt8Form``): what the arm-cpu target tells the quantizer
+    /// it runs on integers (``PassTarget/int8Ops``).
+    public static var int8Ops: Set<String> { Set(rules.filter { $0.value.int8 != nil }.keys) }
+
+    /// How `op` runs on INT8 values, as the quantizer's roles name it: `gemm` (per-channel weight),
+    /// `requantizing` (own output parameters) or `sameParameters`; nil without an INT8 form.
+    public static func int8FormName(_ op: String) -> String? {
+        switch rules[op]?.int8 {
+        case .gemm?: return "gemm"
+        case .requantizing?: return "requantizing"
+        case .sameParameters?: return "sameParameters"
+        case nil: return nil
+        }
+    }
+
     /// The f32 / static-shape / rank conditions every op shares.
     static func commonRefusal(_ op: Operation) -> String? {
         let values = op.presentOperands.map { ("operand", $0) } + op.results.map { ("result", $0) }
