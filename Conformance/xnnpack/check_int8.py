@@ -19,8 +19,10 @@ by ONNX Runtime's own `quantize_static` (QDQ, per-channel int8 weights, MinMax o
 once with uint8 activations (edgec's `signed-int8` pass makes them the equal int8 ones) and once
 with int8 ones, compiled by `edgec compile q.onnx --backend arm-cpu`: every conv / add / pool /
 gemm must run in INT8 XNNPACK partitions (`--stats`), and ExecuTorch's output must be within
-ORT_STEPS output quantization steps of ONNX Runtime's run of the same QDQ model, within 1 step of
-`edgec run`, and close to the float model (cosine >= MIN_COSINE).
+ORT_STEPS output quantization steps of ONNX Runtime's run of the same QDQ model as written (graph
+optimizations off: Q/DQ evaluated as the ONNX spec defines them), within ORT_OPT_STEPS of ONNX
+Runtime's default run (QDQ fused into its QLinear* integer kernels, which round differently),
+within 1 step of `edgec run`, and close to the float model (cosine >= MIN_COSINE).
 
 Usage (from the repository root): .venv/bin/python Conformance/xnnpack/check_int8.py [--edgec PATH] [--write]
 Deterministic. Exit status 1 on any mismatch.
@@ -258,7 +260,8 @@ MODELS = [  # name, input shape, params, float forward, QDQ writer, edgec flags
     ("qblock", (1, 8, 16), block_params, block_float, block_qdq, []),  # the row mean stays on portable kernels
     ("dqmlp", (1, 8, 32), mlp_params, mlp_float, mlp_float_ir, ["--strict-delegation"]),  # float IR, made dynamic INT8 by edgec
 ]
-ORT_STEPS = 3     # ExecuTorch vs ONNX Runtime on the same QDQ model, in output quantization steps
+ORT_STEPS = 1     # ExecuTorch vs ONNX Runtime running the QDQ model as written (no graph optimizations), in output steps
+ORT_OPT_STEPS = 8  # ExecuTorch vs ONNX Runtime's optimized run (its fused integer kernels round differently: 6 steps measured)
 DYNAMIC_TOLERANCE = 1e-5  # ExecuTorch vs edgec on qd8 outputs (float results of integer dot products), relative to the output's range
 
 
@@ -431,7 +434,7 @@ def check_ort_qdq(args, tmp):
     so = ort.SessionOptions(); so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     ref = ort.InferenceSession(fpath, so, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
     print()
-    print(f"{'ONNX Runtime quantize_static':30} {'delegates':>9} {'int8 ops':>9} {'vs edgec':>9} {'vs ORT QDQ':>11} {'cos vs float':>13} {'pte bytes':>10}")
+    print(f"{'ONNX Runtime quantize_static':30} {'delegates':>9} {'int8 ops':>9} {'vs edgec':>9} {'vs ORT QDQ':>11} {'vs ORT opt':>11} {'cos vs float':>13} {'pte bytes':>10}")
     for act in (QuantType.QUInt8, QuantType.QInt8):
         label = f"activations {'uint8' if act == QuantType.QUInt8 else 'int8'}"
         qpath = os.path.join(tmp, f"ort_cnn.{act.name}.onnx")
@@ -456,14 +459,16 @@ def check_ort_qdq(args, tmp):
         if r.returncode != 0:
             print(label, "edgec run failed:", r.stderr.strip()); failures += 1; continue
         mine = np.load(os.path.join(outdir, "logits.npy"))
-        qdq = ort.InferenceSession(qpath, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        qdq = ort.InferenceSession(qpath, so, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        fused = ort.InferenceSession(qpath, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
         step = output_scale(qpath)
         d_mine, d_ort = float(np.abs(et - mine).max()) / step, float(np.abs(et - qdq).max()) / step
+        d_opt = float(np.abs(et - fused).max()) / step
         cos = cosine(et, ref)
         ok = (parts is not None and int8_parts >= 1 and int8_parts == int(parts.group(1)) and d_mine <= 1.0001
-              and d_ort <= ORT_STEPS and cos >= MIN_COSINE)
+              and d_ort <= ORT_STEPS and d_opt <= ORT_OPT_STEPS and cos >= MIN_COSINE)
         failures += 0 if ok else 1
-        print(f"{label:30} {parts.group(1) if parts else '?':>9} {int8_parts:>9} {d_mine:>9.2f} {d_ort:>11.2f} {cos:>13.5f} {len(blob):>10}"
+        print(f"{label:30} {parts.group(1) if parts else '?':>9} {int8_parts:>9} {d_mine:>9.2f} {d_ort:>11.2f} {d_opt:>11.2f} {cos:>13.5f} {len(blob):>10}"
               + ("" if ok else "  FAIL\n" + c.stdout))
     return failures
 
