@@ -77,8 +77,8 @@ let quantizationOpCases: [OpCase] = [
         return m
     },
     OpCase("DynamicQuantizeLinear", opset: 11,
-           ["edge.amin", "edge.minimum", "edge.amax", "edge.maximum", "edge.sub", "edge.eq", "edge.where", "edge.div", "edge.div", "edge.sub",
-            "edge.clamp", "edge.add", "edge.sub", "edge.div", "edge.add", "edge.sub", "edge.add", "edge.clamp", "edge.cast", "edge.cast"], "u8[6]") {
+           ["edge.amin", "edge.minimum", "edge.amax", "edge.maximum", "edge.sub", "edge.eq", "edge.where", "edge.cast", "edge.cast", "edge.div", "edge.cast", "edge.cast", "edge.cast", "edge.div", "edge.cast", "edge.sub",
+            "edge.clamp", "edge.add", "edge.sub", "edge.cast", "edge.cast", "edge.div", "edge.cast", "edge.add", "edge.sub", "edge.add", "edge.clamp", "edge.cast", "edge.cast"], "u8[6]") {
         singleNode("DynamicQuantizeLinear", opset: 11, input: [6], outputs: 3)
     },
 ]

@@ -216,6 +216,14 @@ extension ONNXOps {
         return try ctx.emit(Ops.sub, [try ctx.emit(Ops.add, [x, magic]), magic])
     }
 
+    /// `a / b` correctly rounded to f32: divided in f64 and rounded once (ExecuTorch's portable
+    /// f32 division multiplies by a reciprocal, which misses ties such as -2.5 / (5/255)).
+    static func exactDivide(_ ctx: NodeContext, _ a: Value, _ b: Value) throws -> Value {
+        let f64: [String: Attribute] = ["dtype": .string("f64")], f32: [String: Attribute] = ["dtype": .string("f32")]
+        let q = try ctx.emit(Ops.div, [try ctx.emit(Ops.cast, [a], f64), try ctx.emit(Ops.cast, [b], f64)])
+        return try ctx.emit(Ops.cast, [q], f32)
+    }
+
     static let quantization: [OpImporter] = [
         OpImporter("QuantizeLinear", [10, 13, 19, 21, 23, 24, 25, 28]) { ctx in
             try refuseBlocked(ctx)
@@ -316,10 +324,10 @@ extension ONNXOps {
             let width = try ctx.emit(Ops.sub, [hi, lo])
             let one = try ctx.scalarValue(1, .f32, name: "one")
             let range = try ctx.emit(Ops.where, [try ctx.emit(Ops.eq, [width, zero]), one, width])
-            let scale = try ctx.emit(Ops.div, [range, try ctx.scalarValue(255, .f32, name: "qmax")])
-            let initialZero = try ctx.emit(Ops.sub, [zero, try ctx.emit(Ops.div, [lo, scale])])
+            let scale = try exactDivide(ctx, range, try ctx.scalarValue(255, .f32, name: "qmax"))
+            let initialZero = try ctx.emit(Ops.sub, [zero, try exactDivide(ctx, lo, scale)])
             let zp = try roundHalfEven(ctx, try ctx.emit(Ops.clamp, [initialZero], ["min": .float(0), "max": .float(255)]))
-            let y = try ctx.emit(Ops.add, [try roundHalfEven(ctx, try ctx.emit(Ops.div, [x, scale])), zp])
+            let y = try ctx.emit(Ops.add, [try roundHalfEven(ctx, try exactDivide(ctx, x, scale)), zp])
             let saturated = try ctx.emit(Ops.clamp, [y], ["min": .float(0), "max": .float(255)])
             let u8: [String: Attribute] = ["dtype": .string("u8")]
             return [.value(try ctx.emit(Ops.cast, [saturated], u8)), .value(scale), .value(try ctx.emit(Ops.cast, [zp], u8))]

@@ -9,7 +9,7 @@ import EdgeProgram
 // `Dequantize.run` (Sources/EdgeKernels/Quantize.swift), which the IR's evaluation facets and
 // constant folding use:
 //
-//   quantize:   t = x / scale                       div (f32)
+//   quantize:   t = f32(f64(x) / scale)             _to_copy, div (f64: ExecuTorch's f32 div is not correctly rounded), _to_copy
 //               t = t == t ? t : 0                  eq, where      (NaN gives the zero point)
 //               t = clamp(t, lo - zp, hi - zp)      clamp (per tensor) / maximum, minimum (per channel)
 //               t = (t + 1.5·2²³) − 1.5·2²³        add.Scalar_out twice (round half to even, below)
@@ -26,7 +26,7 @@ import EdgeProgram
 extension PortableLowering {
     static let quantizationRules: [PortableRule] = [
         PortableRule("edge.quantize", [.toCopy, .div, .divScalar, .eq, .where, .clamp, .maximum, .minimum, .addScalar, .add],
-                     "decomposed on float kernels: divide, NaN → 0, clamp, round half to even by adding and subtracting 1.5·2²³ in f32, add the zero point, `_to_copy` to the storage type; i8, u8, i16 storage") { l, op throws(Unsupported) in
+                     "decomposed on float kernels: divide (in f64, rounded once to f32), NaN → 0, clamp, round half to even by adding and subtracting 1.5·2²³ in f32, add the zero point, `_to_copy` to the storage type; i8, u8, i16 storage") { l, op throws(Unsupported) in
             try l.quantize(op)
         },
         PortableRule("edge.dequantize", [.toCopy, .sub, .mul, .mulScalar],
@@ -54,19 +54,23 @@ extension PortableLowering {
         }
         let p = qt.scheme.parameters
         let d = dims(x), b = builder
-        var v = t(x)
-        if x.type.element.storage != .f32 {
-            let f = temp(.float, d)
-            try call(.toCopy, ["self": v, "out": f])
-            v = f
-        }
-        // t = x / scale
-        let scaled = temp(.float, d)
+        // t = x / scale, correctly rounded to f32. ExecuTorch's f32 div is not (it multiplies by
+        // a reciprocal: -2.5 / (5/255) gives -127.5, not -127.49999): divided in f64 and rounded
+        // once to f32, which is the correctly rounded f32 quotient (an f32 quotient is never
+        // within f64's error of an f32 rounding midpoint).
+        let wide = temp(.double, d)
+        try call(.toCopy, ["self": t(x), "out": wide])
+        let quotient = temp(.double, d)
         if let axis = p.axis {
-            try call(.div, ["self": v, "other": channelConstant(p.scales, axis: axis, rank: d.count), "out": scaled])
+            let scales = p.scales.map { Double(Float($0)) }
+            let bytes = scales.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
+            let c = builder.constant(.double, [scales.count] + Array(repeating: 1, count: d.count - 1 - axis), bytes: bytes)
+            try call(.div, ["self": wide, "other": c, "out": quotient])
         } else {
-            try call(.divScalar, ["self": v, "other": b.double(Double(Float(p.scales[0]))), "out": scaled])
+            try call(.divScalar, ["self": wide, "other": b.double(Double(Float(p.scales[0]))), "out": quotient])
         }
+        let scaled = temp(.float, d)
+        try call(.toCopy, ["self": quotient, "out": scaled])
         // NaN → 0 (then the zero point).
         let isNumber = temp(.bool, d)
         try call(.eq, ["self": scaled, "other": scaled, "out": isNumber])
