@@ -14,6 +14,16 @@ For each model below (a float torch model with fixed-seed weights):
    with a float simulation of the QDQ program (within SIM_STEPS steps) and with the float model
    (cosine >= MIN_COSINE). Differences are printed in output quantization steps.
 
+Then a pre-quantized ONNX model: a small CNN (fixed-seed weights, written with onnx.helper) quantized
+by ONNX Runtime's own `quantize_static` (QDQ, per-channel int8 weights, MinMax on seeded batches),
+once with uint8 activations (edgec's `signed-int8` pass makes them the equal int8 ones) and once
+with int8 ones, compiled by `edgec compile q.onnx --backend arm-cpu`: every conv / add / pool /
+gemm must run in INT8 XNNPACK partitions (`--stats`), and ExecuTorch's output must be within
+ORT_STEPS output quantization steps of ONNX Runtime's run of the same QDQ model as written (graph
+optimizations off: Q/DQ evaluated as the ONNX spec defines them), within ORT_OPT_STEPS of ONNX
+Runtime's default run (QDQ fused into its QLinear* integer kernels, which round differently),
+within 1 step of `edgec run`, and close to the float model (cosine >= MIN_COSINE).
+
 Usage (from the repository root): .venv/bin/python Conformance/xnnpack/check_int8.py [--edgec PATH] [--write]
 Deterministic. Exit status 1 on any mismatch.
 """
@@ -250,6 +260,8 @@ MODELS = [  # name, input shape, params, float forward, QDQ writer, edgec flags
     ("qblock", (1, 8, 16), block_params, block_float, block_qdq, []),  # the row mean stays on portable kernels
     ("dqmlp", (1, 8, 32), mlp_params, mlp_float, mlp_float_ir, ["--strict-delegation"]),  # float IR, made dynamic INT8 by edgec
 ]
+ORT_STEPS = 1     # ExecuTorch vs ONNX Runtime running the QDQ model as written (no graph optimizations), in output steps
+ORT_OPT_STEPS = 8  # ExecuTorch vs ONNX Runtime's optimized run (its fused integer kernels round differently: 6 steps measured)
 DYNAMIC_TOLERANCE = 1e-5  # ExecuTorch vs edgec on qd8 outputs (float results of integer dot products), relative to the output's range
 
 
@@ -354,8 +366,111 @@ def main():
                 ok = d_mine <= (1.0001 if act else 1.13) and d_sim <= SIM_STEPS and cos >= MIN_COSINE
                 failures += 0 if ok else 1
                 print(f"{name:8} {k:<7} {parts.group(1) if parts else '?':>9} {d_mine:>12.2f} {d_sim:>12.2f} {cos:>14.5f} {len(blob):>10}" + ("" if ok else "  FAIL"))
+        failures += check_ort_qdq(args, tmp)
     print("ok" if failures == 0 else f"{failures} failure(s)")
     return 1 if failures else 0
+
+
+# ---- pre-quantized ONNX: ONNX Runtime's quantize_static output through edgec ----
+
+def ort_cnn():
+    """conv+relu, strided conv+relu, depthwise conv+relu, residual add, max pool, global
+    average pool, flatten, gemm: a float ONNX model (opset 17) with fixed-seed weights."""
+    import onnx
+    from onnx import helper, numpy_helper, TensorProto
+    init = lambda n, a: numpy_helper.from_array(a, n)
+    W = dict(w1=rand((8, 3, 3, 3), 31, 0.3), b1=rand(8, 32, 0.1), w2=rand((8, 8, 3, 3), 33, 0.15), b2=rand(8, 34, 0.1),
+             w3=rand((8, 1, 3, 3), 35, 0.3), b3=rand(8, 36, 0.1), w4=rand((4, 8), 37, 0.3), b4=rand(4, 38, 0.1))
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1", pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"], name="conv2", pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("Relu", ["c2"], ["r2"], name="relu2"),
+        helper.make_node("Conv", ["r2", "w3", "b3"], ["c3"], name="dwconv", pads=[1, 1, 1, 1], group=8),
+        helper.make_node("Relu", ["c3"], ["r3"], name="relu3"),
+        helper.make_node("Add", ["r3", "r2"], ["s"], name="residual"),
+        helper.make_node("MaxPool", ["s"], ["p"], name="maxpool", kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("GlobalAveragePool", ["p"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "w4", "b4"], ["logits"], name="fc", transB=1),
+    ]
+    graph = helper.make_graph(nodes, "ort_cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 3, 16, 16])],
+                              [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, 4])], [init(k, v) for k, v in W.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def output_scale(qmodel_path):
+    """The scale of the DequantizeLinear that produces the graph output."""
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.load(qmodel_path)
+    inits = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
+    out = m.graph.output[0].name
+    node = next(n for n in m.graph.node if out in n.output)
+    assert node.op_type == "DequantizeLinear", node.op_type
+    return float(inits[node.input[1]])
+
+
+def check_ort_qdq(args, tmp):
+    import onnx
+    import onnxruntime as ort
+    from onnxruntime.quantization import quantize_static, CalibrationDataReader, QuantFormat, QuantType
+    failures = 0
+    model = ort_cnn()
+    fpath = os.path.join(tmp, "ort_cnn.onnx")
+    onnx.save(model, fpath)
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([{"x": rand((1, 3, 16, 16), 200 + k)} for k in range(16)])
+
+        def get_next(self):
+            return next(self.batches, None)
+
+    x = rand((1, 3, 16, 16), 7)
+    so = ort.SessionOptions(); so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    ref = ort.InferenceSession(fpath, so, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+    print()
+    print(f"{'ONNX Runtime quantize_static':30} {'delegates':>9} {'int8 ops':>9} {'vs edgec':>9} {'vs ORT QDQ':>11} {'vs ORT opt':>11} {'cos vs float':>13} {'pte bytes':>10}")
+    for act in (QuantType.QUInt8, QuantType.QInt8):
+        label = f"activations {'uint8' if act == QuantType.QUInt8 else 'int8'}"
+        qpath = os.path.join(tmp, f"ort_cnn.{act.name}.onnx")
+        quantize_static(fpath, qpath, Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                        activation_type=act, weight_type=QuantType.QInt8)
+        pte = os.path.join(tmp, f"ort_cnn.{act.name}.pte")
+        c = subprocess.run([args.edgec, "compile", qpath, "-o", pte, "--backend", "arm-cpu", "--stats"], capture_output=True, text=True)
+        if c.returncode != 0:
+            print(label, "compile failed:", c.stderr.strip()); failures += 1; continue
+        parts = re.search(r"^partitions:\s+(\d+)", c.stdout, re.M)
+        # Every partition must run INT8 (qs8) nodes; the conv / add / pool / gemm are all INT8 groups.
+        int8_parts = len(re.findall(r"int8 \(qs8\)", c.stdout))
+        blob = open(pte, "rb").read()
+        program = Runtime.get().load_program(blob)
+        try:
+            et = program.load_method("forward").execute([torch.from_numpy(x)])[0].numpy()
+        except Exception as e:  # noqa: BLE001
+            print(label, "ExecuTorch failed:", e); failures += 1; continue
+        xin = os.path.join(tmp, "ort_x.npy"); np.save(xin, x)
+        outdir = os.path.join(tmp, f"ort_out_{act.name}")
+        r = subprocess.run([args.edgec, "run", pte, "-o", outdir, "--input", xin], capture_output=True, text=True)
+        if r.returncode != 0:
+            print(label, "edgec run failed:", r.stderr.strip()); failures += 1; continue
+        mine = np.load(os.path.join(outdir, "logits.npy"))
+        qdq = ort.InferenceSession(qpath, so, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        fused = ort.InferenceSession(qpath, providers=["CPUExecutionProvider"]).run(None, {"x": x})[0]
+        step = output_scale(qpath)
+        d_mine, d_ort = float(np.abs(et - mine).max()) / step, float(np.abs(et - qdq).max()) / step
+        d_opt = float(np.abs(et - fused).max()) / step
+        cos = cosine(et, ref)
+        ok = (parts is not None and int8_parts >= 1 and int8_parts == int(parts.group(1)) and d_mine <= 1.0001
+              and d_ort <= ORT_STEPS and d_opt <= ORT_OPT_STEPS and cos >= MIN_COSINE)
+        failures += 0 if ok else 1
+        print(f"{label:30} {parts.group(1) if parts else '?':>9} {int8_parts:>9} {d_mine:>9.2f} {d_ort:>11.2f} {d_opt:>11.2f} {cos:>13.5f} {len(blob):>10}"
+              + ("" if ok else "  FAIL\n" + c.stdout))
+    return failures
 
 
 if __name__ == "__main__":

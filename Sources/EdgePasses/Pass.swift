@@ -84,6 +84,7 @@ public enum PassRegistry {
         FuseActivation.pass,
         DynamicQuantization.pass,
         QuantizeWeights.pass,
+        SignedInt8.pass,
     ]
 
     public static func lookup(_ name: String) -> Pass? { all.first { $0.name == name } }

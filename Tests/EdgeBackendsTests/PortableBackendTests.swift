@@ -19,8 +19,6 @@ import Testing
 
     /// Ops the portable backend cannot lower, with the reason.
     static let notPortable: [String: String] = [
-        "edge.quantize": "ExecuTorch's pip runtime registers no quantized kernels; INT8 runs inside XNNPACK delegates (arm-cpu)",
-        "edge.dequantize": "ExecuTorch's pip runtime registers no quantized kernels; INT8 runs inside XNNPACK delegates (arm-cpu)",
         "edge.dynamic_quantize": "ExecuTorch's pip runtime registers no quantized kernels; qd8 runs inside XNNPACK delegates (arm-cpu)",
     ]
 

@@ -20,7 +20,8 @@ func evaluateMain(_ module: Module, _ inputs: [Tensor]) throws -> [Tensor] {
         }
         let results: [Tensor]
         if op.name == "edge.constant" {
-            guard case .dense(let d)? = op.attribute("value"), case .scalar(let s) = op.result.type.element,
+            // A quantized constant evaluates to its stored integers (as the kernels take it).
+            guard case .dense(let d)? = op.attribute("value"), case let s = op.result.type.element.storage,
                   let shape = op.result.type.staticShape else { throw ImportError("bad constant") }
             let bytes: [UInt8]
             switch d {

@@ -34,13 +34,15 @@ public struct ArmCPUBackend: Backend {
     /// partition-xnnpack`, or by the lower stage's run of ``passes(for:)``).
     static func isPartitioned(_ module: Module) -> Bool { module.functions.contains { $0.attributes["backend"] != nil } }
 
-    /// `partition-xnnpack`, run by the lower stage under the compiler's instrumentation.
-    public func passes(for module: Module) -> [Pass] { Self.isPartitioned(module) ? [] : [Self.partitionPass] }
+    /// `signed-int8` (uint8 QDQ pairs, as ONNX Runtime writes them, become the equal int8 ones
+    /// XNNPACK runs) and `partition-xnnpack`, run by the lower stage under the compiler's
+    /// instrumentation.
+    public func passes(for module: Module) -> [Pass] { Self.isPartitioned(module) ? [] : [SignedInt8.pass, Self.partitionPass] }
 
     /// Partitions `module` in place (as `--passes partition-xnnpack` does) unless it already is.
     public static func partition(_ module: Module) throws {
         if !isPartitioned(module) {
-            var manager = PassManager(passes: [partitionPass])
+            var manager = PassManager(passes: [SignedInt8.pass, partitionPass])
             manager.instrumentation.verifyEach = true
             try manager.run(module)
         }

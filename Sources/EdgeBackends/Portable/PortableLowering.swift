@@ -63,8 +63,10 @@ struct PortableLowering {
         for op in function.body.operations where !op.definition.traits.contains(.terminator) {
             builder.location = op.location.frames
             do throws(Unsupported) {
-                // Delegate calls may pass quantized tensors (their integers) between delegates.
-                let stored = op.definition === Ops.delegateCall
+                // Delegate calls may pass quantized tensors (their integers) between delegates;
+                // quantize / dequantize and quantized constants hold them as their storage type.
+                let stored = op.definition === Ops.delegateCall || op.definition === Ops.quantize
+                    || op.definition === Ops.dequantize || op.definition === Ops.constant
                 for r in op.results { _ = try Self.tensorType(r.type, quantizedAsStorage: stored) }
                 for v in op.presentOperands { _ = try Self.tensorType(v.type, quantizedAsStorage: stored) }
                 if op.definition === Ops.delegateCall {
@@ -136,7 +138,7 @@ struct PortableLowering {
     /// stops the program naming it (``uniqueTable(_:what:key:)``).
     static let ruleList: [PortableRule] = constantRules + elementwiseRules + activationRules + unaryMathRules + comparisonRules
         + convolutionRules + poolingRules + normalizationRules + reductionRules + linearAlgebraRules + layoutRules
-        + indexingRules + resizeRules
+        + indexingRules + resizeRules + quantizationRules
 
     /// The lowering of each op, by IR name. ``PortableBackend/supportedOps``, ``kernels`` and
     /// docs/lowering.md derive from it.
@@ -217,7 +219,7 @@ struct PortableLowering {
     }
 
     mutating func constant(_ op: Operation) throws(Unsupported) {
-        let (type, dims) = try Self.tensorType(op.result.type)
+        let (type, dims) = try Self.tensorType(op.result.type, quantizedAsStorage: true)
         let bytes: [UInt8]
         switch op.attribute("value") {
         case .dense(.inline(let data))?: bytes = data
