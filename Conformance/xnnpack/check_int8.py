@@ -30,6 +30,7 @@ Deterministic. Exit status 1 on any mismatch.
 import argparse, json, os, re, subprocess, sys, tempfile
 import numpy as np
 import torch
+torch.set_num_threads(1)  # calibration is pure torch: one thread gives the same float sums whatever the load
 from executorch.runtime import Runtime
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
