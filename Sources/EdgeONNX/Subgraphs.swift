@@ -42,6 +42,7 @@ extension GraphImporter {
         do {
             for (input, bound) in zip(graph.input, inputs) {
                 guard !input.name.isEmpty else { throw ImportError("\(what) has an input without a name") }
+                try Self.checkKind(bound, declared: input.type, "\(what) input \"\(input.name)\"")
                 if input.type.isTensor, input.type.tensorType.elemType != 0 {
                     let declared = try ONNXType.require(input.type.tensorType.elemType, "\(what) input \"\(input.name)\"")
                     guard bound.type.element == .scalar(declared) else {
@@ -125,6 +126,8 @@ extension Imported {
     func unnamed() -> Imported {
         switch self {
         case .value: return self
+        case .sequence(let items, let element): return .sequence(items.map { $0.unnamed() }, element: element)
+        case .optional(let v): return .optional(v?.unnamed())
         case .constant(let t, _): return .constant(t)
         case .initializer(let type, let data, _): return .initializer(type, data)
         }
