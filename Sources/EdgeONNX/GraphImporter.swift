@@ -93,6 +93,12 @@ final class GraphImporter {
                 leafValues[leaf.name] = .initializer(TensorType(.scalar(bound.element), bound.shape), bound.data)
                 continue
             }
+            if leaf.type.isTensor, !leaf.type.tensorType.hasShape, let dims = remainingOverrides.removeValue(forKey: leaf.name) {
+                // No declared shape (common for sequence elements): the given one is the shape.
+                argTypes.append(TensorType(.scalar(try ONNXType.require(leaf.type.tensorType.elemType, what)), dims))
+                argNames.append(leaf.name)
+                continue
+            }
             var type = try Self.tensorType(leaf.type, name: leaf.name, what: what)
             if let dims = remainingOverrides.removeValue(forKey: leaf.name) {
                 if leaf.type.tensorType.hasShape, type.rank != dims.count {
