@@ -229,3 +229,68 @@ struct SequenceTests {
         }
     }
 }
+
+/// One import case per sequence and optional importer (checked by `everyImporterHasACase`).
+let sequenceOpCases: [OpCase] = [
+    OpCase("SequenceConstruct", ["edge.concat"], "f32[4]") { seqModel { $0.node("SequenceConstruct", ["x", "x"], ["s"], name: "n"); $0.node("ConcatFromSequence", ["s"], ["y"], [Attr.int("axis", 0)]) } },
+    OpCase("ConcatFromSequence", ["edge.unsqueeze", "edge.unsqueeze", "edge.concat"], "f32[2,2]") {
+        seqModel { $0.node("SequenceConstruct", ["x", "x"], ["s"]); $0.node("ConcatFromSequence", ["s"], ["y"], name: "n", [Attr.int("axis", 1), Attr.int("new_axis", 1)]) }
+    },
+    OpCase("SequenceEmpty", ["edge.relu"], "f32[2]") {
+        seqModel { $0.node("SequenceEmpty", [], ["e"], name: "n"); $0.node("SequenceInsert", ["e", "x"], ["s"]); $0.node("SequenceAt", ["s", "zero"], ["a"]); $0.node("Relu", ["a"], ["y"]) }
+    },
+    OpCase("SequenceInsert", ["edge.neg"], "f32[2]") {
+        seqModel { $0.node("Neg", ["x"], ["nx"]); $0.node("SequenceConstruct", ["x"], ["s"]); $0.node("SequenceInsert", ["s", "nx", "zero"], ["t"], name: "n"); $0.node("SequenceAt", ["t", "zero"], ["y"]) }
+    },
+    OpCase("SequenceAt", ["edge.neg"], "f32[2]") {
+        seqModel { $0.node("Neg", ["x"], ["nx"]); $0.node("SequenceConstruct", ["x", "nx"], ["s"]); $0.node("SequenceAt", ["s", "minus_one"], ["y"], name: "n") }
+    },
+    OpCase("SequenceErase", ["edge.neg"], "f32[2]") {
+        seqModel { $0.node("Neg", ["x"], ["nx"]); $0.node("SequenceConstruct", ["x", "nx"], ["s"]); $0.node("SequenceErase", ["s", "zero"], ["t"], name: "n"); $0.node("SequenceAt", ["t", "zero"], ["y"]) }
+    },
+    OpCase("SequenceLength", [], "i64[]") {
+        seqModel(output: .int64) { $0.node("SequenceConstruct", ["x", "x", "x"], ["s"]); $0.node("SequenceLength", ["s"], ["y"], name: "n") }
+    },
+    OpCase("SplitToSequence", ["edge.split", "edge.squeeze", "edge.squeeze"], "f32[]") {
+        seqModel { $0.node("SplitToSequence", ["x"], ["s"], name: "n", [Attr.int("keepdims", 0)]); $0.node("SequenceAt", ["s", "minus_one"], ["y"]) }
+    },
+    OpCase("SequenceMap", ["edge.relu", "edge.relu"], "f32[2]") {
+        seqModel {
+            $0.node("SequenceConstruct", ["x", "x"], ["s"])
+            $0.node("SequenceMap", ["s"], ["m"], name: "n", [subgraphAttribute("body") { b in b.input("e", [2]); b.node("Relu", ["e"], ["r"]); b.output("r") }])
+            $0.node("SequenceAt", ["m", "zero"], ["y"])
+        }
+    },
+    OpCase("Optional", opset: 18, ["edge.relu"], "f32[2]") {
+        seqModel(opset: 18) { $0.node("Optional", ["x"], ["o"], name: "n"); $0.node("OptionalGetElement", ["o"], ["g"]); $0.node("Relu", ["g"], ["y"]) }
+    },
+    OpCase("OptionalGetElement", opset: 18, ["edge.neg"], "f32[2]") {
+        seqModel(opset: 18) { $0.node("Optional", ["x"], ["o"]); $0.node("OptionalGetElement", ["o"], ["g"], name: "n"); $0.node("Neg", ["g"], ["y"]) }
+    },
+    OpCase("OptionalHasElement", opset: 18, [], "bool[]") {
+        seqModel(opset: 18, output: .bool) { $0.node("Optional", [], ["o"], [.with { $0.name = "type"; $0.type = .typeProto; $0.tp = ModelBuilder.type(.float, [2]) }]); $0.node("OptionalHasElement", ["o"], ["y"], name: "n") }
+    },
+]
+
+/// x: f32[2] -> (nodes) -> y, with the int64 constants `zero` and `minus_one`.
+func seqModel(opset: Int = 17, output: Onnx_TensorProto.DataType = .float, _ nodes: (inout ModelBuilder) -> Void) -> ModelBuilder {
+    var m = ModelBuilder(opset: opset)
+    m.input("x", [2])
+    m.initializer("zero", [], ints: [0])
+    m.initializer("minus_one", [], ints: [-1])
+    nodes(&m)
+    m.output("y", output)
+    return m
+}
+
+@Suite("ONNX sequence and optional op importers")
+struct SequenceOpImporterTests {
+    @Test(arguments: sequenceOpCases)
+    func importsTo(_ c: OpCase) throws {
+        var m = c.model()
+        m.opset = c.opset
+        let module = try m.importModule()
+        #expect(module.opNames == c.ops, "\(module.text)")
+        #expect(module.resultTypes.first == c.type, "\(module.text)")
+    }
+}
