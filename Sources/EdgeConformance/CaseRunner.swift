@@ -14,7 +14,8 @@ public struct CaseSpec: Sendable {
     public var name: String
     public var directory: URL
     public var tolerance: Tolerance
-    /// The generator could not write some inputs or outputs as tensors (sequences, optionals, maps).
+    /// The generator could not write some inputs or outputs (maps; before manifest format 2 also
+    /// sequences, optionals and the values onnx gives as TensorProto).
     public var nonTensorIO: Bool
     /// The optimization level the case is compiled at.
     public var optimization: OptimizationLevel
@@ -141,7 +142,7 @@ public enum CaseRunner {
                 let inputs = try bindInputs(set, program.program.plans[0], constants: constants)
                 for (k, t) in inputs.enumerated() {
                     let bytes: [UInt8]
-                    do { bytes = try NPY.encode(t) } catch { throw CaseFailure(.data, "input \(k) as .npy: \(error) (not supported by the executor bridge)") }
+                    do { bytes = try NPY.encode(try BF16Bridge.encodable(t, marker: dir.appendingPathComponent("input_\(k).bf16"))) } catch { throw CaseFailure(.data, "input \(k) as .npy: \(error) (not supported by the executor bridge)") }
                     do { try Data(bytes).write(to: dir.appendingPathComponent("input_\(k).npy")) } catch {
                         throw CaseFailure(.data, "cannot write input \(k): \(error.localizedDescription)")
                     }
@@ -161,7 +162,7 @@ public enum CaseRunner {
                 for k in 0... {
                     let path = dir.appendingPathComponent("output_\(k).npy")
                     guard let data = FileManager.default.contents(atPath: path.path) else { break }
-                    do { outputs.append(try NPY.decode([UInt8](data))) } catch {
+                    do { outputs.append(try BF16Bridge.decoded(try NPY.decode([UInt8](data)), marker: dir.appendingPathComponent("output_\(k).bf16"))) } catch {
                         throw CaseFailure(.executorch, "output \(k): \(error)")
                     }
                 }
@@ -322,5 +323,24 @@ public enum CaseRunner {
                 throw CaseFailure(.compare, "\(set.name) output \(k) \"\(e.name)\": \(m.kind): \(m.message)")
             }
         }
+    }
+}
+
+/// bfloat16 through the ExecuTorch bridge: NumPy has no bfloat16, so such a tensor travels as
+/// its int16 bit patterns in `name.npy` with an empty `name.bf16` marker file beside it
+/// (`Conformance/onnx-node/run_executorch.py` reads and writes the same convention).
+enum BF16Bridge {
+    /// `t` as NumPy can hold it; for bf16, writes the marker.
+    static func encodable(_ t: Tensor, marker: URL) throws -> Tensor {
+        guard t.dtype == .bf16 else { return t }
+        try Data().write(to: marker)
+        return try Tensor(bytes: t.bytes(), dtype: .i16, shape: t.shape)
+    }
+
+    /// `t` read back: int16 bits become bf16 when the marker is there.
+    static func decoded(_ t: Tensor, marker: URL) throws -> Tensor {
+        guard FileManager.default.fileExists(atPath: marker.path) else { return t }
+        guard t.dtype == .i16 else { throw CaseFailure(.executorch, "\(marker.lastPathComponent) marks a bfloat16 output, but the .npy holds \(t.dtype)") }
+        return try Tensor(bytes: t.bytes(), dtype: .bf16, shape: t.shape)
     }
 }
