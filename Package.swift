@@ -76,7 +76,7 @@ let package = Package(
             ]),
         // Conformance suites: one case per child process, dtype-aware comparison, outcomes, records.
         .target(name: "EdgeConformance", dependencies: ["EdgeCompiler", "EdgeQuantization", "EdgeProfile", "EdgeBackends", "EdgeONNX", "EdgeIR", "EdgePasses", "EdgeRuntime", "EdgeKernels", "EdgeProgram"]),
-        .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels", "EdgeProgram"]),
+        .testTarget(name: "EdgeConformanceTests", dependencies: ["EdgeConformance", "EdgeKernels", "EdgeProgram", "EdgeONNX"]),
         // Standard FlatBuffers builder, reader and schema-driven verifier (no dependencies).
         .target(name: "FlatBuffers"),
         .testTarget(name: "FlatBuffersTests", dependencies: ["FlatBuffers"]),

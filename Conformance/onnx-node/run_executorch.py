@@ -22,12 +22,18 @@ import warnings
 
 
 def load_input(path):
+    """An input as a NumPy array, or a torch tensor for bfloat16 (NumPy has no bfloat16: edgec
+    writes such a tensor as its int16 bits in x.npy with an empty x.bf16 marker beside it)."""
     import numpy as np
     if path.endswith(".pb"):
         import onnx
         from onnx import numpy_helper
         return numpy_helper.to_array(onnx.load_tensor(path))
-    return np.load(path, allow_pickle=False)
+    a = np.load(path, allow_pickle=False)
+    if os.path.exists(path[:-len(".npy")] + ".bf16"):
+        import torch
+        return torch.from_numpy(np.array(a, dtype=np.int16, order="C", copy=True)).view(torch.bfloat16)
+    return a
 
 
 def to_tensor(a):
@@ -36,6 +42,8 @@ def to_tensor(a):
     ExecuTorch rejects)."""
     import numpy as np
     import torch
+    if isinstance(a, torch.Tensor):
+        return a.contiguous().clone()
     a = np.array(a, order="C", copy=True)
     if a.size == 0:
         return torch.empty(a.shape, dtype=torch.from_numpy(np.zeros(1, a.dtype)).dtype)
@@ -55,6 +63,10 @@ def run_program(runtime, pte, inputs, out):
     for k, t in enumerate(outputs):
         if not isinstance(t, torch.Tensor):
             raise RuntimeError(f"output {k} is a {type(t).__name__}, not a tensor")
+        if t.dtype == torch.bfloat16:  # as int16 bits, marked (see load_input)
+            np.save(os.path.join(out, f"output_{k}.npy"), t.detach().clone().view(torch.int16).numpy())
+            open(os.path.join(out, f"output_{k}.bf16"), "wb").close()
+            continue
         np.save(os.path.join(out, f"output_{k}.npy"), t.detach().clone().numpy())
     del method, program
     return len(outputs)

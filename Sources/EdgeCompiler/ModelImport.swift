@@ -43,6 +43,10 @@ public struct ImportOptions: Sendable {
     /// Caps what reading the model may extract (`--max-memory`): no archive entry, and not all
     /// of them together, may expand past it.
     public var maxMemory = MemoryLimit.default
+    /// Lengths of ONNX sequence inputs (`--sequence-length seq=3`; see ``ONNXImportOptions``).
+    public var sequenceLengths: [String: Int] = [:]
+    /// ONNX optional inputs compiled as absent (`--absent opt`).
+    public var absentInputs: Set<String> = []
 
     public init() {}
 }
@@ -58,6 +62,9 @@ public struct ImportFailure: Error, CustomStringConvertible {
 public enum ModelImporter {
     /// Imports `path` of `format`; throws a diagnostic naming the file (and node) on any problem.
     public static func importModel(path: String, format: ModelFormat, options: ImportOptions = ImportOptions()) throws -> Module {
+        if format != .onnx, !options.sequenceLengths.isEmpty || !options.absentInputs.isEmpty {
+            throw ImportFailure("--sequence-length and --absent apply to ONNX models (sequence and optional inputs)")
+        }
         switch format {
         case .pt2:
             var o = TorchImportOptions(modelName: options.modelName, inputShapes: options.inputShapes,
@@ -70,7 +77,8 @@ public enum ModelImporter {
         case .onnx:
             if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give ONNX inputs static shapes with --input-shape") }
             if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }
-            return try ONNXImporter.importModel(path: path, options: ONNXImportOptions(inputShapes: options.inputShapes))
+            return try ONNXImporter.importModel(path: path, options: ONNXImportOptions(
+                inputShapes: options.inputShapes, sequenceLengths: options.sequenceLengths, absentInputs: options.absentInputs))
         case .eir:
             if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give .eir inputs static shapes with --input-shape") }
             if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }

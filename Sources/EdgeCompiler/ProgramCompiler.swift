@@ -226,6 +226,20 @@ public struct ProgramCompiler {
         return shapes
     }
 
+    /// `--sequence-length name=N` options by input name; a name given twice is an error.
+    public static func sequenceLengths(_ texts: [String]) throws(CompilerOptionError) -> [String: Int] {
+        var lengths: [String: Int] = [:]
+        for text in texts {
+            guard let eq = text.lastIndex(of: "="), case let name = String(text[..<eq]), !name.isEmpty,
+                  let n = Int(text[text.index(after: eq)...]), n >= 0 else {
+                throw CompilerOptionError("--sequence-length \(text): expected name=N with N a length (0 or more)")
+            }
+            guard lengths[name] == nil else { throw CompilerOptionError("--sequence-length \(name) is given twice") }
+            lengths[name] = n
+        }
+        return lengths
+    }
+
     /// The pass instrumentation flags; a pass name that is not registered is an error.
     public static func instrumentation(printBefore: [String] = [], printAfter: [String] = [], printAfterAll: Bool = false,
                                        printAfterChange: Bool = false, verifyEach: Bool = false,

@@ -34,17 +34,26 @@ public struct CaseResult: Codable, Sendable {
     public var ops: [String]
     /// Graph inputs that were bound to their test values at import (see docs/conformance.md).
     public var constantInputs: [String]?
+    /// Graph inputs that are sequences or optionals, compiled with the length or presence the
+    /// test data gives them (edgec resolves sequences at compile time; docs/design.md). Such
+    /// passes count with the bound ones.
+    public var structuredInputs: [String]?
     /// Wall-clock seconds the case took.
     public var seconds: Double
 
+    /// Whether the case needed test values at compile time: inputs bound to constants, or
+    /// sequences and optionals given their test data's length or presence.
+    public var bindsTestData: Bool { !(constantInputs ?? []).isEmpty || !(structuredInputs ?? []).isEmpty }
+
     public init(name: String, outcome: Outcome, reason: String? = nil, message: String? = nil, ops: [String] = [],
-                constantInputs: [String]? = nil, seconds: Double = 0) {
+                constantInputs: [String]? = nil, structuredInputs: [String]? = nil, seconds: Double = 0) {
         self.name = name
         self.outcome = outcome
         self.reason = reason
         self.message = message.map { Self.trim($0) }
         self.ops = ops
         self.constantInputs = constantInputs
+        self.structuredInputs = structuredInputs
         self.seconds = seconds
     }
 

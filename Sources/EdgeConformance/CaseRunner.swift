@@ -14,7 +14,8 @@ public struct CaseSpec: Sendable {
     public var name: String
     public var directory: URL
     public var tolerance: Tolerance
-    /// The generator could not write some inputs or outputs as tensors (sequences, optionals, maps).
+    /// The generator could not write some inputs or outputs (maps; before manifest format 2 also
+    /// sequences, optionals and the values onnx gives as TensorProto).
     public var nonTensorIO: Bool
     /// The optimization level the case is compiled at.
     public var optimization: OptimizationLevel
@@ -49,11 +50,55 @@ enum Stage: String {
     case data, `import`, compile, load, run, executorch, compare
 }
 
-/// One test data set: its inputs and reference outputs.
+/// One test data set: its inputs and reference outputs. Sequence and optional values
+/// (SequenceProto / OptionalProto files) are flattened into their tensor leaves, named as the
+/// importer names the program's inputs and outputs (`seq.0`, `seq.1`, ...); `structure` holds
+/// their sequence lengths and absent optionals, for the import.
 struct DataSet {
     var name: String
+    /// The input tensors, each named by the graph input (or sequence element) it is for.
     var inputs: [ONNXTensorFile]
+    /// The reference output tensors, flattened likewise.
     var outputs: [ONNXTensorFile]
+    /// Sequence lengths and absent optionals of the inputs (the import options they set).
+    var structure = ONNXImportOptions()
+    /// The graph inputs that are sequences or optionals, whose structure the data set fixes.
+    var structuredInputs: [String] = []
+
+    init(name: String, inputs: [ONNXTensorFile], outputs: [ONNXTensorFile]) {
+        self.name = name
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+
+    /// Flattens the values read from `input_K.pb` / `output_K.pb`; graph inputs are matched by
+    /// the name a value carries, else by position.
+    init(name: String, inputs values: [ONNXValueFile], outputs outs: [ONNXValueFile], summary: ONNXModelSummary) {
+        self.name = name
+        inputs = []
+        outputs = []
+        let graphInputs = Set(summary.inputs)
+        for (k, v) in values.enumerated() {
+            let input = graphInputs.contains(v.name) ? v.name : k < summary.inputs.count ? summary.inputs[k] : v.name
+            if !v.isTensor {
+                structuredInputs.append(input)
+                v.describeStructure(name: input, in: &structure)
+            }
+            for (leaf, t) in v.leaves(name: input) {
+                var named = t
+                named.name = leaf
+                inputs.append(named)
+            }
+        }
+        for (k, v) in outs.enumerated() {
+            let output = k < summary.outputs.count ? summary.outputs[k] : v.name
+            for (leaf, t) in v.leaves(name: output) {
+                var named = t
+                named.name = leaf
+                outputs.append(named)
+            }
+        }
+    }
 }
 
 /// Runs one case in this process: import, compile (for the case's backend), then either run every data set
@@ -97,7 +142,7 @@ public enum CaseRunner {
                 let inputs = try bindInputs(set, program.program.plans[0], constants: constants)
                 for (k, t) in inputs.enumerated() {
                     let bytes: [UInt8]
-                    do { bytes = try NPY.encode(t) } catch { throw CaseFailure(.data, "input \(k) as .npy: \(error) (not supported by the executor bridge)") }
+                    do { bytes = try NPY.encode(try BF16Bridge.encodable(t, marker: dir.appendingPathComponent("input_\(k).bf16"))) } catch { throw CaseFailure(.data, "input \(k) as .npy: \(error) (not supported by the executor bridge)") }
                     do { try Data(bytes).write(to: dir.appendingPathComponent("input_\(k).npy")) } catch {
                         throw CaseFailure(.data, "cannot write input \(k): \(error.localizedDescription)")
                     }
@@ -117,7 +162,7 @@ public enum CaseRunner {
                 for k in 0... {
                     let path = dir.appendingPathComponent("output_\(k).npy")
                     guard let data = FileManager.default.contents(atPath: path.path) else { break }
-                    do { outputs.append(try NPY.decode([UInt8](data))) } catch {
+                    do { outputs.append(try BF16Bridge.decoded(try NPY.decode([UInt8](data)), marker: dir.appendingPathComponent("output_\(k).bf16"))) } catch {
                         throw CaseFailure(.executorch, "output \(k): \(error)")
                     }
                 }
@@ -136,7 +181,9 @@ public enum CaseRunner {
         var result = CaseResult(name: spec.name, outcome: .pass, ops: summary.opTypes)
         do {
             guard FileManager.default.fileExists(atPath: spec.model.path) else { throw CaseFailure(.data, "no model.onnx in \(spec.directory.path)") }
-            let sets = try readDataSets(spec)
+            let sets = try readDataSets(spec, summary)
+            let structured = Set(sets.flatMap(\.structuredInputs))
+            if !structured.isEmpty { result.structuredInputs = structured.sorted() }
             let bound = try body(summary, sets)
             if let bound, !bound.isEmpty { result.constantInputs = bound }
         } catch let f as CaseFailure {
@@ -153,9 +200,9 @@ public enum CaseRunner {
         return result
     }
 
-    static func readDataSets(_ spec: CaseSpec) throws -> [DataSet] {
+    static func readDataSets(_ spec: CaseSpec, _ summary: ONNXModelSummary) throws -> [DataSet] {
         if spec.nonTensorIO {
-            throw CaseFailure(.data, "inputs or outputs that are sequences, optionals or maps are not supported")
+            throw CaseFailure(.data, "inputs or outputs that are maps are not supported (the generator could not write them)")
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: spec.directory.path)) ?? [])
             .compactMap { n -> (Int, String)? in
@@ -165,19 +212,21 @@ public enum CaseRunner {
         guard !names.isEmpty else { throw CaseFailure(.data, "the case has no test_data_set_N folders") }
         return try names.map { _, name in
             let dir = spec.directory.appendingPathComponent(name)
-            return DataSet(name: name, inputs: try readTensors(dir, "input"), outputs: try readTensors(dir, "output"))
+            return DataSet(name: name, inputs: try readValues(dir, "input", kinds: summary.inputKinds),
+                           outputs: try readValues(dir, "output", kinds: summary.outputKinds), summary: summary)
         }
     }
 
-    /// `<prefix>_0.pb`, `<prefix>_1.pb`, ... in order (a gap means a non-tensor value).
-    static func readTensors(_ dir: URL, _ prefix: String) throws -> [ONNXTensorFile] {
+    /// `<prefix>_0.pb`, `<prefix>_1.pb`, ... in order (a gap means a value the generator could
+    /// not write, a map), each read as the kind the model declares for it (`kinds`, by position).
+    static func readValues(_ dir: URL, _ prefix: String, kinds: [ONNXValueKind]) throws -> [ONNXValueFile] {
         let files = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
             .compactMap { n -> Int? in
                 guard n.hasPrefix(prefix + "_"), n.hasSuffix(".pb") else { return nil }
                 return Int(n.dropFirst(prefix.count + 1).dropLast(3))
             }.sorted()
         guard files == Array(0..<files.count) else {
-            throw CaseFailure(.data, "\(dir.lastPathComponent) has \(prefix)s \(files); inputs or outputs that are not tensors are not supported")
+            throw CaseFailure(.data, "\(dir.lastPathComponent) has \(prefix)s \(files); inputs or outputs that are maps are not supported")
         }
         return try files.map { k in
             let file = "\(prefix)_\(k).pb"
@@ -185,7 +234,7 @@ public enum CaseRunner {
                 throw CaseFailure(.data, "cannot read \(dir.lastPathComponent)/\(file)")
             }
             // Named by file name only, so that equal causes group across cases.
-            do { return try ONNXTensorFile.decode(bytes, what: file) } catch {
+            do { return try ONNXValueFile.decode(bytes, kind: k < kinds.count ? kinds[k] : .tensor, what: file) } catch {
                 let why = (error as? DiagnosticError).map { $0.diagnostics.map(\.message).joined(separator: "; ") } ?? "\(error)"
                 throw CaseFailure(.data, "\(prefix) \(k): " + why)
             }
@@ -203,7 +252,7 @@ public enum CaseRunner {
     /// set's value and the import retried; the bound inputs are returned.
     static func compile(_ spec: CaseSpec, _ summary: ONNXModelSummary, _ set: DataSet, keepBytes: Bool = false) throws -> (CompiledCase, [String]) {
         let byName = inputsByName(set, summary)
-        var options = ONNXImportOptions()
+        var options = set.structure
         for (name, t) in byName { options.inputShapes[name] = t.shape }
         var module: Module?
         var bound: [String] = []
@@ -230,14 +279,11 @@ public enum CaseRunner {
         return (CompiledCase(program: loaded.program, bytes: keepBytes ? bytes : []), bound)
     }
 
-    /// The data set's inputs keyed by the graph input they belong to (by TensorProto name,
-    /// else by position).
+    /// The data set's input tensors keyed by the graph input (or sequence element, `seq.0`)
+    /// they belong to (``DataSet`` names them so).
     static func inputsByName(_ set: DataSet, _ summary: ONNXModelSummary) -> [String: ONNXTensorFile] {
         var out: [String: ONNXTensorFile] = [:]
-        let graphInputs = Set(summary.inputs)
-        for (k, t) in set.inputs.enumerated() {
-            if graphInputs.contains(t.name) { out[t.name] = t } else if k < summary.inputs.count { out[summary.inputs[k]] = t }
-        }
+        for t in set.inputs where out[t.name] == nil { out[t.name] = t }
         return out
     }
 
@@ -277,5 +323,24 @@ public enum CaseRunner {
                 throw CaseFailure(.compare, "\(set.name) output \(k) \"\(e.name)\": \(m.kind): \(m.message)")
             }
         }
+    }
+}
+
+/// bfloat16 through the ExecuTorch bridge: NumPy has no bfloat16, so such a tensor travels as
+/// its int16 bit patterns in `name.npy` with an empty `name.bf16` marker file beside it
+/// (`Conformance/onnx-node/run_executorch.py` reads and writes the same convention).
+enum BF16Bridge {
+    /// `t` as NumPy can hold it; for bf16, writes the marker.
+    static func encodable(_ t: Tensor, marker: URL) throws -> Tensor {
+        guard t.dtype == .bf16 else { return t }
+        try Data().write(to: marker)
+        return try Tensor(bytes: t.bytes(), dtype: .i16, shape: t.shape)
+    }
+
+    /// `t` read back: int16 bits become bf16 when the marker is there.
+    static func decoded(_ t: Tensor, marker: URL) throws -> Tensor {
+        guard FileManager.default.fileExists(atPath: marker.path) else { return t }
+        guard t.dtype == .i16 else { throw CaseFailure(.executorch, "\(marker.lastPathComponent) marks a bfloat16 output, but the .npy holds \(t.dtype)") }
+        return try Tensor(bytes: t.bytes(), dtype: .bf16, shape: t.shape)
     }
 }

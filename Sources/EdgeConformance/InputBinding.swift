@@ -1,3 +1,4 @@
+import EdgeIR
 import EdgeKernels
 import EdgeONNX
 import EdgeProgram
@@ -65,6 +66,37 @@ public enum InputBinding {
             return GivenInput(explicitName: name, carriedName: file.name, tensor: try tensor(file, path), origin: path)
         default:
             throw InputBindingError("\(path): inputs are NumPy .npy files or ONNX TensorProto .pb files")
+        }
+    }
+
+    /// ``read(_:inputNames:)``, and also `name=seq.pb` for a sequence input: when `name` is not
+    /// an input but its elements `name.0`, `name.1`, ... are (edgec flattens ONNX sequence
+    /// inputs so), the file is read as an ONNX SequenceProto and each element goes to its input.
+    public static func readAll(_ spec: String, inputNames: [String]) throws(InputBindingError) -> [GivenInput] {
+        guard let eq = spec.lastIndex(of: "="), case let name = String(spec[..<eq]), !inputNames.contains(name),
+              inputNames.contains(ONNXValueKind.elementName(name, 0)) else {
+            return [try read(spec, inputNames: inputNames)]
+        }
+        let path = String(spec[spec.index(after: eq)...])
+        guard path.lowercased().hasSuffix(".pb") else {
+            throw InputBindingError("\(path): \"\(name)\" is a sequence (inputs \(ONNXValueKind.elementName(name, 0)), ...): give it as an ONNX SequenceProto .pb, or each element as \(ONNXValueKind.elementName(name, 0))=file")
+        }
+        let value: ONNXValueFile
+        do {
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            value = try ONNXValueFile.decode(bytes, kind: .sequence(.tensor), what: path)
+        } catch let e as DiagnosticError {
+            throw InputBindingError(e.diagnostics.map(\.message).joined(separator: "; "))
+        } catch {
+            throw InputBindingError("cannot read \(path): \(error.localizedDescription)")
+        }
+        let expected = inputNames.filter { $0.hasPrefix(name + ".") && Int($0.dropFirst(name.count + 1)) != nil }.count
+        let leaves = value.leaves(name: name)
+        guard leaves.count == expected else {
+            throw InputBindingError("\(path): the sequence has \(leaves.count) elements, but the program was compiled for \(expected) (--sequence-length \(name)=\(expected))")
+        }
+        return try leaves.map { leaf throws(InputBindingError) in
+            GivenInput(explicitName: leaf.name, tensor: try tensor(leaf.tensor, "\(path) element \(leaf.name)"), origin: path)
         }
     }
 

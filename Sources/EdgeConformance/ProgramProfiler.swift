@@ -33,7 +33,7 @@ public enum ProgramProfiler {
             notes.append("inputs: " + (inputs.isEmpty ? "filled with \(fill ?? 0)" : inputs.joined(separator: ", ") + (fill.map { "; others filled with \($0)" } ?? "")))
         }
         let names = InputBinding.inputNames(plan)
-        let given = try InputBinding.bind(try inputs.map { try InputBinding.read($0, inputNames: names) }, to: plan, fill: fillValue)
+        let given = try InputBinding.bind(try inputs.flatMap { try InputBinding.readAll($0, inputNames: names) }, to: plan, fill: fillValue)
         func step(_ body: () throws(RuntimeError) -> Void) throws(ConformanceError) {
             do { try body() } catch { throw ConformanceError(error.message) }
         }

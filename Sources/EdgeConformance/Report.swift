@@ -81,9 +81,11 @@ public struct SuiteReport: Codable, Sendable {
         s += "| outcome | cases |\n| --- | --- |\n"
         for o in Outcome.allCases { s += "| \(o.rawValue) | \(totals[o.rawValue] ?? 0) |\n" }
         s += "| **total** | \(cases.count) |\n\n"
-        let bound = cases.filter { $0.outcome == .pass && !($0.constantInputs ?? []).isEmpty }.count
+        let bound = cases.filter { $0.outcome == .pass && $0.bindsTestData }.count
         if bound > 0 {
-            s += "\(bound) of the passing cases bind inputs the importer needs at import time (shapes, axes, pads) to their test values.\n\n"
+            let structured = cases.filter { $0.outcome == .pass && !($0.structuredInputs ?? []).isEmpty }.count
+            s += "\(bound) of the passing cases bind inputs the importer needs at import time (shapes, axes, pads) to their test values"
+            s += structured > 0 ? ", or compile sequence and optional inputs with the length or presence of their test values (\(structured) cases).\n\n" : ".\n\n"
         }
         let top = reasons.prefix(topReasons)
         if !top.isEmpty {

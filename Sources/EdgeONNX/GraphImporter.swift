@@ -39,6 +39,7 @@ final class GraphImporter {
             switch known {
             case .initializer(_, let d, _): data = d
             case .constant(let t, _): data = Data(t.bytes())
+            case .sequence, .optional: throw ImportError("\"\(name)\" is \(known.kindDescription), not a tensor")
             case .value: preconditionFailure("handled above")
             }
             let v: Value
@@ -64,45 +65,68 @@ final class GraphImporter {
         }
         if !graph.sparseInitializer.isEmpty { throw ImportError("sparse initializers are not supported") }
 
-        // Inputs bound to values by the caller become constants.
-        for input in graph.input where values[input.name] == nil {
-            guard let bound = options.constantInputs[input.name] else { continue }
-            let what = "graph input \"\(input.name)\""
-            guard input.type.isTensor, try ONNXType.require(input.type.tensorType.elemType, what) == bound.element,
-                  !input.type.tensorType.hasShape || input.type.tensorType.shape.dim.count == bound.shape.count else {
-                throw ImportError("the value bound to \(what) (\(bound.element)\(bound.shape)) does not match its declared type")
-            }
-            values[input.name] = .initializer(TensorType(.scalar(bound.element), bound.shape), bound.data)
-        }
-        // Graph inputs, minus initializers listed as inputs (IR version < 4 lists them).
+        // Graph inputs, minus initializers listed as inputs (IR version < 4 lists them). A
+        // sequence or optional input is resolved to its structure here (a sequence of N
+        // tensors, an optional present or absent, as the options say) and flattened into
+        // tensor leaves (`seq.0`, `seq.1`, ...; docs/design.md, "Sequences and optionals").
+        // Leaves bound to values by the caller become constants, the others arguments.
         let inputs = graph.input.filter { values[$0.name] == nil }
-        var remainingOverrides = options.inputShapes
-        var argTypes: [TensorType] = []
+        var seenInputs = Set<String>()
+        var structures: [GraphInputStructure] = []
         for input in inputs {
-            var type = try Self.tensorType(input, what: "graph input \"\(input.name)\"")
-            if let dims = remainingOverrides.removeValue(forKey: input.name) {
-                if input.type.tensorType.hasShape, type.rank != dims.count {
-                    throw ImportError("--input-shape \(input.name) gives \(dims.count) dims, but the input has rank \(type.rank) (\(TypeText.type(type)))")
+            guard seenInputs.insert(input.name).inserted else { throw ImportError("graph input \"\(input.name)\" is listed twice") }
+            structures.append(try GraphInputStructure(name: input.name, type: input.type, options: options))
+        }
+        try GraphInputStructure.checkOptions(options, structures)
+        var remainingOverrides = options.inputShapes
+        var argTypes: [TensorType] = [], argNames: [String] = []
+        var leafValues: [String: Imported] = [:]
+        let leafNames = structures.flatMap(\.leaves).map(\.name)
+        for leaf in structures.flatMap(\.leaves) {
+            let what = "graph input \"\(leaf.name)\""
+            if let bound = options.constantInputs[leaf.name] {
+                guard leaf.type.isTensor, try ONNXType.require(leaf.type.tensorType.elemType, what) == bound.element,
+                      !leaf.type.tensorType.hasShape || leaf.type.tensorType.shape.dim.count == bound.shape.count else {
+                    throw ImportError("the value bound to \(what) (\(bound.element)\(bound.shape)) does not match its declared type")
+                }
+                remainingOverrides[leaf.name] = nil
+                leafValues[leaf.name] = .initializer(TensorType(.scalar(bound.element), bound.shape), bound.data)
+                continue
+            }
+            if leaf.type.isTensor, !leaf.type.tensorType.hasShape, let dims = remainingOverrides.removeValue(forKey: leaf.name) {
+                // No declared shape (common for sequence elements): the given one is the shape.
+                argTypes.append(TensorType(.scalar(try ONNXType.require(leaf.type.tensorType.elemType, what)), dims))
+                argNames.append(leaf.name)
+                continue
+            }
+            var type = try Self.tensorType(leaf.type, name: leaf.name, what: what)
+            if let dims = remainingOverrides.removeValue(forKey: leaf.name) {
+                if leaf.type.tensorType.hasShape, type.rank != dims.count {
+                    throw ImportError("--input-shape \(leaf.name) gives \(dims.count) dims, but the input has rank \(type.rank) (\(TypeText.type(type)))")
                 }
                 for (d, n) in zip(type.shape, dims) {
                     // A declared 0 is what some exporters write for an unknown size; a given
                     // size replaces it (a real empty input is given as 0 and agrees).
                     if let v = d.value, v != n, v != 0 {
-                        throw ImportError("--input-shape \(input.name)=\(dims.map(String.init).joined(separator: "x")) contradicts the model's \(TypeText.type(type))")
+                        throw ImportError("--input-shape \(leaf.name)=\(dims.map(String.init).joined(separator: "x")) contradicts the model's \(TypeText.type(type))")
                     }
                 }
                 type = TensorType(type.element, dims)
             }
             argTypes.append(type)
+            argNames.append(leaf.name)
         }
         if let unknown = remainingOverrides.keys.sorted().first {
-            throw ImportError("--input-shape names \"\(unknown)\", which is not a graph input (inputs: \(inputs.map { "\"\($0.name)\"" }.joined(separator: ", ")))")
+            throw ImportError("--input-shape names \"\(unknown)\", which is not a graph input (inputs: \(leafNames.map { "\"\($0)\"" }.joined(separator: ", ")))")
         }
-        let f = Function(name: "main", argumentTypes: argTypes, argumentNames: inputs.map(\.name), resultTypes: [])
-        for (i, input) in inputs.enumerated() {
-            guard values[input.name] == nil else { throw ImportError("graph input \"\(input.name)\" is listed twice") }
-            f.argumentAttributes[i]["name"] = .string(input.name)
-            values[input.name] = .value(f.arguments[i])
+        let f = Function(name: "main", argumentTypes: argTypes, argumentNames: argNames, resultTypes: [])
+        for (i, name) in argNames.enumerated() {
+            f.argumentAttributes[i]["name"] = .string(name)
+            leafValues[name] = .value(f.arguments[i])
+        }
+        for structure in structures {
+            guard values[structure.name] == nil else { throw ImportError("graph input \"\(structure.name)\" is listed twice") }
+            values[structure.name] = structure.value(leafValues)
         }
         module.add(f)
         function = f
@@ -119,14 +143,19 @@ final class GraphImporter {
             try importNode(graph.node[index])
         }
 
-        // Outputs.
+        // Outputs: sequences and optionals flatten into their tensors, named like inputs.
         var results: [Value] = []
+        var resultNames: [String] = []
         for out in graph.output {
-            guard values[out.name] != nil else { throw ImportError("graph output \"\(out.name)\" is not produced by any node, input or initializer") }
-            results.append(try materialize(out.name))
+            guard let v = values[out.name] else { throw ImportError("graph output \"\(out.name)\" is not produced by any node, input or initializer") }
+            try Self.checkKind(v, declared: out.type, "graph output \"\(out.name)\"")
+            for (name, leaf) in try GraphInputStructure.flatten(v, name: out.name) {
+                results.append(try materialize(leaf, name: name))
+                resultNames.append(name)
+            }
         }
         f.setResultTypes(results.map(\.type))
-        for (i, out) in graph.output.enumerated() { f.resultAttributes[i]["name"] = .string(out.name) }
+        for (i, name) in resultNames.enumerated() { f.resultAttributes[i]["name"] = .string(name) }
         do {
             try builder.makeReturn(results)
         } catch {
@@ -230,12 +259,13 @@ final class GraphImporter {
         throw ImportError("\(total) node\(total == 1 ? " uses an op" : "s use ops") edgec does not support: \(parts.joined(separator: "; "))")
     }
 
-    /// The Edge IR type of a graph input or output; symbolic dims keep their names.
-    static func tensorType(_ vi: Onnx_ValueInfoProto, what: String) throws -> TensorType {
-        guard vi.type.isTensor else { throw ImportError("\(what) is not a tensor (sequences, maps and optionals are not supported)") }
-        let t = vi.type.tensorType
+    /// The Edge IR type of a graph input (or a tensor leaf of a sequence input) named `name`;
+    /// symbolic dims keep their names.
+    static func tensorType(_ type: Onnx_TypeProto, name: String, what: String) throws -> TensorType {
+        guard type.isTensor else { throw ImportError("\(what) is not a tensor") }
+        let t = type.tensorType
         let element = try ONNXType.require(t.elemType, what)
-        guard t.hasShape else { throw ImportError("\(what) has no shape; give one with --input-shape \(vi.name)=...") }
+        guard t.hasShape else { throw ImportError("\(what) has no shape; give one with --input-shape \(name)=...") }
         let dims: [Dim] = try t.shape.dim.map { d throws in
             switch d.value {
             case .dimValue(let v)?:

@@ -11,6 +11,10 @@ public struct ONNXModelSummary: Sendable {
     public var inputs: [String] = []
     /// Graph outputs, in order.
     public var outputs: [String] = []
+    /// The kind of each graph input of ``inputs`` (tensor, sequence, optional, map), in order.
+    public var inputKinds: [ONNXValueKind] = []
+    /// The kind of each graph output, in order.
+    public var outputKinds: [ONNXValueKind] = []
 
     /// Reads the model at `path`; an unreadable model gives an empty summary.
     public init(path: String) {
@@ -30,7 +34,10 @@ public struct ONNXModelSummary: Sendable {
         }
         visit(model.graph, depth: 0)
         let initializers = Set(model.graph.initializer.map(\.name))
-        inputs = model.graph.input.map(\.name).filter { !initializers.contains($0) }
+        let graphInputs = model.graph.input.filter { !initializers.contains($0.name) }
+        inputs = graphInputs.map(\.name)
+        inputKinds = graphInputs.map { ONNXValueKind($0.type) }
         outputs = model.graph.output.map(\.name)
+        outputKinds = model.graph.output.map { ONNXValueKind($0.type) }
     }
 }

@@ -48,7 +48,22 @@ final class NodeContext {
         guard has(i) else { throw ImportError("input #\(i) is required") }
         let name = node.input[i]
         guard let known = graph.values[name] else { throw ImportError("input \"\(name)\" is not defined") }
+        guard known.isTensor else { throw notTensor(i, known) }
         return known.named(name)
+    }
+
+    /// Input `i` whatever it is (a tensor, a sequence, an optional): for the sequence and
+    /// optional ops, Identity and control flow.
+    func anyInput(_ i: Int) throws -> Imported {
+        guard has(i) else { throw ImportError("input #\(i) is required") }
+        let name = node.input[i]
+        guard let known = graph.values[name] else { throw ImportError("input \"\(name)\" is not defined") }
+        return known.named(name)
+    }
+
+    /// The error for a sequence or optional given where the op takes a tensor.
+    func notTensor(_ i: Int, _ known: Imported) -> ImportError {
+        ImportError("input #\(i) \"\(node.input[i])\" is \(known.kindDescription); \(node.opType) takes a tensor there")
     }
 
     /// Input `i` as an IR value (constants are materialized once).
@@ -63,6 +78,7 @@ final class NodeContext {
     func type(_ i: Int) throws -> TensorType {
         guard has(i) else { throw ImportError("input #\(i) is required") }
         guard let known = graph.values[node.input[i]] else { throw ImportError("input \"\(node.input[i])\" is not defined") }
+        guard known.isTensor else { throw notTensor(i, known) }
         return known.type
     }
 
@@ -203,6 +219,7 @@ final class NodeContext {
     func materialize(_ x: Imported) throws -> Value {
         switch x {
         case .value(let v): return v
+        case .sequence, .optional: throw ImportError("\(x.kindDescription) is used where \(node.opType) takes a tensor")
         case .constant(_, let name?), .initializer(_, _, let name?): return try graph.materialize(name)
         case .constant(let t, nil): return try constantValue(t, name: (node.output.first ?? node.opType) + "_const")
         case .initializer(let type, let data, nil):
@@ -223,6 +240,9 @@ final class NodeContext {
     /// may still fold them with the same facet).
     func apply(_ def: OpDefinition, _ operands: [Imported?], _ attributes: [String: Attribute] = [:],
                resultTypes: [TensorType]? = nil, foldLimit: Int = ONNXOps.foldLimit) throws -> [Imported] {
+        if let other = operands.compactMap({ $0 }).first(where: { !$0.isTensor }) {
+            throw ImportError("\(def.name): an operand is \(other.kindDescription), not a tensor")
+        }
         if def.evaluate != nil, operands.allSatisfy({ $0?.isKnown ?? true }) {
             do throws(OpError) {
                 let types = try def.resultTypes(operands.map { $0?.type }, attributes: attributes, resultTypes: resultTypes)

@@ -10,11 +10,21 @@ public struct ONNXImportOptions: Sendable {
     /// Graph inputs bound to fixed values: they import as constants instead of function
     /// arguments, so importers that need values at import time (shapes, axes, pads) can use
     /// them. The conformance runner binds test-data inputs this way when an import needs it.
+    /// Keys are graph input names, or the flattened names of sequence elements (`seq.0`).
     public var constantInputs: [String: ONNXTensorFile]
+    /// The length of each sequence graph input (`--sequence-length seq=3`): edgec compiles
+    /// sequences of a length known at compile time, and the elements become the inputs
+    /// `seq.0`, `seq.1`, ... (keys of nested sequences are flattened names too: `seq.0`).
+    public var sequenceLengths: [String: Int]
+    /// Optional graph inputs compiled as absent (`--absent opt`); the others are present.
+    public var absentInputs: Set<String>
 
-    public init(inputShapes: [String: [Int]] = [:], constantInputs: [String: ONNXTensorFile] = [:]) {
+    public init(inputShapes: [String: [Int]] = [:], constantInputs: [String: ONNXTensorFile] = [:],
+                sequenceLengths: [String: Int] = [:], absentInputs: Set<String> = []) {
         self.inputShapes = inputShapes
         self.constantInputs = constantInputs
+        self.sequenceLengths = sequenceLengths
+        self.absentInputs = absentInputs
     }
 
     /// Parses `name=1x3x224x224` (see ``InputShape/parse(_:)``).

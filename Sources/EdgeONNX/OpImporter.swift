@@ -4,7 +4,9 @@ import Foundation
 
 /// What a node output imports as: an IR value, or a tensor known at import time (kept out of
 /// the IR until an op that is not folded needs it, so shape computations disappear at import).
-enum Imported {
+/// ONNX sequences and optionals are resolved at import too: a sequence is the list of its
+/// element values, an optional its value or nothing (docs/design.md, "Sequences and optionals").
+indirect enum Imported {
     case value(Value)
     /// Known at import time (a Constant node, a folded result, shape data). `name` is the ONNX
     /// name it is materialized under when a node input refers to it (nil for intermediates).
@@ -13,19 +15,48 @@ enum Imported {
     /// memory-mapped external data, never copied until a fold reads them). `name` as for
     /// `constant`.
     case initializer(TensorType, Data, name: String? = nil)
+    /// An ONNX sequence of a length known at import: its elements in order (tensors, or
+    /// sequences for a sequence of sequences); `element` is the element tensors' type when
+    /// known (SequenceEmpty's dtype, a declared type), for messages and empty sequences.
+    case sequence([Imported], element: ScalarType?)
+    /// An ONNX optional resolved at import: its value, or nil when it holds none.
+    case optional(Imported?)
 
+    /// The tensor type. Only for tensors: ``NodeContext`` hands importers tensors only (a
+    /// sequence or optional given to a tensor input is an import error naming the node).
     var type: TensorType {
         switch self {
         case .value(let v): return v.type
         case .constant(let t, _): return TensorType(.scalar(t.dtype), t.shape)
         case .initializer(let t, _, _): return t
+        case .sequence, .optional: preconditionFailure("\(kindDescription) used as a tensor (NodeContext checks this)")
+        }
+    }
+
+    /// Whether this is a tensor (not a sequence or optional).
+    var isTensor: Bool {
+        switch self {
+        case .value, .constant, .initializer: return true
+        case .sequence, .optional: return false
+        }
+    }
+
+    /// What kind of value this is, for messages: `a tensor`, `a sequence of 3 tensors`, `an empty optional`.
+    var kindDescription: String {
+        switch self {
+        case .value, .constant, .initializer: return "a tensor"
+        case .sequence(let items, _):
+            let kind = items.first.map { $0.isTensor ? "tensor" : "sequence" } ?? "tensor"
+            return "a sequence of \(items.count) \(kind)\(items.count == 1 ? "" : "s")"
+        case .optional(nil): return "an empty optional"
+        case .optional(let v?): return "an optional holding \(v.kindDescription)"
         }
     }
 
     /// The contents when known at import time (initializer bytes are copied into a tensor).
     var tensor: Tensor? {
         switch self {
-        case .value: return nil
+        case .value, .sequence, .optional: return nil
         case .constant(let t, _): return t
         case .initializer(let type, let data, _):
             guard case .scalar(let s) = type.element, let shape = type.staticShape else { return nil }
@@ -35,14 +66,16 @@ enum Imported {
 
     /// Whether the contents are known at import time.
     var isKnown: Bool {
-        if case .value = self { return false }
-        return true
+        switch self {
+        case .constant, .initializer: return true
+        case .value, .sequence, .optional: return false
+        }
     }
 
     /// The ONNX name the known contents came from (a node input), if any.
     var origin: String? {
         switch self {
-        case .value: return nil
+        case .value, .sequence, .optional: return nil
         case .constant(_, let name), .initializer(_, _, let name): return name
         }
     }
@@ -50,7 +83,7 @@ enum Imported {
     /// The same known contents, tagged with the ONNX name they are materialized under.
     func named(_ name: String) -> Imported {
         switch self {
-        case .value: return self
+        case .value, .sequence, .optional: return self
         case .constant(let t, _): return .constant(t, name: name)
         case .initializer(let type, let data, _): return .initializer(type, data, name: name)
         }
@@ -87,7 +120,7 @@ enum ONNXOps {
 
     static let all: [OpImporter] = elementwise + unary + convolution + normalization + linearAlgebra + einsum
         + shapes + indexing + reductions + resizing + activations + attention + losses + cumulative
-        + controlFlow + recurrent + quantization
+        + controlFlow + recurrent + quantization + sequences
 
     private static let byType: [String: [OpImporter]] = Dictionary(grouping: all, by: \.opType)
 

@@ -40,8 +40,15 @@ extension GraphImporter {
             materialized[name] = nil
         }
         do {
-            for (input, bound) in zip(graph.input, inputs) {
+            for (input, given) in zip(graph.input, inputs) {
                 guard !input.name.isEmpty else { throw ImportError("\(what) has an input without a name") }
+                // A value given where an optional is declared is that optional, present (a Loop
+                // whose carried optional comes back from the body as a plain sequence).
+                var bound = given
+                if case .optional = ONNXValueKind(input.type) {
+                    if case .optional = given {} else { bound = .optional(given) }
+                }
+                try Self.checkKind(bound, declared: input.type, "\(what) input \"\(input.name)\"")
                 if input.type.isTensor, input.type.tensorType.elemType != 0 {
                     let declared = try ONNXType.require(input.type.tensorType.elemType, "\(what) input \"\(input.name)\"")
                     guard bound.type.element == .scalar(declared) else {
@@ -125,6 +132,8 @@ extension Imported {
     func unnamed() -> Imported {
         switch self {
         case .value: return self
+        case .sequence(let items, let element): return .sequence(items.map { $0.unnamed() }, element: element)
+        case .optional(let v): return .optional(v?.unnamed())
         case .constant(let t, _): return .constant(t)
         case .initializer(let type, let data, _): return .initializer(type, data)
         }

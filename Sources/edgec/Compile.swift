@@ -113,6 +113,7 @@ struct Compile: ParsableCommand {
             var compiler = ProgramCompiler(backend: backend, inputShapes: try inputShapes.parsed(),
                                            optimization: try ProgramCompiler.level(optimization.level ?? 2),
                                            instrumentation: try instrumentation.settings(), log: writeStderr)
+            try inputShapes.apply(to: &compiler)
             compiler.maxMemory = try memory.limit
             compiler.strictDelegation = strictDelegation
             if quantize == "int8" { compiler.quantization = calibration.request() }

@@ -39,6 +39,7 @@ struct Import: ParsableCommand {
             // The compile pipeline's import stage, keeping dynamic dims unless --static.
             var compiler = ProgramCompiler(inputShapes: try inputShapes.parsed())
             compiler.needsStaticShapes = false
+            try inputShapes.apply(to: &compiler)
             compiler.importOptions.fixDynamicToUpperBound = fixStatic
             compiler.importOptions.modelName = model
             try emit(.module(try compiler.importModel(path: input)), to: output.output, locations: !noLocations)

@@ -17,6 +17,8 @@ struct ModelCompileOptions: ParsableArguments {
 
     /// The compiler for a model input (unused for a `.pte`).
     func compiler() throws -> ProgramCompiler {
-        ProgramCompiler(backend: backend, inputShapes: try inputShapes.parsed(), optimization: try ProgramCompiler.level(optimization.level ?? 2))
+        var compiler = ProgramCompiler(backend: backend, inputShapes: try inputShapes.parsed(), optimization: try ProgramCompiler.level(optimization.level ?? 2))
+        try inputShapes.apply(to: &compiler)
+        return compiler
     }
 }

@@ -20,8 +20,20 @@ struct InputShapeOptions: ParsableArguments {
     @Option(name: .customLong("input-shape"), help: ArgumentHelp("A concrete shape for an input with symbolic dims (repeatable).", valueName: "name=d0,d1,..."))
     var inputShapes: [String] = []
 
+    @Option(name: .customLong("sequence-length"), help: ArgumentHelp("ONNX: the length of a sequence input (repeatable); its elements become the inputs name.0, name.1, ...", valueName: "name=N"))
+    var sequenceLengths: [String] = []
+
+    @Option(name: .customLong("absent"), help: ArgumentHelp("ONNX: compile this optional input as holding no value (repeatable; optionals are present otherwise).", valueName: "name"))
+    var absentInputs: [String] = []
+
     /// The shapes by input name.
     func parsed() throws -> [String: [Int]] { try ProgramCompiler.inputShapes(inputShapes) }
+
+    /// Gives `compiler` the sequence lengths and absent optionals (the shapes go to its init).
+    func apply(to compiler: inout ProgramCompiler) throws {
+        compiler.importOptions.sequenceLengths = try ProgramCompiler.sequenceLengths(sequenceLengths)
+        compiler.importOptions.absentInputs = Set(absentInputs)
+    }
 }
 
 /// `-o file`: where a command writes its result.

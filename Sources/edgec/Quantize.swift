@@ -103,6 +103,7 @@ struct Quantize: ParsableCommand {
     func run() throws {
         do {
             var compiler = ProgramCompiler(backend: backend, inputShapes: try inputShapes.parsed(), log: writeStderr)
+            try inputShapes.apply(to: &compiler)
             compiler.quantization = calibration.request()
             let result = try compiler.run(path: input, through: .optimize)
             try emit(result, to: output.output)

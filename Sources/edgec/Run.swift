@@ -74,7 +74,7 @@ struct Run: ParsableCommand {
             do { interpreter = try Interpreter(loaded.program, method: method, maxMemory: limit) } catch { throw CLIError("\(input): error: \(error.message)") }
             let plan = interpreter.plan
             let names = InputBinding.inputNames(plan)
-            let given = try InputBinding.bind(try inputs.map { try InputBinding.read($0, inputNames: names) }, to: plan, fill: fill)
+            let given = try InputBinding.bind(try inputs.flatMap { try InputBinding.readAll($0, inputNames: names) }, to: plan, fill: fill)
             let outputs = try interpreterStep { () throws(RuntimeError) in try interpreter.run(given) }
             var timing = try `repeat`.map { n in
                 ProgramOutputs.timingLine(try interpreterStep { () throws(RuntimeError) in try ProgramOutputs.time(interpreter, given, count: n) })

@@ -290,7 +290,7 @@ struct OpImporterTests {
     }
 
     @Test func everyImporterHasACase() {
-        let tested = Set((opCases + controlFlowOpCases + quantizationOpCases).map(\.op))
+        let tested = Set((opCases + controlFlowOpCases + quantizationOpCases + sequenceOpCases).map(\.op))
         let missing = Set(ONNXOps.all.map(\.opType)).subtracting(tested)
         #expect(missing.isEmpty, "importers without a test case: \(missing.sorted())")
     }

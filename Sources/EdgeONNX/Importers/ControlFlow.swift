@@ -114,7 +114,7 @@ extension ONNXOps {
             let trip: Int? = ctx.has(0) ? Int(exactly: try knownScalar(ctx, 0, "the trip count", why: why).rounded(.towardZero)) : nil
             var running = ctx.has(1) ? try knownScalar(ctx, 1, "the initial condition", why: why) != 0 : true
             if trip == nil, !ctx.has(1) { throw ImportError("has neither a trip count nor a condition, so it never ends") }
-            var carried = try (0..<carriedCount).map { try ctx.input(2 + $0) }
+            var carried = try (0..<carriedCount).map { try ctx.anyInput(2 + $0) }
             var collected = [[Imported]](repeating: [], count: scanCount)
             var i = 0
             while running, i < (trip ?? .max) {
