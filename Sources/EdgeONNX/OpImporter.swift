@@ -87,7 +87,7 @@ enum ONNXOps {
 
     static let all: [OpImporter] = elementwise + unary + convolution + normalization + linearAlgebra + einsum
         + shapes + indexing + reductions + resizing + activations + attention + losses + cumulative
-        + controlFlow + recurrent
+        + controlFlow + recurrent + rearrangement + lpNorms + bitwise + moreMath + products + scatters + selection
 
     private static let byType: [String: [OpImporter]] = Dictionary(grouping: all, by: \.opType)
 
