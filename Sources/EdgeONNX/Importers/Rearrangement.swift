@@ -27,7 +27,7 @@ extension ONNXOps {
 
     static let rearrangement: [OpImporter] = [
         // DCR: [N, b, b, C/b², H, W] → [N, C/b², H, b, W, b]; CRD: [N, C/b², b, b, H, W] → same.
-        OpImporter("DepthToSpace", [1, 11, 13]) { ctx in
+        OpImporter("DepthToSpace", [1, 11, 13, 28]) { ctx in
             let x = try ctx.input(0)
             let shape = try requireStatic(ctx, x, "DepthToSpace")
             guard shape.count == 4 else { throw ImportError("DepthToSpace needs a 4-D input, got \(TypeText.type(x.type))") }
@@ -42,17 +42,21 @@ extension ONNXOps {
             default: throw ctx.unsupported("mode \"\(mode)\"")
             }
         },
-        OpImporter("SpaceToDepth", [1, 13]) { ctx in
+        // DCR (the only order before opset 28): channels (block row, block column, c); CRD: (c, row, column).
+        OpImporter("SpaceToDepth", [1, 13, 28]) { ctx in
             let x = try ctx.input(0)
             let shape = try requireStatic(ctx, x, "SpaceToDepth")
             guard shape.count == 4 else { throw ImportError("SpaceToDepth needs a 4-D input, got \(TypeText.type(x.type))") }
             let b = try ctx.int("blocksize", 0)
             let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
             guard b > 0, h % b == 0, w % b == 0 else { throw ImportError("SpaceToDepth: blocksize \(b) does not divide \(h)x\(w)") }
-            return [try rearrange(ctx, x, split: [n, c, h / b, b, w / b, b], permutation: [0, 3, 5, 1, 2, 4], to: [n, c * b * b, h / b, w / b])]
+            let mode = ctx.version >= 28 ? try ctx.string("mode", "DCR") : "DCR"
+            guard mode == "DCR" || mode == "CRD" else { throw ctx.unsupported("mode \"\(mode)\"") }
+            return [try rearrange(ctx, x, split: [n, c, h / b, b, w / b, b], permutation: mode == "DCR" ? [0, 3, 5, 1, 2, 4] : [0, 1, 3, 5, 2, 4],
+                                  to: [n, c * b * b, h / b, w / b])]
         },
         // A constant: ones on diagonal k of a 2-D shape (the input's values are not read).
-        OpImporter("EyeLike", [9]) { ctx in
+        OpImporter("EyeLike", [9, 22]) { ctx in
             let x = try ctx.input(0)
             let shape = try requireStatic(ctx, x, "EyeLike")
             guard shape.count == 2 else { throw ImportError("EyeLike needs a 2-D input, got \(TypeText.type(x.type))") }
@@ -69,7 +73,7 @@ extension ONNXOps {
             return [.constant(try ctx.constantTensor(values, element, shape: shape))]
         },
         // where(unsqueeze(indices, axis) == 0..<depth, on, off); negative indices count from depth.
-        OpImporter("OneHot", [9, 11]) { ctx in
+        OpImporter("OneHot", [9, 11, 28]) { ctx in
             let raw = try ctx.input(0)
             let depth = Int(try ctx.scalar(1, "depth"))
             guard depth > 0 else { throw ImportError("OneHot's depth must be positive, got \(depth)") }
