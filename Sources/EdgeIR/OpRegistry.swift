@@ -17,6 +17,9 @@ public enum OpRegistry {
         Ops.softmax, Ops.logSoftmax, Ops.mean, Ops.sum, Ops.amax, Ops.amin, Ops.argmax, Ops.argmin,
         Ops.reshape, Ops.permute, Ops.concat, Ops.flatten, Ops.squeeze, Ops.unsqueeze, Ops.expand, Ops.repeat,
         Ops.slice, Ops.indexSelect, Ops.gather, Ops.embedding, Ops.split, Ops.pad,
+        Ops.tan, Ops.asin, Ops.acos, Ops.atan, Ops.sinh, Ops.cosh, Ops.asinh, Ops.acosh, Ops.atanh, Ops.round,
+        Ops.bitwiseAnd, Ops.bitwiseOr, Ops.bitwiseXor, Ops.bitwiseNot, Ops.bitwiseLeftShift, Ops.bitwiseRightShift,
+        Ops.prod, Ops.scatter, Ops.topk, Ops.gridSample,
         Ops.delegateCall,
     ]
 

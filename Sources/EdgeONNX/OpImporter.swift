@@ -120,7 +120,7 @@ enum ONNXOps {
 
     static let all: [OpImporter] = elementwise + unary + convolution + normalization + linearAlgebra + einsum
         + shapes + indexing + reductions + resizing + activations + attention + losses + cumulative
-        + controlFlow + recurrent + quantization + sequences
+        + controlFlow + recurrent + quantization + sequences + rearrangement + lpNorms + bitwise + moreMath + products + scatters + selection
 
     private static let byType: [String: [OpImporter]] = Dictionary(grouping: all, by: \.opType)
 

@@ -138,7 +138,7 @@ struct PortableLowering {
     /// stops the program naming it (``uniqueTable(_:what:key:)``).
     static let ruleList: [PortableRule] = constantRules + elementwiseRules + activationRules + unaryMathRules + comparisonRules
         + convolutionRules + poolingRules + normalizationRules + reductionRules + linearAlgebraRules + layoutRules
-        + indexingRules + resizeRules + quantizationRules
+        + indexingRules + resizeRules + quantizationRules + extendedRules
 
     /// The lowering of each op, by IR name. ``PortableBackend/supportedOps``, ``kernels`` and
     /// docs/lowering.md derive from it.

@@ -133,7 +133,7 @@ extension ONNXOps {
             switch x {
             case .initializer(_, let data, _): known = data
             case .constant(let t, _): known = Data(t.bytes())
-            case .value: known = nil
+            case .value, .sequence, .optional: known = nil  // NodeContext hands importers tensors only
             }
             if let known {
                 let c = try ctx.constantValueTyped(known, TensorType(q.element, x.type.shape), name: name)

@@ -32,13 +32,31 @@ extension ONNXOps {
         }
     }
 
-    /// ArgMax / ArgMin along one axis.
-    static func argReduce(_ opType: String, _ def: OpDefinition) -> OpImporter {
+    /// ArgMax / ArgMin along one axis. With `select_last_index` the last extreme is picked:
+    /// the largest index i with x[i] equal to the extreme, as
+    /// `amax(where(x == extreme(x), i, -1))` over the axis (a static size).
+    static func argReduce(_ opType: String, _ def: OpDefinition, extreme: OpDefinition) -> OpImporter {
         OpImporter(opType, [1, 11, 12, 13]) { ctx in
-            if try ctx.int("select_last_index", 0) != 0 { throw ctx.unsupported("select_last_index = 1") }
-            return [.value(try ctx.emit(def, [try ctx.value(0)], [
-                "dim": .int(Int64(try ctx.int("axis", 0))), "keepdim": .bool(try ctx.int("keepdims", 1) != 0),
-            ]))]
+            let keep = try ctx.int("keepdims", 1) != 0
+            guard ctx.version >= 12, try ctx.int("select_last_index", 0) != 0 else {
+                return [.value(try ctx.emit(def, [try ctx.value(0)], [
+                    "dim": .int(Int64(try ctx.int("axis", 0))), "keepdim": .bool(keep),
+                ]))]
+            }
+            let x = try ctx.input(0)
+            let rank = x.type.rank
+            guard rank > 0 else { throw ImportError("\(opType) with select_last_index needs an input of rank 1 or more") }
+            let a = try axis(try ctx.int("axis", 0), rank: rank)
+            guard let n = x.type.shape[a].value else {
+                throw ImportError("\(opType) with select_last_index needs the static size of axis \(a) of \(TypeText.type(x.type))\(ctx.shapeFix(x.type))")
+            }
+            let along: [String: Attribute] = ["axes": .ints([Int64(a)]), "keepdim": .bool(true)]
+            let best = try ctx.apply1(extreme, [x], along)
+            let hit = try ctx.apply1(Ops.eq, [x, best])
+            let positions = Imported.constant(try ctx.constantTensor((0 ..< n).map(Double.init), .i64, shape: [n] + Array(repeating: 1, count: rank - a - 1)))
+            let none = Imported.constant(try ctx.constantTensor([-1], .i64, shape: []))
+            let candidates = try ctx.apply1(Ops.where, [hit, positions, none])
+            return [try ctx.apply1(Ops.amax, [candidates], ["axes": .ints([Int64(a)]), "keepdim": .bool(keep)])]
         }
     }
 
@@ -87,8 +105,8 @@ extension ONNXOps {
         reduce("ReduceLogSumExp", [1, 11, 13, 18, 28], axesInputSince: 18, empty: -.infinity) { ctx, x, a in
             try ctx.emit(Ops.log, [try ctx.emit(Ops.sum, [try ctx.emit(Ops.exp, [x])], a)])
         },
-        argReduce("ArgMax", Ops.argmax),
-        argReduce("ArgMin", Ops.argmin),
+        argReduce("ArgMax", Ops.argmax, extreme: Ops.amax),
+        argReduce("ArgMin", Ops.argmin, extreme: Ops.amin),
         softmax("Softmax", log: false),
         softmax("LogSoftmax", log: true),
     ]

@@ -93,6 +93,29 @@ public enum ATenKernel: String, Sendable, Hashable, CaseIterable, CustomStringCo
     case sliceCopy = "aten::slice_copy.Tensor_out"
     case indexSelect = "aten::index_select.out"
     case gather = "aten::gather.out"
+    case scatterSrc = "aten::scatter.src_out"
+    case scatterAdd = "aten::scatter_add.out"
+    // More unary math, bitwise ops, products, top-k, grid sampling.
+    case tan = "aten::tan.out"
+    case asin = "aten::asin.out"
+    case acos = "aten::acos.out"
+    case atan = "aten::atan.out"
+    case sinh = "aten::sinh.out"
+    case cosh = "aten::cosh.out"
+    case asinh = "aten::asinh.out"
+    case acosh = "aten::acosh.out"
+    case atanh = "aten::atanh.out"
+    case round = "aten::round.out"
+    case bitwiseAnd = "aten::bitwise_and.Tensor_out"
+    case bitwiseOr = "aten::bitwise_or.Tensor_out"
+    case bitwiseXor = "aten::bitwise_xor.Tensor_out"
+    case bitwiseNot = "aten::bitwise_not.out"
+    case bitwiseLeftShift = "aten::bitwise_left_shift.Tensor_out"
+    case bitwiseRightShift = "aten::bitwise_right_shift.Tensor_out"
+    case prodDim = "aten::prod.int_out"
+    case prodAll = "aten::prod.out"
+    case topk = "aten::topk.values"
+    case gridSampler2d = "aten::grid_sampler_2d.out"
 
     /// `name.overload`, e.g. `aten::convolution.out`.
     public var description: String { rawValue }
@@ -209,6 +232,24 @@ public enum ATenKernel: String, Sendable, Hashable, CaseIterable, CustomStringCo
             return KernelSchema(name, [.tensor("self"), .int("dim"), .tensor("index")])
         case .gather:
             return KernelSchema(name, [.tensor("self"), .int("dim"), .tensor("index"), .bool("sparse_grad", default: false)])
+        case .scatterSrc:
+            return KernelSchema(name, [.tensor("self"), .int("dim"), .tensor("index"), .tensor("src")])
+        case .scatterAdd:
+            return KernelSchema(name, [.tensor("self"), .int("dim"), .tensor("index"), .tensor("src")])
+
+        case .tan, .asin, .acos, .atan, .sinh, .cosh, .asinh, .acosh, .atanh, .round, .bitwiseNot:
+            return KernelSchema(name, [.tensor("self")])
+        case .bitwiseAnd, .bitwiseOr, .bitwiseXor, .bitwiseLeftShift, .bitwiseRightShift:
+            return KernelSchema(name, [.tensor("self"), .tensor("other")])
+        case .prodDim:
+            return KernelSchema(name, [.tensor("self"), .int("dim"), .bool("keepdim", default: false), .optionalScalarType("dtype", default: .null)])
+        case .prodAll:
+            return KernelSchema(name, [.tensor("self"), .optionalScalarType("dtype", default: .null)])
+        case .topk:
+            return KernelSchema(name, [.tensor("self"), .int("k"), .int("dim", default: -1), .bool("largest", default: true),
+                                       .bool("sorted", default: true)], outs: ["values", "indices"])
+        case .gridSampler2d:
+            return KernelSchema(name, [.tensor("input"), .tensor("grid"), .int("interpolation_mode"), .int("padding_mode"), .bool("align_corners")])
         }
     }
 }

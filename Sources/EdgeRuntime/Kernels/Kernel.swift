@@ -19,7 +19,7 @@ struct Kernel: Sendable {
 /// in this folder; a kernel implemented twice stops the program naming it.
 enum Kernels {
     static let all: [Kernel] = elementwise + activation + unaryMath + comparison + convolution + pooling + normalization
-        + reduction + linearAlgebra + layout + indexing
+        + reduction + linearAlgebra + layout + indexing + extended
 
     static let table: [ATenKernel: Kernel] = uniqueTable(all, what: "interpreter kernel for") { $0.kernel }
 
