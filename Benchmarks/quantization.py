@@ -544,6 +544,25 @@ def ocr_section(args, work):
 # zoo: size, speed, calibration cost
 # ---------------------------------------------------------------------------------------------
 
+def int8_floor(onnx_path):
+    """Bytes an INT8 program of this ONNX model cannot go below in XNNPACK's format: one byte per weight,
+    four per INT32 bias, and two f32 scales per output channel (the qcint8 weight's and the qcint32
+    bias's per-channel scales)."""
+    import onnx
+    from onnx import numpy_helper
+    m = onnx.load(onnx_path)
+    weights = {n.input[1] for n in m.graph.node if n.op_type in ("Conv", "Gemm", "MatMul") and len(n.input) > 1}
+    biases = {n.input[2] for n in m.graph.node if n.op_type in ("Conv", "Gemm") and len(n.input) > 2}
+    total = 0
+    for t in m.graph.initializer:
+        a = numpy_helper.to_array(t)
+        if t.name in weights:
+            total += a.size + 4 * a.shape[0]
+        elif t.name in biases:
+            total += 4 * a.size + 4 * a.size
+    return total
+
+
 def zoo_section(args, work):
     import torch
     import executorch.extension.pybindings.portable_lib as pl
@@ -596,7 +615,7 @@ def zoo_section(args, work):
         del methods, progs
         med = {k: statistics.median(v) for k, v in times.items()}
         cos = {k: float(np.dot(o.reshape(-1), ref.reshape(-1)) / (np.linalg.norm(o) * np.linalg.norm(ref))) for k, o in outs.items()}
-        results.append({"name": name, "fp32": fp32, "int8": int8, "et_bytes": len(et_blob), "med": med, "cos": cos,
+        results.append({"name": name, "fp32": fp32, "floor": int8_floor(onnx_path), "int8": int8, "et_bytes": len(et_blob), "med": med, "cos": cos,
                         "q_seconds": q_seconds, "q_rss": q_rss, "per_sample": per_sample, "n_calib": args.zoo_calib,
                         "onnx_bytes": os.path.getsize(onnx_path)})
     load_after = os.getloadavg()[0]
@@ -606,14 +625,19 @@ def zoo_section(args, work):
            "N(0,1) calibration samples, ONNX export (opset 17, batch norms folded) for edgec, the same PyTorch "
            "module for ExecuTorch's PT2E `XNNPACKQuantizer` (per-channel symmetric) with the same samples. "
            "edgec INT8: `edgec compile model.onnx --backend arm-cpu --quantize int8 --calibration input=calib.npy` "
-           "(default observer `auto`).", "", "### Size", "",
-           "| model | fp32 arm-cpu .pte | edgec INT8 .pte | fp32 / INT8 | ExecuTorch PT2E INT8 .pte | edgec INT8 partitions |",
-           "| --- | ---: | ---: | ---: | ---: | --- |"]
+           "(default observer `auto`).", "", "#### Size", "",
+           "| model | fp32 arm-cpu .pte | edgec INT8 .pte | fp32 / INT8 | ExecuTorch PT2E INT8 .pte | fp32 / ExecuTorch INT8 | "
+           "INT8 floor | fp32 / floor | edgec INT8 partitions |",
+           "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for r in results:
-        out.append(f"| {r['name']} | {mb(r['fp32']['bytes'])} | {mb(r['int8']['bytes'])} | "
-                   f"{r['fp32']['bytes'] / r['int8']['bytes']:.2f}× | {mb(r['et_bytes'])} | "
+        f = r["fp32"]["bytes"]
+        out.append(f"| {r['name']} | {mb(f)} | {mb(r['int8']['bytes'])} | {f / r['int8']['bytes']:.2f}× | "
+                   f"{mb(r['et_bytes'])} | {f / r['et_bytes']:.2f}× | {mb(r['floor'])} | {f / r['floor']:.2f}× | "
                    f"{r['int8']['partitions']}: {', '.join(sorted(set(r['int8']['precisions'])))} |")
-    out += ["", "### Speed (ExecuTorch runtime, 1 thread)", "",
+    out += ["", "INT8 floor: the bytes no INT8 program of the model can go below in XNNPACK's format: one per weight, "
+            "four per INT32 bias and two f32 per-channel scales per output channel (the qcint8 weight's and the "
+            "qcint32 bias's). A model with many channels per weight (depthwise convolutions) cannot reach 4×."]
+    out += ["", "#### Speed (ExecuTorch runtime, 1 thread)", "",
             f"Machine: {os.cpu_count()} cores shared with other jobs (1-min load average {load_before:.1f} before, "
             f"{load_after:.1f} after): the three programs of a model are timed round-robin in one run, so compare the "
             f"ratios, not the milliseconds. Median of {args.runs} runs each after {args.warmup} warm-up rounds, on the "
@@ -625,7 +649,7 @@ def zoo_section(args, work):
         out.append(f"| {r['name']} | {m['fp32']:.1f} ms | {m['int8']:.1f} ms | {m['et_int8']:.1f} ms | "
                    f"{m['fp32'] / m['int8']:.2f}× | {m['int8'] / m['et_int8']:.2f}× | "
                    f"{c['fp32']:.5f} / {c['int8']:.4f} / {c['et_int8']:.4f} |")
-    out += ["", "### Calibration cost (`edgec quantize`)", "",
+    out += ["", "#### Calibration cost (`edgec quantize`)", "",
             "`edgec quantize model.onnx --calibration input=calib.npy -o model.q.eir` (default observer `auto`, two "
             "passes over the samples). Per sample: the time between the first and last per-sample progress lines "
             "(2 × samples − 1 sample runs), × 2 (both passes). Peak memory: the process's max RSS (os.wait4), "
