@@ -15,10 +15,10 @@ python3 -m venv "$venv"
 "$venv/bin/python" -m pip install -q -r Conformance/requirements.txt
 "$venv/bin/python" -m pip install -q --no-deps -r Conformance/requirements-nodeps.txt
 "$venv/bin/python" - <<'PY'
-import onnx, onnxruntime, torch, numpy, transformers
+import onnx, onnxruntime, torch, numpy, transformers, sklearn, PIL
 from executorch.runtime import Runtime
 print("oracles:", "onnx", onnx.__version__, "| onnxruntime", onnxruntime.__version__,
-      "| torch", torch.__version__, "| transformers", transformers.__version__,
+      "| torch", torch.__version__, "| transformers", transformers.__version__, "| scikit-learn", sklearn.__version__,
       "| executorch runtime ok:", len(Runtime.get().operator_registry.operator_names), "kernels")
 PY
 echo "$want" > "$stamp"
