@@ -153,6 +153,17 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         #expect(parts.results.count == 2)
         _ = try b.value(Ops.pad, [x], attributes: ["pad": .ints([1, 1, 2, 2]), "mode": .string("reflect")])
         _ = try b.value(Ops.pad, [x], attributes: ["pad": .ints([1, -1]), "value": .float(-1)])
+        for op in [Ops.tan, Ops.asin, Ops.acos, Ops.atan, Ops.sinh, Ops.cosh, Ops.asinh, Ops.acosh, Ops.atanh, Ops.round] { _ = try b.value(op, [x]) }
+        let ints = try b.constant(Data(count: 4 * 6), type: TensorType(.i32, [2, 3]), name: "ints")
+        for op in [Ops.bitwiseAnd, Ops.bitwiseOr, Ops.bitwiseXor, Ops.bitwiseLeftShift, Ops.bitwiseRightShift] { _ = try b.value(op, [ints, ints]) }
+        _ = try b.value(Ops.bitwiseNot, [ints])
+        _ = try b.value(Ops.prod, [x], attributes: ["dim": .int(1), "keepdim": .bool(true)])
+        _ = try b.value(Ops.prod, [x])
+        _ = try b.value(Ops.scatter, [x, gidx, x], attributes: ["dim": .int(2), "reduce": .string("add")])
+        let top = try b.create(Ops.topk, [x], attributes: ["k": .int(2), "dim": .int(-1), "largest": .bool(false)])
+        #expect(top.results.count == 2)
+        let grid = try b.constant(Data(count: 4 * 2 * 4 * 4), type: TensorType(.f32, [1, 4, 4, 2]), name: "grid")
+        _ = try b.value(Ops.gridSample, [x, grid], attributes: ["mode": .string("nearest"), "padding": .string("border"), "align_corners": .bool(true)])
     }
 
     @Test func builtIRCoversEveryOpAndRoundTrips() throws {
