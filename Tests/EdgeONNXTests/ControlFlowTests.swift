@@ -266,11 +266,3 @@ let controlFlowOpCases: [OpCase] = [
                     "edge.concat", "edge.unsqueeze"], "f32[2,1,1,2]") { recurrentNode("LSTM", gates: 4) },
 ]
 
-@Suite struct ControlFlowOpCaseTests {
-    @Test(arguments: controlFlowOpCases)
-    func importsTo(_ c: OpCase) throws {
-        let module = try c.model().importModule()
-        #expect(module.opNames == c.ops, "\(module.opNames)")
-        #expect(module.resultTypes.first == c.type, "\(module.text)")
-    }
-}

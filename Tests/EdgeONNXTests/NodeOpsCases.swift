@@ -3,7 +3,7 @@ import Testing
 
 /// Importer cases of the ops added for node-suite coverage (trig, Round, bitwise, BitShift,
 /// products, TopK, scatters, GatherND, depth/space rearrangements, EyeLike, OneHot, Hardmax,
-/// Lp norms and pools, GridSample); part of `everyImporterHasACase`.
+/// Lp norms and pools, GridSample); run by `OpImporterTests.importsTo` (``allOpCases``).
 let nodeOpsCases: [OpCase] = [
     OpCase("Tan", ["edge.tan"], "f32[1,3,8,8]") { singleNode("Tan") },
     OpCase("Asin", ["edge.asin"], "f32[1,3,8,8]") { singleNode("Asin") },
@@ -66,16 +66,3 @@ let nodeOpsCases: [OpCase] = [
     },
 ]
 
-@Suite struct NodeOpsImporterTests {
-    @Test(arguments: nodeOpsCases)
-    func importsTo(_ c: OpCase) throws {
-        var m = c.model()
-        m.opset = c.opset
-        let module = try m.importModule()
-        #expect(module.opNames == c.ops, "\(c.op): \(module.opNames)\n\(module.text)")
-        #expect(module.resultTypes.first == c.type, "\(c.op): \(module.resultTypes)")
-        for t in c.contains { #expect(module.text.contains(t), "missing \(t) in\n\(module.text)") }
-        #expect(module.mainFunction!.body.operations.filter { $0.name != "edge.constant" && $0.name != "return" }
-            .allSatisfy { $0.location == .name("n") || $0.location.nodeName != nil })
-    }
-}

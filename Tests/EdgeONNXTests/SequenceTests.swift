@@ -283,14 +283,3 @@ func seqModel(opset: Int = 17, output: Onnx_TensorProto.DataType = .float, _ nod
     return m
 }
 
-@Suite("ONNX sequence and optional op importers")
-struct SequenceOpImporterTests {
-    @Test(arguments: sequenceOpCases)
-    func importsTo(_ c: OpCase) throws {
-        var m = c.model()
-        m.opset = c.opset
-        let module = try m.importModule()
-        #expect(module.opNames == c.ops, "\(module.text)")
-        #expect(module.resultTypes.first == c.type, "\(module.text)")
-    }
-}
