@@ -135,6 +135,9 @@ def pt2e_int8(module, example, calib):
                                                                           get_symmetric_quantization_config)
     from executorch.exir import to_edge_transform_and_lower
     from torchao.quantization.pt2e.quantize_pt2e import convert_pt2e, prepare_pt2e
+    # torch.tensor keeps numpy's 0 stride of an axis added with [:, None], which ExecuTorch's
+    # export rejects ("0 in strides is not supported"): give the example standard strides.
+    example = torch.empty(example.shape, dtype=example.dtype).copy_(example)
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         q = XNNPACKQuantizer().set_global(get_symmetric_quantization_config(is_per_channel=True))

@@ -4,7 +4,7 @@ import Foundation
 /// kind it expects and throws an error naming the JSON path when the document differs.
 /// Non-finite floats, which torch writes as the strings "Infinity", "-Infinity" and "NaN",
 /// are read as doubles.
-enum JSONValue: Sendable, Decodable {
+enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -13,34 +13,26 @@ enum JSONValue: Sendable, Decodable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        if c.decodeNil() { self = .null }
-        else if let b = try? c.decode(Bool.self) { self = .bool(b) }
-        else if let i = try? c.decode(Int64.self) { self = .int(i) }
-        else if let d = try? c.decode(Double.self) { self = .double(d) }
-        else if let s = try? c.decode(String.self) { self = .string(s) }
-        else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
-        else { self = .object(try c.decode([String: JSONValue].self)) }
-    }
+    /// The deepest nesting of lists and objects accepted (an exported program nests about 10
+    /// deep); deeper input is rejected before it can exhaust the stack.
+    static let maxDepth = 256
 
-    /// Parses `data` as JSON; `what` names the document in errors.
+    /// Parses `data` as JSON (RFC 8259; also the bare `NaN`, `Infinity` and `-Infinity` that
+    /// Python's `json.dumps` writes by default); `what` names the document in errors. A number
+    /// written without fraction or exponent that fits `Int64` is an integer, every other number
+    /// a double. A repeated object key keeps its last value, as Python's reader does.
     static func parse(_ data: Data, what: String) throws(TorchImportError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
+        let bytes = [UInt8](data)
+        var parser = JSONParser(bytes: bytes)
+        do throws(JSONParser.Failure) {
+            parser.skipSpace()
+            let value = try parser.value(depth: 0)
+            parser.skipSpace()
+            guard parser.at == bytes.count else { throw parser.failure("unexpected text after the document") }
+            return value
         } catch {
-            throw TorchImportError("\(what) is not valid JSON (\(Self.describe(error)))")
+            throw TorchImportError("\(what) is not valid JSON (\(error.message) at byte \(error.offset))")
         }
-    }
-
-    private static func describe(_ error: any Error) -> String {
-        if let e = error as? DecodingError {
-            switch e {
-            case .dataCorrupted(let ctx): return ctx.debugDescription
-            default: return "\(e)"
-            }
-        }
-        return "\(error)"
     }
 
     var kindName: String {
@@ -147,5 +139,198 @@ struct JSONCursor: Sendable {
             }
             return (members[0].key, members[0].value)
         }
+    }
+}
+
+/// A recursive-descent JSON reader over bytes. It replaces `JSONDecoder` with a
+/// `Decodable` enum, which tried each kind in turn and paid for a thrown error per failed
+/// attempt: about 20 ms per exported program, which made the `.pt2` fuzz harnesses crawl.
+struct JSONParser {
+    struct Failure: Error {
+        let message: String
+        let offset: Int
+    }
+
+    let bytes: [UInt8]
+    var at = 0
+
+    init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func failure(_ message: String) -> Failure { Failure(message: message, offset: at) }
+
+    mutating func skipSpace() {
+        while at < bytes.count, bytes[at] == 0x20 || bytes[at] == 0x0A || bytes[at] == 0x0D || bytes[at] == 0x09 { at += 1 }
+    }
+
+    private mutating func literal(_ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard bytes.count - at >= n else { return false }
+        let matches = word.withUTF8Buffer { w in (0 ..< n).allSatisfy { bytes[at + $0] == w[$0] } }
+        if matches { at += n }
+        return matches
+    }
+
+    mutating func value(depth: Int) throws(Failure) -> JSONValue {
+        guard at < bytes.count else { throw failure("unexpected end of the document") }
+        switch bytes[at] {
+        case UInt8(ascii: "{"):
+            guard depth < JSONValue.maxDepth else { throw failure("lists and objects nest deeper than \(JSONValue.maxDepth)") }
+            at += 1
+            var members: [String: JSONValue] = [:]
+            skipSpace()
+            if at < bytes.count, bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
+            while true {
+                skipSpace()
+                guard at < bytes.count, bytes[at] == UInt8(ascii: "\"") else { throw failure("expected a quoted member name") }
+                let key = try string()
+                skipSpace()
+                guard at < bytes.count, bytes[at] == UInt8(ascii: ":") else { throw failure("expected ':' after member \"\(key.prefix(40))\"") }
+                at += 1
+                skipSpace()
+                members[key] = try value(depth: depth + 1)
+                skipSpace()
+                guard at < bytes.count else { throw failure("unterminated object") }
+                if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
+                if bytes[at] == UInt8(ascii: "}") { at += 1; return .object(members) }
+                throw failure("expected ',' or '}' in an object")
+            }
+        case UInt8(ascii: "["):
+            guard depth < JSONValue.maxDepth else { throw failure("lists and objects nest deeper than \(JSONValue.maxDepth)") }
+            at += 1
+            var items: [JSONValue] = []
+            skipSpace()
+            if at < bytes.count, bytes[at] == UInt8(ascii: "]") { at += 1; return .array(items) }
+            while true {
+                skipSpace()
+                items.append(try value(depth: depth + 1))
+                skipSpace()
+                guard at < bytes.count else { throw failure("unterminated list") }
+                if bytes[at] == UInt8(ascii: ",") { at += 1; continue }
+                if bytes[at] == UInt8(ascii: "]") { at += 1; return .array(items) }
+                throw failure("expected ',' or ']' in a list")
+            }
+        case UInt8(ascii: "\""):
+            return .string(try string())
+        case UInt8(ascii: "t"):
+            if literal("true") { return .bool(true) }
+        case UInt8(ascii: "f"):
+            if literal("false") { return .bool(false) }
+        case UInt8(ascii: "n"):
+            if literal("null") { return .null }
+        case UInt8(ascii: "N"):
+            if literal("NaN") { return .double(.nan) }
+        case UInt8(ascii: "I"):
+            if literal("Infinity") { return .double(.infinity) }
+        case UInt8(ascii: "-"), UInt8(ascii: "0") ... UInt8(ascii: "9"):
+            if literal("-Infinity") { return .double(-.infinity) }
+            return try number()
+        default:
+            break
+        }
+        throw failure("unexpected character \(Self.describe(bytes[at]))")
+    }
+
+    private static func describe(_ b: UInt8) -> String {
+        b >= 0x20 && b < 0x7F ? "'\(Character(UnicodeScalar(b)))'" : "0x" + String(b, radix: 16)
+    }
+
+    private func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9") }
+
+    private mutating func number() throws(Failure) -> JSONValue {
+        let start = at
+        if bytes[at] == UInt8(ascii: "-") { at += 1 }
+        guard isDigit(at) else { throw failure("expected a digit") }
+        if bytes[at] == UInt8(ascii: "0") {
+            at += 1
+            if isDigit(at) { throw failure("a number may not have a leading zero") }
+        } else {
+            while isDigit(at) { at += 1 }
+        }
+        var integral = true
+        if at < bytes.count, bytes[at] == UInt8(ascii: ".") {
+            integral = false
+            at += 1
+            guard isDigit(at) else { throw failure("expected a digit after '.'") }
+            while isDigit(at) { at += 1 }
+        }
+        if at < bytes.count, bytes[at] == UInt8(ascii: "e") || bytes[at] == UInt8(ascii: "E") {
+            integral = false
+            at += 1
+            if at < bytes.count, bytes[at] == UInt8(ascii: "+") || bytes[at] == UInt8(ascii: "-") { at += 1 }
+            guard isDigit(at) else { throw failure("expected a digit in the exponent") }
+            while isDigit(at) { at += 1 }
+        }
+        let text = String(decoding: bytes[start ..< at], as: UTF8.self)
+        if integral, let i = Int64(text) { return .int(i) }
+        guard let d = Double(text) else { throw Failure(message: "cannot read the number \(text.prefix(40))", offset: start) }
+        return .double(d)
+    }
+
+    private mutating func hex4() throws(Failure) -> UInt32 {
+        guard bytes.count - at >= 4 else { throw failure("truncated \\u escape") }
+        var v: UInt32 = 0
+        for _ in 0 ..< 4 {
+            let c = bytes[at]
+            let d: UInt32
+            switch c {
+            case UInt8(ascii: "0") ... UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
+            case UInt8(ascii: "a") ... UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A") ... UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
+            default: throw failure("bad hex digit in a \\u escape")
+            }
+            v = v << 4 | d
+            at += 1
+        }
+        return v
+    }
+
+    /// A string starting at the opening quote.
+    private mutating func string() throws(Failure) -> String {
+        at += 1
+        var out: [UInt8] = []
+        var runStart = at
+        while true {
+            guard at < bytes.count else { throw failure("unterminated string") }
+            let c = bytes[at]
+            if c == UInt8(ascii: "\"") {
+                out.append(contentsOf: bytes[runStart ..< at])
+                at += 1
+                break
+            }
+            if c < 0x20 { throw failure("control character 0x\(String(c, radix: 16)) inside a string") }
+            if c != UInt8(ascii: "\\") { at += 1; continue }
+            out.append(contentsOf: bytes[runStart ..< at])
+            at += 1
+            guard at < bytes.count else { throw failure("unterminated escape") }
+            let e = bytes[at]
+            at += 1
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4()
+                if scalar >= 0xD800, scalar < 0xDC00 {
+                    guard literal("\\u") else { throw failure("a high surrogate without its low half") }
+                    let low = try hex4()
+                    guard low >= 0xDC00, low < 0xE000 else { throw failure("a high surrogate without its low half") }
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                } else if scalar >= 0xDC00, scalar < 0xE000 {
+                    throw failure("a low surrogate without its high half")
+                }
+                guard let u = Unicode.Scalar(scalar) else { throw failure("invalid \\u escape") }
+                out.append(contentsOf: Array(String(Character(u)).utf8))
+            default:
+                throw failure("unknown escape \\\(Self.describe(e))")
+            }
+            runStart = at
+        }
+        guard let s = String(validating: out, as: UTF8.self) else { throw failure("a string that is not UTF-8") }
+        return s
     }
 }
