@@ -24,6 +24,7 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["CFuzzer", readers]),
         harness("onnx"),
         harness("onnx-tensor"),
+        harness("onnx-value"),
         harness("pt2"),
         harness("pt2-entries", [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         harness("eir"),

@@ -90,6 +90,38 @@ def main():
             if pb.stat().st_size <= 2048:
                 put("onnx-tensor", pb.read_bytes())
 
+    # onnx-value: the sequence and optional values of the node suite, each behind the byte that
+    # selects its kind in the harness (Fuzz/Harnesses/onnx-value: the order of its `kinds`).
+    kinds = ["tensor", "seq(tensor)", "seq(seq(tensor))", "opt(tensor)", "opt(seq(tensor))", "opt(opt(tensor))"]
+    try:
+        import onnx
+
+        def kind(t):
+            which = t.WhichOneof("value")
+            if which == "tensor_type":
+                return "tensor"
+            if which == "sequence_type":
+                return "seq(" + kind(t.sequence_type.elem_type) + ")"
+            if which == "optional_type":
+                return "opt(" + kind(t.optional_type.elem_type) + ")"
+            return which or "unknown"
+        for case in sorted(NODE.iterdir()) if NODE.is_dir() else []:
+            if not any(w in case.name for w in ("sequence", "optional", "split_to", "concat_from")):
+                continue
+            model = onnx.load(str(case / "model.onnx"))
+            values = list(model.graph.input) + list(model.graph.output)
+            for i, pb in enumerate(sorted((case / "test_data_set_0").glob("*.pb"))):
+                stem = pb.stem  # input_K / output_K
+                idx = int(stem.split("_")[1])
+                v = (model.graph.input if stem.startswith("input") else model.graph.output)
+                if idx >= len(v) or pb.stat().st_size > 2048:
+                    continue
+                k = kind(v[idx].type)
+                if k in kinds and k != "tensor":
+                    put("onnx-value", bytes([kinds.index(k)]) + pb.read_bytes())
+    except ImportError:
+        print("onnx not installed: no onnx-value seeds", file=sys.stderr)
+
     # pt2 / pt2-entries: the torch.export fixtures, as archives and as entry lists.
     for f in sorted((ROOT / "Tests/EdgeTorchTests/Fixtures").glob("*.pt2")):
         raw = f.read_bytes()

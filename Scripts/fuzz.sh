@@ -16,7 +16,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-all=(onnx onnx-tensor pt2 pt2-entries eir eirb pte npy)
+all=(onnx onnx-tensor onnx-value pt2 pt2-entries eir eirb pte npy)
 seconds=60
 markdown=0
 build=1
