@@ -1,6 +1,7 @@
 import EdgeBackends
 import EdgeONNX
 import EdgePasses
+import EdgeProgram
 import Foundation
 
 /// The cases of a suite folder: from its `manifest.json` (written by
@@ -208,7 +209,12 @@ public final class SuiteRunner: @unchecked Sendable {
                 return compiled
             }
             if json["ok"] as? Bool != true {
-                let error = json["error"] as? String ?? "unknown error"
+                var error = json["error"] as? String ?? "unknown error"
+                let unsigned = Self.unsignedWideTypes(runs.compactMap { $0["pte"] as? String })
+                if !unsigned.isEmpty {
+                    // Known: the pip runtime's portable kernels have no UInt16 / UInt32 / UInt64.
+                    error = "\(unsigned.map(\.description).joined(separator: ", ")) tensors are not supported by ExecuTorch's portable kernels (the runtime says: \(error))"
+                }
                 let (outcome, reason) = Classifier.classify(CaseFailure(.executorch, error))
                 compiled.outcome = outcome
                 compiled.reason = reason
@@ -221,6 +227,22 @@ public final class SuiteRunner: @unchecked Sendable {
         result.constantInputs = compiled.constantInputs
         result.seconds = Date().timeIntervalSince(start)
         return result
+    }
+
+    /// The ExecuTorch scalar types UInt16 / UInt32 / UInt64 that tensors of these programs have
+    /// (sorted; empty when none, or when a program cannot be read).
+    static func unsignedWideTypes(_ paths: [String]) -> [PTEScalarType] {
+        var found = Set<PTEScalarType>()
+        for path in paths {
+            guard let bytes = FileManager.default.contents(atPath: path),
+                  let loaded = try? ProgramReader.read([UInt8](bytes)) else { continue }
+            for plan in loaded.program.plans {
+                for v in plan.values {
+                    if let t = v.tensor, [.uint16, .uint32, .uint64].contains(t.scalarType) { found.insert(t.scalarType) }
+                }
+            }
+        }
+        return found.sorted { $0.rawValue < $1.rawValue }
     }
 
     /// Prints "done/total" and the counts so far, at most every 5 s (and at the end).

@@ -45,6 +45,9 @@ public enum TensorComparison {
         if expected.dtype == .bool {
             return compareExact(expected.bools().map { $0 ? 1 : 0 }, actual.bools().map { $0 ? 1 : 0 }, shape: expected.shape)
         }
+        if expected.dtype == .u64 {  // above Int64.max: compared and shown as unsigned values
+            return compareExact(expected.uint64s(), actual.uint64s(), shape: expected.shape)
+        }
         return compareExact(expected.int64s(), actual.int64s(), shape: expected.shape)
     }
 
@@ -78,7 +81,7 @@ public enum TensorComparison {
         return m
     }
 
-    static func compareExact(_ e: [Int64], _ a: [Int64], shape: [Int]) -> Mismatch? {
+    static func compareExact<I: FixedWidthInteger>(_ e: [I], _ a: [I], shape: [Int]) -> Mismatch? {
         var bad = 0, first = -1, maxAbs = 0.0
         for i in e.indices where e[i] != a[i] {
             bad += 1

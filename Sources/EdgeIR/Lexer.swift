@@ -5,6 +5,7 @@ enum TokenKind: Equatable {
     case hashIdent(String)   // #blob
     case identifier(String)  // edge.conv2d, f32, true, loc
     case integer(Int64)
+    case unsignedInteger(UInt64)  // a literal above Int64.max (u64 dense data)
     case float(Double)
     case hex([UInt8])        // 0x00FF...
     case string(String)
@@ -143,8 +144,9 @@ struct Lexer {
             guard let v = Double(text) else { throw source.diagnostic("malformed number '\(text)'", at: start) }
             return Token(kind: .float(v), offset: start)
         }
-        guard let v = Int64(text) else { throw source.diagnostic("integer '\(text)' does not fit in 64 bits", at: start) }
-        return Token(kind: .integer(v), offset: start)
+        if let v = Int64(text) { return Token(kind: .integer(v), offset: start) }
+        if let v = UInt64(text) { return Token(kind: .unsignedInteger(v), offset: start) }
+        throw source.diagnostic("integer '\(text)' does not fit in 64 bits", at: start)
     }
 
     private func hexValue(_ c: UInt8) -> UInt8 {

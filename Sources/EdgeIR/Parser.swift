@@ -58,6 +58,7 @@ public struct IRParser {
         case .hashIdent(let s): return "'#\(s)'"
         case .identifier(let s): return "'\(s)'"
         case .integer(let v): return "'\(v)'"
+        case .unsignedInteger(let v): return "'\(v)'"
         case .float(let v): return "'\(v)'"
         case .hex: return "hex data"
         case .string(let s): return "string \(TypeText.quoted(s))"
@@ -389,7 +390,8 @@ public struct IRParser {
     }
 
     enum Literal {
-        case int(Int64), float(Double), bool(Bool)
+        /// `uint` holds integers above Int64.max (only u64 dense data takes them).
+        case int(Int64), uint(UInt64), float(Double), bool(Bool)
     }
 
     struct AttributeEntry {
@@ -421,6 +423,7 @@ public struct IRParser {
         let offset = token.offset
         switch token.kind {
         case .integer(let v): try advance(); return .final(.int(v))
+        case .unsignedInteger(let v): throw error("integer \(v) does not fit in a 64-bit signed attribute")
         case .float(let v): try advance(); return .final(.float(v))
         case .string(let s): try advance(); return .final(.string(s))
         case .symbol(let s): try advance(); return .final(.symbol(s))
@@ -433,12 +436,16 @@ public struct IRParser {
             if items.contains(where: { if case .bool = $0 { return true }; return false }) {
                 throw error("attribute lists hold numbers only", at: offset)
             }
+            for case .uint(let v) in items {
+                throw error("integer \(v) does not fit in a 64-bit signed attribute", at: offset)
+            }
             if items.allSatisfy({ if case .int = $0 { return true }; return false }) {
                 return .final(.ints(items.map { if case .int(let v) = $0 { return v }; return 0 }))
             }
             return .final(.floats(items.map { lit in
                 switch lit {
                 case .int(let v): return Double(v)
+                case .uint(let v): return Double(v)
                 case .float(let v): return v
                 case .bool: return 0
                 }
@@ -490,6 +497,7 @@ public struct IRParser {
         let item: Literal
         switch token.kind {
         case .integer(let v): item = .int(v)
+        case .unsignedInteger(let v): item = .uint(v)
         case .float(let v): item = .float(v)
         case .identifier("true"): item = .bool(true)
         case .identifier("false"): item = .bool(false)
@@ -610,6 +618,7 @@ enum DenseEncoding {
             let asDouble: Double
             switch item {
             case .int(let v): asDouble = Double(v)
+            case .uint(let v): asDouble = Double(v)
             case .float(let v): asDouble = v
             case .bool(let b): asDouble = b ? 1 : 0
             }
@@ -621,13 +630,22 @@ enum DenseEncoding {
             case .bool:
                 guard case .bool(let b) = item else { throw OpError("bool dense data must be written as true/false") }
                 one.append(b ? 1 : 0)
-            default:
+            case .u64:
+                switch item {
+                case .uint(let v): append(v)
+                case .int(let v): guard let x = UInt64(exactly: v) else { throw rangeError(String(v), storage) }; append(x)
+                default: throw OpError("integer dense data must be written as integers")
+                }
+            case .i8, .u8, .i16, .u16, .i32, .u32, .i64:
+                if case .uint(let v) = item { throw rangeError(String(v), storage) }
                 guard case .int(let v) = item else { throw OpError("integer dense data must be written as integers") }
                 switch storage {
-                case .i8: guard let x = Int8(exactly: v) else { throw rangeError(v, storage) }; append(x)
-                case .u8: guard let x = UInt8(exactly: v) else { throw rangeError(v, storage) }; append(x)
-                case .i16: guard let x = Int16(exactly: v) else { throw rangeError(v, storage) }; append(x)
-                case .i32: guard let x = Int32(exactly: v) else { throw rangeError(v, storage) }; append(x)
+                case .i8: guard let x = Int8(exactly: v) else { throw rangeError(String(v), storage) }; append(x)
+                case .u8: guard let x = UInt8(exactly: v) else { throw rangeError(String(v), storage) }; append(x)
+                case .i16: guard let x = Int16(exactly: v) else { throw rangeError(String(v), storage) }; append(x)
+                case .u16: guard let x = UInt16(exactly: v) else { throw rangeError(String(v), storage) }; append(x)
+                case .i32: guard let x = Int32(exactly: v) else { throw rangeError(String(v), storage) }; append(x)
+                case .u32: guard let x = UInt32(exactly: v) else { throw rangeError(String(v), storage) }; append(x)
                 default: append(v)
                 }
             }
@@ -640,7 +658,7 @@ enum DenseEncoding {
         return out
     }
 
-    private static func rangeError(_ v: Int64, _ t: ScalarType) -> OpError {
+    private static func rangeError(_ v: String, _ t: ScalarType) -> OpError {
         OpError("value \(v) does not fit in \(t.rawValue)")
     }
 }

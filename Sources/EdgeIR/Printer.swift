@@ -270,8 +270,11 @@ enum DenseText {
             case .i8: items.append(String(load(Int8.self, i)))
             case .u8: items.append(String(load(UInt8.self, i)))
             case .i16: items.append(String(load(Int16.self, i)))
+            case .u16: items.append(String(load(UInt16.self, i)))
             case .i32: items.append(String(load(Int32.self, i)))
+            case .u32: items.append(String(load(UInt32.self, i)))
             case .i64: items.append(String(load(Int64.self, i)))
+            case .u64: items.append(String(load(UInt64.self, i)))
             case .bool:
                 let b = load(UInt8.self, i)
                 guard b <= 1 else { return nil }

@@ -1,7 +1,7 @@
 import EdgeKernels
 
 /// Element types of Edge IR tensors: the EdgeKernels element type, so the IR, constant
-/// folding and the kernels share one enum (f32 f16 bf16 f64 i8 u8 i16 i32 i64 bool).
+/// folding and the kernels share one enum (f32 f16 bf16 f64 i8 u8 i16 u16 i32 u32 i64 u64 bool).
 public typealias ScalarType = DType
 
 extension DType {
@@ -22,7 +22,7 @@ public enum QuantizationScheme: Sendable, Hashable {
 
 /// A quantized element type: integer storage plus the affine map to real values.
 public struct QuantizedType: Sendable, Hashable {
-    /// The integer type each element is stored as (i8, u8, i16 or i32).
+    /// The integer type each element is stored as (i8, u8, i16, u16, i32 or u32).
     public var storage: ScalarType
     public var scheme: QuantizationScheme
 
@@ -52,8 +52,11 @@ public enum ElementType: Sendable, Hashable {
     public static let i8 = ElementType.scalar(.i8)
     public static let u8 = ElementType.scalar(.u8)
     public static let i16 = ElementType.scalar(.i16)
+    public static let u16 = ElementType.scalar(.u16)
     public static let i32 = ElementType.scalar(.i32)
+    public static let u32 = ElementType.scalar(.u32)
     public static let i64 = ElementType.scalar(.i64)
+    public static let u64 = ElementType.scalar(.u64)
     public static let bool = ElementType.scalar(.bool)
 }
 

@@ -13,8 +13,8 @@ public enum BitwiseOp: String, Sendable, Hashable, CaseIterable {
     /// The dtypes the kernel implements for this op (bool only for and / or / xor).
     public var dtypes: Set<DType> {
         switch self {
-        case .and, .or, .xor: return [.i8, .u8, .i16, .i32, .i64, .bool]
-        case .leftShift, .rightShift: return [.i8, .u8, .i16, .i32, .i64]
+        case .and, .or, .xor: return Set(DType.integers + [.bool])
+        case .leftShift, .rightShift: return Set(DType.integers)
         }
     }
 }
@@ -31,8 +31,11 @@ public enum Bitwise {
         case .i8: typed(op, Int8.self, a, b, output)
         case .u8, .bool: typed(op, UInt8.self, a, b, output)
         case .i16: typed(op, Int16.self, a, b, output)
+        case .u16: typed(op, UInt16.self, a, b, output)
         case .i32: typed(op, Int32.self, a, b, output)
+        case .u32: typed(op, UInt32.self, a, b, output)
         case .i64: typed(op, Int64.self, a, b, output)
+        case .u64: typed(op, UInt64.self, a, b, output)
         default: throw KernelError.unsupportedDType(kernel: name, dtype: a.dtype)
         }
     }
@@ -72,8 +75,11 @@ public enum Bitwise {
         case .i8: map(Int8.self) { ~$0 }
         case .u8: map(UInt8.self) { ~$0 }
         case .i16: map(Int16.self) { ~$0 }
+        case .u16: map(UInt16.self) { ~$0 }
         case .i32: map(Int32.self) { ~$0 }
+        case .u32: map(UInt32.self) { ~$0 }
         case .i64: map(Int64.self) { ~$0 }
+        case .u64: map(UInt64.self) { ~$0 }
         default: throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype)
         }
     }

@@ -74,7 +74,7 @@ public enum BinaryMathOp: String, Sendable, Hashable, CaseIterable {
 
     /// The dtypes the kernel implements for this op.
     public var dtypes: Set<DType> {
-        self == .pow ? [.f32, .f64] : [.f32, .f64, .i8, .u8, .i16, .i32, .i64]
+        self == .pow ? [.f32, .f64] : DType.realTypes
     }
 }
 
@@ -103,8 +103,11 @@ public enum BinaryMath {
         case .i8: integer(op, Int8.self, a, b, output)
         case .u8: integer(op, UInt8.self, a, b, output)
         case .i16: integer(op, Int16.self, a, b, output)
+        case .u16: integer(op, UInt16.self, a, b, output)
         case .i32: integer(op, Int32.self, a, b, output)
+        case .u32: integer(op, UInt32.self, a, b, output)
         case .i64: integer(op, Int64.self, a, b, output)
+        case .u64: integer(op, UInt64.self, a, b, output)
         default: throw KernelError.unsupportedDType(kernel: name, dtype: a.dtype)
         }
     }
@@ -146,8 +149,11 @@ public enum Compare {
         case .i8: typed(op, Int8.self, a, b, output)
         case .u8: typed(op, UInt8.self, a, b, output)
         case .i16: typed(op, Int16.self, a, b, output)
+        case .u16: typed(op, UInt16.self, a, b, output)
         case .i32: typed(op, Int32.self, a, b, output)
+        case .u32: typed(op, UInt32.self, a, b, output)
         case .i64: typed(op, Int64.self, a, b, output)
+        case .u64: typed(op, UInt64.self, a, b, output)
         case .bool:
             // Any non-zero byte is true: compare the normalized values.
             switch op {

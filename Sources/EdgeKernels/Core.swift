@@ -13,15 +13,15 @@
 
 /// Element type of a tensor (the ATen scalar types edgec uses).
 public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvertible {
-    case f32, f16, bf16, f64, i8, u8, i16, i32, i64, bool
+    case f32, f16, bf16, f64, i8, u8, i16, u16, i32, u32, i64, u64, bool
 
     /// Size of one element in bytes.
     public var byteSize: Int {
         switch self {
         case .bool, .i8, .u8: return 1
-        case .f16, .bf16, .i16: return 2
-        case .f32, .i32: return 4
-        case .f64, .i64: return 8
+        case .f16, .bf16, .i16, .u16: return 2
+        case .f32, .i32, .u32: return 4
+        case .f64, .i64, .u64: return 8
         }
     }
 
@@ -36,10 +36,25 @@ public enum DType: String, Sendable, Hashable, CaseIterable, CustomStringConvert
     /// True for the signed and unsigned integer types (not bool).
     public var isIntegral: Bool {
         switch self {
-        case .i8, .u8, .i16, .i32, .i64: return true
+        case .i8, .u8, .i16, .u16, .i32, .u32, .i64, .u64: return true
         default: return false
         }
     }
+
+    /// True for the unsigned integer types (u8, u16, u32, u64): their arithmetic wraps modulo
+    /// 2^bits, as numpy's, and they have no sign to fill or propagate.
+    public var isUnsigned: Bool {
+        switch self {
+        case .u8, .u16, .u32, .u64: return true
+        default: return false
+        }
+    }
+
+    /// The integer types (signed and unsigned, not bool) in declaration order.
+    public static let integers: [DType] = allCases.filter(\.isIntegral)
+
+    /// f32, f64 and every integer type: the real-valued types most generic kernels implement.
+    public static let realTypes: Set<DType> = Set([.f32, .f64] + integers)
 
     /// The short name (`f32`, `i64`, ...).
     public var description: String { rawValue }

@@ -60,7 +60,8 @@ struct BF16Bits { var bits: UInt16 }
 struct BoolByte { var raw: UInt8 }
 
 /// A scalar as laid out in tensor memory, with ATen-like conversions.
-/// Integers and bool convert through Int64 (exact); floats through Double.
+/// Integers and bool convert through Int64 (exact: narrower types wrap, u64 keeps its bit
+/// pattern), except that u64 converts to floating-point types by value; floats through Double.
 protocol StorageScalar {
     static var dtype: DType { get }
     static var isIntegerLike: Bool { get }
@@ -68,6 +69,8 @@ protocol StorageScalar {
     var asInt64: Int64 { get }
     init(fromDouble v: Double)
     init(fromInt64 v: Int64)
+    /// From an unsigned 64-bit value (integers wrap, floats round to nearest, bool is v != 0).
+    init(fromUInt64 v: UInt64)
 }
 
 /// Float -> Int64 truncating toward zero; NaN -> 0, saturating out of range.
@@ -94,13 +97,29 @@ extension StorageScalar where Self: FixedWidthInteger {
     var asInt64: Int64 { Int64(truncatingIfNeeded: self) }
     init(fromDouble v: Double) { self.init(truncatingIfNeeded: saturatingInt64(v)) }
     init(fromInt64 v: Int64) { self.init(truncatingIfNeeded: v) }
+    init(fromUInt64 v: UInt64) { self.init(truncatingIfNeeded: v) }
 }
 
 extension Int8: StorageScalar { static var dtype: DType { .i8 } }
 extension UInt8: StorageScalar { static var dtype: DType { .u8 } }
 extension Int16: StorageScalar { static var dtype: DType { .i16 } }
+extension UInt16: StorageScalar { static var dtype: DType { .u16 } }
 extension Int32: StorageScalar { static var dtype: DType { .i32 } }
+extension UInt32: StorageScalar { static var dtype: DType { .u32 } }
 extension Int64: StorageScalar { static var dtype: DType { .i64 } }
+
+extension UInt64: StorageScalar {
+    static var dtype: DType { .u64 }
+    /// Floats at or above 2^63 convert by value (saturating at 2^64 - 1); below, as the other
+    /// integer types (through the Int64 range, so negative values wrap).
+    init(fromDouble v: Double) {
+        if v >= 9.223372036854775808e18 {
+            self = v >= 1.8446744073709551616e19 ? .max : UInt64(v)
+        } else {
+            self.init(truncatingIfNeeded: saturatingInt64(v))
+        }
+    }
+}
 
 extension Float: StorageScalar {
     static var dtype: DType { .f32 }
@@ -109,6 +128,7 @@ extension Float: StorageScalar {
     var asInt64: Int64 { saturatingInt64(Double(self)) }
     init(fromDouble v: Double) { self.init(v) }
     init(fromInt64 v: Int64) { self.init(v) }
+    init(fromUInt64 v: UInt64) { self.init(v) }
 }
 
 extension Double: StorageScalar {
@@ -118,6 +138,7 @@ extension Double: StorageScalar {
     var asInt64: Int64 { saturatingInt64(self) }
     init(fromDouble v: Double) { self = v }
     init(fromInt64 v: Int64) { self.init(v) }
+    init(fromUInt64 v: UInt64) { self.init(v) }
 }
 
 extension F16Bits: StorageScalar {
@@ -127,6 +148,7 @@ extension F16Bits: StorageScalar {
     var asInt64: Int64 { saturatingInt64(asDouble) }
     init(fromDouble v: Double) { bits = HalfPrecision.f16(from: Float(v)) }
     init(fromInt64 v: Int64) { bits = HalfPrecision.f16(from: Float(v)) }
+    init(fromUInt64 v: UInt64) { bits = HalfPrecision.f16(from: Float(v)) }
 }
 
 extension BF16Bits: StorageScalar {
@@ -136,6 +158,7 @@ extension BF16Bits: StorageScalar {
     var asInt64: Int64 { saturatingInt64(asDouble) }
     init(fromDouble v: Double) { bits = HalfPrecision.bf16(from: Float(v)) }
     init(fromInt64 v: Int64) { bits = HalfPrecision.bf16(from: Float(v)) }
+    init(fromUInt64 v: UInt64) { bits = HalfPrecision.bf16(from: Float(v)) }
 }
 
 extension BoolByte: StorageScalar {
@@ -145,12 +168,15 @@ extension BoolByte: StorageScalar {
     var asInt64: Int64 { raw != 0 ? 1 : 0 }
     init(fromDouble v: Double) { raw = v != 0 ? 1 : 0 }  // NaN -> true, like C++ bool(NaN)
     init(fromInt64 v: Int64) { raw = v != 0 ? 1 : 0 }
+    init(fromUInt64 v: UInt64) { raw = v != 0 ? 1 : 0 }
 }
 
 /// Converts one scalar between storage types with ATen cast semantics
-/// (float -> int truncates toward zero, int -> narrower int wraps, x -> bool is x != 0).
+/// (float -> int truncates toward zero, int -> narrower int wraps, x -> bool is x != 0;
+/// u64 -> float is by value, not through the Int64 bit pattern).
 @inline(__always) func convertScalar<S: StorageScalar, D: StorageScalar>(_ s: S, to: D.Type) -> D {
-    S.isIntegerLike ? D(fromInt64: s.asInt64) : D(fromDouble: s.asDouble)
+    if S.self == UInt64.self { return D(fromUInt64: UInt64(truncatingIfNeeded: s.asInt64)) }
+    return S.isIntegerLike ? D(fromInt64: s.asInt64) : D(fromDouble: s.asDouble)
 }
 
 /// Converts `count` elements from `src` (dtype S) into `dst` (dtype D).
@@ -172,8 +198,11 @@ func convertBuffer<D: StorageScalar>(_ src: UnsafeRawPointer, dtype: DType,
     case .i8: convertBuffer(src, Int8.self, dst, D.self, count: count)
     case .u8: convertBuffer(src, UInt8.self, dst, D.self, count: count)
     case .i16: convertBuffer(src, Int16.self, dst, D.self, count: count)
+    case .u16: convertBuffer(src, UInt16.self, dst, D.self, count: count)
     case .i32: convertBuffer(src, Int32.self, dst, D.self, count: count)
+    case .u32: convertBuffer(src, UInt32.self, dst, D.self, count: count)
     case .i64: convertBuffer(src, Int64.self, dst, D.self, count: count)
+    case .u64: convertBuffer(src, UInt64.self, dst, D.self, count: count)
     case .bool: convertBuffer(src, BoolByte.self, dst, D.self, count: count)
     }
 }
@@ -181,7 +210,7 @@ func convertBuffer<D: StorageScalar>(_ src: UnsafeRawPointer, dtype: DType,
 // MARK: - Arithmetic scalars
 
 /// Scalars the arithmetic kernels are generic over (f32, f64 and the integer types).
-/// Integer arithmetic wraps; integer division truncates toward zero (C semantics).
+/// Integer arithmetic wraps (unsigned: modulo 2^bits, as numpy); integer division truncates toward zero (C semantics).
 protocol ArithScalar: StorageScalar, Comparable {
     static var zeroValue: Self { get }
     static func kAdd(_ a: Self, _ b: Self) -> Self
@@ -223,8 +252,11 @@ extension Double: ArithScalar {}
 extension Int8: ArithScalar {}
 extension UInt8: ArithScalar {}
 extension Int16: ArithScalar {}
+extension UInt16: ArithScalar {}
 extension Int32: ArithScalar {}
+extension UInt32: ArithScalar {}
 extension Int64: ArithScalar {}
+extension UInt64: ArithScalar {}
 
 // MARK: - SIMD helpers
 

@@ -39,8 +39,11 @@ public enum Binary {
         case .i8: try typed(op, Int8.self, a, b, alpha, output)
         case .u8: try typed(op, UInt8.self, a, b, alpha, output)
         case .i16: try typed(op, Int16.self, a, b, alpha, output)
+        case .u16: try typed(op, UInt16.self, a, b, alpha, output)
         case .i32: try typed(op, Int32.self, a, b, alpha, output)
+        case .u32: try typed(op, UInt32.self, a, b, alpha, output)
         case .i64: try typed(op, Int64.self, a, b, alpha, output)
+        case .u64: try typed(op, UInt64.self, a, b, alpha, output)
         case .bool:
             guard alpha == 1 || alpha == 0 else {
                 throw KernelError.invalidArgument(kernel: name, message: "alpha must be 0 or 1 for bool")
@@ -235,8 +238,11 @@ public enum Unary {
         case .i8: typed(op, Int8.self, input, output, n)
         case .u8: typed(op, UInt8.self, input, output, n)
         case .i16: typed(op, Int16.self, input, output, n)
+        case .u16: typed(op, UInt16.self, input, output, n)
         case .i32: typed(op, Int32.self, input, output, n)
+        case .u32: typed(op, UInt32.self, input, output, n)
         case .i64: typed(op, Int64.self, input, output, n)
+        case .u64: typed(op, UInt64.self, input, output, n)
         case .bool, .f16, .bf16: throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype)
         }
     }
@@ -306,8 +312,11 @@ public enum Cast {
         case .i8: convertBuffer(s, dtype: t, d, Int8.self, count: n)
         case .u8: convertBuffer(s, dtype: t, d, UInt8.self, count: n)
         case .i16: convertBuffer(s, dtype: t, d, Int16.self, count: n)
+        case .u16: convertBuffer(s, dtype: t, d, UInt16.self, count: n)
         case .i32: convertBuffer(s, dtype: t, d, Int32.self, count: n)
+        case .u32: convertBuffer(s, dtype: t, d, UInt32.self, count: n)
         case .i64: convertBuffer(s, dtype: t, d, Int64.self, count: n)
+        case .u64: convertBuffer(s, dtype: t, d, UInt64.self, count: n)
         case .bool: convertBuffer(s, dtype: t, d, BoolByte.self, count: n)
         }
     }

@@ -16,6 +16,9 @@ extension UInt8: ExtremeScalar { var isNaNValue: Bool { false } }
 extension Int16: ExtremeScalar { var isNaNValue: Bool { false } }
 extension Int32: ExtremeScalar { var isNaNValue: Bool { false } }
 extension Int64: ExtremeScalar { var isNaNValue: Bool { false } }
+extension UInt16: ExtremeScalar { var isNaNValue: Bool { false } }
+extension UInt32: ExtremeScalar { var isNaNValue: Bool { false } }
+extension UInt64: ExtremeScalar { var isNaNValue: Bool { false } }
 
 /// Whether `v` replaces the current best `best` (the first NaN, else strictly better).
 @inline(__always) func beats<T: ExtremeScalar>(_ v: T, _ best: T, _ which: Extreme) -> Bool {
@@ -27,7 +30,7 @@ extension Int64: ExtremeScalar { var isNaNValue: Bool { false } }
 /// `amax` / `amin` over a set of axes (empty reduces all; output dtype = input dtype).
 /// f32, f64 and the integer types; NaN propagates; an empty reduction is an error (as in ATen).
 public enum AMax {
-    public static let dtypes: Set<DType> = [.f32, .f64, .i8, .u8, .i16, .i32, .i64]
+    public static let dtypes: Set<DType> = DType.realTypes
 
     /// Out-variant.
     public static func run(_ which: Extreme, input: TensorView, axes: [Int], keepDims: Bool, output: MutableTensorView) throws {
@@ -47,6 +50,9 @@ public enum AMax {
         case .i16: typed(which, Int16.self, input, mask, output)
         case .i32: typed(which, Int32.self, input, mask, output)
         case .i64: typed(which, Int64.self, input, mask, output)
+        case .u16: typed(which, UInt16.self, input, mask, output)
+        case .u32: typed(which, UInt32.self, input, mask, output)
+        case .u64: typed(which, UInt64.self, input, mask, output)
         default: throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype)
         }
     }
@@ -140,6 +146,9 @@ public enum ArgExtreme {
         case .i16: go(Int16.self)
         case .i32: go(Int32.self)
         case .i64: go(Int64.self)
+        case .u16: go(UInt16.self)
+        case .u32: go(UInt32.self)
+        case .u64: go(UInt64.self)
         default: throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype)
         }
     }

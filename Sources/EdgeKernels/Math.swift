@@ -53,7 +53,7 @@ public enum MathOp: Sendable, Hashable, CustomStringConvertible {
 
     /// The dtypes the kernel implements for this op.
     public var dtypes: Set<DType> {
-        acceptsIntegers ? [.f32, .f64, .f16, .bf16, .i8, .u8, .i16, .i32, .i64] : [.f32, .f64, .f16, .bf16]
+        acceptsIntegers ? DType.realTypes.union([.f16, .bf16]) : [.f32, .f64, .f16, .bf16]
     }
 }
 
@@ -105,6 +105,9 @@ public enum Math {
         case .i16: integer(op, Int16.self, input, output, n)
         case .i32: integer(op, Int32.self, input, output, n)
         case .i64: integer(op, Int64.self, input, output, n)
+        case .u16: integer(op, UInt16.self, input, output, n)
+        case .u32: integer(op, UInt32.self, input, output, n)
+        case .u64: integer(op, UInt64.self, input, output, n)
         case .bool: throw KernelError.unsupportedDType(kernel: name, dtype: .bool)
         }
     }

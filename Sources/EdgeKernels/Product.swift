@@ -3,7 +3,7 @@
 
 public enum Product {
     /// The dtypes the kernel implements.
-    public static let dtypes: Set<DType> = [.f32, .f64, .i8, .u8, .i16, .i32, .i64]
+    public static let dtypes: Set<DType> = DType.realTypes
 
     /// Output shape of a product along `dim` (every element when nil: a 0-d result).
     public static func outputShape(input: [Int], dim: Int?, keepDims: Bool) throws -> [Int] {
@@ -36,6 +36,9 @@ public enum Product {
         case .i16: typed(Int16.self, input, output, outer, n, inner)
         case .i32: typed(Int32.self, input, output, outer, n, inner)
         case .i64: typed(Int64.self, input, output, outer, n, inner)
+        case .u16: typed(UInt16.self, input, output, outer, n, inner)
+        case .u32: typed(UInt32.self, input, output, outer, n, inner)
+        case .u64: typed(UInt64.self, input, output, outer, n, inner)
         default: throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype)
         }
     }

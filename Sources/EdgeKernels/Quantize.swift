@@ -27,7 +27,9 @@ public struct QuantizationParameters: Sendable, Hashable {
         case .i8: return Int64(Int8.min)...Int64(Int8.max)
         case .u8: return Int64(UInt8.min)...Int64(UInt8.max)
         case .i16: return Int64(Int16.min)...Int64(Int16.max)
+        case .u16: return Int64(UInt16.min)...Int64(UInt16.max)
         case .i32: return Int64(Int32.min)...Int64(Int32.max)
+        case .u32: return Int64(UInt32.min)...Int64(UInt32.max)
         default: return nil
         }
     }
@@ -76,7 +78,7 @@ public enum Quantize {
         return Int64(r) + zeroPoint
     }
 
-    /// Quantizes a floating-point tensor into `storage` (i8, u8, i16 or i32).
+    /// Quantizes a floating-point tensor into `storage` (i8, u8, i16, u16, i32 or u32).
     public static func run(_ input: Tensor, storage: DType, parameters p: QuantizationParameters) throws -> Tensor {
         guard input.dtype.isFloatingPoint else {
             throw KernelError.dtypeMismatch(kernel: "quantize", message: "input must be floating point, got \(input.dtype)")

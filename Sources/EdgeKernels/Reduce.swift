@@ -46,8 +46,11 @@ public enum Reduce {
         case (.sum, .i8): typed(op, Int8.self, input, mask, output)
         case (.sum, .u8): typed(op, UInt8.self, input, mask, output)
         case (.sum, .i16): typed(op, Int16.self, input, mask, output)
+        case (.sum, .u16): typed(op, UInt16.self, input, mask, output)
         case (.sum, .i32): typed(op, Int32.self, input, mask, output)
+        case (.sum, .u32): typed(op, UInt32.self, input, mask, output)
         case (.sum, .i64): typed(op, Int64.self, input, mask, output)
+        case (.sum, .u64): typed(op, UInt64.self, input, mask, output)
         default: throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype)
         }
     }

@@ -71,6 +71,9 @@ public enum Scatter {
             case .i16: add(Int16.self)
             case .i32: add(Int32.self)
             case .i64: add(Int64.self)
+            case .u16: add(UInt16.self)
+            case .u32: add(UInt32.self)
+            case .u64: add(UInt64.self)
             default: throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype)
             }
         }

@@ -168,6 +168,10 @@ public struct Tensor: Sendable {
     public init(_ values: [Double], shape: [Int]? = nil) throws { try self.init(elements: values, dtype: .f64, shape: shape) }
     /// An i64 tensor; `shape` defaults to `[values.count]`.
     public init(_ values: [Int64], shape: [Int]? = nil) throws { try self.init(elements: values, dtype: .i64, shape: shape) }
+    /// A u64 tensor; `shape` defaults to `[values.count]`.
+    public init(_ values: [UInt64], shape: [Int]? = nil) throws { try self.init(elements: values, dtype: .u64, shape: shape) }
+    /// A u32 tensor; `shape` defaults to `[values.count]`.
+    public init(_ values: [UInt32], shape: [Int]? = nil) throws { try self.init(elements: values, dtype: .u32, shape: shape) }
     /// An i32 tensor; `shape` defaults to `[values.count]`.
     public init(_ values: [Int32], shape: [Int]? = nil) throws { try self.init(elements: values, dtype: .i32, shape: shape) }
     /// A bool tensor; `shape` defaults to `[values.count]`.
@@ -187,8 +191,11 @@ public struct Tensor: Sendable {
         case .i8: try self.init(elements: values.map { saturatingInteger($0, Int8.self) }, dtype: dtype, shape: shape)
         case .u8: try self.init(elements: values.map { saturatingInteger($0, UInt8.self) }, dtype: dtype, shape: shape)
         case .i16: try self.init(elements: values.map { saturatingInteger($0, Int16.self) }, dtype: dtype, shape: shape)
+        case .u16: try self.init(elements: values.map { saturatingInteger($0, UInt16.self) }, dtype: dtype, shape: shape)
         case .i32: try self.init(elements: values.map { saturatingInteger($0, Int32.self) }, dtype: dtype, shape: shape)
+        case .u32: try self.init(elements: values.map { saturatingInteger($0, UInt32.self) }, dtype: dtype, shape: shape)
         case .i64: try self.init(elements: values.map { saturatingInteger($0, Int64.self) }, dtype: dtype, shape: shape)
+        case .u64: try self.init(elements: values.map { saturatingInteger($0, UInt64.self) }, dtype: dtype, shape: shape)
         case .bool: try self.init(elements: values.map { BoolByte(fromDouble: $0) }, dtype: dtype, shape: shape)
         }
     }
@@ -247,6 +254,8 @@ public struct Tensor: Sendable {
     public func doubles() -> [Double] { converted(to: Double.self) }
     /// Elements as Int64 (floats truncate toward zero, NaN -> 0).
     public func int64s() -> [Int64] { converted(to: Int64.self) }
+    /// Elements as UInt64 (exact for every unsigned type; signed integers wrap, as C casts).
+    public func uint64s() -> [UInt64] { converted(to: UInt64.self) }
     /// Elements as Int32 (floats truncate toward zero, wider ints wrap).
     public func int32s() -> [Int32] { converted(to: Int32.self) }
     /// Elements as Bool (`x != 0`).

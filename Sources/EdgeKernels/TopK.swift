@@ -3,7 +3,7 @@
 
 public enum TopK {
     /// The dtypes the kernel implements.
-    public static let dtypes: Set<DType> = [.f32, .f64, .i8, .u8, .i16, .i32, .i64]
+    public static let dtypes: Set<DType> = DType.realTypes
 
     /// Shape of both results: the input's with `dim` of size k.
     public static func outputShape(input: [Int], k: Int, dim: Int) throws -> [Int] {
@@ -41,6 +41,9 @@ public enum TopK {
         case .i16: typed(Int16.self, input, k, largest, values, indices, outer, n, inner)
         case .i32: typed(Int32.self, input, k, largest, values, indices, outer, n, inner)
         case .i64: typed(Int64.self, input, k, largest, values, indices, outer, n, inner)
+        case .u16: typed(UInt16.self, input, k, largest, values, indices, outer, n, inner)
+        case .u32: typed(UInt32.self, input, k, largest, values, indices, outer, n, inner)
+        case .u64: typed(UInt64.self, input, k, largest, values, indices, outer, n, inner)
         default: throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype)
         }
     }

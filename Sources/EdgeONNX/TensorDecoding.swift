@@ -10,6 +10,9 @@ enum ONNXType {
         case .uint8?: return .u8
         case .int8?: return .i8
         case .int16?: return .i16
+        case .uint16?: return .u16
+        case .uint32?: return .u32
+        case .uint64?: return .u64
         case .int32?: return .i32
         case .int64?: return .i64
         case .bool?: return .bool
@@ -36,8 +39,11 @@ enum ONNXType {
         case .i8: return .int8
         case .u8: return .uint8
         case .i16: return .int16
+        case .u16: return .uint16
         case .i32: return .int32
+        case .u32: return .uint32
         case .i64: return .int64
+        case .u64: return .uint64
         case .bool: return .bool
         }
     }
@@ -71,10 +77,6 @@ enum TensorDecoder {
             throw ImportError("\(what) has dims \(t.dims) whose element count overflows")
         }
         let dataType = t.dataType
-        // Unsigned 32/64-bit tensors (shape data in some exports) import as i64 when every value fits.
-        if dataType == Int32(Onnx_TensorProto.DataType.uint32.rawValue) || dataType == Int32(Onnx_TensorProto.DataType.uint64.rawValue) {
-            return try decodeUnsigned(t, dims: dims, count: count, what: what, external: external)
-        }
         let element = try ONNXType.require(dataType, what)
         guard let bytes = count.multipliedReportingOverflow(by: element.byteSize).overflow ? nil : count * element.byteSize else {
             throw ImportError("\(what) has dims \(t.dims) whose byte size overflows")
@@ -104,7 +106,8 @@ enum TensorDecoder {
         case .f32: try checkCount(t.floatData.count, "float_data")
         case .f64: try checkCount(t.doubleData.count, "double_data")
         case .i64: try checkCount(t.int64Data.count, "int64_data")
-        case .i32, .f16, .bf16, .i16, .i8, .u8, .bool: try checkCount(t.int32Data.count, "int32_data")
+        case .u32, .u64: try checkCount(t.uint64Data.count, "uint64_data")
+        case .i32, .f16, .bf16, .i16, .u16, .i8, .u8, .bool: try checkCount(t.int32Data.count, "int32_data")
         }
         var out = Data(capacity: bytes)
         func put<T>(_ v: T) { withUnsafeBytes(of: v) { out.append(contentsOf: $0) } }
@@ -117,46 +120,20 @@ enum TensorDecoder {
             for v in t.int64Data { put(v.littleEndian) }
         case .i32:
             for v in t.int32Data { put(v.littleEndian) }
-        case .f16, .bf16, .i16:
+        case .u64:
+            for v in t.uint64Data { put(v.littleEndian) }
+        case .u32:
+            // uint64_data holds each value; one above UInt32.max is not a u32.
+            for v in t.uint64Data {
+                guard let x = UInt32(exactly: v) else { throw ImportError("\(what) holds \(v) in uint64_data, which does not fit its UINT32 type") }
+                put(x.littleEndian)
+            }
+        case .f16, .bf16, .i16, .u16:
             // int32_data holds the 16-bit pattern (or value) of each element.
             for v in t.int32Data { put(UInt16(truncatingIfNeeded: v).littleEndian) }
         case .i8, .u8, .bool:
             for v in t.int32Data { put(UInt8(truncatingIfNeeded: element == .bool ? (v != 0 ? 1 : 0) : v)) }
         }
         return (element, dims, out)
-    }
-
-    private static func decodeUnsigned(_ t: Onnx_TensorProto, dims: [Int], count: Int, what: String, external: ExternalDataReader?) throws(ImportError) -> Decoded {
-        let wide = t.dataType == Int32(Onnx_TensorProto.DataType.uint64.rawValue)
-        let size = wide ? 8 : 4
-        var values: [UInt64] = []
-        if t.hasRawData || (t.hasDataLocation && t.dataLocation == .external) {
-            let raw: Data
-            if t.hasRawData { raw = t.rawData } else {
-                guard let external else { throw ImportError("\(what) refers to external data, but the model was not read from a file") }
-                raw = try external.read(t, what: what)
-            }
-            let (needed, overflow) = count.multipliedReportingOverflow(by: size)
-            guard !overflow, raw.count == needed else {
-                throw ImportError("\(what) has \(raw.count) bytes of data but its dims \(t.dims) need \(overflow ? "more than \(Int.max)" : String(needed))")
-            }
-            values = (0..<count).map { i in
-                var v: UInt64 = 0
-                for b in 0..<size { v |= UInt64(raw[raw.startIndex + i * size + b]) << (8 * b) }
-                return v
-            }
-        } else {
-            guard t.uint64Data.count == count else {
-                throw ImportError("\(what) has \(t.uint64Data.count) values in uint64_data but its dims \(t.dims) need \(count)")
-            }
-            values = t.uint64Data
-        }
-        var out: [Int64] = []
-        out.reserveCapacity(count)
-        for v in values {
-            guard let s = Int64(exactly: v) else { throw ImportError("\(what) holds \(v), which does not fit the i64 it imports as") }
-            out.append(s)
-        }
-        return (.i64, dims, out.withUnsafeBufferPointer { Data(buffer: $0) })
     }
 }

@@ -6,7 +6,7 @@ import SwiftProtobuf
 /// One ONNX `TensorProto` serialized on its own, as the ONNX backend tests store their inputs
 /// and outputs (`test_data_set_0/input_0.pb`). `edgec run --input x.pb` reads these; the
 /// contents are decoded by the importer's own `TensorDecoder` (every storage form: raw_data,
-/// the typed *_data fields, unsigned types widened to i64), so a `.pb` input means exactly what
+/// the typed *_data fields; every type as itself, u16/u32/u64 included), so a `.pb` input means exactly what
 /// the same tensor would mean as an initializer.
 public struct ONNXTensorFile: Sendable {
     /// The tensor's `name` field (empty when the file has none).

@@ -1,3 +1,4 @@
+import EdgeKernels
 import EdgeProgram
 
 /// What executes an instruction: a kernel of the portable library, or a delegate (a backend's
@@ -146,21 +147,10 @@ public struct ProgramGraph: Sendable {
     }
 }
 
-/// Short element type names, as Edge IR spells them.
+/// Short element type names, as Edge IR spells them (``PTEScalarType/dtype``'s names; the
+/// ExecuTorch name for types Edge IR does not have, e.g. `QINT8`).
 public enum ShapeText {
     public static func dtype(_ s: PTEScalarType) -> String {
-        switch s {
-        case .float: return "f32"
-        case .double: return "f64"
-        case .half: return "f16"
-        case .bfloat16: return "bf16"
-        case .char: return "i8"
-        case .byte: return "u8"
-        case .short: return "i16"
-        case .int: return "i32"
-        case .long: return "i64"
-        case .bool: return "bool"
-        default: return "\(s)"
-        }
+        s.dtype?.rawValue ?? "\(s)"
     }
 }

@@ -14,13 +14,16 @@ extension PTEScalarType {
         case .i8: self = .char
         case .u8: self = .byte
         case .i16: self = .short
+        case .u16: self = .uint16
         case .i32: self = .int
+        case .u32: self = .uint32
         case .i64: self = .long
+        case .u64: self = .uint64
         case .bool: self = .bool
         }
     }
 
-    /// The kernel element type, or nil for ExecuTorch types the kernels do not have (quantized, unsigned wide).
+    /// The kernel element type, or nil for ExecuTorch types the kernels do not have (the quantized ones).
     public var dtype: DType? { Self.dtypes[self] }
 
     private static let dtypes: [PTEScalarType: DType] = Dictionary(uniqueKeysWithValues: DType.allCases.map { (PTEScalarType($0), $0) })

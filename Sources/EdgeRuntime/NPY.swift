@@ -5,8 +5,8 @@ public enum NPY {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
     static let descriptors: [(String, DType)] = [
-        ("<f4", .f32), ("<f8", .f64), ("<f2", .f16), ("|i1", .i8), ("|u1", .u8), ("<i2", .i16), ("<i4", .i32),
-        ("<i8", .i64), ("|b1", .bool),
+        ("<f4", .f32), ("<f8", .f64), ("<f2", .f16), ("|i1", .i8), ("|u1", .u8), ("<i2", .i16), ("<u2", .u16),
+        ("<i4", .i32), ("<u4", .u32), ("<i8", .i64), ("<u8", .u64), ("|b1", .bool),
     ]
 
     /// Serializes a tensor as a version 1.0 `.npy` file.
@@ -45,7 +45,7 @@ public enum NPY {
         if descr.hasPrefix("=") { descr = "<" + descr.dropFirst() }
         if descr == "<i1" || descr == "<u1" || descr == "<b1" { descr = "|" + descr.dropFirst() }
         guard let dtype = descriptors.first(where: { $0.0 == descr })?.1 else {
-            throw RuntimeError(".npy element type '\(descr)' is not supported (little-endian f2/f4/f8, i1/i2/i4/i8, u1, b1)")
+            throw RuntimeError(".npy element type '\(descr)' is not supported (little-endian f2/f4/f8, i1/i2/i4/i8, u1/u2/u4/u8, b1)")
         }
         guard let f = field("fortran_order"), f.hasPrefix("False") else { throw RuntimeError(".npy in Fortran order is not supported") }
         guard let s = field("shape"), let open = s.firstIndex(of: "("), let close = s[open...].firstIndex(of: ")") else {

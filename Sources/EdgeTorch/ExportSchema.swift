@@ -84,6 +84,9 @@ enum TorchDType {
         case 8: return .f64
         case 12: return .bool
         case 13: return .bf16
+        case 28: return .u16
+        case 34: return .u32
+        case 35: return .u64
         default: return nil
         }
     }

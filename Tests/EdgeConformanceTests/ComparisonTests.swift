@@ -43,6 +43,15 @@ import Testing
         #expect(TensorComparison.compare(expected: t, actual: f, tolerance: tol)?.badCount == 1)
     }
 
+    @Test func u64IsExactAndShownUnsigned() throws {
+        let e = try Tensor([UInt64.max, 3], shape: [2])
+        #expect(TensorComparison.compare(expected: e, actual: e, tolerance: tol) == nil)
+        let a = try Tensor([UInt64.max - 1, 3], shape: [2])
+        let m = try #require(TensorComparison.compare(expected: e, actual: a, tolerance: Tolerance(rtol: 1, atol: 10)))
+        #expect(m.badCount == 1)
+        #expect(m.message.contains("18446744073709551614, expected 18446744073709551615"))
+    }
+
     @Test func dtypeAndShapeMustMatch() throws {
         let e = try Tensor([1, 2] as [Float], shape: [2])
         #expect(TensorComparison.compare(expected: e, actual: try Tensor([1, 2] as [Double], shape: [2]), tolerance: tol)?.kind == "dtype")

@@ -102,6 +102,7 @@ import Testing
         let s: ScalarType = .bf16
         let d: DType = s
         #expect(d.byteSize == 2 && s.isFloat && !s.isInteger && ScalarType.i8.isInteger && !ScalarType.bool.isInteger)
-        #expect(ScalarType.allCases.map(\.rawValue) == ["f32", "f16", "bf16", "f64", "i8", "u8", "i16", "i32", "i64", "bool"])
+        #expect(ScalarType.allCases.map(\.rawValue) == ["f32", "f16", "bf16", "f64", "i8", "u8", "i16", "u16", "i32", "u32", "i64", "u64", "bool"])
+        #expect(ScalarType.u64.isInteger && ScalarType.u64.byteSize == 8)
     }
 }

@@ -223,6 +223,56 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         #expect(printed.contains("dense<[true, false, true]>"))
     }
 
+    @Test func unsignedConstantsRoundTripExactly() throws {
+        // u64 values above Int64.max, the u16 / u32 extremes, through text and through the .eirb blob form.
+        let text = """
+        func @main() -> (u64[3], u32[2], u16[2], u64[2]) {
+          %a = edge.constant {value = dense<[18446744073709551615, 9223372036854775808, 0]>} : u64[3]
+          %b = edge.constant {value = dense<[4294967295, 1]>} : u32[2]
+          %c = edge.constant {value = dense<[65535, 0]>} : u16[2]
+          %d = edge.constant {value = dense<18446744073709551614>} : u64[2]
+          return %a, %b, %c, %d
+        }
+        """
+        let module = try IRFile.parse(text, fileName: "unsigned.eir")
+        let printed = try expectRoundTrip(module)
+        #expect(printed.contains("dense<[18446744073709551615, 9223372036854775808, 0]>"))
+        #expect(printed.contains("dense<[4294967295, 1]>"))
+        #expect(printed.contains("dense<[65535, 0]>"))
+        #expect(printed.contains("dense<18446744073709551614>"))
+        #expect(printed.contains("-> (u64[3], u32[2], u16[2], u64[2])"))
+        let ops = module.functions[0].body.operations
+        guard case .dense(.inline(let a))? = ops[0].attributes["value"] else { Issue.record("not inline"); return }
+        #expect(a == [UInt8](repeating: 0xFF, count: 8) + [0, 0, 0, 0, 0, 0, 0, 0x80] + [UInt8](repeating: 0, count: 8))
+        // Out of range for the type, or above Int64.max where no u64 is expected: clear errors.
+        for (dense, type, message) in [("[18446744073709551616]", "u64[1]", "does not fit in 64 bits"),
+                                       ("[-1]", "u64[1]", "value -1 does not fit in u64"),
+                                       ("[65536]", "u16[1]", "value 65536 does not fit in u16"),
+                                       ("[9223372036854775808]", "i64[1]", "value 9223372036854775808 does not fit in i64")] {
+            let source = "func @main() -> (\(type)) {\n  %a = edge.constant {value = dense<\(dense)>} : \(type)\n  return %a\n}\n"
+            #expect(throws: (any Error).self) { try IRFile.parse(source, fileName: "bad.eir") }
+            do { _ = try IRFile.parse(source, fileName: "bad.eir") } catch { #expect("\(error)".contains(message), "\(error)") }
+        }
+        // The blob (.eirb) form keeps the bytes.
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-u64-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let big = Module(name: "big")
+        let f = Function(name: "main", argumentTypes: [], resultTypes: [TensorType(.u64, [64])])
+        big.add(f)
+        let values = (0 ..< 64).map { UInt64.max - UInt64($0) * 0x0101_0101_0101 }
+        let bytes = values.withUnsafeBufferPointer { Array(UnsafeRawBufferPointer($0)) }
+        let b = IRBuilder(function: f)
+        let c = try b.constant(Data(bytes), type: TensorType(.u64, [64]), name: "w")
+        try b.makeReturn([c])
+        #expect(big.blobs.names == ["w"])
+        let path = dir.appendingPathComponent("big.eir").path
+        try IRFile.write(big, to: path)
+        let loaded = try IRFile.read(path: path)
+        #expect(loaded.blobs["w"] == Data(bytes))
+        #expect(IRPrinter().print(loaded).contains("u64[64]"))
+    }
+
     @Test func namesAreSanitizedDeduplicatedAndStable() throws {
         let module = Module()
         let f = Function(name: "main", argumentTypes: [TensorType(.f32, [2]), TensorType(.f32, [2])],

@@ -167,3 +167,73 @@ func floatBinaryBroadcast(_ ash: [Int], _ bsh: [Int]) throws {
     #expect(HalfPrecision.f16(from: 1 + 1.0 / 2048 + 1.0 / 65536) == 0x3C01)
     #expect(HalfPrecision.bf16(from: .nan) & 0x7FC0 == 0x7FC0)
 }
+
+@Suite("Unsigned element types: u16, u32, u64")
+struct UnsignedKernelTests {
+    let u64max = UInt64.max
+    let above = UInt64(Int64.max) + 2  // 2^63 + 1, not an Int64
+
+    @Test func arithmeticWrapsModulo2PowBits() throws {
+        let a = try Tensor([UInt64.max, 5, above]), b = try Tensor([UInt64(1), 7, above])
+        #expect(try Binary.run(.add, a, b).uint64s() == [0, 12, 2])
+        #expect(try Binary.run(.sub, b, a).uint64s() == [2, 2, 0])
+        #expect(try Binary.run(.mul, a, b).uint64s() == [UInt64.max, 35, (above &* above)])
+        let a32 = try Tensor([UInt32.max, 3]), b32 = try Tensor([UInt32(2), 4_000_000_000])
+        #expect(try Binary.run(.add, a32, b32).uint64s() == [1, 4_000_000_003])
+        #expect(try Binary.run(.sub, try Tensor([UInt32(3)]), try Tensor([UInt32(5)])).uint64s() == [4_294_967_294])
+        let a16 = try Tensor(converting: [65535, 300], dtype: .u16), b16 = try Tensor(converting: [1, 300], dtype: .u16)
+        #expect(try Binary.run(.add, a16, b16).int64s() == [0, 600])
+        #expect(try Binary.run(.mul, a16, b16).int64s() == [65535, 90000 % 65536])
+        #expect(try Binary.run(.sub, b16, a16).int64s() == [2, 0])
+    }
+
+    @Test func divisionTruncatesAndRejectsZero() throws {
+        let a = try Tensor([UInt64.max, above, 7]), b = try Tensor([UInt64(2), 3, 7])
+        // Unsigned, not the Int64 bit pattern (-1 / 2 would be 0).
+        #expect(try Binary.run(.div, a, b).uint64s() == [UInt64.max / 2, above / 3, 1])
+        #expect(try Binary.run(.div, try Tensor([UInt32(4_000_000_000), 9]), try Tensor([UInt32(3), 2])).uint64s() == [1_333_333_333, 4])
+        #expect(throws: KernelError.self) { try Binary.run(.div, a, try Tensor([UInt64(1), 0, 1])) }
+    }
+
+    @Test func comparisonsAndExtremesOrderAboveInt64Max() throws {
+        let a = try Tensor([UInt64.max, 1, above]), b = try Tensor([UInt64(1), UInt64.max, above])
+        #expect(try Compare.run(.gt, a, b).bools() == [true, false, false])
+        #expect(try Compare.run(.le, a, b).bools() == [false, true, true])
+        #expect(try BinaryMath.run(.maximum, a, b).uint64s() == [UInt64.max, UInt64.max, above])
+        #expect(try BinaryMath.run(.minimum, a, b).uint64s() == [1, 1, above])
+        #expect(try AMax.run(.max, a, axes: []).uint64s() == [UInt64.max])
+        #expect(try ArgExtreme.run(.min, a, dim: 0).int64s() == [1])
+        let (values, indices) = try TopK.run(try Tensor([UInt64(3), UInt64.max, above, 0]), k: 2, dim: 0, largest: true)
+        #expect(values.uint64s() == [UInt64.max, above] && indices.int64s() == [1, 2])
+    }
+
+    @Test func castsBetweenU32AndF32OrI64() throws {
+        let u = try Tensor([UInt32.max, 16_777_217, 0])
+        #expect(try Cast.run(u, to: .f32).floats() == [0x1p32, 16_777_216, 0])
+        #expect(try Cast.run(u, to: .i64).int64s() == [4_294_967_295, 16_777_217, 0])
+        #expect(try Cast.run(u, to: .i32).int32s() == [-1, 16_777_217, 0])
+        let f = try Tensor([Float(3.9), 4_000_000_000, -1, .nan])
+        #expect(try Cast.run(f, to: .u32).uint64s() == [3, 4_000_000_000, 4_294_967_295, 0])
+        let i = try Tensor([Int64(-1), 4_294_967_296 + 5, 7])
+        #expect(try Cast.run(i, to: .u32).uint64s() == [4_294_967_295, 5, 7])
+        #expect(try Cast.run(try Cast.run(i, to: .u32), to: .i64).int64s() == [4_294_967_295, 5, 7])
+    }
+
+    @Test func u64ConvertsByValueNotBitPattern() throws {
+        let u = try Tensor([UInt64.max, above, 1])
+        #expect(try Cast.run(u, to: .f64).doubles() == [0x1p64, 0x1p63, 1])
+        #expect(try Cast.run(u, to: .f32).floats() == [0x1p64, 0x1p63, 1])
+        #expect(try Cast.run(u, to: .i64).int64s() == [-1, Int64.min + 1, 1])  // wraps, as C
+        #expect(try Cast.run(u, to: .u16).int64s() == [65535, 1, 1])
+        let d = try Tensor([1.5e19, 9.3e18, 2e19, -2])
+        #expect(try Cast.run(d, to: .u64).uint64s() == [15_000_000_000_000_000_000, 9_300_000_000_000_000_000, UInt64.max, UInt64.max - 1])
+        #expect(try Tensor(converting: [1.8e19, -5, 3.7], dtype: .u64).uint64s() == [18_000_000_000_000_000_000, 0, 3])
+    }
+
+    @Test func bitwiseAndSums() throws {
+        let a = try Tensor([UInt64.max, above])
+        #expect(try Bitwise.not(a).uint64s() == [0, UInt64(Int64.max) - 1])
+        #expect(try Bitwise.run(.rightShift, a, try Tensor([UInt64(63), 1])).uint64s() == [1, above >> 1])
+        #expect(try Reduce.run(.sum, a, axes: []).uint64s() == [above &- 1])
+    }
+}

@@ -268,7 +268,9 @@ func reduceMatchesReference(_ shape: [Int], _ axes: [Int]) throws {
     expectKernelError("byte count") { _ = try Tensor(bytes: [1, 2, 3], dtype: .f32, shape: [1]) }
     expectKernelError("negative dim") { _ = try Tensor(zeros: [2, -1]) }
     expectKernelError("overflow") { _ = try Tensor(zeros: [Int.max / 2, 3]) }
-    #expect(DType.allCases.map(\.byteSize) == [4, 2, 2, 8, 1, 1, 2, 4, 8, 1])
+    #expect(DType.allCases.map(\.byteSize) == [4, 2, 2, 8, 1, 1, 2, 2, 4, 4, 8, 8, 1])
+    #expect(DType.allCases.filter(\.isUnsigned) == [.u8, .u16, .u32, .u64])
+    #expect(DType.integers == [.i8, .u8, .i16, .u16, .i32, .u32, .i64, .u64])
     #expect(try Shapes.broadcast([2, 1, 3], [4, 1]) == [2, 4, 3])
     #expect(try Shapes.broadcast([0], [1]) == [0])
     let err = KernelError.shapeMismatch(kernel: "conv2d", message: "bad")

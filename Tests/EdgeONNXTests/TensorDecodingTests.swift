@@ -46,10 +46,18 @@ struct TensorDecodingTests {
         #expect(h.dtype == .f16 && h.doubles() == [1, -2])
         let b = try decode(tensor(.bfloat16, [1], { $0.int32Data = [0x3FC0] }))
         #expect(b.dtype == .bf16 && b.doubles() == [1.5])
-        // uint64_data imports as i64 when the values fit.
-        let u = try decode(tensor(.uint64, [2], { $0.uint64Data = [3, 1 << 40] }))
-        #expect(u.dtype == .i64 && u.int64s() == [3, 1 << 40])
-        #expect(error(tensor(.uint64, [1], { $0.uint64Data = [.max] })).contains("does not fit the i64"))
+        // Unsigned types import as themselves: u64 / u32 from uint64_data (every u64 value exact),
+        // u16 from int32_data, and raw_data as for the other types.
+        let u = try decode(tensor(.uint64, [3], { $0.uint64Data = [3, 1 << 40, .max] }))
+        #expect(u.dtype == .u64 && u.uint64s() == [3, 1 << 40, .max])
+        let u32 = try decode(tensor(.uint32, [2], { $0.uint64Data = [7, 4_000_000_000] }))
+        #expect(u32.dtype == .u32 && u32.uint64s() == [7, 4_000_000_000])
+        #expect(error(tensor(.uint32, [1], { $0.uint64Data = [1 << 32] })).contains("does not fit its UINT32 type"))
+        let u16 = try decode(tensor(.uint16, [2], { $0.int32Data = [65535, 1] }))
+        #expect(u16.dtype == .u16 && u16.int64s() == [65535, 1])
+        let raw = try decode(tensor(.uint64, [1], { $0.rawData = Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]) }))
+        #expect(raw.uint64s() == [.max])
+        #expect(error(tensor(.uint64, [2], { $0.uint64Data = [1] })).contains("uint64_data"))
         // Scalars and empty tensors.
         #expect(try decode(tensor(.float, [], { $0.floatData = [3] })).shape == [])
         #expect(try decode(tensor(.float, [0, 4], { _ in })).count == 0)
@@ -106,13 +114,14 @@ struct TensorFileTests {
         let f = try ONNXTensorFile.decode(try t.serializedData(), what: "x.pb")
         #expect(f.name == "input" && f.element == .f32 && f.shape == [1, 2])
         #expect(f.data == Data([0, 0, 0, 0x3F, 0, 0, 0x80, 0xBF]))
-        // uint64 (token ids in some exports) widens to i64 as for initializers.
+        // uint64 keeps its type, as for initializers.
         var u = Onnx_TensorProto()
         u.dataType = Int32(Onnx_TensorProto.DataType.uint64.rawValue)
         u.dims = [2]
-        u.uint64Data = [3, 4]
+        u.uint64Data = [3, .max]
         let g = try ONNXTensorFile.decode(try u.serializedData(), what: "ids.pb")
-        #expect(g.element == .i64 && g.shape == [2] && g.name.isEmpty)
+        #expect(g.element == .u64 && g.shape == [2] && g.name.isEmpty)
+        #expect(try g.tensor().uint64s() == [3, .max])
     }
 
     @Test func rejectsBadFiles() throws {

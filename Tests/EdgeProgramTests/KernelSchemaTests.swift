@@ -86,7 +86,9 @@ import Testing
     @Test func elementTypesMapBothWays() {
         for d in DType.allCases { #expect(PTEScalarType(d).dtype == d) }
         #expect(Set(DType.allCases.map { PTEScalarType($0) }).count == DType.allCases.count)
-        for s in [PTEScalarType.qint8, .quint8, .qint32, .uint16, .uint32, .uint64] { #expect(s.dtype == nil) }
+        for s in [PTEScalarType.qint8, .quint8, .qint32] { #expect(s.dtype == nil) }
         #expect(PTEScalarType(.f32) == .float && PTEScalarType(.i64) == .long && PTEScalarType(.bf16) == .bfloat16)
+        #expect(PTEScalarType(.u16) == .uint16 && PTEScalarType(.u32) == .uint32 && PTEScalarType(.u64) == .uint64)
+        #expect(PTEScalarType.uint64.rawValue == 29 && PTEScalarType.uint64.byteSize == 8)
     }
 }

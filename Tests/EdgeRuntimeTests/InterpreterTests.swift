@@ -133,6 +133,19 @@ func fixture(_ name: String) throws -> Program {
         }
     }
 
+    @Test func roundTripsUnsignedTypesExactly() throws {
+        let u64 = try Tensor([UInt64.max, UInt64(Int64.max) + 1, 0], shape: [3])
+        let u32 = try Tensor([UInt32.max, 7], shape: [1, 2])
+        let u16 = try Tensor(converting: [65535, 1], dtype: .u16, shape: [2])
+        for (t, descr) in [(u64, "<u8"), (u32, "<u4"), (u16, "<u2")] {
+            let bytes = try NPY.encode(t)
+            #expect(String(decoding: bytes, as: UTF8.self).contains("'descr': '\(descr)'"))
+            let back = try NPY.decode(bytes)
+            #expect(back == t)
+        }
+        #expect(try NPY.decode(try NPY.encode(u64)).uint64s() == [UInt64.max, UInt64(Int64.max) + 1, 0])
+    }
+
     @Test func rejectsDamagedFiles() throws {
         let good = try NPY.encode(try Tensor([Float(1), 2, 3, 4], shape: [2, 2]))
         for n in 0 ..< good.count { #expect(throws: (any Error).self) { try NPY.decode(Array(good.prefix(n))) } }

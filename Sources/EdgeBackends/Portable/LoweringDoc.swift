@@ -14,6 +14,11 @@ extension PortableBackend {
         `swift test` fails when this file is stale (regenerate with
         `swift run edgec list-ops --lowering > docs/lowering.md`).
 
+        The unsigned types u16, u32 and u64 are written as ExecuTorch's UInt16 / UInt32 / UInt64
+        (scalar types 27–29) and run on edgec's interpreter; ExecuTorch 1.5.1's portable kernels
+        do not implement them, so such a program fails there at run time with an error status
+        (InvalidArgument from most kernels), not a crash.
+
         | Edge IR | ATen kernels | notes |
         | --- | --- | --- |
 

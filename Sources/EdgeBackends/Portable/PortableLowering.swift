@@ -162,7 +162,7 @@ struct PortableLowering {
 
     static let floats: Set<ScalarType> = [.f32, .f64, .f16, .bf16]
     static let f32f64: Set<ScalarType> = [.f32, .f64]
-    static let numeric: Set<ScalarType> = [.f32, .f64, .i8, .u8, .i16, .i32, .i64]
+    static let numeric: Set<ScalarType> = ScalarType.realTypes
     static let anyType: Set<ScalarType> = Set(ScalarType.allCases)
 
     static func typeList(_ types: Set<ScalarType>) -> String {

@@ -23,7 +23,7 @@ extension ONNXOps {
             let inRange = try ctx.apply1(Ops.logicalAnd, [try ctx.apply1(Ops.ge, [s, try scalar(0)]), try ctx.apply1(Ops.lt, [s, try scalar(width)])])
             let amount = try ctx.apply1(Ops.where, [inRange, s, try scalar(0)])
             let shifted = try ctx.apply1(direction == "LEFT" ? Ops.bitwiseLeftShift : Ops.bitwiseRightShift, [x, amount])
-            let fill = direction == "LEFT" || element == .u8 ? try scalar(0) : try ctx.apply1(Ops.bitwiseRightShift, [x, try scalar(width - 1)])
+            let fill = direction == "LEFT" || element.isUnsigned ? try scalar(0) : try ctx.apply1(Ops.bitwiseRightShift, [x, try scalar(width - 1)])
             return [try ctx.apply1(Ops.where, [inRange, shifted, fill])]
         },
     ]

@@ -90,7 +90,7 @@ extension ONNXOps {
         }
         let s = storage ?? fallback
         guard let range = QuantizationParameters.range(of: s) else {
-            throw ImportError("quantized element type \(s) is not supported (edgec quantizes to i8, u8, i16 and i32)")
+            throw ImportError("quantized element type \(s) is not supported (edgec quantizes to i8, u8, i16, u16, i32 and u32)")
         }
         for (i, z) in zeroPoints.enumerated() where !range.contains(z) {
             throw ImportError("zero point \(ctx.has(zi) ? "\"\(ctx.node.input[zi])\"" : "")\(scales.count > 1 ? " #\(i)" : "") is \(z), outside \(s)'s range \(range.lowerBound)...\(range.upperBound)")

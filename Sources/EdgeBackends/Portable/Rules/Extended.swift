@@ -5,7 +5,7 @@ import EdgeProgram
 // More unary math, bitwise ops, products, scatter, top-k and grid sampling: one kernel each.
 
 extension PortableLowering {
-    static let integers: Set<ScalarType> = [.i8, .u8, .i16, .i32, .i64]
+    static let integers: Set<ScalarType> = Set(ScalarType.integers)
 
     static let extendedRules: [PortableRule] = [
         unary("edge.tan", .tan, f32f64), unary("edge.asin", .asin, f32f64), unary("edge.acos", .acos, f32f64),

@@ -21,16 +21,16 @@ import EdgeProgram
 // the f32 addition itself rounds t to an integer, half to even (IEEE 754's default); subtracting
 // the constant again is exact. Clamping first keeps |t| within the storage range (at most 65535
 // for the 8- and 16-bit types) and commutes with rounding because the bounds are integers.
-// Quantizing to i32 (which no ONNX QuantizeLinear writes) is refused: its range exceeds 2²².
+// Quantizing to i32 or u32 (which no ONNX node test writes) is refused: their range exceeds 2²².
 
 extension PortableLowering {
     static let quantizationRules: [PortableRule] = [
         PortableRule("edge.quantize", [.toCopy, .div, .divScalar, .eq, .where, .clamp, .maximum, .minimum, .addScalar, .add],
-                     "decomposed on float kernels: divide (in f64, rounded once to f32), NaN → 0, clamp, round half to even by adding and subtracting 1.5·2²³ in f32, add the zero point, `_to_copy` to the storage type; i8, u8, i16 storage") { l, op throws(Unsupported) in
+                     "decomposed on float kernels: divide (in f64, rounded once to f32), NaN → 0, clamp, round half to even by adding and subtracting 1.5·2²³ in f32, add the zero point, `_to_copy` to the storage type; i8, u8, i16, u16 storage") { l, op throws(Unsupported) in
             try l.quantize(op)
         },
         PortableRule("edge.dequantize", [.toCopy, .sub, .mul, .mulScalar],
-                     "decomposed: `_to_copy` to f32 (i64 for i32 storage), subtract the zero point, multiply by the scale") { l, op throws(Unsupported) in
+                     "decomposed: `_to_copy` to f32 (i64 for i32 and u32 storage), subtract the zero point, multiply by the scale") { l, op throws(Unsupported) in
             try l.dequantize(op)
         },
     ]
@@ -49,8 +49,8 @@ extension PortableLowering {
     mutating func quantize(_ op: Operation) throws(Unsupported) {
         let x = op.operand(0)!
         guard case .quantized(let qt) = op.result.type.element else { throw Unsupported("result type is not quantized") }
-        guard let range = QuantizationParameters.range(of: qt.storage), qt.storage != .i32 else {
-            throw Unsupported("quantizing to \(qt.storage.rawValue) storage is not supported on portable kernels (i8, u8, i16)")
+        guard let range = QuantizationParameters.range(of: qt.storage), qt.storage != .i32, qt.storage != .u32 else {
+            throw Unsupported("quantizing to \(qt.storage.rawValue) storage is not supported on portable kernels (i8, u8, i16, u16)")
         }
         let p = qt.scheme.parameters
         let d = dims(x), b = builder
@@ -111,9 +111,9 @@ extension PortableLowering {
         let p = qt.scheme.parameters
         let d = dims(q), b = builder
         let hasZero = p.zeroPoints.contains { $0 != 0 }
-        // q − zp as f32, exactly Float(q − zp) (i32 storage subtracts in i64 first).
+        // q − zp as f32, exactly Float(q − zp) (i32 and u32 storage subtract in i64 first).
         var centered = temp(.float, d)
-        if hasZero && qt.storage == .i32 {
+        if hasZero && (qt.storage == .i32 || qt.storage == .u32) {
             let wide = temp(.long, d)
             try call(.toCopy, ["self": t(q), "out": wide])
             let zp: Int32
