@@ -177,7 +177,7 @@ import Testing
     }
 
     /// The quantizer never writes such parameters: a channel of subnormal weights (PP-OCRv4's
-    /// batch-norm-folded convs have them, 1e-42 next to a bias of 0.3) gets the smallest scale
+    /// batch-norm-folded convs have them, max |w| down to 3e-40), here next to a bias of 0.3, gets the smallest scale
     /// for which the filter scale and input_scale × scale are normal and the bias fits in int32,
     /// so the conv stays one INT8 node and its bias is not saturated.
     @Test func subnormalWeightChannelsGetScalesXNNPACKAccepts() throws {
