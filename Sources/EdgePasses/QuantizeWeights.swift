@@ -7,10 +7,14 @@ import Foundation
 /// Edge IR", rules 2–3). An op counts as quantized when its activation input is an
 /// `edge.dequantize` (``InsertQDQ`` made it so); float ops are left alone.
 ///
-/// `scale[c] = max|w[c]| / 127` (no floor: tiny weights keep their precision; an all-zero
-/// channel gets scale 1), `q = round_half_even(w / scale[c])` in [-127, 127]. The bias becomes
-/// `qi32` at `input_scale × scale[c]` when the input's dequantize is per tensor; it saturates
-/// at the i32 range (reported by ``saturatedBiases``).
+/// `scale[c] = max|w[c]| / 127` (an all-zero channel gets scale 1), `q = round_half_even(w /
+/// scale[c])` in [-127, 127]. The bias becomes `qi32` at `input_scale × scale[c]` when the
+/// input's dequantize is per tensor. Scales are floored only where an INT8 runtime could not
+/// hold them (``minimumScale(bias:inputScale:)``): a weight scale is at least the smallest normal
+/// float32, and, with a quantized bias, large enough that `input_scale × scale[c]` is normal and
+/// the channel's bias fits in i32 (XNNPACK rejects subnormal scales, and a saturated bias is
+/// a wrong one). Such a channel's weights are tiny next to its bias (max|w| × input_scale below
+/// 6e-8 × |bias|) and mostly round to 0.
 public enum QuantizeWeights {
     public static let pass = Pass.perFunction(
         name: "quantize-weights",
@@ -28,10 +32,10 @@ public enum QuantizeWeights {
     }
 
     /// A weight quantized per channel along `axis`, symmetric INT8 in [-127, 127]:
-    /// `scale[c] = max|w[c]| / 127`, and 1 for an all-zero (or non-finite) channel, no floor.
-    /// Returns the type, the integers and each channel's max |w| (callers may refuse non-finite ones).
-    /// Shared by `quantize-weights` and `quantize-dynamic-int8`.
-    public static func symmetricPerChannel(_ values: Tensor, shape: [Int], axis: Int) throws -> (type: QuantizedType, data: Tensor, absMax: [Float]) {
+    /// `scale[c] = max(max|w[c]| / 127, floors[c], smallest normal float32)`, and 1 for an
+    /// all-zero (or non-finite) channel. Returns the type, the integers and each channel's max |w|
+    /// (callers may refuse non-finite ones). Shared by `quantize-weights` and `quantize-dynamic-int8`.
+    public static func symmetricPerChannel(_ values: Tensor, shape: [Int], axis: Int, floors: [Float] = []) throws -> (type: QuantizedType, data: Tensor, absMax: [Float]) {
         let channels = shape[axis]
         let inner = shape[(axis + 1)...].reduce(1, *)
         var absMax = [Float](repeating: 0, count: channels)
@@ -39,9 +43,29 @@ public enum QuantizeWeights {
             let c = (i / inner) % channels
             absMax[c] = max(absMax[c], abs(x))
         }
-        let scales = absMax.map { m -> Double in m > 0 && m.isFinite ? Double(m / 127) : 1 }
+        let scales = absMax.indices.map { c -> Double in
+            let m = absMax[c]
+            guard m > 0 && m.isFinite else { return 1 }
+            return Double(max(m / 127, Float.leastNormalMagnitude, c < floors.count ? floors[c] : 0))
+        }
         let type = QuantizedType(storage: .i8, scheme: .perChannel(axis: axis, scales: scales, zeroPoints: Array(repeating: 0, count: channels)))
         return (type, try Quantize.run(values, storage: .i8, parameters: type.scheme.parameters), absMax)
+    }
+
+    /// The smallest weight scale `w` of a channel with this bias at this input scale such that
+    /// the bias scale `Float(inputScale × w)` is a normal float32 and `round(|bias| / (inputScale × w))`
+    /// fits in i32 (0 when the input scale is not a positive finite float, which nothing then quantizes).
+    public static func minimumScale(bias: Float, inputScale s: Float) -> Float {
+        guard s > 0, s.isFinite else { return 0 }
+        let magnitude = bias.isFinite ? abs(bias) : 0
+        func holds(_ w: Float) -> Bool {
+            let bs = s * w
+            return bs.isNormal && (Double(magnitude) / Double(bs)).rounded(.toNearestOrEven) <= Double(Int32.max)
+        }
+        var w = max(Float.leastNormalMagnitude / s, Float(Double(magnitude) / (Double(s) * Double(Int32.max))), Float.leastNormalMagnitude)
+        guard w.isFinite else { return .greatestFiniteMagnitude }
+        while !holds(w), w < .greatestFiniteMagnitude { w = w.nextUp }
+        return w
     }
 
     /// Quantizes the weight (and bias) of `op` when it is a weighted op with a dequantized input.
@@ -51,7 +75,13 @@ public enum QuantizeWeights {
               let weight = op.operand(w), let values = Constants.tensor(weight), let shape = weight.type.staticShape, !shape.isEmpty else { return }
         let axis = axisSpec < 0 ? shape.count + axisSpec : axisSpec
         let channels = shape[axis]
-        let (wType, q, _) = try symmetricPerChannel(values, shape: shape, axis: axis)
+        // The bias (quantized below when it is a constant [channels] and the input per tensor) floors the scales.
+        var floors: [Float] = []
+        if let b, let bias = op.operand(b), let bValues = Constants.tensor(bias), bias.type.rank == 1, bias.type.staticShape == [channels],
+           case .quantized(let inType)? = dq.operand(0)?.type.element, case .perTensor(let inScale, _) = inType.scheme {
+            floors = bValues.floats().map { minimumScale(bias: $0, inputScale: Float(inScale)) }
+        }
+        let (wType, q, _) = try symmetricPerChannel(values, shape: shape, axis: axis, floors: floors)
         let scales = wType.scheme.parameters.scales
         rewriter.setInsertionPoint(before: op)
         let base = weight.nameHint ?? "w"

@@ -124,6 +124,109 @@ import Testing
         #expect(bias == [Int32((Double(Float(0.5)) / Double(Float(0.05) * Float(0.5))).rounded()), Int32((Double(Float(-0.25)) / Double(Float(0.05) * Float(0.25))).rounded())])
     }
 
+    /// QDQ IR whose INT8 nodes XNNPACK would refuse (issue 12: ExecuTorch's "Failed to define
+    /// tensor N with code: xnn_status_invalid_parameter"): a subnormal filter scale; a bias scale
+    /// input_scale × filter_scale that underflows to a subnormal; a float bias that overflows
+    /// int32 at its scale. Each group runs in fp32 (the IR's dequantized weights, exact), the
+    /// fallback is stated with the node's name, and the payload passes XNNPACK's checks.
+    @Test func groupsXNNPACKCannotHoldRunInFp32WithAStatedFallback() throws {
+        let text = """
+        func @main(%x: f32[1,2,4,4]) -> (f32[1,2,4,4]) {
+          %xq = edge.quantize(%x) : qi8<scale=0.02, zp=-5>[1,2,4,4]
+          %xd = edge.dequantize(%xq) : f32[1,2,4,4]
+          %w1 = edge.constant {value = dense<[10, -20, 30, 127]>} : qi8<axis=0, scales=[0.01, 1e-40], zps=[0, 0]>[2,2,1,1]
+          %w1d = edge.dequantize(%w1) : f32[2,2,1,1]
+          %c1 = edge.conv2d(%xd, %w1d) : f32[1,2,4,4] loc("subnormal_filter")
+          %c1q = edge.quantize(%c1) : qi8<scale=0.05, zp=0>[1,2,4,4]
+          %c1d = edge.dequantize(%c1q) : f32[1,2,4,4]
+          %w2 = edge.constant {value = dense<[1, 2, 3, 4]>} : qi8<axis=0, scales=[0.5, 1e-37], zps=[0, 0]>[2,2,1,1]
+          %w2d = edge.dequantize(%w2) : f32[2,2,1,1]
+          %b2 = edge.constant {value = dense<[0.5, -0.25]>} : f32[2]
+          %c2 = edge.conv2d(%c1d, %w2d, %b2) : f32[1,2,4,4] loc("subnormal_bias_scale")
+          %c2q = edge.quantize(%c2) : qi8<scale=0.1, zp=1>[1,2,4,4]
+          %c2d = edge.dequantize(%c2q) : f32[1,2,4,4]
+          %w3 = edge.constant {value = dense<[1, 2, 3, 4]>} : qi8<axis=0, scales=[0.5, 1e-9], zps=[0, 0]>[2,2,1,1]
+          %w3d = edge.dequantize(%w3) : f32[2,2,1,1]
+          %b3 = edge.constant {value = dense<[0.5, 10.0]>} : f32[2]
+          %c3 = edge.conv2d(%c2d, %w3d, %b3) : f32[1,2,4,4] loc("bias_overflow")
+          %c3q = edge.quantize(%c3) : qi8<scale=0.1, zp=1>[1,2,4,4]
+          %c3d = edge.dequantize(%c3q) : f32[1,2,4,4]
+          return %c3d
+        }
+        """
+        let module = try IRFile.parse(text, fileName: "case.eir")
+        try ArmCPUBackend.partition(module)
+        let parts = module.functions.filter { $0.attributes["backend"] != nil }
+        try #require(parts.count == 1)
+        let (g, notes) = try XNNPACKLowering.lowerWithNotes(parts[0], blobs: module.blobs)
+        let convs = g.nodes.compactMap { n -> XNNConvolution? in
+            if case .convolution(let c) = n.fields { return c }
+            return nil
+        }
+        try #require(convs.count == 3)
+        for c in convs { #expect(Self.datatype(g, c.filter) == .fp32 && Self.datatype(g, c.output) == .fp32) }
+        try #require(notes.count == 3, "\(notes)")
+        #expect(notes[0].contains("\"subnormal_filter\"") && notes[0].contains("runs in fp32: qcint8 filter") && notes[0].contains("scale of channel 1"), "\(notes[0])")
+        #expect(notes[1].contains("\"subnormal_bias_scale\"") && notes[1].contains("qcint32 bias") && notes[1].contains("not a positive normal float32"), "\(notes[1])")
+        #expect(notes[2].contains("\"bias_overflow\"") && notes[2].contains("overflows int32"), "\(notes[2])")
+        #expect(throws: Never.self) { try XNNPayloadReader.read(try g.serialize()) }
+        // The whole program compiles, and --stats states the fallbacks.
+        let compiled = try ArmCPUBackend().lower(try IRFile.parse(text, fileName: "case.eir"))
+        let stats = compiled.delegation?.text ?? ""
+        #expect(stats.contains("edge.conv2d") && stats.contains("runs in fp32"), "\(stats)")
+    }
+
+    /// The quantizer never writes such parameters: a channel of subnormal weights (PP-OCRv4's
+    /// batch-norm-folded convs have them, max |w| down to 3e-40), here next to a bias of 0.3, gets the smallest scale
+    /// for which the filter scale and input_scale × scale are normal and the bias fits in int32,
+    /// so the conv stays one INT8 node and its bias is not saturated.
+    @Test func subnormalWeightChannelsGetScalesXNNPACKAccepts() throws {
+        let module = try IRFile.parse("""
+        func @main(%x: f32[1,2,4,4]) -> (f32[1,2,4,4]) {
+          %w = edge.constant {value = dense<[0.5, -0.25, 1e-42, -3e-41]>} : f32[2,2,1,1]
+          %b = edge.constant {value = dense<[0.1, 0.3]>} : f32[2]
+          %c = edge.conv2d(%x, %w, %b) : f32[1,2,4,4] loc("folded")
+          return %c
+        }
+        """, fileName: "case.eir")
+        let f = module.mainFunction!
+        let plan = QuantizationPlan(f)
+        let params = [ActivationParameters](repeating: ActivationParameters(range: -1, 1), count: plan.groupCount)
+        let r = Rewriter(function: f)
+        try InsertQDQ.apply(plan, parameters: params, to: f, rewriter: r)
+        try QuantizeWeights.run(f, rewriter: r)
+        let inScale = Float(params[0].scale)
+        let conv = try #require(f.body.operations.first { $0.definition === Ops.conv2d })
+        guard case .quantized(let wt)? = conv.operand(1)?.definingOp?.operand(0)?.type.element,
+              case .quantized(let bt)? = conv.operand(2)?.definingOp?.operand(0)?.type.element else {
+            Issue.record("weight or bias not quantized: \(IRPrinter().print(module))"); return
+        }
+        let ws = wt.scheme.parameters.scales.map(Float.init), bs = bt.scheme.parameters.scales.map(Float.init)
+        #expect(ws[0] == Float(0.5) / 127)
+        #expect(ws[1] == QuantizeWeights.minimumScale(bias: 0.3, inputScale: inScale) && ws[1].isNormal)
+        #expect(bs.allSatisfy { $0.isNormal } && bs[1] == inScale * ws[1])
+        try ArmCPUBackend.partition(module)
+        let parts = module.functions.filter { $0.attributes["backend"] != nil }
+        try #require(parts.count == 1)
+        let (g, notes) = try XNNPACKLowering.lowerWithNotes(parts[0], blobs: module.blobs)
+        #expect(notes.isEmpty, "\(notes)")
+        let c = g.nodes.compactMap { n -> XNNConvolution? in
+            if case .convolution(let c) = n.fields { return c }
+            return nil
+        }
+        try #require(c.count == 1)
+        #expect(Self.datatype(g, c[0].filter) == .qcint8 && Self.datatype(g, c[0].bias!) == .qcint32)
+        #expect(throws: Never.self) { try XNNPayloadReader.read(try g.serialize()) }
+        // The bias is 0.1 and 0.3 in int32 at its scales (to half a step, or f32 rounding of the
+        // quotient near 2^31), not a saturated int32.max × scale.
+        let be = g.constantData[Int(g.value(id: c[0].bias!)!.tensor.constantBufferIndex)]
+        let bb = Array(g.constantRegion[Int(be.offset) ..< Int(be.offset + be.size)])
+        let bias = stride(from: 0, to: bb.count, by: 4).map { Int32(bitPattern: UInt32(bb[$0]) | UInt32(bb[$0 + 1]) << 8 | UInt32(bb[$0 + 2]) << 16 | UInt32(bb[$0 + 3]) << 24) }
+        for (c, real) in [Float(0.1), 0.3].enumerated() {
+            #expect(abs(Double(bias[c]) * Double(bs[c]) - Double(real)) <= max(Double(bs[c]) / 2, 1e-7 * Double(real)), "\(bias)")
+        }
+    }
+
     /// A quantize no INT8 node produces, or one with a per-channel type, is refused with a reason;
     /// the partitioner reports it.
     @Test func refusalsNameTheQuantizedType() throws {

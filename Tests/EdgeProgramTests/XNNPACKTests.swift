@@ -188,4 +188,51 @@ enum XNNSamples {
         region.constantData[3].offset = 4000
         #expect(throws: XNNPACKError.self) { try region.serialize() }
     }
+
+    /// XNNPACK's checks on quantized values (`xnn_define_quantized_tensor_value`,
+    /// `xnn_define_channelwise_quantized_tensor_value_v2`, as ExecuTorch 1.5.1's XNNCompiler calls
+    /// them): a scale the runtime rejects with xnn_status_invalid_parameter ("Failed to define
+    /// tensor N", issue 12: a qcint32 bias scale input_scale × a subnormal filter scale) is refused
+    /// by the writer and the reader.
+    @Test func quantizationParametersXNNPACKRejects() throws {
+        func graph(_ datatype: XNNDatatype, _ q: XNNQuantParams, dims: [UInt32] = [4]) -> XNNGraph {
+            var g = XNNSamples.convNet
+            g.addQuantizedTensor(datatype, dims: dims, quantization: q, constant: g.addConstant([UInt8](repeating: 1, count: 16)))
+            return g
+        }
+        func channels(_ scales: [Float], dim: Int32 = 0) -> XNNQuantParams {
+            .perChannel(XNNPerChannelQuant(scale: scales, channelDim: dim, numScales: UInt32(scales.count)))
+        }
+        let subnormal = Float.leastNormalMagnitude / 2
+        let bad: [(XNNGraph, String)] = [
+            (graph(.qint8, .perTensor(scale: subnormal, zeroPoint: 0)), "scale \(subnormal) is not a positive normal float32"),
+            (graph(.qint8, .perTensor(scale: 0, zeroPoint: 0)), "scale 0.0 is not a positive normal float32"),
+            (graph(.qint8, .perTensor(scale: -0.5, zeroPoint: 0)), "is not a positive normal float32"),
+            (graph(.qint8, .perTensor(scale: .nan, zeroPoint: 0)), "is not a positive normal float32"),
+            (graph(.qint8, .perTensor(scale: .infinity, zeroPoint: 0)), "is not a positive normal float32"),
+            (graph(.qint8, .perTensor(scale: 0.1, zeroPoint: 128)), "qint8 zero point 128 is outside [-128, 127]"),
+            (graph(.quint8, .perTensor(scale: 0.1, zeroPoint: -1)), "quint8 zero point -1 is outside [0, 255]"),
+            (graph(.qint32, .perTensor(scale: 0.1, zeroPoint: 3)), "qint32 zero point 3 is outside [0, 0]"),
+            (graph(.qcint8, channels([0.1, 2.4665656e-41, 0.1, 0.1])), "scale of channel 1 \(Float(2.4665656e-41)) is not a positive normal float32"),
+            (graph(.qcint32, channels([1e-3, 1e-3, 0, 1e-3])), "scale of channel 2 0.0 is not a positive normal float32"),
+            (graph(.qint8, channels([0.1, 0.1, 0.1, 0.1])), "qint8 has no per-channel quantization in XNNPACK"),
+            (graph(.fp32, .perTensor(scale: 0.1, zeroPoint: 0)), "fp32 has no per-tensor quantization in XNNPACK"),
+        ]
+        for (g, fragment) in bad {
+            do {
+                _ = try g.serialize()
+                Issue.record("wrote a payload XNNPACK rejects (expected: \(fragment))")
+            } catch {
+                #expect(error.message.contains(fragment), "\(error.message)")
+                #expect(error.message.hasPrefix("value 9 (id 9): "), "\(error.message)")
+            }
+            expectError(g.payloadBytes(), fragment)
+        }
+        // The limits themselves are accepted: the smallest normal scale, zero points at the ends.
+        for g in [graph(.qint8, .perTensor(scale: .leastNormalMagnitude, zeroPoint: -128)), graph(.qint8, .perTensor(scale: 3e38, zeroPoint: 127)),
+                  graph(.qcint8, channels([0.1, .leastNormalMagnitude, 1, 2])), graph(.qcint8, channels([1, 1, 1, 1], dim: 1), dims: [1, 4]),
+                  graph(.qint32, .perTensor(scale: 1e-20, zeroPoint: 0))] {
+            #expect(throws: Never.self) { try XNNPayloadReader.read(try g.serialize()) }
+        }
+    }
 }

@@ -64,19 +64,21 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
     }
 
     /// cnn_qs8 with one value's quantization replaced: value 1 is qint8 per-tensor, value 3 the
-    /// first convolution's qcint8 filter (8 channels, scales in named data).
+    /// first convolution's qcint8 filter (8 channels, scales in named data). The payload bytes
+    /// are written unvalidated (the writer refuses what XNNPACK rejects), so the reader's and the
+    /// interpreter's own checks are what refuse them.
     func hostileQS8(_ slot: Int, _ q: XNNQuantParams) throws -> Program {
         let bytes = [UInt8](try Data(contentsOf: Self.referenceFolder.appendingPathComponent("cnn_qs8.pte")))
         var program = try ProgramReader.read(bytes).program
         var g = try XNNPayloadReader.read(program.plans[0].delegates[0].processed)
         g.values[slot] = .quantized(g.values[slot].tensor, q)
-        program.plans[0].delegates[0].processed = try g.serialize()
+        program.plans[0].delegates[0].processed = g.payloadBytes()
         return program
     }
 
     @Test func hostileQuantizationIsALoadError() throws {
-        for scale in [Float(0), -0.5, .nan, .infinity] {
-            expectLoadError(try hostileQS8(1, .perTensor(scale: scale, zeroPoint: 0)), "delegate 0 value 1 (id 1): qint8 scale \(scale) is not a positive finite number")
+        for scale in [Float(0), -0.5, .nan, .infinity, .leastNormalMagnitude / 2] {
+            expectLoadError(try hostileQS8(1, .perTensor(scale: scale, zeroPoint: 0)), "delegate 0: value 1 (id 1): scale \(scale) is not a positive normal float32")
         }
         expectLoadError(try hostileQS8(1, .perTensor(scale: 0.1, zeroPoint: 128)), "qint8 zero point 128 is outside [-128, 127]")
         expectLoadError(try hostileQS8(1, .perTensor(scale: 0.1, zeroPoint: -129)), "qint8 zero point -129 is outside [-128, 127]")
@@ -87,10 +89,13 @@ func maxRelativeError(_ a: Tensor, _ b: Tensor) -> Float {
         inline.scaleBufferIndex = 0
         inline.scale = [Float](repeating: 0.01, count: 8)
         inline.scale[5] = -1
-        expectLoadError(try hostileQS8(3, .perChannel(inline)), "qcint8 scale 5 is -1.0, not a positive finite number")
+        expectLoadError(try hostileQS8(3, .perChannel(inline)), "scale of channel 5 -1.0 is not a positive normal float32")
         inline.scale = [Float](repeating: 0.01, count: 8)
         inline.scale[2] = .nan
-        expectLoadError(try hostileQS8(3, .perChannel(inline)), "qcint8 scale 2 is nan, not a positive finite number")
+        expectLoadError(try hostileQS8(3, .perChannel(inline)), "scale of channel 2 nan is not a positive normal float32")
+        inline.scale = [Float](repeating: 0.01, count: 8)
+        inline.scale[4] = 2.4665656e-41
+        expectLoadError(try hostileQS8(3, .perChannel(inline)), "scale of channel 4 \(Float(2.4665656e-41)) is not a positive normal float32")
         var missing = p
         missing.scaleBufferIndex = 0
         missing.scale = []

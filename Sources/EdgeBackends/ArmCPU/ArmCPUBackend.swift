@@ -60,10 +60,11 @@ public struct ArmCPUBackend: Backend {
                 continue
             }
             do {
-                let graph = try XNNPACKLowering.lower(f, blobs: module.blobs)
+                let (graph, notes) = try XNNPACKLowering.lowerWithNotes(f, blobs: module.blobs)
                 delegates[f.name] = BackendDelegate(id: BackendDelegate.xnnpackID, processed: try graph.serialize())
                 summaries.append("@\(f.name): \(graph.precision), \(graph.nodes.count) nodes, \(graph.constantBytes) constant bytes"
-                                 + (graph.quantizedConstantBytes > 0 ? " (\(graph.quantizedConstantBytes) quantized)" : ""))
+                                 + (graph.quantizedConstantBytes > 0 ? " (\(graph.quantizedConstantBytes) quantized)" : "")
+                                 + notes.map { "\n    \($0)" }.joined())
             } catch {
                 failures.append("@\(f.name): \(error)")
             }

@@ -70,7 +70,14 @@ extension XNNPACKLowering {
         for v in activations {
             guard !Self.isStatic(v), let p = try? get(v), p.quant != nil else { return false }
         }
-        if form == .gemm, try gemmWeights(op) == nil { return false }
+        if form == .gemm {
+            guard let w = try gemmWeights(op) else { return false }
+            if let problem = try int8GemmProblem(op, scales: w.scales) {
+                // The stated fallback: the group runs in fp32 (the IR's dequantized weights, exact).
+                notes.append("\(op.diagnosticName) runs in fp32: \(problem)")
+                return false
+            }
+        }
         // The node writes the quantize's result.
         setAlias(op.result, q.result)
         if r !== op.result { setAlias(r, q.result) }
@@ -100,28 +107,69 @@ extension XNNPACKLowering {
         return (try integers(c).map { Int8(truncatingIfNeeded: $0) }, dims, scales)
     }
 
-    /// The `qcint32` bias of a node whose input has scale `inputScale` and filter `scales`.
-    mutating func int8Bias(_ b: Value, inputScale: Float, scales: [Float]) throws(XNNLoweringError) -> UInt32 {
+    /// Why XNNPACK would refuse the INT8 node of a gemm `op` whose filter has `scales` (its input
+    /// held as qint8), or nil: a filter or bias scale that is not a positive normal float32
+    /// (``XNNGraph/quantizationProblem(_:_:dims:external:)``, e.g. a channel of subnormal
+    /// weights), or a float bias that overflows int32 at input_scale × filter_scale[c].
+    mutating func int8GemmProblem(_ op: Operation, scales: [Float]) throws(XNNLoweringError) -> String? {
+        guard let inputScale = try get(try operand(op, 0)).quant?.scale else { return "input is not qint8" }
+        let n = UInt32(scales.count)
+        let weight = XNNPACKSupport.int8Weight(op).flatMap { $0.constant.nameHint }.map { " '\($0)'" } ?? ""
+        if let p = XNNGraph.quantizationProblem(.qcint8, .perChannel(XNNPerChannelQuant(scale: scales, channelDim: 0, numScales: n)), dims: [n]) {
+            return "qcint8 filter\(weight): \(p)"
+        }
+        guard op.definition !== Ops.matmul, let b = op.operand(2) else { return nil }
         let biasScales = scales.map { inputScale * $0 }
-        var values: [Int32]? = nil
+        if let p = XNNGraph.quantizationProblem(.qcint32, .perChannel(XNNPerChannelQuant(scale: biasScales, channelDim: 0, numScales: n)), dims: [n]) {
+            return "qcint32 bias\(b.nameHint.map { " '\($0)'" } ?? "") (input scale \(inputScale) × filter scale): \(p)"
+        }
+        if case .failure(let c, let real) = try int8BiasIntegers(b, biasScales: biasScales) {
+            return "bias\(b.nameHint.map { " '\($0)'" } ?? "") of channel \(c) (\(real)) overflows int32 at scale \(biasScales[c])"
+        }
+        return nil
+    }
+
+    enum BiasIntegers {
+        case success([Int32])
+        /// The first channel whose real bias overflows int32 at its scale, and that bias.
+        case failure(channel: Int, real: Float)
+    }
+
+    /// The integers of a `qcint32` bias at `biasScales`: the IR's own when it is an i32 constant at
+    /// exactly those scales, else the real bias requantized (round half to even; NaN → 0).
+    func int8BiasIntegers(_ b: Value, biasScales: [Float]) throws(XNNLoweringError) -> BiasIntegers {
         if let dq = b.definingOp, dq.definition === Ops.dequantize, let c = dq.operand(0), case .quantized(let bt) = c.type.element,
            bt.storage == .i32 {
             let p = bt.scheme.parameters
             let ints = try integers(c)
-            let same = ints.count == scales.count && p.zeroPoints.allSatisfy { $0 == 0 }
+            let same = ints.count == biasScales.count && p.zeroPoints.allSatisfy { $0 == 0 }
                 && biasScales.indices.allSatisfy { Float(p.scales[p.axis == nil ? 0 : $0]) == biasScales[$0] }
-            if same { values = ints.map { Int32(truncatingIfNeeded: $0) } }
+            if same { return .success(ints.map { Int32(truncatingIfNeeded: $0) }) }
         }
-        if values == nil {
-            let real = try floats(b)
-            guard real.count == scales.count else { throw XNNLoweringError("bias has \(real.count) elements for \(scales.count) channels") }
-            values = zip(real, biasScales).map { r, s in
-                let q = (Double(r) / Double(s)).rounded(.toNearestOrEven)
-                return q.isNaN ? 0 : Int32(max(Double(Int32.min), min(Double(Int32.max), q)))
-            }
+        let real = try floats(b)
+        guard real.count == biasScales.count else { throw XNNLoweringError("bias has \(real.count) elements for \(biasScales.count) channels") }
+        var out: [Int32] = []
+        out.reserveCapacity(real.count)
+        for (c, (r, s)) in zip(real, biasScales).enumerated() {
+            let q = (Double(r) / Double(s)).rounded(.toNearestOrEven)
+            if q.isNaN { out.append(0); continue }
+            guard q >= Double(Int32.min), q <= Double(Int32.max) else { return .failure(channel: c, real: r) }
+            out.append(Int32(q))
+        }
+        return .success(out)
+    }
+
+    /// The `qcint32` bias of a node whose input has scale `inputScale` and filter `scales`
+    /// (``int8GemmProblem(_:scales:)`` has accepted them).
+    mutating func int8Bias(_ b: Value, inputScale: Float, scales: [Float]) throws(XNNLoweringError) -> UInt32 {
+        let biasScales = scales.map { inputScale * $0 }
+        let values: [Int32]
+        switch try int8BiasIntegers(b, biasScales: biasScales) {
+        case .success(let v): values = v
+        case .failure(let c, let real): throw XNNLoweringError("bias of channel \(c) (\(real)) overflows int32 at scale \(biasScales[c])")
         }
         var bytes: [UInt8] = []
-        for v in values! { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
+        for v in values { withUnsafeBytes(of: v.littleEndian) { bytes.append(contentsOf: $0) } }
         return graph.addQuantizedTensor(.qcint32, dims: [UInt32(scales.count)], quantization: .perChannel(XNNPerChannelQuant(
             scale: biasScales, channelDim: 0, numScales: UInt32(scales.count))), constant: graph.addConstant(bytes))
     }

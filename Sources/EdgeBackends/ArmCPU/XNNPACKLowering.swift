@@ -69,6 +69,8 @@ struct XNNPACKLowering {
     private var alias: [ObjectIdentifier: Value] = [:]
     /// The debug handle of the node being emitted (the IR op's position; 65535 for inserted nodes).
     var debugHandle: UInt32 = 0
+    /// Stated fallbacks, one line each naming the op (an INT8 group XNNPACK cannot hold, run in fp32).
+    var notes: [String] = []
 
     static let toNHWC: [Int] = [0, 2, 3, 1]
     static let toNCHW: [Int] = [0, 3, 1, 2]
@@ -81,9 +83,14 @@ struct XNNPACKLowering {
 
     /// Lowers `function` to a graph, or throws naming the op that could not be lowered.
     static func lower(_ function: Function, blobs: BlobStore) throws(XNNLoweringError) -> XNNGraph {
+        try lowerWithNotes(function, blobs: blobs).graph
+    }
+
+    /// ``lower(_:blobs:)`` and its stated fallbacks (``notes``).
+    static func lowerWithNotes(_ function: Function, blobs: BlobStore) throws(XNNLoweringError) -> (graph: XNNGraph, notes: [String]) {
         var l = XNNPACKLowering(function: function, blobs: blobs)
         try l.run()
-        return l.graph
+        return (l.graph, l.notes)
     }
 
     mutating func run() throws(XNNLoweringError) {

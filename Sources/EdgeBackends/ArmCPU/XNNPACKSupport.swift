@@ -127,7 +127,7 @@ public enum XNNPACKSupport {
     static func int8Parameters(_ t: TensorType) -> (scale: Float, zeroPoint: Int32)? {
         guard case .quantized(let q) = t.element, q.storage == .i8, case .perTensor(let s, let z) = q.scheme else { return nil }
         let f = Float(s)
-        guard f > 0, f.isFinite, z >= -128, z <= 127 else { return nil }
+        guard XNNGraph.isValidScale(f), z >= -128, z <= 127 else { return nil }
         return (f, Int32(z))
     }
 

@@ -359,6 +359,16 @@ extension XNNGraph {
             switch v.quantization {
             case .perChannel(let q)?:
                 try channels(q.channelDim, q.numScales, q.scale.count, q.scaleBufferIndex, t, what)
+                if q.scaleBufferIndex != 0, let c = try? constant(q.scaleBufferIndex, what), c.namedKey == nil,
+                   c.offset <= UInt64(constantRegion.count), UInt64(q.numScales) * 4 <= UInt64(constantRegion.count) - c.offset {
+                    let start = Int(c.offset)
+                    let scales = (0 ..< Int(q.numScales)).map { i in
+                        let b = start + 4 * i
+                        return Float(bitPattern: UInt32(constantRegion[b]) | UInt32(constantRegion[b + 1]) << 8
+                                     | UInt32(constantRegion[b + 2]) << 16 | UInt32(constantRegion[b + 3]) << 24)
+                    }
+                    if let problem = Self.scalesProblem(scales) { throw XNNPACKError("\(what): \(problem)") }
+                }
             case .perChannelGroup(let q)?:
                 guard q.scaleBufferIndex != 0 || UInt64(q.scale.count) == UInt64(q.numScales) else {
                     throw XNNPACKError("\(what): \(q.scale.count) inline scales but num_scales is \(q.numScales)")
@@ -369,6 +379,9 @@ extension XNNGraph {
                     throw XNNPACKError("\(what): num_nonbatch_dims \(n) is not between 0 and the \(t.dims.count) dims")
                 }
             case .perTensor?, nil: break
+            }
+            if let q = v.quantization, let problem = Self.quantizationProblem(t.datatype, q, dims: t.dims, external: t.externalID != nil) {
+                throw XNNPACKError("\(what): \(problem)")
             }
         }
         for (i, c) in constantData.enumerated() where i > 0 && c.namedKey == nil {
@@ -398,6 +411,56 @@ extension XNNGraph {
                 }
             }
         }
+    }
+
+    /// Why ExecuTorch 1.5.1's XNNCompiler would fail to define a quantized value with these
+    /// parameters (`xnn_status_invalid_parameter` / `unsupported_parameter` from XNNPACK's
+    /// `xnn_define_quantized_tensor_value`, `xnn_define_channelwise_quantized_tensor_value_v2` and
+    /// `xnn_define_dynamically_quantized_tensor_value`), or nil. XNNPACK's rules: every scale a
+    /// positive normal float32 (no zero, subnormal, infinite or NaN scale); the zero point in the
+    /// datatype's range (qint8 / qcint8 [-128, 127], quint8 [0, 255], qint32 / qcint32 0, the int4
+    /// types [0, 15]); per-channel only for qcint4 / qcint8 / qcint32 on a tensor with a channel
+    /// dim (the runtime passes zero point 8 for qcint4, else 0); dynamic only for qdint8 / qpint8,
+    /// never external. Per-channel scales held in constant data are checked by ``validate()``.
+    /// The XNNPACK lowering asks this before it emits an INT8 node (one rule set).
+    public static func quantizationProblem(_ datatype: XNNDatatype, _ q: XNNQuantParams, dims: [UInt32], external: Bool = false) -> String? {
+        switch q {
+        case .perTensor(let scale, let zeroPoint):
+            let range: ClosedRange<Int32>
+            switch datatype {
+            case .qint8, .qcint8: range = -128 ... 127
+            case .quint8: range = 0 ... 255
+            case .qint32, .qcint32: range = 0 ... 0
+            case .qcint4, .qbint4: range = 0 ... 15
+            default: return "\(datatype) has no per-tensor quantization in XNNPACK"
+            }
+            guard range.contains(zeroPoint) else { return "\(datatype) zero point \(zeroPoint) is outside [\(range.lowerBound), \(range.upperBound)]" }
+            return scalesProblem([scale])
+        case .perChannel(let p):
+            guard [.qcint4, .qcint8, .qcint32].contains(datatype) else { return "\(datatype) has no per-channel quantization in XNNPACK (qcint4, qcint8, qcint32)" }
+            guard !dims.isEmpty else { return "a per-channel \(datatype) value needs a channel dim (it has no dims)" }
+            guard p.channelDim >= 0, Int(p.channelDim) < dims.count else { return "channel dim \(p.channelDim) is out of range for dims \(dims)" }
+            guard p.scaleBufferIndex == 0 else { return nil }
+            guard p.scale.count >= Int(dims[Int(p.channelDim)]) else {
+                return "\(p.scale.count) inline scales for \(dims[Int(p.channelDim)]) channels (dim \(p.channelDim) of \(dims))"
+            }
+            return scalesProblem(Array(p.scale.prefix(Int(dims[Int(p.channelDim)]))))
+        case .perTokenDynamic:
+            guard datatype == .qdint8 || datatype == .qpint8 else { return "\(datatype) has no dynamic quantization in XNNPACK (qdint8, qpint8)" }
+            return external ? "a dynamically quantized value cannot be external" : nil
+        case .perChannelGroup:
+            return nil
+        }
+    }
+
+    /// Whether a scale is one XNNPACK accepts: positive, finite and normal (≥ 2^-126).
+    public static func isValidScale(_ s: Float) -> Bool { s > 0 && s.isNormal }
+
+    /// The first scale XNNPACK rejects, as a message, or nil.
+    static func scalesProblem(_ scales: [Float]) -> String? {
+        guard let c = scales.firstIndex(where: { !isValidScale($0) }) else { return nil }
+        let which = scales.count == 1 ? "scale" : "scale of channel \(c)"
+        return "\(which) \(scales[c]) is not a positive normal float32 (XNNPACK rejects it: xnn_status_invalid_parameter)"
     }
 
     private func constant(_ index: UInt32, _ what: String) throws(XNNPACKError) -> XNNConstantData {

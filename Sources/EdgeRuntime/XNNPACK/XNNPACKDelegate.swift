@@ -162,7 +162,7 @@ final class XNNPACKDelegate {
         case (.fp32, nil):
             return
         case (.qint8, .perTensor(let scale, let zp)?):
-            guard scale.isFinite, scale > 0 else { throw refuse("scale \(scale) is not a positive finite number") }
+            guard XNNGraph.isValidScale(scale) else { throw refuse("scale \(scale) is not a positive normal float32 (XNNPACK rejects it)") }
             guard (-128 ... 127).contains(zp) else { throw refuse("zero point \(zp) is outside [-128, 127]") }
             quant[slot] = .perTensor(scale: scale, zeroPoint: zp)
         case (.qcint8, .perChannel(let p)?), (.qcint32, .perChannel(let p)?):
@@ -177,8 +177,8 @@ final class XNNPACKDelegate {
                 }
             }
             guard scales.count == d[dim] else { throw refuse("has \(scales.count) scales for \(d[dim]) channels (dim \(dim) of \(t.dims))") }
-            for (k, s) in scales.enumerated() where !(s.isFinite && s > 0) {
-                throw refuse("scale \(k) is \(s), not a positive finite number")
+            for (k, s) in scales.enumerated() where !XNNGraph.isValidScale(s) {
+                throw refuse("scale \(k) is \(s), not a positive normal float32 (XNNPACK rejects it)")
             }
             quant[slot] = .perChannel(scales: scales, channelDim: dim)
         case (.qdint8, .perTokenDynamic(let n)?):
