@@ -97,6 +97,7 @@ extension XNNPACKLowering {
         switch wt.scheme {
         case .perTensor(let s, _): scales = [Float](repeating: Float(s), count: dims[outputAxis])
         case .perChannel(_, let ss, _): scales = ss.map { Float($0) }
+        case .blockwise: return nil  // a qbint4 filter (``int4Filter``), not qcint8
         }
         return (try integers(c).map { Int8(truncatingIfNeeded: $0) }, dims, scales)
     }

@@ -141,7 +141,7 @@ public enum XNNPACKSupport {
         for use in op.result.uses {
             let u = use.user
             guard use.operandIndex == 0, u.definition === Ops.linear || u.definition === Ops.matmul, int8Weight(u) != nil || int4Weight(u) != nil else {
-                return "read by \(u.diagnosticName), which is not a linear layer with a qi8 or XNNPACK-shaped qi4 weight (XNNPACK's qdint8 values feed only its qd8 fully connected node)"
+                return "read by \(u.diagnosticName), which is not a linear layer with a qi8 weight or a qi4 one in blocks XNNPACK takes (XNNPACK's qdint8 values feed only its qd8 fully connected node)"
             }
         }
         return nil
