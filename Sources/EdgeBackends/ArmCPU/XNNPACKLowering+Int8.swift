@@ -173,21 +173,24 @@ extension XNNPACKLowering {
     /// ExecuTorch's torchao 8da4w export writes it): ``int4Filter(_:dims:blockSize:scales:)``.
     mutating func dynamicGemm(_ op: Operation, input x: Value) throws(XNNLoweringError) {
         let isMatmul = op.definition === Ops.matmul
+        let q4 = XNNPACKSupport.int4Weight(op)
+        let q8 = try (q4 == nil ? gemmWeights(op) : nil)
+        if q4 == nil, q8 == nil { throw XNNLoweringError("\(op.diagnosticName): weight is not a qi8 or qi4 constant") }
+        let source = try nchw(x)
+        let xq = graph.addQuantizedTensor(.qdint8, dims: Self.u32(try Self.dims(x)), quantization: .perTokenDynamic(numNonbatchDims: 1))
+        node(.convert, .node1x1(XNNNode1x1(input: source, output: xq, flags: 0)))
         let filter: UInt32
-        if let (c, block, scales) = XNNPACKSupport.int4Weight(op) {
+        if let (c, block, scales) = q4 {
             let q = try integers(c).map { Int8(truncatingIfNeeded: $0) }, wdims = try Self.dims(c)
             // matmul's [K, N] (scales [K/g, N]) transposed to [N, K] (scales [N, K/g]).
             let data = isMatmul ? Self.permute(floats: q, dims: wdims, perm: [1, 0]) : q
             let s = isMatmul ? Self.permute(floats: scales, dims: [wdims[0] / block, wdims[1]], perm: [1, 0]) : scales
             filter = try int4Filter(data, dims: isMatmul ? [wdims[1], wdims[0]] : wdims, blockSize: block, scales: s)
         } else {
-            guard let (data, wdims, scales) = try gemmWeights(op) else { throw XNNLoweringError("\(op.diagnosticName): weight is not a qi8 or qi4 constant") }
+            let (data, wdims, scales) = q8!
             filter = int8Filter(isMatmul ? Self.permute(floats: data, dims: wdims, perm: [1, 0]) : data,
                                 dims: isMatmul ? [wdims[1], wdims[0]] : wdims, scales: scales, channelDim: 0)
         }
-        let source = try nchw(x)
-        let xq = graph.addQuantizedTensor(.qdint8, dims: Self.u32(try Self.dims(x)), quantization: .perTokenDynamic(numNonbatchDims: 1))
-        node(.convert, .node1x1(XNNNode1x1(input: source, output: xq, flags: 0)))
         let bias: UInt32? = try (isMatmul ? nil : op.operand(2)).map { (b: Value) throws(XNNLoweringError) -> UInt32 in try nchw(b) }
         let out = try define(op.result)
         node(.fullyConnected, .fullyConnected(XNNFullyConnected(input: xq, filter: filter, bias: bias, output: out)), range: outputRange(op))
