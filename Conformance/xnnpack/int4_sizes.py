@@ -2,7 +2,9 @@
 --quantize int4-weights (groups 32 and 128), on a linear-heavy MLP (an ONNX model written here with
 fixed-seed weights: 512 -> 1024 -> 1024 -> 512, gelu between) and on the Hugging Face BERT fixture
 (Conformance/models/make_hf_models.py bert; pass its folder with --hf), plus the cosine of each
-quantized program's first output against the fp32 one (both run by `edgec run`).
+quantized program's first output against the fp32 one (both run by `edgec run`), and how far
+ExecuTorch 1.5.1's runtime running the same .pte is from `edgec run` (max |Δ| over the first
+output's range).
 Prints the Markdown table of docs/quantization.md ("INT4 weights").
 
 Usage (from the repository root): .venv/bin/python Conformance/xnnpack/int4_sizes.py [--edgec PATH] [--hf DIR]
@@ -47,6 +49,20 @@ def run(edgec, pte, inputs, out):
     return np.load(os.path.join(out, files[0]))
 
 
+def run_executorch(edgec, pte, inputs):
+    """The first output of `pte` in ExecuTorch's runtime, fed the --input files in the program's order."""
+    import json, torch
+    from executorch.runtime import Runtime
+    plan = json.loads(subprocess.run([edgec, "inspect", pte, "--json"], check=True, capture_output=True, text=True).stdout)["plans"][0]
+    files = dict(a.split("=", 1) if "=" in a else (plan["input_names"][0], a) for a in inputs[1::2])
+    blob = open(pte, "rb").read()
+    program = Runtime.get().load_program(blob)
+    method = program.load_method("forward")
+    outs = method.execute([torch.from_numpy(np.load(files[n])) for n in plan["input_names"]])
+    first = plan["output_names"][0]
+    return outs[0].numpy(), first
+
+
 def cosine(a, b):
     a, b = a.reshape(-1).astype(np.float64), b.reshape(-1).astype(np.float64)
     return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-30))
@@ -81,14 +97,16 @@ def main():
                     print(title, label, "compile failed:", c.stderr.strip(), file=sys.stderr); return 1
                 size = os.path.getsize(pte)
                 out = run(args.edgec, pte, ins, os.path.join(tmp, f"out_{len(rows)}"))
+                et, _ = run_executorch(args.edgec, pte, ins)
+                et_delta = float(np.abs(et - out).max()) / max(float(np.abs(out).max()), 1e-6)
                 if ref is None:
                     ref, base = out, size
                 notes = sum(1 for line in c.stderr.splitlines() if "keeps INT8 weights" in line)
-                rows.append((title, label, size, base / size, cosine(out, ref), notes))
-    print("| model | --quantize | .pte bytes | fp32 / this | cosine vs fp32 (first output) | layers kept INT8 |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for t, l, s, r, c, n in rows:
-        print(f"| {t} | {l} | {s} | {r:.2f}× | {c:.6f} | {n if l.startswith('int4') else '-'} |")
+                rows.append((title, label, size, base / size, cosine(out, ref), notes, et_delta))
+    print("| model | --quantize | .pte bytes | fp32 / this | cosine vs fp32 (first output) | layers kept INT8 | ExecuTorch vs edgec run |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for t, l, s, r, c, n, e in rows:
+        print(f"| {t} | {l} | {s} | {r:.2f}× | {c:.6f} | {n if l.startswith('int4') else '-'} | {e:.1e} |")
     return 0
 
 
