@@ -13,6 +13,10 @@ For each model below (a float torch model with fixed-seed weights):
    value within 1.13 steps of that value, gelu's largest slope),
    with a float simulation of the QDQ program (within SIM_STEPS steps) and with the float model
    (cosine >= MIN_COSINE). Differences are printed in output quantization steps.
+   The `dq*` models are float IR: `dqmlp` through edgec's `quantize-dynamic-int8` pass, `dq4mlp`
+   and `dq4mlp64` compiled with `--quantize int4-weights --group-size 32 / 64` (4-bit blockwise
+   weights, XNNPACK qbint4 filters, counted in the payload); their outputs are compared as relative
+   differences (DYNAMIC_TOLERANCE of the output's range).
 
 Then a pre-quantized ONNX model: a small CNN (fixed-seed weights, written with onnx.helper) quantized
 by ONNX Runtime's own `quantize_static` (QDQ, per-channel int8 weights, MinMax on seeded batches),
