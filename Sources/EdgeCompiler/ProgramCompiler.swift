@@ -74,8 +74,9 @@ public struct ProgramCompiler {
     public var quantization: QuantizationRequest?
     /// `--quantize dynamic-int8`: the `quantize-dynamic-int8` pass after the optimize stage.
     public var dynamicInt8 = false
-    /// `--quantize int4-weights [--group-size G]`: the `quantize-dynamic-int4` pass with groups of G
-    /// after the optimize stage (layers the groups do not fit stay dynamic INT8, with a note).
+    /// `--quantize int4-weights [--group-size G]`: the `quantize-dynamic-int4` and
+    /// `quantize-embeddings-int4` passes with groups of G after the optimize stage (layers the
+    /// groups do not fit stay dynamic INT8, with a note; such tables stay f32).
     public var int4GroupSize: Int?
 
     public init(backend: String = BackendRegistry.defaultBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
@@ -208,7 +209,8 @@ public struct ProgramCompiler {
                     log("note: \(op.diagnosticName) keeps INT8 weights (dynamic INT8): \(why)\n")
                 }
             }
-            try Optimizer(passes: [DynamicQuantization.int4(groupSize: g)], target: target, instrumentation: instrumentation, log: log).run(module)
+            try Optimizer(passes: [DynamicQuantization.int4(groupSize: g), QuantizeEmbeddings.int4(groupSize: g)], target: target,
+                          instrumentation: instrumentation, log: log).run(module)
         }
         if stage == .optimize { return .module(module) }
         var compiled = try lower(module)

@@ -149,3 +149,23 @@ public enum Dequantize {
         return try Tensor(converting: x, dtype: output, shape: input.shape)
     }
 }
+
+/// Packed 4-bit integers, the layout of XNNPACK's qbint4 weights and of edgec's 4-bit embedding
+/// tables: two values per byte along the last dimension, element 2j in the low nibble and 2j+1 in
+/// the high one, each stored as the unsigned `q + 8`.
+public enum Int4Packing {
+    /// Packs integers in [-8, 7] whose rows (the last dimension, `rowLength`) are of even length.
+    public static func pack(_ q: [Int8], rowLength: Int) throws -> [UInt8] {
+        guard rowLength > 0, rowLength % 2 == 0, q.count % rowLength == 0 else {
+            throw KernelError.invalidArgument(kernel: "int4 pack", message: "\(q.count) values do not form rows of an even length \(rowLength)")
+        }
+        var out = [UInt8](repeating: 0, count: q.count / 2)
+        for (i, v) in q.enumerated() {
+            guard QuantizationParameters.int4Range.contains(Int64(v)) else {
+                throw KernelError.invalidArgument(kernel: "int4 pack", message: "value #\(i) is \(v), outside [-8, 7]")
+            }
+            out[i / 2] |= UInt8(Int(v) + 8) << (i % 2 == 0 ? 0 : 4)
+        }
+        return out
+    }
+}

@@ -84,6 +84,7 @@ public enum PassRegistry {
         FuseActivation.pass,
         DynamicQuantization.pass,
         DynamicQuantization.int4Pass,
+        QuantizeEmbeddings.int4Pass,
         QuantizeWeights.pass,
         SignedInt8.pass,
     ]

@@ -274,6 +274,31 @@ import Testing
         #expect(dot / (gg * ff).squareRoot() >= 0.99)
     }
 
+    /// `quantize-embeddings-int4`: the gathered rows of the packed table, unpacked by portable
+    /// kernels in edgec's interpreter, are exactly `edge.dequantize` of the qi4 table's rows.
+    @Test func int4EmbeddingRowsAreTheDequantizedTable() throws {
+        let (v, d) = (6, 64)
+        let table = try wave([v, d], phase: 0.7)
+        let ids: [Int64] = [5, 0, 3, 3]
+        let module = try IRFile.parse("""
+        func @main(%ids: i64[4]) -> f32[4,\(d)] {
+          %t = edge.constant {value = dense<[\(table.floats().map { "\($0)" }.joined(separator: ", "))]>} : f32[\(v),\(d)]
+          %y = edge.index_select(%t, %ids) {dim = 0} : f32[4,\(d)]
+          return %y
+        }
+        """, fileName: "case.eir")
+        var manager = PassManager(passes: [QuantizeEmbeddings.int4(groupSize: 32)])
+        try manager.run(module)
+        #expect(!module.mainFunction!.body.operations.contains { $0.definition === Ops.constant && $0.result.type == TensorType(.f32, [v, d]) })
+        let (type, q, _) = try QuantizeWeights.symmetricBlockwise(table, shape: [v, d], axis: 1, blockSize: 32)
+        let want = try Dequantize.run(q, parameters: type.scheme.parameters).floats()
+        let compiled = try ProgramCompiler(backend: ArmCPUBackend.name).compile(module)
+        let got = try runCompiled(compiled, [try Tensor(ids, shape: [4])])[0].floats()
+        #expect(got == ids.flatMap { want[Int($0) * d ..< (Int($0) + 1) * d] })
+        let err = zip(got, ids.flatMap { table.floats()[Int($0) * d ..< (Int($0) + 1) * d] }).map { abs($0 - $1) }.max() ?? 0
+        #expect(err <= 0.08, "max |Δ| vs the f32 table \(err)")
+    }
+
     /// A dynamic_quantize read by anything but a linear layer with a qi8 weight is refused, naming the reader.
     @Test func dynamicQuantizeNeedsAQuantizedLinearReader() throws {
         let module = try IRFile.parse("""

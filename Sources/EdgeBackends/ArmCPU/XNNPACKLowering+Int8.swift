@@ -153,17 +153,10 @@ extension XNNPACKLowering {
             constant: graph.addConstant(bytes))
     }
 
-    /// XNNPACK's qbint4 bytes of a `[rows, columns]` matrix of 4-bit integers in [-8, 7]: two per
-    /// byte along a row, element 2j in the low nibble and 2j+1 in the high one, each stored as the
-    /// unsigned `q + 8` (zero point 8). `columns` must be even.
+    /// XNNPACK's qbint4 bytes of a `[rows, columns]` matrix of 4-bit integers (``Int4Packing``).
     static func packInt4(_ q: [Int8], rows: Int, columns: Int) throws(XNNLoweringError) -> [UInt8] {
-        guard columns % 2 == 0, q.count == rows * columns else { throw XNNLoweringError("cannot pack \(q.count) 4-bit values as \(rows) rows of \(columns) (an even count)") }
-        var out = [UInt8](repeating: 0, count: q.count / 2)
-        for (i, v) in q.enumerated() {
-            guard (-8 ... 7).contains(v) else { throw XNNLoweringError("4-bit weight #\(i) is \(v), outside [-8, 7]") }
-            out[i / 2] |= UInt8(Int(v) + 8) << (i % 2 == 0 ? 0 : 4)
-        }
-        return out
+        guard q.count == rows * columns else { throw XNNLoweringError("cannot pack \(q.count) 4-bit values as \(rows) rows of \(columns)") }
+        do { return try Int4Packing.pack(q, rowLength: columns) } catch { throw XNNLoweringError("qbint4 filter: \(error)") }
     }
 
     /// A linear layer after `edge.dynamic_quantize` (XNNPACK's qd8, as ExecuTorch's
