@@ -4,8 +4,9 @@ import Foundation
 
 /// `quantize-embeddings-int4` (``int4(groupSize:)``; docs/quantization.md, "INT4 weights"):
 /// 4-bit embedding tables that portable kernels can gather. ExecuTorch's pip runtime has no
-/// quantized gather, so every `edge.index_select(table, ids) {dim = 0}` of an f32 constant
-/// `[V, D]` table (D even and a multiple of the group size) becomes plain integer and float ops:
+/// quantized gather, so every `edge.index_select(table, ids) {dim = 0}` and `edge.embedding(table,
+/// ids)` (its indices viewed as 1-D) of an f32 constant `[V, D]` table (D even and a multiple of
+/// the group size) becomes plain integer and float ops:
 ///
 /// - the table as `u8[V, D/2]`, two 4-bit values per byte (``Int4Packing``: element 2j in the low
 ///   nibble, 2j+1 in the high one, stored `q + 8`), with the integers and bf16-rounded scales of
@@ -27,18 +28,19 @@ public enum QuantizeEmbeddings {
             summary: "4-bit embedding tables (groups of \(groupSize) along a row, bf16-rounded scales) gathered packed and unpacked with integer ops"
         ) { function, rewriter in
             if let why = DynamicQuantization.groupSizeProblem(groupSize) { throw PassError(why) }
-            for op in function.body.operations where op.block != nil && op.definition === Ops.indexSelect {
+            for op in function.body.operations where op.block != nil && (op.definition === Ops.indexSelect || op.definition === Ops.embedding) {
                 try quantize(op, groupSize: groupSize, rewriter: rewriter)
             }
         }
     }
 
     static func quantize(_ op: EdgeIR.Operation, groupSize g: Int, rewriter: Rewriter) throws {
-        guard op.attribute("dim")?.intValue == 0, let table = op.operand(0), let ids = op.operand(1),
+        let isEmbedding = op.definition === Ops.embedding
+        guard isEmbedding || op.attribute("dim")?.intValue == 0, let table = op.operand(0), let indices = op.operand(1),
               table.type.element == .f32, let shape = table.type.staticShape, shape.count == 2,
-              let out = op.result.type.staticShape, out.count == 2,
+              let out = op.result.type.staticShape, out.count >= 2, out.last == shape[1],
               let values = Constants.tensor(table) else { return }
-        let (rows, d) = (out[0], shape[1])
+        let (rows, d) = (out.dropLast().reduce(1, *), shape[1])
         guard d % 2 == 0, d % g == 0 else { return }
         let (type, q, absMax) = try QuantizeWeights.symmetricBlockwise(values, shape: shape, axis: 1, blockSize: g)
         guard absMax.allSatisfy(\.isFinite), case .blockwise(_, _, let scales) = type.scheme else { return }
@@ -51,6 +53,7 @@ public enum QuantizeEmbeddings {
         func reshape(_ v: Value, _ dims: [Int]) throws -> Value {
             try rewriter.value(Ops.reshape, [v], attributes: ["shape": .ints(dims.map(Int64.init))], location: loc)
         }
+        let ids = isEmbedding ? try reshape(indices, [rows]) : indices
         let packedTable = try rewriter.constant(Data(packed), type: TensorType(.u8, [shape[0], d / 2]), name: base + "_q4", location: table.definingOp?.location)
         var scaleBytes = Data()
         for s in scales { withUnsafeBytes(of: Float(s).bitPattern.littleEndian) { scaleBytes.append(contentsOf: $0) } }
@@ -64,7 +67,7 @@ public enum QuantizeEmbeddings {
         let centered = try rewriter.value(Ops.sub, [nibbles, try scalar(Float(8).bitPattern.littleEndian, .f32, "nibble_zero")], location: loc)
         let rowScales = try rewriter.value(Ops.indexSelect, [scaleTable, ids], attributes: ["dim": .int(0)], location: loc)
         let real = try rewriter.value(Ops.mul, [centered, try reshape(rowScales, [rows, d / g, 1])], location: loc)
-        let result = try reshape(real, [rows, d])
+        let result = try reshape(real, out)
         result.nameHint = op.result.nameHint
         rewriter.replace(op, with: [result])
         if let c = table.definingOp, !table.hasUses { rewriter.erase(c) }
