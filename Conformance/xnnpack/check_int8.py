@@ -13,6 +13,10 @@ For each model below (a float torch model with fixed-seed weights):
    value within 1.13 steps of that value, gelu's largest slope),
    with a float simulation of the QDQ program (within SIM_STEPS steps) and with the float model
    (cosine >= MIN_COSINE). Differences are printed in output quantization steps.
+   The `dq*` models are float IR: `dqmlp` through edgec's `quantize-dynamic-int8` pass, `dq4mlp`
+   and `dq4mlp64` compiled with `--quantize int4-weights --group-size 32 / 64` (4-bit blockwise
+   weights, XNNPACK qbint4 filters, counted in the payload); their outputs are compared as relative
+   differences (DYNAMIC_TOLERANCE of the output's range).
 
 Then a pre-quantized ONNX model: a small CNN (fixed-seed weights, written with onnx.helper) quantized
 by ONNX Runtime's own `quantize_static` (QDQ, per-channel int8 weights, MinMax on seeded batches),
@@ -243,9 +247,10 @@ def mlp_float(x, P, fq=None):
     return {}, [y, z]
 
 
-def mlp_float_ir(R_, P):
-    """A float transformer MLP; `edgec opt --passes quantize-dynamic-int8` makes it dynamic INT8."""
-    b = Builder("dqmlp")
+def mlp_float_ir(R_, P, name="dqmlp"):
+    """A float transformer MLP; `edgec opt --passes quantize-dynamic-int8` makes it dynamic INT8
+    (`dqmlp`), `edgec compile --quantize int4-weights` gives it 4-bit weights (`dq4mlp*`)."""
+    b = Builder(name)
     c = lambda a: b.op(f"edge.constant {{value = dense<[{', '.join(f32(v) for v in a.reshape(-1))}]>}}", f"f32{b.shape(a.shape)}", "c")
     w1, b1, w2, b2, w3 = (c(P[k]) for k in ("w1", "b1", "w2", "b2", "w3"))
     h = b.op(f"edge.linear(%x, {w1}, {b1})", "f32[1,8,64]", "fc", "fc1")
@@ -260,10 +265,44 @@ MODELS = [  # name, input shape, params, float forward, QDQ writer, edgec flags
     ("qcnn", (1, 3, 16, 16), cnn_params, cnn_float, cnn_qdq, ["--strict-delegation"]),
     ("qblock", (1, 8, 16), block_params, block_float, block_qdq, []),  # the row mean stays on portable kernels
     ("dqmlp", (1, 8, 32), mlp_params, mlp_float, mlp_float_ir, ["--strict-delegation"]),  # float IR, made dynamic INT8 by edgec
+    # The same float IR with INT4 weights (XNNPACK's qbint4 filters), groups of 32; with groups of 64
+    # fc1 (32 input features) keeps INT8 weights and the other two layers take 4-bit ones.
+    ("dq4mlp", (1, 8, 32), mlp_params, mlp_float, lambda R, P: mlp_float_ir(R, P, "dq4mlp"),
+     ["--strict-delegation", "--quantize", "int4-weights", "--group-size", "32"]),
+    ("dq4mlp64", (1, 8, 32), mlp_params, mlp_float, lambda R, P: mlp_float_ir(R, P, "dq4mlp64"),
+     ["--strict-delegation", "--quantize", "int4-weights", "--group-size", "64"]),
 ]
 ORT_STEPS = 1     # ExecuTorch vs ONNX Runtime running the QDQ model as written (no graph optimizations), in output steps
 ORT_OPT_STEPS = 8  # ExecuTorch vs ONNX Runtime's optimized run (its fused integer kernels round differently: 6 steps measured)
 DYNAMIC_TOLERANCE = 1e-5  # ExecuTorch vs edgec on qd8 outputs (float results of integer dot products), relative to the output's range
+
+
+def blob_of(path):
+    return open(path, "rb").read()
+
+
+def count_qbint4(pte):
+    """qbint4 filters (PerChannelGroupQuant) in the .pte's XNNPACK payloads: each payload found by
+    ExecuTorch's own reader, its FlatBuffer printed by the wheel's flatc with ExecuTorch's schema."""
+    import executorch
+    root = list(executorch.__path__)[0]
+    flatc, schema = os.path.join(root, "data/bin/flatc"), os.path.join(root, "backends/xnnpack/serialization/schema.fbs")
+    from executorch.exir._serialize._program import _extract_delegate_payload
+    n, i = 0, 0
+    while True:
+        payload = _extract_delegate_payload(pte, "XnnpackBackend", i)
+        if payload is None:
+            break
+        off, size = int.from_bytes(payload[10:14], "little"), int.from_bytes(payload[14:18], "little")
+        with tempfile.TemporaryDirectory() as d:
+            p = os.path.join(d, "g.bin"); open(p, "wb").write(payload[off:off + size])
+            subprocess.run([flatc, "--json", "--raw-binary", "--strict-json", "-o", d, schema, "--", p], check=True, capture_output=True)
+            g = json.load(open(os.path.join(d, "g.json")))
+        n += sum(1 for v in g.get("xvalues", []) if v.get("xvalue_union_type") == "XNNQuantizedTensorValue"
+                 and v["xvalue_union"]["tensor_value"].get("datatype") == "xnn_datatype_qbint4"
+                 and v["xvalue_union"].get("quant_params_type") == "PerChannelGroupQuant")
+        i += 1
+    return n
 
 
 def fake_quantized(P, R):
@@ -313,7 +352,9 @@ def main():
             elif not os.path.exists(path) or open(path).read() != text:
                 print(name, f"{path} is stale (rerun with --write)"); failures += 1; continue
             pte = os.path.join(tmp, name + ".pte")
-            if dynamic:  # the float IR through edgec's dynamic INT8 pass
+            if dynamic and "int4-weights" in flags:  # edgec compile quantizes the float IR itself
+                pass
+            elif dynamic:  # the float IR through edgec's dynamic INT8 pass
                 qpath = os.path.join(tmp, name + ".dq.eir")
                 o = subprocess.run([args.edgec, "opt", path, "--passes", "quantize-dynamic-int8", "-o", qpath], capture_output=True, text=True)
                 if o.returncode != 0:
@@ -324,6 +365,11 @@ def main():
             if c.returncode != 0:
                 print(name, "compile failed:", c.stderr.strip()); failures += 1; continue
             parts = re.search(r"^partitions:\s+(\d+)", c.stdout, re.M)
+            if "int4-weights" in flags:  # the payload holds qbint4 filters (as ExecuTorch's torchao 8da4w export)
+                n4 = count_qbint4(blob_of(pte))
+                want = 2 if "64" in flags else 3
+                if n4 != want:
+                    print(name, f"{n4} qbint4 filters in the payload, expected {want}"); failures += 1; continue
             x = rand(shape, 7)
             blob = open(pte, "rb").read()
             program = Runtime.get().load_program(blob)  # keep the bytes and the program alive while the method runs

@@ -63,11 +63,13 @@ public struct QuantizationRequest: Sendable {
     public func validate() throws { _ = try options() }
 
     /// `--quantize` values and the observers, for help texts.
-    public static let schemes = ["int8", "dynamic-int8"]
+    public static let schemes = ["int8", "dynamic-int8", "int4-weights"]
     /// Schemes the issue names that edgec does not emit yet, with why (a clear refusal, not "unknown").
-    public static let refusedSchemes = [
-        "int4-weights": "edgec does not emit 4-bit blockwise weights yet: ExecuTorch 1.5.1's XNNPACK runtime has the qbint4 kernels, but no edgec lowering or interpreter kernel for them exists and no such payload was checked in ExecuTorch (docs/quantization.md); use dynamic-int8 for linear layers",
-    ]
+    public static let refusedSchemes: [String: String] = [:]
+    /// `--group-size` without a value (``DynamicQuantization/defaultGroupSize``).
+    public static var int4DefaultGroupSize: Int { DynamicQuantization.defaultGroupSize }
+    /// Why `--group-size n` is not a 4-bit block size XNNPACK takes, or nil.
+    public static func groupSizeProblem(_ n: Int) -> String? { DynamicQuantization.groupSizeProblem(n) }
     public static var observerHelp: String {
         Observers.all.map { "\($0.name): \($0.summary)" }.joined(separator: "; ")
             + "; \(Observers.auto): per tensor, the observer with the lowest quantization error on the calibration data among those saturating at most \(Observers.autoClipLimit * 100) % of the values (sigmoid outputs keep minmax)"

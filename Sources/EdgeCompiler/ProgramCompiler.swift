@@ -74,6 +74,10 @@ public struct ProgramCompiler {
     public var quantization: QuantizationRequest?
     /// `--quantize dynamic-int8`: the `quantize-dynamic-int8` pass after the optimize stage.
     public var dynamicInt8 = false
+    /// `--quantize int4-weights [--group-size G]`: the `quantize-dynamic-int4` and
+    /// `quantize-embeddings-int4` passes with groups of G after the optimize stage (layers the
+    /// groups do not fit stay dynamic INT8, with a note; such tables stay f32).
+    public var int4GroupSize: Int?
 
     public init(backend: String = BackendRegistry.defaultBackend.name, inputShapes: [String: [Int]] = [:], optimization: OptimizationLevel = .o2,
                 instrumentation: PassInstrumentation = PassInstrumentation(), log: @escaping (String) -> Void = { _ in }) {
@@ -148,6 +152,7 @@ public struct ProgramCompiler {
             if let m = q.minSQNR { options += ["--min-sqnr", "\(m)"] }
         }
         if dynamicInt8 { options += ["--quantize", "dynamic-int8"] }
+        if let g = int4GroupSize { options += ["--quantize", "int4-weights", "--group-size", "\(g)"] }
         if strictDelegation { options.append("--strict-delegation") }
         if let model = importOptions.modelName { options += ["--model", model] }
         return CompileInfo(compiler: "edgec \(EdgecVersion.string)", model: modelName, options: options)
@@ -195,6 +200,17 @@ public struct ProgramCompiler {
         if dynamicInt8 {
             let target = try resolvedBackend().target
             try Optimizer(passes: [DynamicQuantization.pass], target: target, instrumentation: instrumentation, log: log).run(module)
+        }
+        if let g = int4GroupSize {
+            if let why = DynamicQuantization.groupSizeProblem(g) { throw CompilerOptionError("--group-size \(g): \(why)") }
+            let target = try resolvedBackend().target
+            if let main = module.mainFunction {
+                for (op, why) in DynamicQuantization.int4Fallbacks(main, groupSize: g) {
+                    log("note: \(op.diagnosticName) keeps INT8 weights (dynamic INT8): \(why)\n")
+                }
+            }
+            try Optimizer(passes: [DynamicQuantization.int4(groupSize: g), QuantizeEmbeddings.int4(groupSize: g)], target: target,
+                          instrumentation: instrumentation, log: log).run(module)
         }
         if stage == .optimize { return .module(module) }
         var compiled = try lower(module)

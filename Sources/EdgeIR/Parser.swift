@@ -325,9 +325,12 @@ public struct IRParser {
         if let s = ScalarType(rawValue: name) {
             element = .scalar(s)
             try advance()
+        } else if name == "qi4" {
+            try advance()
+            element = .quantized(QuantizedType(storage: .i8, scheme: try parseQuantization(blockwise: true)))
         } else if name.hasPrefix("q"), let storage = ScalarType(rawValue: String(name.dropFirst())), storage.isInteger {
             try advance()
-            element = .quantized(QuantizedType(storage: storage, scheme: try parseQuantization()))
+            element = .quantized(QuantizedType(storage: storage, scheme: try parseQuantization(blockwise: false)))
         } else {
             throw error("unknown element type '\(name)'; expected one of \(ScalarType.allCases.map(\.rawValue).joined(separator: ", ")) or a quantized type like 'qi8<scale=0.1, zp=0>'")
         }
@@ -353,8 +356,9 @@ public struct IRParser {
         return TensorType(element, shape)
     }
 
-    /// `<scale=0.1, zp=3>` or `<axis=0, scales=[...], zps=[...]>`.
-    private mutating func parseQuantization() throws(Diagnostic) -> QuantizationScheme {
+    /// `<scale=0.1, zp=3>` or `<axis=0, scales=[...], zps=[...]>`; after `qi4`,
+    /// `<axis=1, block=32, scales=[...]>`.
+    private mutating func parseQuantization(blockwise: Bool) throws(Diagnostic) -> QuantizationScheme {
         try expect("<", "to open the quantization parameters")
         var fields: [String: AttributeEntry] = [:]
         repeat {
@@ -368,6 +372,14 @@ public struct IRParser {
         func value(_ key: String) -> Attribute? {
             if case .final(let a)? = fields[key]?.value { return a }
             return nil
+        }
+        if blockwise {
+            let scales: [Double]? = value("scales")?.floatsValue ?? value("scales")?.intsValue?.map(Double.init)
+            if let axis = value("axis")?.intValue, let block = value("block")?.intValue, let scales, fields.count == 3,
+               let a = Int(exactly: axis), let b = Int(exactly: block) {
+                return .blockwise(axis: a, blockSize: b, scales: scales)
+            }
+            throw error("qi4 parameters must be <axis=A, block=B, scales=[...]> (symmetric 4-bit blocks of B elements along axis A)")
         }
         if let scale = value("scale")?.floatValue, let zp = value("zp")?.intValue, fields.count == 2 {
             return .perTensor(scale: scale, zeroPoint: zp)

@@ -8,6 +8,9 @@ public enum TypeText {
         case .quantized(let q):
             let storage = "q" + q.storage.rawValue
             switch q.scheme {
+            case .blockwise(let axis, let block, let scales):
+                // 4-bit values: `qi4` names the scheme; the storage (i8) is implied.
+                return "qi4<axis=\(axis), block=\(block), scales=[\(scales.map(float).joined(separator: ", "))]>"
             case .perTensor(let scale, let zp):
                 return "\(storage)<scale=\(float(scale)), zp=\(zp)>"
             case .perChannel(let axis, let scales, let zps):

@@ -18,6 +18,11 @@ public enum QuantizationScheme: Sendable, Hashable {
     case perTensor(scale: Double, zeroPoint: Int64)
     /// One scale and zero point per slice along `axis`.
     case perChannel(axis: Int, scales: [Double], zeroPoints: [Int64])
+    /// Blockwise 4-bit, symmetric: one scale per block of `blockSize` consecutive elements
+    /// along `axis`, integers in [-8, 7] (zero point 0), stored one per `i8` element (packed two
+    /// per byte only in a backend's payload). `scales` are laid out as the shape with the axis
+    /// dimension divided by `blockSize`. Written `qi4<axis=1, block=32, scales=[...]>`.
+    case blockwise(axis: Int, blockSize: Int, scales: [Double])
 }
 
 /// A quantized element type: integer storage plus the affine map to real values.

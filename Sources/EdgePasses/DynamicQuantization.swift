@@ -13,33 +13,95 @@ import Foundation
 /// - its bias left f32 (XNNPACK's qd8 fully connected takes an fp32 bias).
 ///
 /// The arm-cpu backend runs each such linear as one qd8 XNNPACK fully connected node.
+///
+/// `quantize-dynamic-int4` (``int4(groupSize:)``; docs/quantization.md, "INT4 weights") is the
+/// same with the weight blockwise 4-bit instead (`qi4`, blocks of `groupSize` along the input
+/// axis: axis 1 of linear's `[O, I]`, axis 0 of matmul's `[K, N]`); a layer whose input size
+/// the blocks cannot split (``int4Refusal(inputSize:groupSize:)``) is made dynamic INT8.
 public enum DynamicQuantization {
     public static let pass = Pass.perFunction(
         name: "quantize-dynamic-int8",
         summary: "Dynamic INT8 linear layers: per-channel INT8 weights, activations quantized per row at run time"
     ) { function, rewriter in
         for op in function.body.operations where op.block != nil {
-            try quantize(op, rewriter: rewriter)
+            try quantize(op, rewriter: rewriter, groupSize: nil)
         }
     }
 
-    static func quantize(_ op: EdgeIR.Operation, rewriter: Rewriter) throws {
-        let axis: Int
+    /// The group size `quantize-dynamic-int4` uses in a pipeline (`--passes`).
+    public static let defaultGroupSize = 32
+
+    /// The `quantize-dynamic-int4` pass of the registry (``defaultGroupSize``).
+    public static let int4Pass = int4(groupSize: defaultGroupSize)
+
+    /// `quantize-dynamic-int4` with blocks of `groupSize` input features (a positive multiple of 32).
+    public static func int4(groupSize: Int) -> Pass {
+        Pass.perFunction(
+            name: "quantize-dynamic-int4",
+            summary: "Dynamic INT8 activations with blockwise 4-bit weights (groups of \(groupSize) input features; layers they do not fit stay dynamic INT8)"
+        ) { function, rewriter in
+            if let why = groupSizeProblem(groupSize) { throw PassError(why) }
+            for op in function.body.operations where op.block != nil {
+                try quantize(op, rewriter: rewriter, groupSize: groupSize)
+            }
+        }
+    }
+
+    /// Why `groupSize` is not a block size XNNPACK's 4-bit fully connected takes, or nil.
+    public static func groupSizeProblem(_ groupSize: Int) -> String? {
+        groupSize > 0 && groupSize % 32 == 0 ? nil : "group size \(groupSize) is not a positive multiple of 32 (XNNPACK's blockwise 4-bit weights need one)"
+    }
+
+    /// Why a layer with `inputSize` input features cannot have 4-bit weights in groups of
+    /// `groupSize` (it then stays dynamic INT8), or nil.
+    public static func int4Refusal(inputSize k: Int, groupSize: Int) -> String? {
+        if k % 2 != 0 { return "its \(k) input features are odd (XNNPACK packs two 4-bit weights per byte along them)" }
+        if k % groupSize != 0 { return "group size \(groupSize) does not divide its \(k) input features" }
+        return nil
+    }
+
+    /// The layers `quantize-dynamic-int4` with `groupSize` leaves dynamic INT8 in `function`, each
+    /// with why (for the compiler's notes): linear / matmul ops with a constant f32 2-D weight that
+    /// ``int4Refusal(inputSize:groupSize:)`` refuses.
+    public static func int4Fallbacks(_ function: Function, groupSize: Int) -> [(op: EdgeIR.Operation, reason: String)] {
+        function.body.operations.compactMap { op in
+            guard let (_, shape, inputAxis) = weight(of: op),
+                  let why = int4Refusal(inputSize: shape[inputAxis], groupSize: groupSize) else { return nil }
+            return (op, why)
+        }
+    }
+
+    /// The f32 constant 2-D weight of a linear (`[O, I]`) or matmul (`[K, N]`) whose input is
+    /// f32 and not dynamically quantized yet, its shape, and its input-feature axis.
+    static func weight(of op: EdgeIR.Operation) -> (values: Tensor, shape: [Int], inputAxis: Int)? {
+        let inputAxis: Int
         if op.definition === Ops.linear {
-            axis = 0
+            inputAxis = 1
         } else if op.definition === Ops.matmul {
-            axis = 1
+            inputAxis = 0
         } else {
-            return
+            return nil
         }
         guard let x = op.operand(0), x.type.element == .f32, x.definingOp?.definition !== Ops.dynamicQuantize,
               let weight = op.operand(1), weight.type.element == .f32, let values = Constants.tensor(weight),
-              let shape = weight.type.staticShape, shape.count == 2 else { return }
-        let (type, q, absMax) = try QuantizeWeights.symmetricPerChannel(values, shape: shape, axis: axis)
+              let shape = weight.type.staticShape, shape.count == 2 else { return nil }
+        return (values, shape, inputAxis)
+    }
+
+    static func quantize(_ op: EdgeIR.Operation, rewriter: Rewriter, groupSize: Int?) throws {
+        guard let (values, shape, inputAxis) = weight(of: op), let x = op.operand(0), let weight = op.operand(1) else { return }
+        let type: QuantizedType, q: Tensor, absMax: [Float], suffix: String
+        if let g = groupSize, int4Refusal(inputSize: shape[inputAxis], groupSize: g) == nil {
+            (type, q, absMax) = try QuantizeWeights.symmetricBlockwise(values, shape: shape, axis: inputAxis, blockSize: g)
+            suffix = "_q4"
+        } else {
+            (type, q, absMax) = try QuantizeWeights.symmetricPerChannel(values, shape: shape, axis: 1 - inputAxis)
+            suffix = "_q8"
+        }
         guard absMax.allSatisfy(\.isFinite) else { return }  // a weight with inf/NaN stays f32
         rewriter.setInsertionPoint(before: op)
         let base = weight.nameHint ?? "w"
-        let wq = try rewriter.constant(Data(q.bytes()), type: TensorType(.quantized(type), shape), name: base + "_q8", location: weight.definingOp?.location)
+        let wq = try rewriter.constant(Data(q.bytes()), type: TensorType(.quantized(type), shape), name: base + suffix, location: weight.definingOp?.location)
         let wdq = try rewriter.create(Ops.dequantize, [wq], location: op.location)
         wdq.result.nameHint = base + "_dq"
         let xq = try rewriter.create(Ops.dynamicQuantize, [x], location: op.location)

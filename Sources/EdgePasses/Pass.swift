@@ -83,6 +83,8 @@ public enum PassRegistry {
         RecognizePatterns.pass,
         FuseActivation.pass,
         DynamicQuantization.pass,
+        DynamicQuantization.int4Pass,
+        QuantizeEmbeddings.int4Pass,
         QuantizeWeights.pass,
         SignedInt8.pass,
     ]

@@ -68,6 +68,32 @@ public enum QuantizeWeights {
         return w
     }
 
+    /// A weight quantized blockwise along `axis` (blocks of `blockSize` consecutive elements),
+    /// symmetric 4-bit in [-8, 7] (docs/quantization.md, "INT4 weights"): `scale[b] = max|w[b]| / 7`
+    /// rounded to bfloat16 (round to nearest even; XNNPACK reads bf16 scales, so the integers are
+    /// chosen against the rounded scale), 1 for an all-zero block, the smallest normal float when
+    /// the rounded scale would be 0; `q = round_half_even(w / scale[b])` clamped to [-8, 7].
+    /// Returns the type, the integers (i8 storage) and each block's max |w|.
+    public static func symmetricBlockwise(_ values: Tensor, shape: [Int], axis: Int, blockSize: Int) throws -> (type: QuantizedType, data: Tensor, absMax: [Float]) {
+        let channels = shape[axis]
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let blocks = channels / blockSize
+        let count = shape.reduce(1, *)
+        var absMax = [Float](repeating: 0, count: count / blockSize)
+        for (i, x) in values.floats().enumerated() {
+            let outer = i / (channels * inner), c = (i / inner) % channels
+            let b = (outer * blocks + c / blockSize) * inner + i % inner
+            absMax[b] = max(absMax[b], abs(x))
+        }
+        let scales = absMax.map { m -> Double in
+            guard m > 0, m.isFinite else { return 1 }
+            let s = HalfPrecision.float(fromBF16: HalfPrecision.bf16(from: m / 7))
+            return Double(s.isNormal ? s : Float.leastNormalMagnitude)  // XNNPACK takes normal scales only
+        }
+        let type = QuantizedType(storage: .i8, scheme: .blockwise(axis: axis, blockSize: blockSize, scales: scales))
+        return (type, try Quantize.run(values, storage: .i8, parameters: type.scheme.parameters), absMax)
+    }
+
     /// Quantizes the weight (and bias) of `op` when it is a weighted op with a dequantized input.
     static func quantize(_ op: EdgeIR.Operation, rewriter: Rewriter) throws {
         guard case .weighted(let w, let axisSpec, let b)? = QuantizableOps.role(of: op),

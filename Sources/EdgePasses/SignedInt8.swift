@@ -26,6 +26,7 @@ public enum SignedInt8 {
         switch q.scheme {
         case .perTensor(let s, let z): return QuantizedType(storage: .i8, scheme: .perTensor(scale: s, zeroPoint: z - 128))
         case .perChannel(let a, let s, let z): return QuantizedType(storage: .i8, scheme: .perChannel(axis: a, scales: s, zeroPoints: z.map { $0 - 128 }))
+        case .blockwise: return nil
         }
     }
 

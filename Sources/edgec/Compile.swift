@@ -71,8 +71,11 @@ struct Compile: ParsableCommand {
 
     @OptionGroup var memory: MemoryOptions
 
-    @Option(help: ArgumentHelp("Quantize after the optimize stage: int8 (static, needs --calibration; QDQ Edge IR, see `edgec quantize --help`) or dynamic-int8 (linear layers: INT8 weights per channel, activations per row at run time; no calibration). arm-cpu only.", valueName: "scheme"))
+    @Option(help: ArgumentHelp("Quantize after the optimize stage: int8 (static, needs --calibration; QDQ Edge IR, see `edgec quantize --help`) or dynamic-int8 (linear layers: INT8 weights per channel, activations per row at run time; no calibration) or int4-weights (linear layers: 4-bit weights in groups of --group-size input features, activations as dynamic-int8). arm-cpu only.", valueName: "scheme"))
     var quantize: String?
+
+    @Option(name: .customLong("group-size"), help: ArgumentHelp("With --quantize int4-weights: input features per 4-bit weight scale, a multiple of 32 (default \(QuantizationRequest.int4DefaultGroupSize)); a layer whose input size it does not divide keeps dynamic INT8 weights.", valueName: "n"))
+    var groupSize: Int?
 
     @OptionGroup var calibration: CalibrationOptions
 
@@ -87,10 +90,14 @@ struct Compile: ParsableCommand {
         if let quantize, let why = QuantizationRequest.refusedSchemes[quantize] {
             throw ValidationError("--quantize \(quantize): \(why)")
         }
-        if quantize == "dynamic-int8" {
-            if !calibration.calibration.isEmpty { throw ValidationError("--quantize dynamic-int8 needs no --calibration: activations are quantized per row at run time") }
+        if let groupSize {
+            guard quantize == "int4-weights" else { throw ValidationError("--group-size is for --quantize int4-weights") }
+            if let why = QuantizationRequest.groupSizeProblem(groupSize) { throw ValidationError("--group-size \(groupSize): \(why)") }
+        }
+        if let quantize, quantize == "dynamic-int8" || quantize == "int4-weights" {
+            if !calibration.calibration.isEmpty { throw ValidationError("--quantize \(quantize) needs no --calibration: activations are quantized per row at run time") }
             if backend == "portable" {
-                throw ValidationError("--quantize dynamic-int8 needs --backend arm-cpu: ExecuTorch's portable kernels have no quantized ops")
+                throw ValidationError("--quantize \(quantize) needs --backend arm-cpu: ExecuTorch's portable kernels have no quantized ops")
             }
         } else if let quantize {
             guard QuantizationRequest.schemes.contains(quantize) else {
@@ -118,6 +125,7 @@ struct Compile: ParsableCommand {
             compiler.strictDelegation = strictDelegation
             if quantize == "int8" { compiler.quantization = calibration.request() }
             compiler.dynamicInt8 = quantize == "dynamic-int8"
+            if quantize == "int4-weights" { compiler.int4GroupSize = groupSize ?? QuantizationRequest.int4DefaultGroupSize }
             let result = try compiler.run(path: input, through: CompileStage(rawValue: compileTo) ?? .lower)
             if let compiled = result.compiled { try budgets().check(compiled) }
             try emit(result, to: output.output)

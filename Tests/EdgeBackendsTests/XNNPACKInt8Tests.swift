@@ -272,6 +272,136 @@ import Testing
         #expect(throws: Never.self) { try XNNPayloadReader.read(try g.serialize()) }
     }
 
+    /// INT4 weights (as ExecuTorch's torchao 8da4w export): the qd8 fully connected takes a
+    /// `qbint4` [N, K] filter, two values per byte along K (element 2j low nibble, 2j+1 high,
+    /// stored q + 8), PerChannelGroupQuant{channel_dim 0, group_size 32} with bf16 scales in a
+    /// constant of their own; a known [2, 64] weight gives exactly these bytes.
+    @Test func int4LinearIsQbint4FullyConnectedWithPackedNibbles() throws {
+        let (_, graphs) = try XNNPACKLoweringTests.lower("""
+        func @main(%x: f32[3,64]) -> f32[3,2] {
+          %wq = edge.constant {value = dense<[-7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, -7, -6, -5, -4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, -7, -6, -5, -4]>} : qi4<axis=1, block=32, scales=[1.0, 0.5, 1.0, 0.25]>[2,64]
+          %wd = edge.dequantize(%wq) : f32[2,64]
+          %b = edge.constant {value = dense<[0.5, -0.5]>} : f32[2]
+          %xd = edge.dynamic_quantize(%x) : f32[3,64]
+          %y = edge.linear(%xd, %wd, %b) : f32[3,2]
+          return %y
+        }
+        """)
+        try #require(graphs.count == 1)
+        let g = graphs[0]
+        #expect(g.nodes.map(\.type) == [.convert, .fullyConnected])
+        guard case .fullyConnected(let fc) = g.nodes[1].fields else { Issue.record("no fully connected"); return }
+        #expect(Self.datatype(g, fc.input) == .qdint8 && Self.datatype(g, fc.filter) == .qbint4 && Self.datatype(g, fc.bias!) == .fp32)
+        #expect(XNNPACKLoweringTests.dims(g, fc.filter) == [2, 64])
+        guard case .perChannelGroup(let q)? = Self.quant(g, fc.filter) else { Issue.record("filter is not PerChannelGroupQuant"); return }
+        #expect(q.channelDim == 0 && q.groupSize == 32 && q.numScales == 4 && q.scale.isEmpty && q.scaleBufferIndex != 0)
+        func bytes(_ index: UInt32) -> [UInt8] {
+            let c = g.constantData[Int(index)]
+            return Array(g.constantRegion[Int(c.offset) ..< Int(c.offset + c.size)])
+        }
+        let packed: [UInt8] = [0x21, 0x43, 0x65, 0x87, 0xa9, 0xcb, 0xed, 0x1f, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe, 0x21, 0x43, 0x65, 0x87, 0xa9, 0xcb, 0xed, 0x1f, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe, 0x21, 0x43, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x88, 0x43, 0x65, 0x87, 0xa9, 0xcb, 0xed, 0x1f, 0x32, 0x54, 0x76, 0x98, 0xba, 0xdc, 0xfe, 0x21, 0x43]
+        #expect(bytes(g.value(id: fc.filter)!.tensor.constantBufferIndex) == packed)
+        // bf16 1.0, 0.5, 1.0, 0.25, little-endian.
+        #expect(bytes(q.scaleBufferIndex) == [0x80, 0x3F, 0x00, 0x3F, 0x80, 0x3F, 0x80, 0x3E])
+        #expect(throws: Never.self) { try XNNPayloadReader.read(try g.serialize()) }
+    }
+
+    /// A qi4 weight whose blocks XNNPACK cannot take (16 long) leaves the dynamic_quantize refused.
+    @Test func int4WeightNeedsBlocksOfAMultipleOf32() throws {
+        let module = try IRFile.parse("""
+        func @main(%x: f32[1,32]) -> f32[1,1] {
+          %wq = edge.constant {value = dense<[1, 2, 3, 4, 5, 6, 7, -8, 1, 2, 3, 4, 5, 6, 7, -8, 1, 2, 3, 4, 5, 6, 7, -8, 1, 2, 3, 4, 5, 6, 7, -8]>} : qi4<axis=1, block=16, scales=[1.0, 1.0]>[1,32]
+          %wd = edge.dequantize(%wq) : f32[1,32]
+          %xd = edge.dynamic_quantize(%x) : f32[1,32]
+          %y = edge.linear(%xd, %wd) : f32[1,1]
+          return %y
+        }
+        """, fileName: "case.eir")
+        let d = module.mainFunction!.body.operations.first { $0.definition === Ops.dynamicQuantize }!
+        #expect(XNNPACKSupport.refusal(for: d)?.contains("which is not a linear layer with a qi8 weight") == true)
+    }
+
+    /// edgec's interpreter runs the qbint4 fully connected of `quantize-dynamic-int4` (groups of 32
+    /// and 64): against the float linear with the dequantized 4-bit weights, the error is within
+    /// what per-row INT8 activations allow (half a step of the row's scale times Σ|w| per output),
+    /// and against the original f32 weights the outputs keep a cosine of at least 0.99.
+    @Test(arguments: [32, 64])
+    func interpreterRunsInt4AgainstAFloatReference(groupSize: Int) throws {
+        let (rows, k, n) = (5, 128, 24)
+        let w = try wave([n, k], phase: 0.3), b = try wave([n], phase: 1.1), x = try wave([rows, k], phase: 2.0)
+        func dense(_ t: Tensor) -> String { t.floats().map { "\($0)" }.joined(separator: ", ") }
+        let module = try IRFile.parse("""
+        func @main(%x: f32[\(rows),\(k)]) -> f32[\(rows),\(n)] {
+          %w = edge.constant {value = dense<[\(dense(w))]>} : f32[\(n),\(k)]
+          %b = edge.constant {value = dense<[\(dense(b))]>} : f32[\(n)]
+          %y = edge.linear(%x, %w, %b) : f32[\(rows),\(n)]
+          return %y
+        }
+        """, fileName: "case.eir")
+        var manager = PassManager(passes: [DynamicQuantization.int4(groupSize: groupSize)])
+        try manager.run(module)
+        let c = module.mainFunction!.body.operations.first { $0.definition === Ops.constant && $0.result.type.rank == 2 }!
+        guard case .quantized(let qt) = c.result.type.element, case .blockwise(1, groupSize, let scales) = qt.scheme else {
+            Issue.record("weight is not qi4 in groups of \(groupSize): \(TypeText.type(c.result.type))"); return
+        }
+        guard case .dense(let d)? = c.attribute("value") else { Issue.record("weight has no data"); return }
+        let raw: Data
+        switch d {
+        case .inline(let bytes): raw = Data(bytes)
+        case .blob(let name): raw = try #require(module.blobs[name])
+        }
+        let ints = try Tensor(bytes: [UInt8](raw), dtype: .i8, shape: [n, k])
+        #expect(ints.int64s().allSatisfy { (-8 ... 7).contains($0) })
+        let wq = try Dequantize.run(ints, parameters: qt.scheme.parameters).floats()
+        #expect(scales.count == n * k / groupSize)
+        let compiled = try ProgramCompiler(backend: ArmCPUBackend.name).compile(module)
+        #expect(compiled.delegation?.leftOut.isEmpty == true)
+        let got = try runCompiled(compiled, [x])[0].floats()
+        let xs = x.floats(), ws = w.floats(), bs = b.floats()
+        var dot = 0.0, gg = 0.0, ff = 0.0
+        for r in 0 ..< rows {
+            let row = xs[r * k ..< (r + 1) * k]
+            let step = Double(max(row.max()!, 0) - min(row.min()!, 0)) / 255
+            for o in 0 ..< n {
+                var ref = Double(bs[o]), f = Double(bs[o]), absW = 0.0
+                for i in 0 ..< k {
+                    ref += Double(row[r * k + i]) * Double(wq[o * k + i])
+                    f += Double(row[r * k + i]) * Double(ws[o * k + i])
+                    absW += abs(Double(wq[o * k + i]))
+                }
+                let v = Double(got[r * n + o])
+                #expect(abs(v - ref) <= 0.5 * step * absW + 1e-5, "row \(r) output \(o): \(v) vs \(ref)")
+                dot += v * f; gg += v * v; ff += f * f
+            }
+        }
+        #expect(dot / (gg * ff).squareRoot() >= 0.99)
+    }
+
+    /// `quantize-embeddings-int4`: the gathered rows of the packed table, unpacked by portable
+    /// kernels in edgec's interpreter, are exactly `edge.dequantize` of the qi4 table's rows.
+    @Test func int4EmbeddingRowsAreTheDequantizedTable() throws {
+        let (v, d) = (6, 64)
+        let table = try wave([v, d], phase: 0.7)
+        let ids: [Int64] = [5, 0, 3, 3]
+        let module = try IRFile.parse("""
+        func @main(%ids: i64[4]) -> f32[4,\(d)] {
+          %t = edge.constant {value = dense<[\(table.floats().map { "\($0)" }.joined(separator: ", "))]>} : f32[\(v),\(d)]
+          %y = edge.index_select(%t, %ids) {dim = 0} : f32[4,\(d)]
+          return %y
+        }
+        """, fileName: "case.eir")
+        var manager = PassManager(passes: [QuantizeEmbeddings.int4(groupSize: 32)])
+        try manager.run(module)
+        #expect(!module.mainFunction!.body.operations.contains { $0.definition === Ops.constant && $0.result.type == TensorType(.f32, [v, d]) })
+        let (type, q, _) = try QuantizeWeights.symmetricBlockwise(table, shape: [v, d], axis: 1, blockSize: 32)
+        let want = try Dequantize.run(q, parameters: type.scheme.parameters).floats()
+        let compiled = try ProgramCompiler(backend: ArmCPUBackend.name).compile(module)
+        let got = try runCompiled(compiled, [try Tensor(ids, shape: [4])])[0].floats()
+        #expect(got == ids.flatMap { want[Int($0) * d ..< (Int($0) + 1) * d] })
+        let err = zip(got, ids.flatMap { table.floats()[Int($0) * d ..< (Int($0) + 1) * d] }).map { abs($0 - $1) }.max() ?? 0
+        #expect(err <= 0.08, "max |Δ| vs the f32 table \(err)")
+    }
+
     /// A dynamic_quantize read by anything but a linear layer with a qi8 weight is refused, naming the reader.
     @Test func dynamicQuantizeNeedsAQuantizedLinearReader() throws {
         let module = try IRFile.parse("""
@@ -288,12 +418,13 @@ import Testing
     /// edgec's interpreter reproduces ExecuTorch's outputs of the programs edgec compiles from
     /// `Conformance/xnnpack/int8/*.eir` (recorded by Conformance/xnnpack/check_int8.py): INT8
     /// outputs exactly, float outputs within 1e-5 of their range.
-    @Test(arguments: [("qcnn", [true]), ("qblock", [true, false]), ("dqmlp", [false, false])])
+    @Test(arguments: [("qcnn", [true]), ("qblock", [true, false]), ("dqmlp", [false, false]), ("dq4mlp", [false, false]), ("dq4mlp64", [false, false])])
     func interpreterMatchesExecuTorch(name: String, int8Outputs: [Bool]) throws {
         let text = try String(contentsOf: repoRoot.appendingPathComponent("Conformance/xnnpack/int8/\(name).eir"), encoding: .utf8)
         let module = try IRFile.parse(text, fileName: "\(name).eir")
         if name.hasPrefix("dq") {
-            var manager = PassManager(passes: [DynamicQuantization.pass])
+            let pass = name == "dq4mlp" ? DynamicQuantization.int4(groupSize: 32) : name == "dq4mlp64" ? DynamicQuantization.int4(groupSize: 64) : DynamicQuantization.pass
+            var manager = PassManager(passes: [pass])
             try manager.run(module)
         }
         let compiled = try ProgramCompiler(backend: ArmCPUBackend.name).compile(module)

@@ -33,6 +33,8 @@ func diagnostics(of text: String) -> [Diagnostic] {
              message: "expected ')' to close the operands of edge.relu, found ':'", line: 2, column: 21),
         Case(text: "func @main(%x: f33[2]) -> f32[2] {\n}",
              message: "unknown element type 'f33'", line: 1, column: 16),
+        Case(text: "func @main(%x: qi4<axis=1, scales=[1.0]>[2]) -> f32[2] {\n}",
+             message: "qi4 parameters must be <axis=A, block=B, scales=[...]>", line: 1, column: 41),
         Case(text: "func @main(%x: f32[2]) -> f32[2] {\n  %y = edge.softmax(%x) {axis = \"last\"} : f32[2]\n  return %y\n}",
              message: "attribute 'axis' of edge.softmax must be integer, got string", line: 2, column: 26),
         Case(text: "func @main(%x: f32[2]) -> f32[2] {\n  %y = edge.softmax(%x) {axes = 0} : f32[2]\n  return %y\n}",

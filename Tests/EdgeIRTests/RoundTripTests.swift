@@ -300,6 +300,20 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         _ = try expectRoundTrip(module)
     }
 
+    /// The 4-bit blockwise type prints as `qi4<axis, block, scales>` (i8 storage implied) and parses back.
+    @Test func blockwiseTypesPrintAndParse() throws {
+        let q = TensorType(.quantized(QuantizedType(storage: .i8, scheme: .blockwise(axis: 1, blockSize: 32, scales: [0.5, 0.0078125]))), [1, 64])
+        #expect(TypeText.type(q) == "qi4<axis=1, block=32, scales=[0.5, 0.0078125]>[1,64]")
+        let module = Module()
+        let f = Function(name: "main", argumentTypes: [q], resultTypes: [TensorType(.f32, [1, 64])])
+        module.add(f)
+        let b = IRBuilder(function: f)
+        try b.makeReturn([try b.value(Ops.dequantize, [f.arguments[0]])])
+        let text = try expectRoundTrip(module)
+        let parsed = try IRFile.parse(text, fileName: "t.eir")
+        #expect(parsed.mainFunction!.arguments[0].type == q)
+    }
+
     @Test func floatAttributesRoundTripExactly() throws {
         for v in [1e-5, 0.1, 1.0 / 3.0, -0.0, 1e300, Double.leastNonzeroMagnitude, Double.infinity, -Double.infinity] {
             let module = Module()

@@ -29,6 +29,21 @@ import Testing
         #expect(q2.int64s() == [2, 5, 2, 5])
     }
 
+    /// 4-bit blocks: each block of 2 along axis 1 has its own scale (scales laid out [2, 2]),
+    /// integers clamp to [-8, 7]; along axis 0 the blocks are columns of the [rows/block, cols] scales.
+    @Test func blockwiseUsesEachBlocksScaleAndFourBits() throws {
+        let w = try Tensor([Float]([1, -2, 0.25, 0.5, 3, 100, -100, 0.125]), shape: [2, 4])
+        let p = QuantizationParameters(axis: 1, blockSize: 2, scales: [0.5, 0.125, 1, 0.0625])
+        let q = try Quantize.run(w, storage: .i8, parameters: p)
+        #expect(q.int64s() == [2, -4, 2, 4, 3, 7, -8, 2])
+        #expect(try Dequantize.run(q, parameters: p).floats() == [1, -2, 0.25, 0.5, 3, 7, -0.5, 0.125])
+        let cols = QuantizationParameters(axis: 0, blockSize: 2, scales: [0.5, 0.25])
+        let q0 = try Quantize.run(try Tensor([Float]([1, 1, 1, 1]), shape: [2, 2]), storage: .i8, parameters: cols)
+        #expect(q0.int64s() == [2, 4, 2, 4])
+        #expect(throws: KernelError.self) { try Quantize.run(w, storage: .i8, parameters: QuantizationParameters(axis: 1, blockSize: 3, scales: [1, 1])) }
+        #expect(throws: KernelError.self) { try Quantize.run(w, storage: .i8, parameters: QuantizationParameters(axis: 1, blockSize: 2, scales: [1, 1, 1])) }
+    }
+
     @Test func dequantizeIsAffine() throws {
         let q = try Tensor(converting: [-128, 0, 5, 127], dtype: .i8)
         let x = try Dequantize.run(q, parameters: QuantizationParameters(scale: 0.25, zeroPoint: 4)).floats()

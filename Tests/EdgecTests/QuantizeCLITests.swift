@@ -142,6 +142,37 @@ import Testing
         #expect(f.indices.max { f[$0] < f[$1] } == q.indices.max { q[$0] < q[$1] })
     }
 
+    /// `compile --quantize int4-weights --group-size 64` on the float MLP of check_int8.py: fc1 (32
+    /// input features) keeps INT8 weights with a note, the other layers get qbint4 filters, and
+    /// `edgec run` gives ExecuTorch's recorded outputs (within 1e-5 of their range). `--group-size`
+    /// alone or not a multiple of 32 is a usage error.
+    @Test func int4WeightsCompileRunAndValidate() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = repoRoot.appendingPathComponent("Conformance/xnnpack/int8/dq4mlp64.eir").path
+        let pte = dir.appendingPathComponent("q4.pte").path
+        let r = try edgec(["compile", model, "-o", pte, "--backend", "arm-cpu", "--stats", "--quantize", "int4-weights", "--group-size", "64"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.contains("note: 'edge.linear' at \"fc1\" keeps INT8 weights (dynamic INT8): group size 64 does not divide its 32 input features"), "\(r.stderr)")
+        #expect(r.stdout.contains("int8 (qd8, qb4w)"), "\(r.stdout)")
+        let expected = repoRoot.appendingPathComponent("Conformance/xnnpack/expected")
+        let outDir = dir.appendingPathComponent("out")
+        let run = try edgec(["run", pte, "--input", expected.appendingPathComponent("int8_dq4mlp64.input0.npy").path, "-o", outDir.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: outDir.path).sorted()
+        try #require(files.count == 2)
+        for (k, f) in files.enumerated() {
+            let got = try NPY.decode([UInt8](Data(contentsOf: outDir.appendingPathComponent(f)))).floats()
+            let want = try NPY.decode([UInt8](Data(contentsOf: expected.appendingPathComponent("int8_dq4mlp64.output\(k).npy")))).floats()
+            let span = max(want.map(abs).max() ?? 1, 1)
+            #expect(zip(got, want).allSatisfy { abs($0 - $1) <= 1e-5 * span }, "output \(k) (\(f))")
+        }
+        let alone = try edgec(["compile", model, "-o", pte, "--backend", "arm-cpu", "--group-size", "64"])
+        #expect(alone.status != 0 && alone.stderr.contains("--group-size is for --quantize int4-weights"), "\(alone.stderr)")
+        let odd = try edgec(["compile", model, "-o", pte, "--backend", "arm-cpu", "--quantize", "int4-weights", "--group-size", "48"])
+        #expect(odd.status != 0 && odd.stderr.contains("group size 48 is not a positive multiple of 32"), "\(odd.stderr)")
+    }
+
     @Test func portableIsRefusedAndObserversAreChecked() throws {
         let model = repoRoot.appendingPathComponent("Examples/tiny_cnn.onnx").path
         let r = try edgec(["compile", model, "-o", "/dev/null", "--backend", "portable", "--quantize", "int8", "--calibration", "Examples/tiny_cnn"])

@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import EdgeProgram
 
 /// The per-tensor parameters of a `qint8` XNNPACK value (XNNPACK reads the scale as float32).
@@ -103,6 +104,7 @@ extension XNNPACKLowering {
         switch wt.scheme {
         case .perTensor(let s, _): scales = [Float](repeating: Float(s), count: dims[outputAxis])
         case .perChannel(_, let ss, _): scales = ss.map { Float($0) }
+        case .blockwise: return nil  // a qbint4 filter (``int4Filter``), not qcint8
         }
         return (try integers(c).map { Int8(truncatingIfNeeded: $0) }, dims, scales)
     }
@@ -181,17 +183,55 @@ extension XNNPACKLowering {
             constant: graph.addConstant(data.map { UInt8(bitPattern: $0) }))
     }
 
+    /// A `qbint4` filter `[N, K]` (XNNPACK's blockwise 4-bit weights): ``packInt4(_:rows:columns:)``
+    /// bytes, and `PerChannelGroupQuant{channel_dim: 0, group_size, num_scales}` whose bf16 scales
+    /// (one per [N, K/group] block, row-major; each IR scale rounded to nearest even bf16) are a
+    /// constant of their own (`scale_buffer_idx`), as ExecuTorch writes them.
+    mutating func int4Filter(_ data: [Int8], dims: [Int], blockSize: Int, scales: [Double]) throws(XNNLoweringError) -> UInt32 {
+        guard dims.count == 2, dims[1] % 2 == 0, scales.count * blockSize == dims[0] * dims[1] else {
+            throw XNNLoweringError("a qbint4 filter \(dims) with \(scales.count) scales of blocks of \(blockSize) is malformed")
+        }
+        var scaleBytes: [UInt8] = []
+        scaleBytes.reserveCapacity(scales.count * 2)
+        for s in scales { withUnsafeBytes(of: HalfPrecision.bf16(from: Float(s)).littleEndian) { scaleBytes.append(contentsOf: $0) } }
+        let scaleBuffer = graph.addConstant(scaleBytes)
+        let bytes = try Self.packInt4(data, rows: dims[0], columns: dims[1])
+        return graph.addQuantizedTensor(.qbint4, dims: Self.u32(dims), quantization: .perChannelGroup(XNNPerChannelGroupQuant(
+            channelDim: 0, groupSize: Int32(blockSize), scaleBufferIndex: scaleBuffer, numScales: UInt32(scales.count))),
+            constant: graph.addConstant(bytes))
+    }
+
+    /// XNNPACK's qbint4 bytes of a `[rows, columns]` matrix of 4-bit integers (``Int4Packing``).
+    static func packInt4(_ q: [Int8], rows: Int, columns: Int) throws(XNNLoweringError) -> [UInt8] {
+        guard q.count == rows * columns else { throw XNNLoweringError("cannot pack \(q.count) 4-bit values as \(rows) rows of \(columns)") }
+        do { return try Int4Packing.pack(q, rowLength: columns) } catch { throw XNNLoweringError("qbint4 filter: \(error)") }
+    }
+
     /// A linear layer after `edge.dynamic_quantize` (XNNPACK's qd8, as ExecuTorch's
     /// `block_dqlinear`): `XNNConvert` fp32 → qdint8 (`PerTokenDynamicQuant{num_nonbatch_dims: 1}`),
     /// `XNNFullyConnected` with the qcint8 filter, an fp32 bias and an fp32 output.
+    /// With a `qi4` weight (``XNNPACKSupport/int4Weight(_:)``) the filter is `qbint4` instead (as
+    /// ExecuTorch's torchao 8da4w export writes it): ``int4Filter(_:dims:blockSize:scales:)``.
     mutating func dynamicGemm(_ op: Operation, input x: Value) throws(XNNLoweringError) {
-        guard let (data, wdims, scales) = try gemmWeights(op) else { throw XNNLoweringError("\(op.diagnosticName): weight is not a qi8 constant") }
         let isMatmul = op.definition === Ops.matmul
+        let q4 = XNNPACKSupport.int4Weight(op)
+        let q8 = try (q4 == nil ? gemmWeights(op) : nil)
+        if q4 == nil, q8 == nil { throw XNNLoweringError("\(op.diagnosticName): weight is not a qi8 or qi4 constant") }
         let source = try nchw(x)
         let xq = graph.addQuantizedTensor(.qdint8, dims: Self.u32(try Self.dims(x)), quantization: .perTokenDynamic(numNonbatchDims: 1))
         node(.convert, .node1x1(XNNNode1x1(input: source, output: xq, flags: 0)))
-        let filter = int8Filter(isMatmul ? Self.permute(floats: data, dims: wdims, perm: [1, 0]) : data,
+        let filter: UInt32
+        if let (c, block, scales) = q4 {
+            let q = try integers(c).map { Int8(truncatingIfNeeded: $0) }, wdims = try Self.dims(c)
+            // matmul's [K, N] (scales [K/g, N]) transposed to [N, K] (scales [N, K/g]).
+            let data = isMatmul ? Self.permute(floats: q, dims: wdims, perm: [1, 0]) : q
+            let s = isMatmul ? Self.permute(floats: scales, dims: [wdims[0] / block, wdims[1]], perm: [1, 0]) : scales
+            filter = try int4Filter(data, dims: isMatmul ? [wdims[1], wdims[0]] : wdims, blockSize: block, scales: s)
+        } else {
+            let (data, wdims, scales) = q8!
+            filter = int8Filter(isMatmul ? Self.permute(floats: data, dims: wdims, perm: [1, 0]) : data,
                                 dims: isMatmul ? [wdims[1], wdims[0]] : wdims, scales: scales, channelDim: 0)
+        }
         let bias: UInt32? = try (isMatmul ? nil : op.operand(2)).map { (b: Value) throws(XNNLoweringError) -> UInt32 in try nchw(b) }
         let out = try define(op.result)
         node(.fullyConnected, .fullyConnected(XNNFullyConnected(input: xq, filter: filter, bias: bias, output: out)), range: outputRange(op))

@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgeKernels
 import EdgePasses
 import EdgeProgram
 
@@ -346,14 +347,11 @@ struct XNNPACKLowering {
             // A dequantized constant (weight or bias of a float island): as edge.dequantize computes it.
             guard case .quantized(let qt) = q.type.element else { throw XNNLoweringError("dequantize of a non-quantized constant") }
             let ints = try integers(q)
-            let p = qt.scheme.parameters
-            let dims = try Self.dims(q)
-            let inner = p.axis.map { dims[($0 + 1)...].reduce(1, *) } ?? 1
-            let channels = p.scales.count
-            let scales = p.scales.map { Float($0) }
-            return ints.indices.map { i in
-                let c = (i / inner) % channels
-                return Float(ints[i] - p.zeroPoints[c]) * scales[c]
+            do {
+                let t = try Tensor(converting: ints.map(Double.init), dtype: qt.storage, shape: try Self.dims(q))
+                return try Dequantize.run(t, parameters: qt.scheme.parameters).floats()
+            } catch {
+                throw XNNLoweringError("dequantize of \(TypeText.type(q.type)): \(error)")
             }
         }
         if let op = v.definingOp, op.definition === Ops.full {

@@ -107,7 +107,31 @@ public enum XNNPACKSupport {
         switch wt.scheme {
         case .perTensor(_, let z): return z == 0 ? (c, axis) : nil
         case .perChannel(let a, let ss, let zs): return a == axis && ss.count == dims[axis] && zs.allSatisfy { $0 == 0 } ? (c, axis) : nil
+        case .blockwise: return nil
         }
+    }
+
+    /// The 4-bit blockwise weight of a linear (`[O, I]`, blocks along axis 1) or matmul (`[K, N]`,
+    /// blocks along axis 0) that XNNPACK's qbint4 filter can hold: `edge.dequantize` of a `qi4`
+    /// constant whose blocks run along the input features, a multiple of 32 long, with an even
+    /// number of input features; its scales (laid out as the IR type says) and the block size.
+    static func int4Weight(_ op: Operation) -> (constant: Value, blockSize: Int, scales: [Double])? {
+        guard let w = op.operand(1), let dq = w.definingOp, dq.definition === Ops.dequantize, let c = dq.operand(0),
+              isQuantizedConstant(c), case .quantized(let wt) = c.type.element, wt.storage == .i8,
+              case .blockwise(let axis, let block, let scales) = wt.scheme,
+              let dims = c.type.staticShape, dims.count == 2 else { return nil }
+        let inputAxis: Int
+        if op.definition === Ops.linear {
+            inputAxis = 1
+        } else if op.definition === Ops.matmul {
+            inputAxis = 0
+        } else {
+            return nil
+        }
+        let k = dims[inputAxis]
+        guard axis == inputAxis, block > 0, block % 32 == 0, k % block == 0, k % 2 == 0,
+              scales.count == dims[1 - inputAxis] * (k / block) else { return nil }
+        return (c, block, scales)
     }
 
     /// Why `edge.dynamic_quantize` cannot become XNNPACK's qd8: every reader must be a linear (or
@@ -116,8 +140,8 @@ public enum XNNPACKSupport {
         guard op.result.type.rank >= 2 else { return "a rank-\(op.result.type.rank) input has no qd8 fully connected node" }
         for use in op.result.uses {
             let u = use.user
-            guard use.operandIndex == 0, u.definition === Ops.linear || u.definition === Ops.matmul, int8Weight(u) != nil else {
-                return "read by \(u.diagnosticName), which is not a linear layer with a qi8 weight (XNNPACK's qdint8 values feed only its qd8 fully connected node)"
+            guard use.operandIndex == 0, u.definition === Ops.linear || u.definition === Ops.matmul, int8Weight(u) != nil || int4Weight(u) != nil else {
+                return "read by \(u.diagnosticName), which is not a linear layer with a qi8 weight or a qi4 one in blocks XNNPACK takes (XNNPACK's qdint8 values feed only its qd8 fully connected node)"
             }
         }
         return nil
@@ -419,7 +443,7 @@ public enum XNNPACKSupport {
         add(Ops.pad, XNNPACKRule(["XNNStaticConstantPad"], "constant mode, no negative amounts", layout: .agnostic,
                                  check: padRefusal, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.pad(op) })
         add(Ops.slice, XNNPACKRule(["XNNStaticSlice"], "step 1", layout: .agnostic, check: sliceRefusal, int8: .sameParameters) { l, op throws(XNNLoweringError) in try l.slice(op) })
-        add(Ops.dynamicQuantize, XNNPACKRule(["XNNConvert"], "only as the input of linear layers with qi8 weights: fp32 → qdint8, then a qd8 fully connected",
+        add(Ops.dynamicQuantize, XNNPACKRule(["XNNConvert"], "only as the input of linear layers with qi8 weights (qcint8 filter) or qi4 ones in blocks of a multiple of 32 input features (qbint4): fp32 → qdint8, then a qd8 fully connected",
                                              layout: .standard, check: dynamicQuantizeRefusal) { _, _ throws(XNNLoweringError) in })
         add(Ops.quantize, XNNPACKRule(["XNNConvert"], "f32 to per-tensor qi8; absorbed by an INT8 producer", layout: .agnostic) { l, op throws(XNNLoweringError) in try l.quantize(op) })
         add(Ops.dequantize, XNNPACKRule(["XNNConvert"], "per-tensor qi8 to f32, only where an fp32 node reads it (INT8 readers take the qint8 tensor); a dequantized constant is a weight or bias",

@@ -19,20 +19,30 @@ extension Ops {
         guard let bytes = type.byteCount else {
             throw OpError("result type \(TypeText.type(type)) must have a static shape whose size fits in memory")
         }
+        var contents: [UInt8]?
         switch ctx.attribute("value") {
         case .dense(.inline(let data))?:
             guard data.count == bytes else {
                 throw OpError("inline value has \(data.count) bytes but \(TypeText.type(type)) needs \(bytes)")
             }
+            contents = Array(data)
         case .dense(.blob(let name))?:
             if let blobs = ctx.blobs {
                 guard let data = blobs[name] else { throw OpError("blob \"\(name)\" is not in the module's blob store") }
                 guard data.count == bytes else {
                     throw OpError("blob \"\(name)\" has \(data.count) bytes but \(TypeText.type(type)) needs \(bytes)")
                 }
+                contents = [UInt8](data)
             }
         default:
             throw OpError("'value' must be a dense tensor")
+        }
+        // 4-bit blockwise constants: parameters that fit the shape, integers in [-8, 7].
+        if case .quantized(let q) = type.element, case .blockwise = q.scheme {
+            if let problem = q.scheme.problem(shape: type.shape, storage: q.storage) { throw OpError(problem) }
+            if let contents, let i = contents.firstIndex(where: { !(-8 ... 7).contains(Int8(bitPattern: $0)) }) {
+                throw OpError("4-bit value #\(i) is \(Int8(bitPattern: contents[i])), outside [-8, 7]")
+            }
         }
         return declared
     }

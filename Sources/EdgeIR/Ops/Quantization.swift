@@ -1,7 +1,8 @@
 import EdgeKernels
 
 // Explicit quantize / dequantize ops: the quantization parameters live in the quantized
-// element type (`qi8<scale=0.1, zp=3>`, `qi8<axis=0, scales=[..], zps=[..]>`), written once
+// element type (`qi8<scale=0.1, zp=3>`, `qi8<axis=0, scales=[..], zps=[..]>`, 4-bit blocks
+// `qi4<axis=1, block=32, scales=[..]>`), written once
 // on the value that holds integers. `edge.quantize` takes them from its written result type,
 // `edge.dequantize` from its operand's type.
 
@@ -11,6 +12,7 @@ extension QuantizationScheme {
         switch self {
         case .perTensor(let scale, let zp): return QuantizationParameters(scale: scale, zeroPoint: zp)
         case .perChannel(let axis, let scales, let zps): return QuantizationParameters(axis: axis, scales: scales, zeroPoints: zps)
+        case .blockwise(let axis, let block, let scales): return QuantizationParameters(axis: axis, blockSize: block, scales: scales)
         }
     }
 
@@ -18,6 +20,19 @@ extension QuantizationScheme {
     public func problem(shape: [Dim], storage: ScalarType) -> String? {
         guard let range = QuantizationParameters.range(of: storage) else {
             return "storage \(storage.rawValue) is not an integer type (i8, u8, i16 or i32)"
+        }
+        if case .blockwise(let axis, let block, let scales) = self {
+            guard storage == .i8 else { return "4-bit blockwise values are stored as i8, not \(storage.rawValue)" }
+            guard axis >= 0, axis < shape.count else { return "axis \(axis) is out of range for rank \(shape.count)" }
+            guard block > 0 else { return "block size \(block) is not positive" }
+            for (i, s) in scales.enumerated() where !(s > 0 && s.isFinite) {
+                return "scale #\(i) is \(TypeText.float(s)); scales must be positive and finite"
+            }
+            if let n = shape[axis].value, n % block != 0 { return "block size \(block) does not divide the \(n) elements along axis \(axis)" }
+            if let dims = TensorType(.i8, shape).staticShape, let count = checkedProduct(dims), count / block != scales.count {
+                return "\(scales.count) scales for \(count / block) blocks of \(block) along axis \(axis)"
+            }
+            return nil
         }
         let p = parameters
         guard p.scales.count == p.zeroPoints.count else { return "\(p.scales.count) scales but \(p.zeroPoints.count) zero points" }
@@ -40,7 +55,7 @@ extension QuantizationScheme {
 extension Ops {
     public static let quantize = OpDefinition(
         "edge.quantize",
-        summary: "Quantizes a float tensor to the quantized type written as its result: `q = saturate(round_half_even(x / scale) + zp)`, per tensor or per channel.",
+        summary: "Quantizes a float tensor to the quantized type written as its result: `q = saturate(round_half_even(x / scale) + zp)`, per tensor, per channel or blockwise 4-bit (`qi4`).",
         reference: "ONNX QuantizeLinear; aten::quantize_per_tensor / quantize_per_channel",
         operands: [OperandSpec("input", .single, "a floating-point tensor")],
         traits: [.pure, .elementwise],

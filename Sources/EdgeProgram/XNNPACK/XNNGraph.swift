@@ -735,6 +735,7 @@ public struct XNNGraph: Sendable, Hashable {
         var kinds: [String] = []
         if values.contains(where: { $0.tensor.datatype == .qint8 }) { kinds.append("qs8") }
         if values.contains(where: { $0.tensor.datatype == .qdint8 }) { kinds.append("qd8") }
+        if values.contains(where: { $0.tensor.datatype == .qbint4 }) { kinds.append("qb4w") }
         guard !kinds.isEmpty else { return "fp32" }
         // A node writing fp32 other than a Convert or a qd8 fully connected (fp32 out, int8 arithmetic).
         let floatNodes = nodes.contains { n in

@@ -181,6 +181,24 @@ final class XNNPACKDelegate {
                 throw refuse("scale \(k) is \(s), not a positive normal float32 (XNNPACK rejects it)")
             }
             quant[slot] = .perChannel(scales: scales, channelDim: dim)
+        case (.qbint4, .perChannelGroup(let p)?):
+            // 4-bit blockwise filter [N, K] (two values per byte along K, low nibble first, zero
+            // point 8); bf16 scales, one per [N, K / group] block, in their own constant.
+            let d = t.dims.map(Int.init), g = Int(p.groupSize)
+            guard d.count == 2, p.channelDim == 0 else { throw refuse("must be a 2-D [N, K] filter quantized along dim 0 (dims \(t.dims), channel dim \(p.channelDim))") }
+            guard t.constantBufferIndex != 0, t.externalID == nil else { throw refuse("blockwise values must be constants") }
+            guard g > 0, d[1] % g == 0, d[1] % 2 == 0 else { throw refuse("group size \(g) must divide the even K = \(d[1])") }
+            let n = d[0] * (d[1] / g)
+            guard Int(p.numScales) == n else { throw refuse("has \(p.numScales) scales for \(n) blocks") }
+            guard p.scaleBufferIndex != 0 else { throw refuse("scales must be bf16 in a constant buffer (scale_buffer_idx); inline scales are not supported by edgec's interpreter") }
+            let bytes = try constantBytes(p.scaleBufferIndex, n * 2, "\(what) scales", namedData: namedData)
+            let scales = bytes.withUnsafeBytes { raw in
+                (0 ..< n).map { HalfPrecision.float(fromBF16: UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self))) }
+            }
+            for (k, s) in scales.enumerated() where !(s.isFinite && s > 0) {
+                throw refuse("scale \(k) is \(s), not a positive finite number")
+            }
+            quant[slot] = .blockwise(scales: scales, groupSize: g)
         case (.qdint8, .perTokenDynamic(let n)?):
             let d = t.dims.map(Int.init)
             guard n == 1, d.count >= 1 else { throw refuse("PerTokenDynamicQuant with \(n) non-batch dims is not supported (edgec's interpreter runs 1)") }
@@ -189,7 +207,7 @@ final class XNNPACKDelegate {
             quant[slot] = .dynamic(XNNRowParams(rows: rows), rowLength: len)
         default:
             let kind = v.quantization.map { " with \($0.name)" } ?? ""
-            throw RuntimeError("\(what): XNNPACK datatype \(t.datatype)\(kind) is not supported by edgec's interpreter (it runs fp32, qint8, qcint8, qcint32 and qdint8)")
+            throw RuntimeError("\(what): XNNPACK datatype \(t.datatype)\(kind) is not supported by edgec's interpreter (it runs fp32, qint8, qcint8, qcint32, qdint8 and qbint4)")
         }
     }
 

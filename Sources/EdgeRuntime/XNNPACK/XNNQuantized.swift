@@ -28,6 +28,8 @@ enum XNNQuant {
     case perTensor(scale: Float, zeroPoint: Int32)
     case perChannel(scales: [Float], channelDim: Int)
     case dynamic(XNNRowParams, rowLength: Int)
+    /// A qbint4 filter [N, K]: one scale per `groupSize` elements of a row (``scales`` is [N, K / groupSize]).
+    case blockwise(scales: [Float], groupSize: Int)
 }
 
 extension XNNBuffers {
@@ -401,6 +403,9 @@ enum XNNQuantOps {
         guard XNNOps.count(dims(o)) == rows * outC, dims(o).last == outC else {
             throw XNNOps.bindError("output dims are \(dims(o)), expected \(Array(dx.dropLast()) + [outC])")
         }
+        if case .blockwise(let bs, let g)? = quant(w) {
+            return try fullyConnected4(x, w, bias, o, rows: rows, outC: outC, inC: inC, scales: bs, groupSize: g, dims, quant, lo, hi)
+        }
         let ws = try channelScales(quant(w), outC, 0, "filter")
         switch quant(x) {
         case .dynamic(let rp, let len)?:
@@ -444,12 +449,54 @@ enum XNNQuantOps {
     }
 }
 
+extension XNNQuantOps {
+    /// qd8 × qbint4 fully connected: per block, the int32 dot product of (x - zp_row) and the
+    /// filter's 4-bit integers (`nibble - 8`), times the block's scale, summed in f32 over the
+    /// blocks; then times the row's scale, plus the fp32 bias, clamped.
+    static func fullyConnected4(_ x: Int, _ w: Int, _ bias: Int?, _ o: Int, rows: Int, outC: Int, inC: Int, scales: [Float], groupSize g: Int,
+                                _ dims: (Int) -> [Int], _ quant: (Int) -> XNNQuant?, _ lo: Float, _ hi: Float) throws -> Run {
+        guard case .dynamic(let rp, let len)? = quant(x) else { throw XNNOps.bindError("a qbint4 filter needs a qdint8 (dynamically quantized) input") }
+        guard len == inC else { throw XNNOps.bindError("dynamic quantization rows of \(len) do not match the \(inC) input channels") }
+        guard quant(o) == nil else { throw XNNOps.bindError("a dynamically quantized fully connected node has an fp32 output") }
+        guard inC % g == 0, inC % 2 == 0, scales.count == outC * (inC / g) else {
+            throw XNNOps.bindError("the filter's \(scales.count) block scales do not fit [\(outC), \(inC)] in groups of \(g)")
+        }
+        if let bias {
+            guard quant(bias) == nil, XNNOps.count(dims(bias)) == outC else { throw XNNOps.bindError("bias must be fp32 with \(outC) elements") }
+        }
+        let blocks = inC / g
+        return { b in
+            let xi = b.i8(x), z = b[o], bi = bias.map { b[$0] }
+            let packed = UnsafeMutableRawPointer(b[w]).assumingMemoryBound(to: UInt8.self)
+            var wrow = [Int32](repeating: 0, count: inC)
+            for oc in 0 ..< outC {
+                let src = packed + oc * (inC / 2)
+                for j in 0 ..< inC / 2 {
+                    wrow[2 * j] = Int32(src[j] & 0xF) - 8
+                    wrow[2 * j + 1] = Int32(src[j] >> 4) - 8
+                }
+                for r in 0 ..< rows {
+                    let zp = rp.zeroPoint[r], row = xi + r * inC
+                    var v: Float = 0
+                    for k in 0 ..< blocks {
+                        var acc: Int32 = 0
+                        for i in k * g ..< (k + 1) * g { acc &+= (Int32(row[i]) - zp) * wrow[i] }
+                        v += Float(acc) * scales[oc * blocks + k]
+                    }
+                    z[r * outC + oc] = Swift.min(Swift.max(v * rp.scale[r] + (bi?[oc] ?? 0), lo), hi)
+                }
+            }
+        }
+    }
+}
+
 extension XNNQuant: Equatable {
     static func == (a: XNNQuant, b: XNNQuant) -> Bool {
         switch (a, b) {
         case (.perTensor(let s, let z), .perTensor(let t, let y)): return s == t && z == y
         case (.perChannel(let s, let d), .perChannel(let t, let e)): return s == t && d == e
         case (.dynamic(let p, let n), .dynamic(let q, let m)): return p === q && n == m
+        case (.blockwise(let s, let g), .blockwise(let t, let h)): return s == t && g == h
         default: return false
         }
     }

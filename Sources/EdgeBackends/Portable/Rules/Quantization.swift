@@ -53,6 +53,7 @@ extension PortableLowering {
             throw Unsupported("quantizing to \(qt.storage.rawValue) storage is not supported on portable kernels (i8, u8, i16, u16)")
         }
         let p = qt.scheme.parameters
+        guard p.blockSize == nil else { throw Unsupported("4-bit blockwise (qi4) values have no portable-kernel lowering (they run in XNNPACK's fully connected, --backend arm-cpu)") }
         let d = dims(x), b = builder
         // t = x / scale, correctly rounded to f32. ExecuTorch's f32 div is not (it multiplies by
         // a reciprocal: -2.5 / (5/255) gives -127.5, not -127.49999): divided in f64 and rounded
@@ -109,6 +110,7 @@ extension PortableLowering {
         let q = op.operand(0)!
         guard case .quantized(let qt) = q.type.element else { throw Unsupported("operand type is not quantized") }
         let p = qt.scheme.parameters
+        guard p.blockSize == nil else { throw Unsupported("4-bit blockwise (qi4) values have no portable-kernel lowering (they run in XNNPACK's fully connected, --backend arm-cpu)") }
         let d = dims(q), b = builder
         let hasZero = p.zeroPoints.contains { $0 != 0 }
         // q − zp as f32, exactly Float(q − zp) (i32 and u32 storage subtract in i64 first).
