@@ -71,7 +71,11 @@ struct Fusion {
         return a < b + nb && b < a + na
     }
 
-    static func uses(_ i: Int, _ interpreter: Interpreter) -> Int { interpreter.references[i] ?? 0 }
+    /// How many times calls other than `producer` (which names its out twice: as the out and as
+    /// the returned value) or the method's outputs name value `i`.
+    static func readers(_ i: Int, besides producer: Arguments, _ interpreter: Interpreter) -> Int {
+        (interpreter.references[i] ?? 0) - producer.indices.filter { $0 == i }.count
+    }
 
     /// convolution → relu / clamp / sigmoid, or → sigmoid → mul(conv, sigmoid).
     static func convolution(_ k: Int, _ conv: Arguments, _ interpreter: Interpreter) throws -> Fused? {
@@ -80,25 +84,31 @@ struct Fusion {
         guard try act.index(of: "self") == o, interpreter.plan.values[input].tensor?.scalarType.dtype == .f32 else { return nil }
         var activation: ConvActivation, name: String, final: Int, covers = 1
         switch next {
-        case .relu where uses(o, interpreter) == 2:
+        case .relu where readers(o, besides: conv, interpreter) == 1:
             (activation, name, final) = (.clamp(min: 0, max: nil), "relu", try act.index(of: "out"))
-        case .clamp where uses(o, interpreter) == 2:
+        case .clamp where readers(o, besides: conv, interpreter) == 1:
             let lo = try act.optionalScalar("min"), hi = try act.optionalScalar("max")
             guard lo != nil || hi != nil else { return nil }
             (activation, name, final) = (.clamp(min: lo, max: hi), "clamp", try act.index(of: "out"))
         case .sigmoid:
             let s = try act.index(of: "out")
-            if let (third, mul) = call(k + 2, interpreter), third == .mul, uses(o, interpreter) == 3, uses(s, interpreter) == 2,
+            if let (third, mul) = call(k + 2, interpreter), third == .mul, readers(o, besides: conv, interpreter) == 2,
+               readers(s, besides: act, interpreter) == 1,
                Set([try mul.index(of: "self"), try mul.index(of: "other")]) == [o, s] {
                 (activation, name, final, covers) = (.silu, "sigmoid+mul (silu)", try mul.index(of: "out"), 2)
-            } else if uses(o, interpreter) == 2 {
+            } else if readers(o, besides: conv, interpreter) == 1 {
                 (activation, name, final) = (.sigmoid, "sigmoid", s)
             } else {
                 return nil
             }
         default: return nil
         }
-        guard sameF32(o, final, interpreter), !overlap(final, input, interpreter) else { return nil }
+        // The fused call writes `final` while the conv runs: it must not share memory with what the
+        // conv reads (the planner may give it the memory of a value whose last use is the conv,
+        // such as the input or a weight computed in the arena).
+        var reads = [input, try conv.index(of: "weight")]
+        if try conv.optionalTensor("bias") != nil { reads.append(try conv.index(of: "bias")) }
+        guard sameF32(o, final, interpreter), !reads.contains(where: { overlap(final, $0, interpreter) }) else { return nil }
         let out = try act.outView(final)
         let run = try Kernels.bindConvolution(conv, output: out, activation: activation)
         return Fused(name: "\(conv.schema.name)+\(name)", run: run, covers: covers)
@@ -108,7 +118,7 @@ struct Fusion {
     static func silu(_ k: Int, _ sig: Arguments, _ interpreter: Interpreter) throws -> Fused? {
         guard let (next, mul) = call(k + 1, interpreter), next == .mul else { return nil }
         let x = try sig.index(of: "self"), s = try sig.index(of: "out"), y = try mul.index(of: "out")
-        guard uses(s, interpreter) == 2, Set([try mul.index(of: "self"), try mul.index(of: "other")]) == [x, s],
+        guard readers(s, besides: sig, interpreter) == 1, Set([try mul.index(of: "self"), try mul.index(of: "other")]) == [x, s],
               sameF32(x, s, interpreter), sameF32(x, y, interpreter), !partlyOverlap(x, y, interpreter) else { return nil }
         let input = try sig.tensor("self"), out = try mul.outView(y)
         return Fused(name: "aten::sigmoid.out+mul (silu)", run: { try Math.silu(input: input, output: out) }, covers: 1)
