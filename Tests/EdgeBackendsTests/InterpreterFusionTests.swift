@@ -1,6 +1,7 @@
 // The interpreter's fused calls (EdgeRuntime/Fusion.swift): a convolution applying the
 // activation after it as it stores its outputs, and sigmoid → mul of one value as one silu pass.
 import EdgeKernels
+import EdgeProgram
 import EdgeRuntime
 import Testing
 
@@ -37,10 +38,13 @@ struct InterpreterFusionTests {
         let loaded = try ProgramReader.read(ProgramWriter.serialize(compiled.program))
         let interpreter = try Interpreter(loaded.program)
         let names = interpreter.callNames
-        for expected in ["aten::convolution.out+relu", "aten::convolution.out+clamp", "aten::convolution.out+sigmoid+mul (silu)",
+        // Which pairs fuse depends on where the planner put the outs (never over what the conv
+        // reads); with this plan the first conv's relu does, the second's clamp does not.
+        for expected in ["aten::convolution.out+relu", "aten::convolution.out+sigmoid+mul (silu)",
                          "aten::convolution.out+sigmoid", "aten::sigmoid.out+mul (silu)"] {
             #expect(names.contains(expected), "\(expected) not in \(names)")
         }
+        #expect(names.filter { $0.hasSuffix("(fused into the call before)") }.count == 5, "\(names)")
         #expect(names.count == interpreter.instructionCount)
         // The last conv's weight is computed in the arena and dies at the conv: the fused relu
         // must not write where the planner may have put it.
