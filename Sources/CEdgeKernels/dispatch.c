@@ -303,11 +303,6 @@ static void run_blocked(const resolved *r, ek_gemm_job *j) {
     j->mc = r->mc;
     j->kc = r->kc;
     j->nc = r->nc;
-    if (j->k <= 0) {
-        if (!j->accumulate)
-            for (ptrdiff_t i = 0; i < j->m; i++) memset(j->c + i * j->ldc, 0, (size_t)j->n * sizeof(float));
-        return;
-    }
     const ptrdiff_t mt = (j->m + v->mr - 1) / v->mr, nt = (j->n + v->nr - 1) / v->nr;
     const double flops = 2.0 * (double)j->m * (double)j->n * (double)j->k;
     if (threads <= 1 || flops < 2e5 || (mt < 2 && nt < 2)) {
@@ -383,7 +378,7 @@ void ek_sgemm_with(const ek_config *config, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
         run_vector(&s, r.threads);
         return;
     }
-    ek_gemm_job j = {m, n, k, a, lda, transpose_a, b, ldb, transpose_b, NULL, c, ldc, accumulate, 0, 0, 0};
+    ek_gemm_job j = {m, n, k, a, lda, transpose_a, b, ldb, transpose_b, NULL, c, ldc, accumulate, 0, 0, 0, NULL, {EK_ACT_NONE, 0, 0}};
     run_blocked(&r, &j);
 }
 
@@ -393,6 +388,7 @@ typedef struct {
     const ek_variant *v;
     const ek_conv2d_geometry *g;
     const float *input, *weight, *bias;
+    const ek_activation *act;
     float *output;
     unsigned long call;
 } dw_split;
@@ -404,7 +400,7 @@ static void dw_task(void *ctx, ptrdiff_t t) {
     const ek_conv2d_geometry *g = s->g;
     const ptrdiff_t img = t / g->c, ch = t - img * g->c, mult = g->oc / g->c, taps = g->kh * g->kw;
     s->v->depthwise_channel(g, s->input + (img * g->c + ch) * g->h * g->w, s->weight + ch * mult * taps,
-                            s->bias ? s->bias + ch * mult : NULL, mult,
+                            s->bias ? s->bias + ch * mult : NULL, s->act, mult,
                             s->output + (img * g->oc + ch * mult) * g->oh * g->ow, s->call);
 }
 
@@ -415,11 +411,18 @@ void ek_conv2d(const ek_conv2d_geometry *g, const float *input, const float *wei
 
 void ek_conv2d_with(const ek_config *config, const ek_conv2d_geometry *g, const float *input, const float *weight,
                     const float *bias, float *output) {
+    ek_conv2d_act(config, g, input, weight, bias, NULL, output);
+}
+
+void ek_conv2d_act(const ek_config *config, const ek_conv2d_geometry *g, const float *input, const float *weight,
+                   const float *bias, const ek_activation *act, float *output) {
     const resolved r = resolve(config);
+    if (act && act->kind == EK_ACT_NONE) act = NULL;
+    const ek_activation none = {EK_ACT_NONE, 0, 0};
     const ptrdiff_t cg = g->c / g->groups, ocg = g->oc / g->groups;
     const ptrdiff_t plane = g->h * g->w, spatial = g->oh * g->ow, kdim = cg * g->kh * g->kw;
     if (cg == 1) {
-        dw_split s = {r.v, g, input, weight, bias, output, atomic_fetch_add(&conv_calls, 1)};
+        dw_split s = {r.v, g, input, weight, bias, act, output, atomic_fetch_add(&conv_calls, 1)};
         ek_parallel_for_threads(g->n * g->c, r.threads, dw_task, &s);
         return;
     }
@@ -429,15 +432,42 @@ void ek_conv2d_with(const ek_config *config, const ek_conv2d_geometry *g, const 
         for (ptrdiff_t grp = 0; grp < g->groups; grp++) {
             const float *src = input + (img * g->c + grp * cg) * plane;
             float *dst = output + (img * g->oc + grp * ocg) * spatial;
-            if (bias)
-                for (ptrdiff_t o = 0; o < ocg; o++) {
-                    float b = bias[grp * ocg + o];
-                    float *d = dst + o * spatial;
-                    for (ptrdiff_t q = 0; q < spatial; q++) d[q] = b;
-                }
+            // The bias is added where the first depth block is stored (bias + Σ, as when C starts
+            // as the bias), the activation where the last one is.
             ek_gemm_job j = {ocg, spatial, kdim, weight + grp * ocg * kdim, kdim, 0, src, plane, 0,
-                             pointwise ? NULL : g, dst, spatial, bias != NULL, 0, 0, 0};
+                             pointwise ? NULL : g, dst, spatial, 0, 0, 0, 0,
+                             bias ? bias + grp * ocg : NULL, act ? *act : none};
             run_blocked(&r, &j);
         }
     }
+}
+
+// MARK: elementwise functions
+
+typedef struct {
+    const ek_variant *v;
+    int op;
+    const float *x;
+    float *y;
+    ptrdiff_t n, chunk;
+} unary_split;
+
+static void unary_task(void *ctx, ptrdiff_t t) {
+    const unary_split *s = ctx;
+    ptrdiff_t i0 = t * s->chunk, len = s->n - i0 < s->chunk ? s->n - i0 : s->chunk;
+    s->v->unary(s->op, s->x + i0, s->y + i0, len);
+}
+
+void ek_unary_f32(int op, const float *x, float *y, ptrdiff_t n) { ek_unary_f32_with(NULL, op, x, y, n); }
+
+void ek_unary_f32_with(const ek_config *config, int op, const float *x, float *y, ptrdiff_t n) {
+    if (n <= 0 || op < 0 || op >= EK_UNARY_COUNT) return;
+    const resolved r = resolve(config);
+    unary_split s = {r.v, op, x, y, n, 16384};
+    ptrdiff_t tasks = (n + s.chunk - 1) / s.chunk;
+    if (r.threads <= 1 || tasks < 2) {
+        r.v->unary(op, x, y, n);
+        return;
+    }
+    ek_parallel_for_threads(tasks, r.threads, unary_task, &s);
 }

@@ -19,6 +19,8 @@ typedef struct {
     ptrdiff_t ldc;
     int accumulate;
     ptrdiff_t mc, kc, nc;  // cache blocking (mc multiple of mr, nc multiple of nr)
+    const float *bias;     // without accumulate: one value per row of C added to the product (or NULL)
+    ek_activation act;     // applied to each finished element of C
 } ek_gemm_job;
 
 /// The kernels of one instruction-set variant.
@@ -35,10 +37,13 @@ typedef struct {
     /// Σ x[i·xs]·y[i] over i < n.
     float (*dot)(const float *x, ptrdiff_t xs, const float *y, ptrdiff_t n);
     /// Depthwise convolution of one input channel plane into `mult` output planes
-    /// (weights mult×kh×kw, bias mult values or NULL); `call` is unique per ek_conv2d call
+    /// (weights mult×kh×kw, bias mult values or NULL, act NULL or applied to each output); `call` is unique per ek_conv2d call
     /// (the per-thread padded plane is zeroed once per call).
     void (*depthwise_channel)(const ek_conv2d_geometry *g, const float *src, const float *weight,
-                              const float *bias, ptrdiff_t mult, float *dst, unsigned long call);
+                              const float *bias, const ek_activation *act, ptrdiff_t mult, float *dst,
+                              unsigned long call);
+    /// y[i] = f(x[i]), f one of EK_UNARY_* (validated by the caller).
+    void (*unary)(int op, const float *x, float *y, ptrdiff_t n);
 } ek_variant;
 
 extern const ek_variant ek_variant_baseline;

@@ -41,6 +41,10 @@ public enum ProgramProfiler {
             try step { () throws(RuntimeError) in _ = try interpreter.run(given) }
             progress(i + 1, warmup + runs, "warm-up")
         }
+        let fused = interpreter.callNames.indices.filter { interpreter.callNames[$0].hasSuffix("(fused into the call before)") }
+        if !fused.isEmpty {
+            notes.append("fused by the interpreter (their time is in the call before): instruction \(fused.map(String.init).joined(separator: ", "))")
+        }
         let timing = InstructionTiming(instructions: interpreter.instructionCount)
         var perInstruction = [[Double]](repeating: [], count: interpreter.instructionCount)
         var totals: [Double] = []

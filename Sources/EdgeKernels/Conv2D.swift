@@ -3,6 +3,27 @@
 // the input to GEMM directly, and a depthwise SIMD path), in the run-time chosen variant.
 import CEdgeKernels
 
+/// An activation a convolution applies to its outputs as it stores them (its epilogue), instead
+/// of a separate pass over the output.
+public enum ConvActivation: Sendable, Hashable {
+    /// ``UnaryOp/clamp(min:max:)`` (relu is `clamp(min: 0, max: nil)`).
+    case clamp(min: Double?, max: Double?)
+    /// ``MathOp/sigmoid``.
+    case sigmoid
+    /// `x * sigmoid(x)`.
+    case silu
+
+    var c: ek_activation {
+        switch self {
+        case let .clamp(lo, hi):
+            return ek_activation(kind: Int32(EK_ACT_CLAMP), lo: lo.map { Float.clampBound($0, lower: true) } ?? -.infinity,
+                                 hi: hi.map { Float.clampBound($0, lower: false) } ?? .infinity)
+        case .sigmoid: return ek_activation(kind: Int32(EK_ACT_SIGMOID), lo: 0, hi: 0)
+        case .silu: return ek_activation(kind: Int32(EK_ACT_SILU), lo: 0, hi: 0)
+        }
+    }
+}
+
 /// Spatial padding in pixels (top, left, bottom, right), as in ONNX `pads`.
 public struct Padding2D: Sendable, Hashable {
     /// Rows added above.
@@ -134,14 +155,16 @@ public enum Conv2D {
         return [n, oc, oh, ow]
     }
 
-    /// Out-variant: writes the convolution into `output` (f32 only; output must not alias inputs).
+    /// Out-variant: writes the convolution into `output` (f32 only; output must not alias inputs),
+    /// with `activation` applied to each output as it is stored (the same values as the separate
+    /// op: relu / clamp compare as ``Unary`` does, sigmoid and silu are ``Math``'s f32 functions).
     public static func run(input: TensorView, weight: TensorView, bias: TensorView?, params: Conv2DParams,
-                           output: MutableTensorView) throws {
-        try run(input: input, weight: weight, bias: bias, params: params, output: output, config: .standard)
+                           output: MutableTensorView, activation: ConvActivation? = nil) throws {
+        try run(input: input, weight: weight, bias: bias, params: params, output: output, config: .standard, activation: activation)
     }
 
     static func run(input: TensorView, weight: TensorView, bias: TensorView?, params: Conv2DParams,
-                    output: MutableTensorView, config: KernelConfig) throws {
+                    output: MutableTensorView, config: KernelConfig, activation: ConvActivation? = nil) throws {
         let shape = try outputShape(input: input.shape, weight: weight.shape, bias: bias?.shape, params: params)
         try requireShape(output.shape, shape, name)
         guard input.dtype == .f32 else { throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype) }
@@ -156,7 +179,8 @@ public enum Conv2D {
                                    sh: params.strideH, sw: params.strideW, dh: params.dilationH, dw: params.dilationW,
                                    pt: p.top, pl: p.left, groups: params.groups)
         var cfg = config.c
-        ek_conv2d_with(&cfg, &g, input.f32, weight.f32, bias?.f32, output.f32)
+        var act = activation?.c ?? ek_activation(kind: Int32(EK_ACT_NONE), lo: 0, hi: 0)
+        ek_conv2d_act(&cfg, &g, input.f32, weight.f32, bias?.f32, &act, output.f32)
     }
 
     /// Allocating wrapper around the out-variant.
@@ -164,13 +188,14 @@ public enum Conv2D {
         try run(input, weight: weight, bias: bias, params: params, config: .standard)
     }
 
-    /// The same with an explicit variant / thread count.
+    /// The same with an explicit variant / thread count (and activation).
     public static func run(_ input: Tensor, weight: Tensor, bias: Tensor? = nil, params: Conv2DParams = .init(),
-                           config: KernelConfig) throws -> Tensor {
+                           config: KernelConfig, activation: ConvActivation? = nil) throws -> Tensor {
         let shape = try outputShape(input: input.shape, weight: weight.shape, bias: bias?.shape, params: params)
         return try withExtendedLifetime((input, weight, bias)) {
             try makeTensor(shape: shape, dtype: input.dtype, kernel: name) {
-                try run(input: input.unsafeView, weight: weight.unsafeView, bias: bias?.unsafeView, params: params, output: $0, config: config)
+                try run(input: input.unsafeView, weight: weight.unsafeView, bias: bias?.unsafeView, params: params, output: $0, config: config,
+                        activation: activation)
             }
         }
     }

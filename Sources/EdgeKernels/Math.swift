@@ -1,6 +1,10 @@
 // Unary math and activation kernels with ATen semantics: sigmoid, tanh, hard-sigmoid/swish,
 // gelu, leaky relu, elu, exp, log, sqrt, rsqrt, reciprocal, erf, sin, cos, floor, ceil, neg, abs.
-// Floating-point results come from the platform C math library (as ExecuTorch's kernels do).
+// Floating-point results come from the platform C math library (as ExecuTorch's kernels do),
+// except f32 (and f16/bf16 through f32) exp, sigmoid, tanh, erf and gelu: those are
+// CEdgeKernels' vectorized ek_unary_f32 in the run-time chosen variant (errors of a few ulp,
+// stated in kernels.inc and checked by UnaryFunctionTests).
+import CEdgeKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -51,6 +55,18 @@ public enum MathOp: Sendable, Hashable, CustomStringConvertible {
     /// Whether the op accepts integer inputs (otherwise only floating-point types).
     public var acceptsIntegers: Bool { self == .neg || self == .abs }
 
+    /// The CEdgeKernels function (`EK_UNARY_*`) computing this op on f32, if there is one.
+    var vectorFunction: Int32? {
+        switch self {
+        case .exp: return Int32(EK_UNARY_EXP)
+        case .sigmoid: return Int32(EK_UNARY_SIGMOID)
+        case .tanh: return Int32(EK_UNARY_TANH)
+        case .erf: return Int32(EK_UNARY_ERF)
+        case .gelu(let tanhApproximation): return Int32(tanhApproximation ? EK_UNARY_GELU_TANH : EK_UNARY_GELU)
+        default: return nil
+        }
+    }
+
     /// The dtypes the kernel implements for this op.
     public var dtypes: Set<DType> {
         acceptsIntegers ? DType.realTypes.union([.f16, .bf16]) : [.f32, .f64, .f16, .bf16]
@@ -63,6 +79,11 @@ public enum MathOp: Sendable, Hashable, CustomStringConvertible {
 public enum Math {
     /// Out-variant.
     public static func run(_ op: MathOp, input: TensorView, output: MutableTensorView) throws {
+        try run(op, input: input, output: output, config: .standard)
+    }
+
+    /// The same with an explicit kernel variant / thread count (``KernelConfig/folding`` for constant folding).
+    public static func run(_ op: MathOp, input: TensorView, output: MutableTensorView, config: KernelConfig) throws {
         let name = op.description
         try requireShape(output.shape, input.shape, name)
         try requireDType(output.dtype, input.dtype, name, "output")
@@ -73,8 +94,11 @@ public enum Math {
             // Large tensors in independent chunks on the kernel threads (same per-element function,
             // so the result does not depend on the thread count).
             let x = input.f32, y = output.f32, chunk = 16_384
-            if n >= 2 * chunk && KernelThreads.count > 1 {
-                parallelFor((n + chunk - 1) / chunk) { c in
+            if let f = op.vectorFunction {
+                var c = config.c
+                ek_unary_f32_with(&c, f, x, y, n)  // chunks over the kernel threads itself
+            } else if n >= 2 * chunk && (config.threads ?? KernelThreads.count) > 1 {
+                parallelFor((n + chunk - 1) / chunk, threads: config.threads) { c in
                     float(op, x + c * chunk, y + c * chunk, Swift.min(chunk, n - c * chunk))
                 }
             } else {
@@ -91,7 +115,12 @@ public enum Math {
                 buffer.withUnsafeMutableBufferPointer { b in
                     let raw = UnsafeMutableRawPointer(b.baseAddress!)
                     convertBuffer(input.base + start * e, dtype: input.dtype, raw, Float.self, count: m)
-                    float(op, UnsafePointer(b.baseAddress!), b.baseAddress!, m)
+                    if let f = op.vectorFunction {
+                        var c = config.c
+                        ek_unary_f32_with(&c, f, b.baseAddress!, b.baseAddress!, m)
+                    } else {
+                        float(op, UnsafePointer(b.baseAddress!), b.baseAddress!, m)
+                    }
                     if input.dtype == .f16 {
                         convertBuffer(UnsafeRawPointer(raw), Float.self, output.base + start * e, F16Bits.self, count: m)
                     } else {
@@ -112,11 +141,21 @@ public enum Math {
         }
     }
 
+    /// `x * sigmoid(x)` over f32 in one pass (the interpreter's fused `sigmoid` → `mul`); the
+    /// output may alias the input.
+    public static func silu(input: TensorView, output: MutableTensorView, config: KernelConfig = .standard) throws {
+        try requireShape(output.shape, input.shape, "silu")
+        try requireDType(output.dtype, input.dtype, "silu", "output")
+        guard input.dtype == .f32 else { throw KernelError.unsupportedDType(kernel: "silu", dtype: input.dtype) }
+        var c = config.c
+        ek_unary_f32_with(&c, Int32(EK_UNARY_SILU), input.f32, output.f32, try input.checkedCount("silu"))
+    }
+
     /// Allocating wrapper.
-    public static func run(_ op: MathOp, _ input: Tensor) throws -> Tensor {
+    public static func run(_ op: MathOp, _ input: Tensor, config: KernelConfig = .standard) throws -> Tensor {
         try withExtendedLifetime(input) {
             try makeTensor(shape: input.shape, dtype: input.dtype, kernel: op.description) {
-                try run(op, input: input.unsafeView, output: $0)
+                try run(op, input: input.unsafeView, output: $0, config: config)
             }
         }
     }
@@ -125,6 +164,7 @@ public enum Math {
         for i in 0..<n { y[i] = f(x[i]) }
     }
 
+    /// The libm form of every op (the f32 ops with a ``MathOp/vectorFunction`` run that instead).
     static func float(_ op: MathOp, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         switch op {
         case .sigmoid: map(x, y, n) { 1 / (1 + expf(-$0)) }

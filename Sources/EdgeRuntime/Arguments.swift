@@ -75,6 +75,15 @@ struct Arguments {
         return out
     }
 
+    /// The value index of argument or out `name`.
+    func index(of name: String) throws(RuntimeError) -> Int {
+        guard let k = schema.position(of: name) else { throw RuntimeError("\(schema.name) has no argument \"\(name)\"") }
+        return indices[k]
+    }
+
+    /// A writable view of value `index` (an out this call's run writes, such as a fused call's last out).
+    func outView(_ index: Int) throws(RuntimeError) -> MutableTensorView { try writable(index, "out") }
+
     /// A writable out tensor; constants are never written.
     func out(_ name: String) throws(RuntimeError) -> MutableTensorView {
         try writable(indices[try position(name, [.tensor], out: true)], name)

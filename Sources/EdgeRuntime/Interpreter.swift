@@ -98,6 +98,9 @@ public final class Interpreter {
                 throw RuntimeError("named data key \"\(blob.key)\" appears twice")
             }
         }
+        // Calls run as one (Fusion.swift): the first runs the fused kernel, the ones it covers nothing.
+        let fusions = Fusion.find(self)
+        var covered = 0
         for (k, instruction) in plan.instructions.enumerated() {
             if case let .delegateCall(d, args) = instruction {
                 // Its errors name the delegate and node ("delegate 0 node 12: ...").
@@ -112,7 +115,17 @@ public final class Interpreter {
             let schema = kernel.kernel.schema
             if let problem = schema.mismatch(args, in: plan.values) { throw RuntimeError("\(plan.describeInstruction(k)): \(problem)") }
             do {
-                calls.append((schema.name, try kernel.bind(Arguments(interpreter: self, schema: schema, indices: args.map(Int.init)))))
+                // Every call is bound (so its argument errors are reported), fused or not.
+                let run = try kernel.bind(Arguments(interpreter: self, schema: schema, indices: args.map(Int.init)))
+                if covered > 0 {
+                    covered -= 1
+                    calls.append(("\(schema.name) (fused into the call before)", {}))
+                } else if let fused = fusions[k] {
+                    covered = fused.covers
+                    calls.append((fused.name, fused.run))
+                } else {
+                    calls.append((schema.name, run))
+                }
             } catch {
                 throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
             }

@@ -70,11 +70,45 @@ typedef struct {
     ptrdiff_t sh, sw, dh, dw, pt, pl, groups;
 } ek_conv2d_geometry;
 
+/// An activation applied to each output as it is stored (the conv's epilogue), instead of a
+/// separate pass; the results equal the separate op's (clamp compares as ATen's clamp / relu,
+/// sigmoid and silu are ek_unary_f32's).
+enum {
+    EK_ACT_NONE = 0,
+    EK_ACT_CLAMP = 1,    // min(max(x, lo), hi): relu is [0, inf], relu6 [0, 6]
+    EK_ACT_SIGMOID = 2,
+    EK_ACT_SILU = 3      // x·sigmoid(x)
+};
+typedef struct {
+    int kind;
+    float lo, hi;
+} ek_activation;
+
 /// output[N, OC, OH, OW] = conv(input, weight) + bias (bias may be NULL).
 void ek_conv2d(const ek_conv2d_geometry *g, const float *input, const float *weight,
                const float *bias, float *output);
 void ek_conv2d_with(const ek_config *config, const ek_conv2d_geometry *g, const float *input,
                     const float *weight, const float *bias, float *output);
+/// The same with an activation applied to each output (act NULL or kind EK_ACT_NONE: none).
+void ek_conv2d_act(const ek_config *config, const ek_conv2d_geometry *g, const float *input,
+                   const float *weight, const float *bias, const ek_activation *act, float *output);
+
+/// Elementwise f32 functions (ek_unary_f32): vectorized range reduction + polynomial, with
+/// their largest errors stated in kernels.inc ("elementwise functions") and checked by tests.
+enum {
+    EK_UNARY_EXP = 0,
+    EK_UNARY_SIGMOID = 1,
+    EK_UNARY_SILU = 2,       // x·sigmoid(x)
+    EK_UNARY_TANH = 3,
+    EK_UNARY_ERF = 4,
+    EK_UNARY_GELU = 5,       // x·Φ(x) = x/2·(1 + erf(x/√2))
+    EK_UNARY_GELU_TANH = 6,  // x/2·(1 + tanh(√(2/π)(x + 0.044715x³)))
+    EK_UNARY_COUNT = 7
+};
+/// y[i] = f(x[i]) for i < n (y may equal x). Each element's result depends only on its value
+/// and the variant, never on n, alignment or the thread count. An unknown op writes nothing.
+void ek_unary_f32(int op, const float *x, float *y, ptrdiff_t n);
+void ek_unary_f32_with(const ek_config *config, int op, const float *x, float *y, ptrdiff_t n);
 
 #ifdef __cplusplus
 }

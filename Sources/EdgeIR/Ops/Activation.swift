@@ -45,7 +45,7 @@ extension Ops {
         evaluate: { v, ctx in
             let approximate = ctx.attribute("approximate")?.stringValue ?? "none"
             guard approximate == "none" || approximate == "tanh" else { throw EvaluationError("approximate \"\(approximate)\"") }
-            return [try Math.run(.gelu(tanhApproximation: approximate == "tanh"), v.first)]
+            return [try Math.run(.gelu(tanhApproximation: approximate == "tanh"), v.first, config: .folding)]
         })
     public static let leakyRelu = unary(
         "edge.leaky_relu", summary: "x for x >= 0, negative_slope * x otherwise.", reference: "aten::leaky_relu",
@@ -58,5 +58,5 @@ extension Ops {
     public static let silu = unary(
         "edge.silu", summary: "x * sigmoid(x) per element (swish).", reference: "aten::silu",
         // As the portable lowering runs it: sigmoid, then mul.
-        evaluate: { v, _ in [try Binary.run(.mul, v.first, try Math.run(.sigmoid, v.first))] })
+        evaluate: { v, _ in [try Binary.run(.mul, v.first, try Math.run(.sigmoid, v.first, config: .folding))] })
 }

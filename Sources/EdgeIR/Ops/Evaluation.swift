@@ -39,7 +39,7 @@ extension Ops {
 
     /// Evaluates a unary math or activation op with ``Math``.
     static func evaluateMath(_ op: MathOp) -> OpEvaluator {
-        { v, _ in [try Math.run(op, v.first)] }
+        { v, _ in [try Math.run(op, v.first, config: .folding)] }
     }
 
     /// Evaluates a unary op with ``Unary``.
