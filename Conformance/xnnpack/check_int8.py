@@ -413,9 +413,97 @@ def main():
                 ok = d_mine <= (1.0001 if act else 1.13) and d_sim <= SIM_STEPS and cos >= MIN_COSINE
                 failures += 0 if ok else 1
                 print(f"{name:8} {k:<7} {parts.group(1) if parts else '?':>9} {d_mine:>12.2f} {d_sim:>12.2f} {cos:>14.5f} {len(blob):>10}" + ("" if ok else "  FAIL"))
+        failures += check_single_ops(args, tmp)
         failures += check_ort_qdq(args, tmp)
     print("ok" if failures == 0 else f"{failures} failure(s)")
     return 1 if failures else 0
+
+
+# ---- single qs8 ops: ExecuTorch's XNNPACK kernels and edgec's interpreter, integer for integer ----
+
+def op_program(name, ins, body, out_shape, out_q):
+    """One op between QDQ points: every input quantized (and dequantized), the op, its output
+    quantized with `out_q`, dequantized and returned."""
+    b = Builder(name)
+    vals = [b.qdq(f"%{n}", s, q) for n, s, q in ins]
+    r = b.op(body.format(*vals), f"f32{b.shape(out_shape)}", "op", name)
+    return b.text([(n, s) for n, s, _ in ins], [(b.qdq(r, out_shape, out_q), out_shape)])
+
+
+def on_grid(shape, q, seed):
+    """Random values on the quantization grid of `q` covering all of [-128, 127]."""
+    k = np.random.default_rng(seed).integers(-128, 128, size=shape)
+    return ((k - q[1]) * np.float32(q[0])).astype(np.float32)
+
+
+def pixels(shape, seed):
+    """An image normalized as PP-OCR does, (p / 255 - 0.5) / 0.5: quantized with scale 2/255 and
+    zero point -1, nearly every value is a tie of round half to even."""
+    p = np.random.default_rng(seed).integers(0, 256, size=shape).astype(np.float32)
+    return ((p / np.float32(255) - np.float32(0.5)) / np.float32(0.5)).astype(np.float32)
+
+
+# Scales and zero points taken from edgec's INT8 PP-OCRv4 recognizer (Benchmarks/quantization.py --sections ocr).
+OCR_X, OCR_A, OCR_B, OCR_O = (0.007843137718737125, -1), (0.08812537044286728, -14), (0.030712412670254707, 9), (0.13561709225177765, -118)
+OCR_HS, OCR_W0, OCR_W1 = (0.04151400178670883, -119), (0.0006569364340975881, -128), (1.3608011784072005e-07, -128)
+OCR_M, OCR_M2 = (0.006954375654459, -119), (0.006954302079975605, -119)
+SE = [1, 32, 12, 40]
+OPS = [  # name, inputs (name, shape, quantization, values), op (format of the dequantized inputs), output shape, output quantization
+    ("op_quantize", [("x", [1, 3, 48, 64], OCR_X, pixels)], "edge.relu({0})", [1, 3, 48, 64], (0.003937007859349251, -128)),
+    ("op_add", [("a", SE, OCR_A, on_grid), ("b", SE, OCR_B, on_grid)], "edge.add({0}, {1})", SE, OCR_O),
+    ("op_add_same", [("a", SE, (0.05, 3), on_grid), ("b", SE, (0.05, 3), on_grid)], "edge.add({0}, {1})", SE, (0.1, 0)),
+    ("op_add_const", [("a", SE, OCR_M, on_grid), ("b", [1], OCR_W1, on_grid)], "edge.add({0}, {1})", SE, OCR_M2),
+    ("op_sub", [("a", SE, OCR_A, on_grid), ("b", SE, OCR_B, on_grid)], "edge.sub({0}, {1})", SE, (0.15, 5)),
+    ("op_mul", [("a", SE, OCR_A, on_grid), ("b", SE, OCR_B, on_grid)], "edge.mul({0}, {1})", SE, OCR_O),
+    ("op_mul_const", [("a", [1], OCR_W0, on_grid), ("b", SE, OCR_HS, on_grid)], "edge.mul({0}, {1})", SE, OCR_M),
+    ("op_mul_se", [("a", SE, OCR_B, on_grid), ("b", [1, 32, 1, 1], (1 / 255, -128), on_grid)], "edge.mul({0}, {1})", SE, (0.02, 5)),
+    ("op_gap", [("a", [1, 256, 6, 40], OCR_B, on_grid)], "edge.mean({0}) {{axes = [2, 3], keepdim = true}}", [1, 256, 1, 1], (0.004, -100)),
+    ("op_gap_odd", [("a", [1, 512, 3, 5], OCR_HS, on_grid)], "edge.mean({0}) {{axes = [2, 3], keepdim = true}}", [1, 512, 1, 1], (0.0123, 7)),
+    ("op_slice", [("a", SE, OCR_A, on_grid)], "edge.slice({0}) {{dim = 3, start = 3, end = 35}}", [1, 32, 12, 32], OCR_A),
+]
+
+
+def check_single_ops(args, tmp):
+    """Every OPS program compiled with --strict-delegation, run on seeded inputs in ExecuTorch and
+    edgec: the outputs, as int8 codes, must be identical."""
+    failures = 0
+    print()
+    print(f"{'single qs8 op':14} {'elements':>9} {'delegates':>9} {'codes differ':>13} {'max steps':>10} {'pte bytes':>10}")
+    for seed, (name, ins, body, out_shape, out_q) in enumerate(OPS):
+        text = op_program(name, [(n, s, q) for n, s, q, _ in ins], body, out_shape, out_q)
+        path = os.path.join(HERE, name + ".eir")
+        if args.write:
+            open(path, "w").write(text)
+        elif not os.path.exists(path) or open(path).read() != text:
+            print(name, f"{path} is stale (rerun with --write)"); failures += 1; continue
+        pte = os.path.join(tmp, name + ".pte")
+        c = subprocess.run([args.edgec, "compile", path, "-o", pte, "--backend", "arm-cpu", "--stats", "--strict-delegation"],
+                           capture_output=True, text=True)
+        if c.returncode != 0:
+            print(name, "compile failed:", c.stderr.strip()); failures += 1; continue
+        parts = re.search(r"^partitions:\s+(\d+)", c.stdout, re.M)
+        xs = [gen(s, q, 300 + 10 * seed + k) if gen is on_grid else gen(s, 300 + 10 * seed + k) for k, (_, s, q, gen) in enumerate(ins)]
+        blob = open(pte, "rb").read()
+        program = Runtime.get().load_program(blob)
+        try:
+            et = program.load_method("forward").execute([torch.from_numpy(x) for x in xs])[0].numpy()
+        except Exception as e:  # noqa: BLE001
+            print(name, "ExecuTorch failed:", e); failures += 1; continue
+        cmd = [args.edgec, "run", pte, "-o", os.path.join(tmp, name + "_out")]
+        for k, x in enumerate(xs):
+            np.save(os.path.join(tmp, f"{name}_in{k}.npy"), x); cmd += ["--input", os.path.join(tmp, f"{name}_in{k}.npy")]
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            print(name, "edgec run failed:", r.stderr.strip()); failures += 1; continue
+        outdir = os.path.join(tmp, name + "_out")
+        mine = np.load(os.path.join(outdir, sorted(os.listdir(outdir))[0]))
+        step = np.float32(out_q[0])
+        d = np.round(et / step).astype(np.int64) - np.round(mine / step).astype(np.int64)
+        ok = mine.shape == et.shape and not d.any()
+        failures += 0 if ok else 1
+        print(f"{name:14} {et.size:>9} {parts.group(1) if parts else '?':>9} {int((d != 0).sum()):>13} {int(np.abs(d).max()):>10} {len(blob):>10}"
+              + ("" if ok else "  FAIL"))
+    return failures
 
 
 # ---- pre-quantized ONNX: ONNX Runtime's quantize_static output through edgec ----

@@ -40,21 +40,29 @@ extension XNNBuffers {
 enum XNNQuantOps {
     typealias Run = (XNNBuffers) -> Void
 
-    /// XNNPACK's rounding: round half to even (the magic-number / `lrintf` requantization), then saturation.
-    @inline(__always) static func saturate(_ v: Float, _ lo: Int32, _ hi: Int32) -> Int8 {
+    /// XNNPACK's fp32 requantization of `v` (a value in output steps, without the zero point): round
+    /// half to even (the magic-number / `lrintf` rounding), then add the zero point `zp`, then saturate
+    /// to `[lo, hi]`. The zero point is added to the rounded integer, never to the float before
+    /// rounding: with an odd zero point that would move every tie (`52.5 + (-1)` rounds to 52,
+    /// XNNPACK gives `round(53.5) - 1 = 53`), as the input quantize of images scaled by 1/127.5 hits on
+    /// most pixels.
+    @inline(__always) static func requantize(_ v: Float, _ zp: Int32, _ lo: Int32, _ hi: Int32) -> Int8 {
         let r = v.rounded(.toNearestOrEven)
         if r.isNaN { return Int8(clamping: lo) }
-        return Int8(Swift.min(Swift.max(r, Float(lo)), Float(hi)))
+        return Int8(Swift.min(Swift.max(r + Float(zp), Float(lo)), Float(hi)))
     }
 
-    /// `output_min_max` in real units as int8 bounds of an output with `scale` and `zp` (XNNPACK
-    /// quantizes them: `round(v / scale) + zp`, saturated).
+    /// A node parameter in real units (an output bound, a padding value) as int8, as XNNPACK's
+    /// subgraph quantizes it: `v / scale + zp` saturated to [-128, 127], then rounded half to even
+    /// (here the zero point is added before rounding, unlike the tensor requantization above).
+    static func quantizeParameter(_ v: Float, _ scale: Float, _ zp: Int32) -> Int8 {
+        let r = Swift.min(Swift.max(v / scale + Float(zp), -128), 127).rounded(.toNearestOrEven)
+        return r.isNaN ? Int8(clamping: zp) : Int8(r)
+    }
+
+    /// `output_min_max` in real units as int8 bounds of an output with `scale` and `zp`.
     static func bounds(_ lo: Float, _ hi: Float, _ scale: Float, _ zp: Int32) -> (Int32, Int32) {
-        func q(_ v: Float, _ dflt: Int32) -> Int32 {
-            guard v.isFinite else { return dflt }
-            let r = (v / scale).rounded(.toNearestOrEven) + Float(zp)
-            return Int32(Swift.min(Swift.max(r, -128), 127))
-        }
+        func q(_ v: Float, _ dflt: Int32) -> Int32 { v.isFinite ? Int32(quantizeParameter(v, scale, zp)) : dflt }
         return (q(lo, -128), q(hi, 127))
     }
 
@@ -123,7 +131,7 @@ enum XNNQuantOps {
             try XNNOps.expect(dims(o), shape, "output")
             guard case .perTensor(let s, let z)? = quant(o) else { throw XNNOps.bindError("output must be qint8") }
             // The padding value is given in real units; XNNPACK quantizes it with the output's parameters.
-            let value = saturate(pd.paddingValue / s + Float(z), -128, 127)
+            let value = quantizeParameter(pd.paddingValue, s, z)
             let sx = XNNOps.strides(dx)
             return gather(ins[0], o, shape, fill: value) { idx in
                 var k = 0
@@ -231,7 +239,7 @@ enum XNNQuantOps {
                 for ch in 0 ..< c {
                     var acc: Int32 = 0
                     for p in 0 ..< h * w { acc &+= Int32(xi[(i * h * w + p) * c + ch]) - zx }
-                    z[i * c + ch] = saturate(Float(acc) * scale + Float(zo), qlo, qhi)
+                    z[i * c + ch] = requantize(Float(acc) * scale, zo, qlo, qhi)
                 }
             }
         }
@@ -254,7 +262,7 @@ enum XNNQuantOps {
             let inv = 1 / s
             return { b in
                 let x = b[a], y = b.i8(o)
-                for i in 0 ..< total { y[i] = saturate(x[i] * inv + Float(z), -128, 127) }
+                for i in 0 ..< total { y[i] = requantize(x[i] * inv, z, -128, 127) }
             }
         case (.perTensor(let s, let z)?, nil):
             return { b in
@@ -309,7 +317,7 @@ enum XNNQuantOps {
         switch type {
         case .multiply:
             let m = sa * sb / so
-            f = { x, y in saturate(Float((x - za) * (y - zb)) * m + Float(zo), qlo, qhi) }
+            f = { x, y in requantize(Float((x - za) * (y - zb)) * m, zo, qlo, qhi) }
         default:
             // XNNPACK's qs8 add/subtract kernels requantize in fixed point with a rounding bias and an
             // arithmetic shift: ties round up (towards +inf), unlike the fp32 requantization elsewhere.
@@ -374,7 +382,7 @@ enum XNNQuantOps {
                             }
                         }
                         let out = z + ((n * oh + y) * ow + xo) * cout
-                        for oc in 0 ..< cout { out[oc] = saturate(Float(acc[oc]) * req[oc] + Float(zo), qlo, qhi) }
+                        for oc in 0 ..< cout { out[oc] = requantize(Float(acc[oc]) * req[oc], zo, qlo, qhi) }
                     }
                 }
             }
@@ -441,7 +449,7 @@ enum XNNQuantOps {
                         let wr = wi + oc * inC
                         var acc: Int32 = bi?[oc] ?? 0
                         for i in 0 ..< inC { acc &+= (Int32(row[i]) - zx) * Int32(wr[i]) }
-                        z[r * outC + oc] = saturate(Float(acc) * req[oc] + Float(zo), qlo, qhi)
+                        z[r * outC + oc] = requantize(Float(acc) * req[oc], zo, qlo, qhi)
                     }
                 }
             }
