@@ -18,12 +18,13 @@ public enum DynamicQuantize {
         return (inv, Int32(zp.rounded(.toNearestOrEven)))
     }
 
-    /// `q = saturate(round_half_even(x * inv + zp))` (XNNPACK's qd8 rounding; NaN → -128).
+    /// `q = saturate(round_half_even(x * inv) + zp)` (XNNPACK's qd8 rounding: its f32 → qs8 convert
+    /// rounds before adding the zero point, which moves ties when `zp` is odd; NaN → -128).
     @inline(__always)
     public static func quantize(_ x: Float, inverseScale inv: Float, zeroPoint zp: Int32) -> Int8 {
-        let v = (x * inv + Float(zp)).rounded(.toNearestOrEven)
+        let v = (x * inv).rounded(.toNearestOrEven)
         if v.isNaN { return -128 }
-        return Int8(Swift.min(Swift.max(v, -128), 127))
+        return Int8(Swift.min(Swift.max(v + Float(zp), -128), 127))
     }
 
     /// Each row of the last dim quantized with its own parameters and dequantized again

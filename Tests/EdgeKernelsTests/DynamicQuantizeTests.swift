@@ -26,4 +26,13 @@ import Testing
         #expect(y[4] != y[5])
         #expect(throws: (any Error).self) { try DynamicQuantize.run(try Tensor([Double]([1, 2]))) }
     }
+
+    /// Ties round half to even before the zero point is added (XNNPACK's f32 → qs8 convert): with
+    /// inverse scale 2 and zero point -1, 26.75 → round(53.5) - 1 = 53 (not round(52.5) = 52).
+    @Test func tiesRoundBeforeTheZeroPoint() {
+        #expect(DynamicQuantize.quantize(26.75, inverseScale: 2, zeroPoint: -1) == 53)
+        #expect(DynamicQuantize.quantize(-34.25, inverseScale: 2, zeroPoint: -1) == -69)
+        #expect(DynamicQuantize.quantize(63.75, inverseScale: 2, zeroPoint: 1) == 127)  // 128 + 1 saturates
+        #expect(DynamicQuantize.quantize(.nan, inverseScale: 2, zeroPoint: 5) == -128)
+    }
 }
