@@ -13,6 +13,8 @@ Deterministic.
 import argparse, os, subprocess, sys, tempfile
 import numpy as np
 
+from check_int8 import cosine  # the same measure as the INT8 checks (this folder)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCHEMES = [("fp32", []), ("dynamic-int8", ["--quantize", "dynamic-int8"]),
            ("int4-weights g32", ["--quantize", "int4-weights", "--group-size", "32"]),
@@ -61,11 +63,6 @@ def run_executorch(edgec, pte, inputs):
     outs = method.execute([torch.from_numpy(np.load(files[n])) for n in plan["input_names"]])
     first = plan["output_names"][0]
     return outs[0].numpy(), first
-
-
-def cosine(a, b):
-    a, b = a.reshape(-1).astype(np.float64), b.reshape(-1).astype(np.float64)
-    return float(a @ b / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-30))
 
 
 def main():

@@ -71,18 +71,18 @@ public enum DynamicQuantization {
         }
     }
 
+    /// The axis of the 2-D weight that runs along the input features: 1 for linear's `[O, I]`, 0
+    /// for matmul's `[K, N]`; nil for other ops. The blocks of 4-bit weights run along it.
+    public static func inputFeatureAxis(of op: EdgeIR.Operation) -> Int? {
+        if op.definition === Ops.linear { return 1 }
+        if op.definition === Ops.matmul { return 0 }
+        return nil
+    }
+
     /// The f32 constant 2-D weight of a linear (`[O, I]`) or matmul (`[K, N]`) whose input is
     /// f32 and not dynamically quantized yet, its shape, and its input-feature axis.
     static func weight(of op: EdgeIR.Operation) -> (values: Tensor, shape: [Int], inputAxis: Int)? {
-        let inputAxis: Int
-        if op.definition === Ops.linear {
-            inputAxis = 1
-        } else if op.definition === Ops.matmul {
-            inputAxis = 0
-        } else {
-            return nil
-        }
-        guard let x = op.operand(0), x.type.element == .f32, x.definingOp?.definition !== Ops.dynamicQuantize,
+        guard let inputAxis = inputFeatureAxis(of: op), let x = op.operand(0), x.type.element == .f32, x.definingOp?.definition !== Ops.dynamicQuantize,
               let weight = op.operand(1), weight.type.element == .f32, let values = Constants.tensor(weight),
               let shape = weight.type.staticShape, shape.count == 2 else { return nil }
         return (values, shape, inputAxis)

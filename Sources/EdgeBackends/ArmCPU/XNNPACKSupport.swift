@@ -1,4 +1,5 @@
 import EdgeIR
+import EdgePasses
 import EdgeProgram
 
 /// Where an op runs relative to the NHWC layout of XNNPACK's convolutions and pools.
@@ -119,17 +120,12 @@ public enum XNNPACKSupport {
         guard let w = op.operand(1), let dq = w.definingOp, dq.definition === Ops.dequantize, let c = dq.operand(0),
               isQuantizedConstant(c), case .quantized(let wt) = c.type.element, wt.storage == .i8,
               case .blockwise(let axis, let block, let scales) = wt.scheme,
-              let dims = c.type.staticShape, dims.count == 2 else { return nil }
-        let inputAxis: Int
-        if op.definition === Ops.linear {
-            inputAxis = 1
-        } else if op.definition === Ops.matmul {
-            inputAxis = 0
-        } else {
-            return nil
-        }
+              let dims = c.type.staticShape, dims.count == 2,
+              let inputAxis = DynamicQuantization.inputFeatureAxis(of: op) else { return nil }
         let k = dims[inputAxis]
-        guard axis == inputAxis, block > 0, block % 32 == 0, k % block == 0, k % 2 == 0,
+        // The same constraints the quantize-dynamic-int4 pass applies (declared there once).
+        guard axis == inputAxis, DynamicQuantization.groupSizeProblem(block) == nil,
+              DynamicQuantization.int4Refusal(inputSize: k, groupSize: block) == nil,
               scales.count == dims[1 - inputAxis] * (k / block) else { return nil }
         return (c, block, scales)
     }
