@@ -32,7 +32,7 @@ let package = Package(
         .testTarget(name: "EdgeKernelsTests", dependencies: ["EdgeKernels"]),
         .target(name: "EdgePasses", dependencies: ["EdgeIR", "EdgeKernels"]),
         // torch.export ingest: the .pt2 archive reader and the ATen → Edge IR importer.
-        .target(name: "EdgeTorch", dependencies: ["EdgeIR", "EdgeKernels", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        .target(name: "EdgeTorch", dependencies: ["EdgeIR", "EdgeKernels"]),
         // ONNX ingest: generated protobuf bindings (Generated/) and the opset-aware importer.
         .target(
             name: "EdgeONNX",

@@ -1,5 +1,4 @@
 import Foundation
-import ZIPFoundation
 
 /// A `torch.export.save` archive (`.pt2`): a zip whose entries sit under one root folder.
 ///
@@ -39,65 +38,38 @@ public final class PT2Archive {
     /// Entry paths relative to the root, sorted.
     public let entryNames: [String]
 
-    private let archive: Archive
-    private let entries: [String: Entry]
+    private let archive: ZipArchive
+    private let entries: [String: ZipArchive.Entry]
     private let limits: Limits
     private var extractedBytes: UInt64 = 0
 
-    /// Opens the archive at `path` and checks its format and version. Its directory records are
-    /// checked first (``ZipStructure``): ZIPFoundation traps on offsets that do not fit `Int64`.
+    /// Opens the archive at `path` (memory-mapped) and checks its format and version.
     public convenience init(path: String, limits: Limits = Limits()) throws(TorchImportError) {
-        let archive: Archive
         guard FileManager.default.fileExists(atPath: path) else {
             throw TorchImportError("cannot read \(path): no such file", file: path)
         }
-        try ZipStructure.check(url: URL(fileURLWithPath: path), path: path, maxEntries: limits.maxEntries)
+        let data: Data
         do {
-            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
         } catch {
-            throw TorchImportError("not a zip archive (\(error)); a .pt2 file is written by torch.export.save", file: path)
+            throw TorchImportError("cannot read \(path): \(error.localizedDescription)", file: path)
         }
-        try self.init(archive: archive, path: path, limits: limits)
+        try self.init(data: data, path: path, limits: limits)
     }
 
-    /// Opens an archive held in memory (tests, or bytes from elsewhere). The bytes go through
-    /// a temporary file, removed at once: ZIPFoundation's in-memory backend traps on offsets
-    /// past the end, which hostile archives contain, while its file backend reports them.
-    public convenience init(data: Data, path: String = "<memory>", limits: Limits = Limits()) throws(TorchImportError) {
-        let temp = FileManager.default.temporaryDirectory.appendingPathComponent("edgec-pt2-\(UUID().uuidString).pt2")
-        do {
-            try data.write(to: temp)
-        } catch {
-            throw TorchImportError("cannot stage the archive in \(temp.path): \(error.localizedDescription)", file: path)
-        }
-        defer { try? FileManager.default.removeItem(at: temp) }
-        let archive: Archive
-        try ZipStructure.check(url: temp, path: path, maxEntries: limits.maxEntries)
-        do {
-            archive = try Archive(url: temp, accessMode: .read)
-        } catch {
-            throw TorchImportError("not a zip archive (\(error)); a .pt2 file is written by torch.export.save", file: path)
-        }
-        try self.init(archive: archive, path: path, limits: limits)
-    }
-
-    private init(archive: Archive, path: String, limits: Limits) throws(TorchImportError) {
+    /// Opens an archive held in memory (a mapped file, tests, or bytes from elsewhere).
+    public init(data: Data, path: String = "<memory>", limits: Limits = Limits()) throws(TorchImportError) {
+        let archive = try ZipArchive(data: data, path: path, maxEntries: limits.maxEntries)
         self.archive = archive
         self.path = path
         self.limits = limits
-        var all: [Entry] = []
-        for entry in archive {
-            all.append(entry)
-            if all.count > limits.maxEntries {
-                throw TorchImportError("archive has more than \(limits.maxEntries) entries", file: path)
-            }
-        }
+        let all = archive.entries
         guard let first = all.first else {
             throw TorchImportError("archive is empty; a .pt2 file written by torch.export.save has an archive_format entry", file: path)
         }
         // The root folder is the first component of the first entry (as torch's reader does).
         let root = String(first.path.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false)[0])
-        var table: [String: Entry] = [:]
+        var table: [String: ZipArchive.Entry] = [:]
         for entry in all {
             let name = entry.path
             try Self.checkContained(name, archive: path)
@@ -105,10 +77,10 @@ public final class PT2Archive {
                 throw TorchImportError("entry '\(name)' is outside the archive's root folder '\(root)/'", file: path)
             }
             let relative = String(name.dropFirst(root.count + 1))
-            guard entry.type != .symlink else {
+            guard entry.kind != .symlink else {
                 throw TorchImportError("entry '\(name)' is a symbolic link; .pt2 archives hold plain files only", file: path)
             }
-            if entry.type == .directory || relative.isEmpty { continue }
+            if entry.kind == .directory || relative.isEmpty { continue }
             guard table[relative] == nil else {
                 throw TorchImportError("entry '\(name)' appears twice", file: path)
             }
@@ -156,24 +128,7 @@ public final class PT2Archive {
         guard declared <= cap else {
             throw TorchImportError("entry '\(root)/\(name)' declares \(declared) bytes, more than the \(cap)-byte extraction limit", file: path)
         }
-        var out = Data()
-        // The declared size is the header's claim, not the data: reserve at most 64 MiB up front
-        // and let a truthful large entry grow (a 10-byte entry may claim 4 GB).
-        out.reserveCapacity(Int(min(declared, 64 << 20)))
-        struct Overflow: Error {}
-        do {
-            _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                guard UInt64(out.count + chunk.count) <= declared else { throw Overflow() }
-                out.append(chunk)
-            }
-        } catch is Overflow {
-            throw TorchImportError("entry '\(root)/\(name)' expands past the \(declared) bytes its header declares; the archive is corrupt or hostile", file: path)
-        } catch {
-            throw TorchImportError("cannot extract entry '\(root)/\(name)': \(error)", file: path)
-        }
-        guard UInt64(out.count) == declared else {
-            throw TorchImportError("entry '\(root)/\(name)' holds \(out.count) bytes but its header declares \(declared)", file: path)
-        }
+        let out = try archive.extract(entry)
         extractedBytes += declared
         return out
     }
