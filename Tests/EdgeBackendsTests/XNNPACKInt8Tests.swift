@@ -457,6 +457,32 @@ import Testing
         #expect(got == ids.flatMap { want[Int($0) * 64 ..< (Int($0) + 1) * 64] })
     }
 
+    /// With `minimumSaving` (what `--quantize int4-weights` asks: ``QuantizeEmbeddings/unpackingBytes``)
+    /// a table whose 4-bit form saves fewer bytes stays f32 (a token-type table [2, 64] saves 440
+    /// bytes); a larger one is quantized.
+    @Test func smallEmbeddingTablesStayF32UnderAMinimumSaving() throws {
+        #expect(QuantizeEmbeddings.savedBytes(rows: 2, rowLength: 64, groupSize: 32) == 512 - 64 - 8)
+        #expect(QuantizeEmbeddings.savedBytes(rows: 40, rowLength: 64, groupSize: 64) == 10240 - 1280 - 80)
+        func run(_ v: Int) throws -> Bool {
+            let table = try wave([v, 64], phase: 0.2)
+            let module = try IRFile.parse("""
+            func @main(%ids: i64[3]) -> f32[3,64] {
+              %t = edge.constant {value = dense<[\(table.floats().map { "\($0)" }.joined(separator: ", "))]>} : f32[\(v),64]
+              %y = edge.index_select(%t, %ids) {dim = 0} : f32[3,64]
+              return %y
+            }
+            """, fileName: "case.eir")
+            let notes = QuantizeEmbeddings.fallbacks(module.mainFunction!, groupSize: 128, minimumSaving: QuantizeEmbeddings.unpackingBytes)
+            var manager = PassManager(passes: [QuantizeEmbeddings.int4(groupSize: 128, minimumSaving: QuantizeEmbeddings.unpackingBytes)])
+            try manager.run(module)
+            let quantized = module.mainFunction!.body.operations.contains { $0.definition === Ops.constant && $0.result.type == TensorType(.u8, [v, 32]) }
+            #expect(notes.count == (quantized ? 1 : 0))
+            return quantized
+        }
+        #expect(try run(2) == false)
+        #expect(try run(40) == true)
+    }
+
     /// A dynamic_quantize read by anything but a linear layer with a qi8 weight is refused, naming the reader.
     @Test func dynamicQuantizeNeedsAQuantizedLinearReader() throws {
         let module = try IRFile.parse("""
