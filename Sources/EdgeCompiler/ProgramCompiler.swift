@@ -194,6 +194,19 @@ public struct ProgramCompiler {
     private func runStages(path: String, through stage: CompileStage) throws -> StageOutput {
         let module = try importModel(path: path)
         if stage == .import { return .module(module) }
+        if let g = int4GroupSize {
+            // Embedding tables are quantized before fold-constants: a gather of table rows by
+            // constant ids (position embeddings) then folds to the rows' 4-bit values, not to f32 rows.
+            // Tables too small to gain more than their unpacking ops cost stay f32.
+            if let why = DynamicQuantization.groupSizeProblem(g) { throw CompilerOptionError("--group-size \(g): \(why)") }
+            if let main = module.mainFunction {
+                for (op, block, why) in QuantizeEmbeddings.fallbacks(main, groupSize: g, minimumSaving: QuantizeEmbeddings.unpackingBytes) {
+                    log("note: \(op.diagnosticName) " + (block.map { "has a 4-bit table in groups of \($0)" } ?? "keeps its f32 table") + ": \(why)\n")
+                }
+            }
+            try Optimizer(passes: [QuantizeEmbeddings.int4(groupSize: g, minimumSaving: QuantizeEmbeddings.unpackingBytes)], target: try resolvedBackend().target,
+                          instrumentation: instrumentation, log: log).run(module)
+        }
         try optimize(module)
         var quantizationReport: QuantizationReport?
         if let quantization { quantizationReport = try quantize(module, quantization) }
@@ -202,14 +215,13 @@ public struct ProgramCompiler {
             try Optimizer(passes: [DynamicQuantization.pass], target: target, instrumentation: instrumentation, log: log).run(module)
         }
         if let g = int4GroupSize {
-            if let why = DynamicQuantization.groupSizeProblem(g) { throw CompilerOptionError("--group-size \(g): \(why)") }
             let target = try resolvedBackend().target
             if let main = module.mainFunction {
-                for (op, why) in DynamicQuantization.int4Fallbacks(main, groupSize: g) {
-                    log("note: \(op.diagnosticName) keeps INT8 weights (dynamic INT8): \(why)\n")
+                for (op, block, why) in DynamicQuantization.int4Fallbacks(main, groupSize: g) {
+                    log(DynamicQuantization.int4FallbackNote(op, blockSize: block, reason: why) + "\n")
                 }
             }
-            try Optimizer(passes: [DynamicQuantization.int4(groupSize: g), QuantizeEmbeddings.int4(groupSize: g)], target: target,
+            try Optimizer(passes: [DynamicQuantization.int4(groupSize: g)], target: target,
                           instrumentation: instrumentation, log: log).run(module)
         }
         if stage == .optimize { return .module(module) }

@@ -65,6 +65,12 @@ indirect enum Imported {
     }
 
     /// Whether the contents are known at import time.
+    /// Whether this is an initializer of a floating-point type (a weight, not shape data).
+    var isFloatInitializer: Bool {
+        if case .initializer(let type, _, _) = self, case .scalar(let s) = type.element { return s.isFloatingPoint }
+        return false
+    }
+
     var isKnown: Bool {
         switch self {
         case .constant, .initializer: return true

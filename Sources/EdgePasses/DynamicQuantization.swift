@@ -17,7 +17,9 @@ import Foundation
 /// `quantize-dynamic-int4` (``int4(groupSize:)``; docs/quantization.md, "INT4 weights") is the
 /// same with the weight blockwise 4-bit instead (`qi4`, blocks of `groupSize` along the input
 /// axis: axis 1 of linear's `[O, I]`, axis 0 of matmul's `[K, N]`); a layer whose input size
-/// the blocks cannot split (``int4Refusal(inputSize:groupSize:)``) is made dynamic INT8.
+/// `groupSize` does not divide takes the largest multiple of 32 below it that does
+/// (``int4GroupSize(inputSize:requested:)``), and one that no multiple of 32 divides is made
+/// dynamic INT8.
 public enum DynamicQuantization {
     public static let pass = Pass.perFunction(
         name: "quantize-dynamic-int8",
@@ -60,15 +62,37 @@ public enum DynamicQuantization {
         return nil
     }
 
-    /// The layers `quantize-dynamic-int4` with `groupSize` leaves dynamic INT8 in `function`, each
-    /// with why (for the compiler's notes): linear / matmul ops with a constant f32 2-D weight that
-    /// ``int4Refusal(inputSize:groupSize:)`` refuses.
-    public static func int4Fallbacks(_ function: Function, groupSize: Int) -> [(op: EdgeIR.Operation, reason: String)] {
+    /// The block size 4-bit weights with `inputSize` input features (or embedding rows that long)
+    /// get when `requested` is asked for: `requested` when it divides them, else the largest
+    /// multiple of 32 below it that does (a 64-feature layer under `--group-size 128` gets blocks
+    /// of 64); nil when none does (``int4Refusal(inputSize:groupSize:)`` of 32 then says why).
+    public static func int4GroupSize(inputSize k: Int, requested: Int) -> Int? {
+        stride(from: requested - requested % 32, through: 32, by: -32).first { int4Refusal(inputSize: k, groupSize: $0) == nil }
+    }
+
+    /// What `quantize-dynamic-int4` with `groupSize` does differently from the request in
+    /// `function`, for the compiler's notes: linear / matmul ops with a constant f32 2-D weight
+    /// that keep INT8 weights (`blockSize` nil) or take smaller blocks, each with why.
+    public static func int4Fallbacks(_ function: Function, groupSize: Int) -> [(op: EdgeIR.Operation, blockSize: Int?, reason: String)] {
         function.body.operations.compactMap { op in
             guard let (_, shape, inputAxis) = weight(of: op),
                   let why = int4Refusal(inputSize: shape[inputAxis], groupSize: groupSize) else { return nil }
-            return (op, why)
+            return (op, int4GroupSize(inputSize: shape[inputAxis], requested: groupSize), smallerGroupReason(inputSize: shape[inputAxis], requested: groupSize) ?? why)
         }
+    }
+
+    /// Why 4-bit blocks of `inputSize` elements are not `requested` long (nil when they are):
+    /// `requested` does not divide them, or no multiple of 32 up to it does, or they are odd.
+    public static func smallerGroupReason(inputSize k: Int, requested g: Int) -> String? {
+        guard let why = int4Refusal(inputSize: k, groupSize: g) else { return nil }
+        if k % 2 != 0 || int4GroupSize(inputSize: k, requested: g) != nil { return why }
+        return "no multiple of 32 up to group size \(g) divides its \(k) input features"
+    }
+
+    /// The compiler's note for one of ``int4Fallbacks(_:groupSize:)``.
+    public static func int4FallbackNote(_ op: EdgeIR.Operation, blockSize: Int?, reason: String) -> String {
+        if let g = blockSize { return "note: \(op.diagnosticName) has 4-bit weights in groups of \(g): \(reason)" }
+        return "note: \(op.diagnosticName) keeps INT8 weights (dynamic INT8): \(reason)"
     }
 
     /// The axis of the 2-D weight that runs along the input features: 1 for linear's `[O, I]`, 0
@@ -91,7 +115,7 @@ public enum DynamicQuantization {
     static func quantize(_ op: EdgeIR.Operation, rewriter: Rewriter, groupSize: Int?) throws {
         guard let (values, shape, inputAxis) = weight(of: op), let x = op.operand(0), let weight = op.operand(1) else { return }
         let type: QuantizedType, q: Tensor, absMax: [Float], suffix: String
-        if let g = groupSize, int4Refusal(inputSize: shape[inputAxis], groupSize: g) == nil {
+        if let requested = groupSize, let g = int4GroupSize(inputSize: shape[inputAxis], requested: requested) {
             (type, q, absMax) = try QuantizeWeights.symmetricBlockwise(values, shape: shape, axis: inputAxis, blockSize: g)
             suffix = "_q4"
         } else {

@@ -402,6 +402,87 @@ import Testing
         #expect(err <= 0.08, "max |Δ| vs the f32 table \(err)")
     }
 
+    /// A layer (or embedding row) that the requested group size does not divide takes the largest
+    /// multiple of 32 below it that does; one that no multiple of 32 divides keeps INT8 weights
+    /// (an embedding table stays f32), and the compiler's notes say which.
+    @Test func int4GroupSizeFallsBackToTheLargestMultipleOf32ThatDivides() throws {
+        #expect(DynamicQuantization.int4GroupSize(inputSize: 64, requested: 128) == 64)
+        #expect(DynamicQuantization.int4GroupSize(inputSize: 128, requested: 128) == 128)
+        #expect(DynamicQuantization.int4GroupSize(inputSize: 96, requested: 64) == 32)
+        #expect(DynamicQuantization.int4GroupSize(inputSize: 320, requested: 128) == 64)
+        #expect(DynamicQuantization.int4GroupSize(inputSize: 48, requested: 64) == nil)
+        #expect(DynamicQuantization.int4GroupSize(inputSize: 33, requested: 32) == nil)
+        func dense(_ t: Tensor) -> String { t.floats().map { "\($0)" }.joined(separator: ", ") }
+        let w64 = try wave([8, 64], phase: 0.1), w128 = try wave([128, 8], phase: 0.2), w48 = try wave([8, 48], phase: 0.3)
+        let table = try wave([5, 64], phase: 0.4)
+        let module = try IRFile.parse("""
+        func @main(%x: f32[2,64], %h: f32[2,128], %z: f32[2,48], %ids: i64[3]) -> (f32[2,8], f32[2,8], f32[2,8], f32[3,64]) {
+          %w64 = edge.constant {value = dense<[\(dense(w64))]>} : f32[8,64]
+          %w128 = edge.constant {value = dense<[\(dense(w128))]>} : f32[128,8]
+          %w48 = edge.constant {value = dense<[\(dense(w48))]>} : f32[8,48]
+          %t = edge.constant {value = dense<[\(dense(table))]>} : f32[5,64]
+          %a = edge.linear(%x, %w64) : f32[2,8]
+          %b = edge.matmul(%h, %w128) : f32[2,8]
+          %c = edge.linear(%z, %w48) : f32[2,8]
+          %e = edge.index_select(%t, %ids) {dim = 0} : f32[3,64]
+          return %a, %b, %c, %e
+        }
+        """, fileName: "case.eir")
+        let main = try #require(module.mainFunction)
+        let notes = DynamicQuantization.int4Fallbacks(main, groupSize: 128).map { DynamicQuantization.int4FallbackNote($0.op, blockSize: $0.blockSize, reason: $0.reason) }
+        #expect(notes.count == 2)
+        #expect(notes.contains { $0.contains("has 4-bit weights in groups of 64: group size 128 does not divide its 64 input features") }, "\(notes)")
+        #expect(notes.contains { $0.contains("keeps INT8 weights (dynamic INT8): no multiple of 32 up to group size 128 divides its 48 input features") }, "\(notes)")
+        let tableNotes = QuantizeEmbeddings.fallbacks(main, groupSize: 128)
+        #expect(tableNotes.count == 1 && tableNotes.first?.blockSize == 64 && tableNotes.first?.reason.contains("its 64 row elements") == true, "\(tableNotes)")
+        var manager = PassManager(passes: [DynamicQuantization.int4(groupSize: 128), QuantizeEmbeddings.int4(groupSize: 128)])
+        try manager.run(module)
+        var schemes: [String: String] = [:]
+        for op in main.body.operations where op.definition === Ops.constant {
+            if case .quantized(let qt) = op.result.type.element {
+                switch qt.scheme {
+                case .blockwise(let axis, let block, _): schemes[op.result.nameHint ?? "?"] = "block \(block) on axis \(axis)"
+                case .perChannel(let axis, _, _): schemes[op.result.nameHint ?? "?"] = "INT8 on axis \(axis)"
+                default: break
+                }
+            }
+        }
+        #expect(schemes == ["w64_q4": "block 64 on axis 1", "w128_q4": "block 128 on axis 0", "w48_q8": "INT8 on axis 0"], "\(schemes)")
+        #expect(main.body.operations.contains { $0.definition === Ops.constant && $0.result.type == TensorType(.bf16, [5, 1]) })
+        let compiled = try ProgramCompiler(backend: ArmCPUBackend.name).compile(module)
+        let ids: [Int64] = [4, 1, 4]
+        let got = try runCompiled(compiled, [try wave([2, 64]), try wave([2, 128]), try wave([2, 48]), try Tensor(ids, shape: [3])])[3].floats()
+        let (type, q, _) = try QuantizeWeights.symmetricBlockwise(table, shape: [5, 64], axis: 1, blockSize: 64)
+        let want = try Dequantize.run(q, parameters: type.scheme.parameters).floats()
+        #expect(got == ids.flatMap { want[Int($0) * 64 ..< (Int($0) + 1) * 64] })
+    }
+
+    /// With `minimumSaving` (what `--quantize int4-weights` asks: ``QuantizeEmbeddings/unpackingBytes``)
+    /// a table whose 4-bit form saves fewer bytes stays f32 (a token-type table [2, 64] saves 440
+    /// bytes); a larger one is quantized.
+    @Test func smallEmbeddingTablesStayF32UnderAMinimumSaving() throws {
+        #expect(QuantizeEmbeddings.savedBytes(rows: 2, rowLength: 64, groupSize: 32) == 512 - 64 - 8)
+        #expect(QuantizeEmbeddings.savedBytes(rows: 40, rowLength: 64, groupSize: 64) == 10240 - 1280 - 80)
+        func run(_ v: Int) throws -> Bool {
+            let table = try wave([v, 64], phase: 0.2)
+            let module = try IRFile.parse("""
+            func @main(%ids: i64[3]) -> f32[3,64] {
+              %t = edge.constant {value = dense<[\(table.floats().map { "\($0)" }.joined(separator: ", "))]>} : f32[\(v),64]
+              %y = edge.index_select(%t, %ids) {dim = 0} : f32[3,64]
+              return %y
+            }
+            """, fileName: "case.eir")
+            let notes = QuantizeEmbeddings.fallbacks(module.mainFunction!, groupSize: 128, minimumSaving: QuantizeEmbeddings.unpackingBytes)
+            var manager = PassManager(passes: [QuantizeEmbeddings.int4(groupSize: 128, minimumSaving: QuantizeEmbeddings.unpackingBytes)])
+            try manager.run(module)
+            let quantized = module.mainFunction!.body.operations.contains { $0.definition === Ops.constant && $0.result.type == TensorType(.u8, [v, 32]) }
+            #expect(notes.count == (quantized ? 1 : 0))
+            return quantized
+        }
+        #expect(try run(2) == false)
+        #expect(try run(40) == true)
+    }
+
     /// A dynamic_quantize read by anything but a linear layer with a qi8 weight is refused, naming the reader.
     @Test func dynamicQuantizeNeedsAQuantizedLinearReader() throws {
         let module = try IRFile.parse("""

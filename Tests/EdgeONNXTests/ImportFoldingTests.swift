@@ -73,6 +73,28 @@ struct ImportFoldingTests {
         #expect(module.resultTypes == ["f32[2,12]"])
     }
 
+    @Test func rowsOfAFloatInitializerStayAGatherOfTheTable() throws {
+        // Position embeddings: a float table picked by constant ids stays edge.index_select of the
+        // whole table (weight passes see it; fold-constants folds it later), while the same
+        // Gather of integer shape data folds at import.
+        var m = ModelBuilder(opset: 13)
+        m.input("x", [2, 4])
+        m.initializer("table", [3, 4], (0 ..< 12).map(Float.init))
+        m.initializer("ids", [2], ints: [2, 0])
+        m.initializer("shape_data", [3], ints: [7, 8, 9])
+        m.node("Gather", ["table", "ids"], ["rows"], [Attr.int("axis", 0)])
+        m.node("Gather", ["shape_data", "ids"], ["picked"], [Attr.int("axis", 0)])
+        m.node("Add", ["x", "rows"], ["y"])
+        m.node("Cast", ["picked"], ["pf"], [Attr.int("to", 1)])
+        m.output("y")
+        m.output("pf")
+        let module = try m.importModule()
+        #expect(module.opNames == ["edge.index_select", "edge.add"])
+        let y = try evaluateMain(module, [try Tensor([Float](repeating: 1, count: 8), shape: [2, 4])])
+        #expect(y[0].floats() == [9, 10, 11, 12, 1, 2, 3, 4])
+        #expect(y[1].floats() == [9, 7])
+    }
+
     @Test func constantArithmeticFoldsWithTheKernels() throws {
         // Where, comparisons, Cast, Slice, Expand on constants become one constant.
         var m = ModelBuilder(opset: 13)

@@ -142,8 +142,49 @@ import Testing
         #expect(f.indices.max { f[$0] < f[$1] } == q.indices.max { q[$0] < q[$1] })
     }
 
+    /// `--quantize int4-weights` quantizes embedding tables before fold-constants: rows picked by
+    /// constant ids (position embeddings) fold to their 4-bit values (one per byte) and bf16 scales,
+    /// never to f32 rows; `edgec run` gives the dequantized rows (the table's values are multiples
+    /// of their bf16 scales, so exactly the table's rows).
+    @Test func int4WeightsQuantizeRowsPickedByConstantIds() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let table: [Float] = (0 ..< 40 * 64).map { (i: Int) -> Float in
+            let step: Int = (i * 5) % 15 - 7
+            return Float(step) * 0.25
+        }
+        let source = dir.appendingPathComponent("pos.eir")
+        try """
+        func @main(%x: f32[2,64]) -> f32[2,64] {
+          %t = edge.constant {value = dense<[\(table.map { "\($0)" }.joined(separator: ", "))]>} : f32[40,64]
+          %ids = edge.constant {value = dense<[37, 1]>} : i64[2]
+          %rows = edge.index_select(%t, %ids) {dim = 0} : f32[2,64]
+          %y = edge.add(%x, %rows) : f32[2,64]
+          return %y
+        }
+        """.write(to: source, atomically: true, encoding: .utf8)
+        let ir = dir.appendingPathComponent("q.eir").path
+        let opt = try edgec(["compile", source.path, "--compile-to=optimize", "-o", ir, "--backend", "arm-cpu", "--quantize", "int4-weights"])
+        #expect(opt.status == 0, "\(opt.stderr)")
+        let text = try String(contentsOfFile: ir, encoding: .utf8)
+        let constants = text.split(separator: "\n").filter { $0.contains("edge.constant") }
+        #expect(!constants.contains { $0.contains(": f32[2,64]") || $0.contains(": f32[40,64]") }, "\(text)")
+        #expect(constants.contains { $0.contains(": u8[2,2,32]") }, "\(text)")
+        let pte = dir.appendingPathComponent("q.pte").path
+        let c = try edgec(["compile", source.path, "-o", pte, "--backend", "arm-cpu", "--quantize", "int4-weights"])
+        #expect(c.status == 0, "\(c.stderr)")
+        let x = dir.appendingPathComponent("x.npy")
+        try Data(try NPY.encode(try Tensor([Float](repeating: 0, count: 128), shape: [2, 64]))).write(to: x)
+        let out = dir.appendingPathComponent("out")
+        let run = try edgec(["run", pte, "--input", x.path, "-o", out.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        let file = try #require(try FileManager.default.contentsOfDirectory(atPath: out.path).first)
+        let got = try NPY.decode([UInt8](Data(contentsOf: out.appendingPathComponent(file)))).floats()
+        #expect(got == Array(table[37 * 64 ..< 38 * 64]) + Array(table[64 ..< 128]))
+    }
+
     /// `compile --quantize int4-weights --group-size 64` on the float MLP of check_int8.py: fc1 (32
-    /// input features) keeps INT8 weights with a note, the other layers get qbint4 filters, and
+    /// input features) takes groups of 32 with a note, the other layers groups of 64, and
     /// `edgec run` gives ExecuTorch's recorded outputs (within 1e-5 of their range). `--group-size`
     /// alone or not a multiple of 32 is a usage error.
     @Test func int4WeightsCompileRunAndValidate() throws {
@@ -153,7 +194,7 @@ import Testing
         let pte = dir.appendingPathComponent("q4.pte").path
         let r = try edgec(["compile", model, "-o", pte, "--backend", "arm-cpu", "--stats", "--quantize", "int4-weights", "--group-size", "64"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stderr.contains("note: 'edge.linear' at \"fc1\" keeps INT8 weights (dynamic INT8): group size 64 does not divide its 32 input features"), "\(r.stderr)")
+        #expect(r.stderr.contains("note: 'edge.linear' at \"fc1\" has 4-bit weights in groups of 32: group size 64 does not divide its 32 input features"), "\(r.stderr)")
         #expect(r.stdout.contains("int8 (qd8, qb4w)"), "\(r.stdout)")
         let expected = repoRoot.appendingPathComponent("Conformance/xnnpack/expected")
         let outDir = dir.appendingPathComponent("out")

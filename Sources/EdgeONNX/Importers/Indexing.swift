@@ -89,7 +89,11 @@ extension ONNXOps {
                     return [try ctx.apply1(Ops.squeeze, [s], ["dims": .ints([Int64(a)])])]
                 }
                 let indexTensor = try Tensor(normalized)
-                let index: Imported = x.isKnown ? .constant(indexTensor) : .value(try ctx.constantValue(indexTensor, name: ctx.node.input[1]))
+                // Rows of a float initializer (a weight table, e.g. position embeddings picked by
+                // constant position ids) stay a gather of the table rather than folding at import:
+                // weight passes see the table (quantize-embeddings-int4 quantizes it, then
+                // fold-constants picks the quantized rows), and fold-constants folds it otherwise.
+                let index: Imported = x.isKnown && !x.isFloatInitializer ? .constant(indexTensor) : .value(try ctx.constantValue(indexTensor, name: ctx.node.input[1]))
                 let picked = try ctx.apply1(Ops.indexSelect, [x, index], ["dim": .int(Int64(a))])
                 if idx.shape.count == 1 { return [picked] }
                 let dims = Array(x.type.shape[..<a]) + idx.shape.map(Dim.known) + Array(x.type.shape[(a + 1)...])
