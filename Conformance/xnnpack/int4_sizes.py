@@ -1,13 +1,14 @@
 """Sizes of the .pte edgec writes for --backend arm-cpu: fp32, --quantize dynamic-int8 and
 --quantize int4-weights (groups 32 and 128), on a linear-heavy MLP (an ONNX model written here with
-fixed-seed weights: 512 -> 1024 -> 1024 -> 512, gelu between) and on the Hugging Face BERT fixture
-(Conformance/models/make_hf_models.py bert; pass its folder with --hf), plus the cosine of each
+fixed-seed weights: 512 -> 1024 -> 1024 -> 512, gelu between), on the Hugging Face BERT fixture
+(Conformance/models/make_hf_models.py bert; pass its folder with --hf) and on the zoo's bert_mini
+(Conformance/models/export.py bert_mini; pass its folder with --zoo), plus the cosine of each
 quantized program's first output against the fp32 one (both run by `edgec run`), and how far
 ExecuTorch 1.5.1's runtime running the same .pte is from `edgec run` (max |Δ| over the first
 output's range).
 Prints the Markdown table of docs/quantization.md ("INT4 weights").
 
-Usage (from the repository root): .venv/bin/python Conformance/xnnpack/int4_sizes.py [--edgec PATH] [--hf DIR]
+Usage (from the repository root): .venv/bin/python Conformance/xnnpack/int4_sizes.py [--edgec PATH] [--hf DIR] [--zoo DIR]
 Deterministic.
 """
 import argparse, os, subprocess, sys, tempfile
@@ -69,6 +70,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--edgec", default=os.path.join(ROOT, ".build", "debug", "edgec"))
     ap.add_argument("--hf", help="folder of make_hf_models.py's output (bert.opset18.onnx, bert.inputs.npz)")
+    ap.add_argument("--zoo", help="folder of Conformance/models/export.py's output (bert_mini.onnx, bert_mini.input.npy)")
     args = ap.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -85,6 +87,9 @@ def main():
                 ins += ["--input", f"{name}={p}"]
                 shapes += ["--input-shape", f"{name}=" + ",".join(str(d) for d in z[name].shape)]
             models.append(("HF BERT (2 layers, hidden 64, vocab 1000)", onnx_path, ins, shapes))
+        if args.zoo:
+            models.append(("zoo bert_mini (4 layers, hidden 128, vocab 30522)", os.path.join(args.zoo, "bert_mini.onnx"),
+                           ["--input", os.path.join(args.zoo, "bert_mini.input.npy")], []))
         for title, path, ins, flags in models:
             ref, base = None, None
             for label, q in SCHEMES:
