@@ -450,6 +450,7 @@ def pixels(shape, seed):
 OCR_X, OCR_A, OCR_B, OCR_O = (0.007843137718737125, -1), (0.08812537044286728, -14), (0.030712412670254707, 9), (0.13561709225177765, -118)
 OCR_HS, OCR_W0, OCR_W1 = (0.04151400178670883, -119), (0.0006569364340975881, -128), (1.3608011784072005e-07, -128)
 OCR_M, OCR_M2 = (0.006954375654459, -119), (0.006954302079975605, -119)
+TIE_A, TIE_B, TIE_O = (0.03, 3), (0.07, -5), (0.06, 2)
 SE = [1, 32, 12, 40]
 OPS = [  # name, inputs (name, shape, quantization, values), op (format of the dequantized inputs), output shape, output quantization
     ("op_quantize", [("x", [1, 3, 48, 64], OCR_X, pixels)], "edge.relu({0})", [1, 3, 48, 64], (0.003937007859349251, -128)),
@@ -463,6 +464,10 @@ OPS = [  # name, inputs (name, shape, quantization, values), op (format of the d
     ("op_gap", [("a", [1, 256, 6, 40], OCR_B, on_grid)], "edge.mean({0}) {{axes = [2, 3], keepdim = true}}", [1, 256, 1, 1], (0.004, -100)),
     ("op_gap_odd", [("a", [1, 512, 3, 5], OCR_HS, on_grid)], "edge.mean({0}) {{axes = [2, 3], keepdim = true}}", [1, 512, 1, 1], (0.0123, 7)),
     ("op_slice", [("a", SE, OCR_A, on_grid)], "edge.slice({0}) {{dim = 3, start = 3, end = 35}}", [1, 32, 12, 32], OCR_A),
+    # Scale ratios 0.5 and 7/6 that f32 division leaves just off their ties: XNNPACK's 20-bit fixed-point
+    # multipliers put ~2 % of the code pairs on the other side of the rounding than a float formula does.
+    ("op_add_tie", [("a", SE, TIE_A, on_grid), ("b", SE, TIE_B, on_grid)], "edge.add({0}, {1})", SE, TIE_O),
+    ("op_sub_tie", [("a", SE, TIE_A, on_grid), ("b", SE, TIE_B, on_grid)], "edge.sub({0}, {1})", SE, TIE_O),
 ]
 
 

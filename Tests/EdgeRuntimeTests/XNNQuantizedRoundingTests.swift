@@ -1,3 +1,4 @@
+import EdgeProgram
 @testable import EdgeRuntime
 import Testing
 
@@ -37,5 +38,36 @@ import Testing
         #expect(XNNQuantOps.quantizeParameter(26.75, 0.5, 0) == 54)
         #expect(XNNQuantOps.quantizeParameter(1000, 0.5, 0) == 127)
         #expect(XNNQuantOps.bounds(0, .infinity, 0.5, -7) == (-7, 127))
+    }
+
+    /// qs8 add and subtract in XNNPACK's fixed point: ratios 0.03 / 0.06 = 0.5 and 0.07 / 0.06 =
+    /// 1.1666667 (f32, just above 7/6) become 20-bit multipliers 2^19 and lrint(1.1666667 * 2^20)
+    /// = 1223339, shift 20, bias 2^19 - 3 * 2^19 + 5 * 1223339. The pairs are exact ties in real
+    /// numbers that a float formula (ratio products summed in f32, + 0.5, floor) rounds the other way:
+    /// (-39 - 3) * 0.5 + (-32 + 5) * 7/6 = -52.5 gives -53 + 2 = -51 here and -50 in f32.
+    @Test func addAndSubtractRequantizeInFixedPoint() throws {
+        let p = try XNNQuantOps.addParameters(0.03, 3, 0.07, -5, 0.06)
+        #expect(p.a == 524288 && p.b == 1223339 && p.shift == 20 && p.bias == 524288 - 3 * 524288 + 5 * 1223339)
+        let q = try XNNQuantOps.addParameters(0.03, 3, -0.07, -5, 0.06)
+        #expect(q.b == -1223339 && q.bias == 524288 - 3 * 524288 - 5 * 1223339)
+        func run(_ type: XNNNodeType, _ xs: [Int8], _ ys: [Int8]) throws -> [Int8] {
+            let n = xs.count
+            let quant: (Int) -> XNNQuant? = { [.perTensor(scale: 0.03, zeroPoint: 3), .perTensor(scale: 0.07, zeroPoint: -5), .perTensor(scale: 0.06, zeroPoint: 2)][$0] }
+            let node = try XNNQuantOps.binary(type, 0, 1, 2, { _ in [n] }, quant, -.infinity, .infinity)
+            let buffers = (0 ..< 3).map { _ in UnsafeMutablePointer<Float>.allocate(capacity: n) }
+            defer { buffers.forEach { $0.deallocate() } }
+            buffers.i8(0).update(from: xs, count: n)
+            buffers.i8(1).update(from: ys, count: n)
+            node(buffers)
+            return (0 ..< n).map { buffers.i8(2)[$0] }
+        }
+        #expect(try run(.add, [-39, -38, 5, 127, -128], [-32, -29, 1, 127, -128]) == [-51, -47, 10, 127, -128])
+        // (-30 - 3) * 0.5 - (1 + 5) * 7/6 = -23.5: -24 + 2 = -22 (f32: -21).
+        #expect(try run(.subtract, [-30, -30, 5, 127], [1, 7, 1, 127]) == [-22, -29, -4, -90])
+    }
+
+    @Test func addRatiosOutsideTheFixedPointRangeAreRefused() {
+        #expect(throws: (any Error).self) { try XNNQuantOps.addParameters(1e-6, 0, 1e-6, 0, 1) }
+        #expect(throws: (any Error).self) { try XNNQuantOps.addParameters(1e7, 0, 1, 0, 1) }
     }
 }

@@ -319,12 +319,10 @@ enum XNNQuantOps {
             let m = sa * sb / so
             f = { x, y in requantize(Float((x - za) * (y - zb)) * m, zo, qlo, qhi) }
         default:
-            // XNNPACK's qs8 add/subtract kernels requantize in fixed point with a rounding bias and an
-            // arithmetic shift: ties round up (towards +inf), unlike the fp32 requantization elsewhere.
-            let ma = sa / so, mb = (type == .subtract ? -sb : sb) / so
+            let p = try addParameters(sa, za, type == .subtract ? -sb : sb, zb, so)
             f = { x, y in
-                let v = (Float(x - za) * ma + Float(y - zb) * mb + 0.5).rounded(.down) + Float(zo)
-                return Int8(Swift.min(Swift.max(v.isNaN ? Float(qlo) : v, Float(qlo)), Float(qhi)))
+                let v = ((p.bias &+ x &* p.a &+ y &* p.b) >> p.shift) &+ zo
+                return Int8(Swift.min(Swift.max(v, qlo), qhi))
             }
         }
         let r = shape.count, total = XNNOps.count(shape)
@@ -337,6 +335,31 @@ enum XNNQuantOps {
                 z[i] = f(Int32(x[ia]), Int32(y[ib]))
             }
         }
+    }
+
+    /// XNNPACK's qs8 add in fixed point (subtract is add with input 2's scale negated): both
+    /// input-to-output scale ratios (f32 divisions) become integer multipliers with 20 bits for the
+    /// larger one, `m = lrintf(ratio * 2^shift)` with `shift = 20 - exponent(max |ratio|)`, and
+    /// the zero points and the rounding half `2^(shift-1)` are folded into one bias; the kernel
+    /// computes `(bias + a * ma + b * mb) >> shift` (arithmetic, so ties round up), adds the
+    /// output zero point and saturates. Not the float requantization of the other qs8 nodes: the
+    /// multipliers are the ratios rounded to 20 bits, so near-ties land where XNNPACK puts them.
+    static func addParameters(_ sa: Float, _ za: Int32, _ sb: Float, _ zb: Int32, _ so: Float) throws
+        -> (a: Int32, b: Int32, bias: Int32, shift: Int32) {
+        let ra = sa / so, rb = sb / so
+        let largest = Swift.max(abs(ra), abs(rb))
+        guard largest.isNormal else { throw XNNOps.bindError("input-to-output scale ratios \(ra) and \(rb) are not usable") }
+        let shift = 20 - Int32(largest.exponent)
+        guard (1 ... 31).contains(shift) else {
+            throw XNNOps.bindError("input-to-output scale ratio \(largest) is outside XNNPACK's fixed-point range [2^-11, 2^20)")
+        }
+        func multiplier(_ r: Float) -> Int32 {
+            let m = Int32((abs(r) * Float(sign: .plus, exponent: Int(shift), significand: 1)).rounded(.toNearestOrEven))
+            return r.sign == .minus ? -m : m
+        }
+        let (a, b) = (multiplier(ra), multiplier(rb))
+        let bias = (Int32(1) << (shift - 1)) &- a &* za &- b &* zb
+        return (a, b, bias, shift)
     }
 
     // MARK: Convolution and fully connected
