@@ -17,7 +17,6 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "edgec", path: ".."),
-        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         .target(name: "CFuzzer"),
@@ -26,7 +25,7 @@ let package = Package(
         harness("onnx-tensor"),
         harness("onnx-value"),
         harness("pt2"),
-        harness("pt2-entries", [.product(name: "ZIPFoundation", package: "ZIPFoundation")]),
+        harness("pt2-entries"),
         harness("eir"),
         harness("eirb"),
         harness("pte"),

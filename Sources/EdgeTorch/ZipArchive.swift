@@ -232,14 +232,14 @@ struct ZipArchive {
 }
 
 /// CRC-32 (the zip / IEEE 802.3 polynomial, reflected 0xEDB88320).
-enum CRC32 {
+public enum CRC32 {
     private static let table: [UInt32] = (0 ..< 256).map { n in
         var c = UInt32(n)
         for _ in 0 ..< 8 { c = c & 1 != 0 ? 0xEDB8_8320 ^ (c >> 1) : c >> 1 }
         return c
     }
 
-    static func checksum(_ data: Data) -> UInt32 {
+    public static func checksum(_ data: Data) -> UInt32 {
         data.withUnsafeBytes { raw in
             var c: UInt32 = 0xffff_ffff
             table.withUnsafeBufferPointer { t in
