@@ -70,4 +70,45 @@ import Testing
         let pb = try t.serializedData()
         #expect(throws: DiagnosticError.self) { try ONNXTensorFile.decode(pb, what: "huge.pb") }
     }
+
+    /// Resize builds its tables at import (an index per output position, or an [input, output]
+    /// weight matrix for linear and cubic): absurd scales are errors naming the axis, before any
+    /// table is allocated, and a non-finite output length is an error, not a trap.
+    func resize(_ scales: [Float], mode: String, input: [Int] = [1, 1, 2, 2]) -> ModelBuilder {
+        var m = ModelBuilder(opset: 19)
+        m.input("x", input)
+        m.initializer("scales", [scales.count], scales)
+        m.node("Resize", ["x", "", "scales"], ["y"], [Attr.string("mode", mode), Attr.string("coordinate_transformation_mode", "asymmetric")])
+        m.output("y")
+        return m
+    }
+
+    @Test func resizeTablesAreBoundedBeforeTheyAreBuilt() throws {
+        // 2 → 2·10^7 positions along one axis (the fuzzer's slow input had 2·10^5 on two axes).
+        #expect { _ = try resize([1, 1, 1, 1e7], mode: "nearest").importModule() } throws: {
+            "\($0)".contains("Resize along axis 3 from 2 to 20000000 elements")
+        }
+        // A 4096 × 16384 weight matrix (67 M entries) for a linear resize of a 4096-wide axis.
+        #expect { _ = try resize([1, 1, 1, 4], mode: "linear", input: [1, 1, 1, 4096]).importModule() } throws: {
+            "\($0)".contains("4096×16384 weight matrix")
+        }
+        // Within the bounds: 2 → 4096 positions still import.
+        _ = try resize([1, 1, 1, 2048], mode: "nearest").importModule()
+    }
+
+    @Test func resizeWithAnInfiniteScaleIsAnError() throws {
+        #expect { _ = try resize([1, 1, .infinity, 1], mode: "nearest").importModule() } throws: {
+            "\($0)".contains("output along axis 2 would have inf elements")
+        }
+        #expect { _ = try resize([1, 1, 1, 3e38], mode: "linear").importModule() } throws: {
+            "\($0)".contains("output along axis 3 would have")
+        }
+        // Upsample (opset 9) and the aten fast path read the scales the same way.
+        var u = ModelBuilder(opset: 9)
+        u.input("x", [1, 1, 2, 2])
+        u.initializer("scales", [4], [1, 1, .infinity, 2])
+        u.node("Upsample", ["x", "scales"], ["y"])
+        u.output("y")
+        #expect { _ = try u.importModule() } throws: { "\($0)".contains("output along axis 2 would have inf elements") }
+    }
 }

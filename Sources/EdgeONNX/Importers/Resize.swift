@@ -17,7 +17,7 @@ extension ONNXOps {
         } else if let scales {
             guard scales.count == 4 else { throw ImportError("scales \(scales) must have 4 entries") }
             guard scales[0] == 1, scales[1] == 1 else { throw ctx.unsupported("scaling the batch or channel dim (scales \(scales))") }
-            out = [Int((Double(h) * scales[2]).rounded(.down)), Int((Double(w) * scales[3]).rounded(.down))]
+            out = [try outputCount((Double(h) * scales[2]).rounded(.down), axis: 2), try outputCount((Double(w) * scales[3]).rounded(.down), axis: 3)]
         } else {
             throw ImportError("needs scales or sizes")
         }
@@ -100,7 +100,7 @@ extension ONNXOps {
             return nil
         }
         guard full[0] == 1, full[1] == 1 else { return nil }
-        let out = (2 ..< 4).map { Int((Double(shape[$0]) * full[$0]).rounded(.down)) }
+        let out = try (2 ..< 4).map { try outputCount((Double(shape[$0]) * full[$0]).rounded(.down), axis: $0) }
         guard (0 ..< 2).allSatisfy({ Double(out[$0]) == Double(shape[2 + $0]) * full[2 + $0] }), out.allSatisfy({ $0 > 1 }) else { return nil }
         let size = Attribute.ints(out.map(Int64.init))
         switch (spec.mode, spec.transform) {
@@ -121,6 +121,13 @@ extension ONNXOps {
     /// it): nearest picks a source index per output position (`edge.index_select`); linear and
     /// cubic multiply by a constant [in, out] interpolation matrix with the axis moved last
     /// (`edge.matmul`), tf_crop_and_resize's outside positions replaced by the extrapolation value.
+    /// An output length computed in floating point (scale × input), truncated as ONNX does; an
+    /// error, not a trap, when it is not a finite count (a scale of inf or 1e38).
+    static func outputCount(_ v: Double, axis: Int) throws -> Int {
+        guard v.isFinite, v >= 0, v < 0x1p53 else { throw ImportError("Resize's output along axis \(axis) would have \(v) elements") }
+        return Int(v)
+    }
+
     static func resizeAlongAxes(_ ctx: NodeContext, _ x: Value, _ spec: ResizeSpec, axes given: [Int]?, scales: [Double]?, sizes: [Int]?, roi: [Double]?) throws -> Value {
         guard let shape = x.type.staticShape else { throw ImportError("Resize needs a static input shape, got \(TypeText.type(x.type))\(ctx.shapeFix(x.type))") }
         let rank = shape.count
@@ -135,14 +142,14 @@ extension ONNXOps {
                 guard let s = spec.keepAspectRatio == "not_larger" ? chosen.min() : spec.keepAspectRatio == "not_smaller" ? chosen.max() : nil else {
                     throw ctx.unsupported("keep_aspect_ratio_policy \"\(spec.keepAspectRatio)\"")
                 }
-                for a in axes { factor[a] = s; out[a] = Int(s * Double(shape[a]) + 0.5) }
+                for a in axes { factor[a] = s; out[a] = try outputCount(s * Double(shape[a]) + 0.5, axis: a) }
             }
         } else if let scales {
             guard scales.count == axes.count else { throw ImportError("scales \(scales) must have one entry per resized axis (\(axes.count))") }
             for (i, a) in axes.enumerated() {
                 guard scales[i] > 0 else { throw ImportError("scales \(scales) must be positive") }
                 factor[a] = scales[i]
-                out[a] = Int(scales[i] * Double(shape[a]))
+                out[a] = try outputCount(scales[i] * Double(shape[a]), axis: a)
             }
         } else {
             throw ImportError("Resize needs scales or sizes")
@@ -156,6 +163,17 @@ extension ONNXOps {
         var y = x
         for a in axes {
             if Swift.abs(factor[a] - 1) < 1e-12, out[a] == shape[a], region[a].map({ $0.0 == 0 && $0.1 == 1 }) ?? true { continue }
+            // The taps are built at import (an index table of out[a] entries, or an
+            // [input, output] weight matrix): bounded here, before any of it is allocated.
+            guard out[a] >= 0, out[a] <= ResizeTaps.maxOutput else {
+                throw ImportError("Resize along axis \(a) from \(shape[a]) to \(out[a]) elements: edgec builds resize tables of at most \(ResizeTaps.maxOutput) positions per axis")
+            }
+            if spec.mode != "nearest" {
+                let (cells, overflow) = shape[a].multipliedReportingOverflow(by: out[a])
+                guard !overflow, cells <= ResizeTaps.maxMatrix else {
+                    throw ImportError("Resize along axis \(a) from \(shape[a]) to \(out[a]) elements would need a \(shape[a])×\(out[a]) weight matrix; edgec builds at most \(ResizeTaps.maxMatrix) entries")
+                }
+            }
             let taps: ResizeTaps
             do { taps = try ResizeTaps(spec, input: shape[a], output: out[a], scale: factor[a], roi: region[a]) } catch let error as ResizeTaps.Failure {
                 throw ImportError("Resize: \(error.message)")
@@ -199,6 +217,12 @@ struct ResizeSpec {
 /// position lies outside tf_crop_and_resize's region.
 struct ResizeTaps {
     struct Failure: Error { let message: String }
+
+    /// The most output positions along one axis (4 M: an 8K image's axis is 8 K, a minute of
+    /// 48 kHz audio 2.9 M) and the most entries of one linear/cubic weight matrix (32 M: a
+    /// 2160 → 4320 upscale takes 9.3 M) the importer builds.
+    static let maxOutput = 1 << 22
+    static let maxMatrix = 1 << 25
 
     let input: Int
     var indices: [[Int]] = []
@@ -261,6 +285,7 @@ struct ResizeTaps {
         case "linear":
             guard spec.antialias else { return [1 - r, r] }
             let s = Swift.min(scale, 1)
+            guard s >= 1 / Double(maxOutput) else { throw Failure(message: "an antialiased downscale by \(scale) would need \(2 / s) taps per output") }
             let start = Int((-1 / s).rounded(.down)) + 1
             let c = (start ..< (start + 2 - 2 * start)).map { Swift.min(Swift.max(1 - Swift.abs((Double($0) - r) * s), 0), 1) }
             let total = c.reduce(0, +)
@@ -274,6 +299,7 @@ struct ResizeTaps {
                         ((a * ((1 - r) + 1) - 5 * a) * ((1 - r) + 1) + 8 * a) * ((1 - r) + 1) - 4 * a]
             }
             let s = Swift.min(scale, 1)
+            guard s >= 1 / Double(maxOutput) else { throw Failure(message: "an antialiased downscale by \(scale) would need \(4 / s) taps per output") }
             func k(_ v: Double) -> Double {
                 let x = Swift.abs(v)
                 if x <= 1 { return (a + 2) * x * x * x - (a + 3) * x * x + 1 }
