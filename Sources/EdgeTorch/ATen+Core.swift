@@ -123,8 +123,9 @@ extension ATenTable {
         let end = try bound("end", nil)
         let step = try bound("step", 1)
         guard step != 0, step.isFinite, start.isFinite, end.isFinite else { throw OpError("arange needs a finite non-zero step and finite bounds") }
-        let n = max(0, Int(((end - start) / step).rounded(.up)))
-        guard n <= 1 << 24 else { throw OpError("arange of \(n) elements is too large to hold as a constant") }
+        let count = ((end - start) / step).rounded(.up)
+        guard !count.isNaN, count <= Double(1 << 24) else { throw OpError("arange of \(count) elements is too large to hold as a constant") }
+        let n = count > 0 ? Int(count) : 0
         let element = try outputElement(c, default: (c.argument("start").map { if case .float = $0 { true } else { false } } ?? false) ? .f32 : .i64)
         return try c.constant((0..<n).map { start + Double($0) * step }, type: TensorType(.scalar(element), [n]))
     }

@@ -103,6 +103,14 @@ import Testing
         #expect { _ = try resize([1, 1, 1, 3e38], mode: "linear").importModule() } throws: {
             "\($0)".contains("output along axis 3 would have")
         }
+        // tf_crop_and_resize with a region ending at 1e300 maps output positions to no finite index.
+        var c = ModelBuilder(opset: 19)
+        c.input("x", [1, 1, 2, 2])
+        c.initializer("roi", [8], [0, 0, 0, 0, 1, 1, 1, 1e30])
+        c.initializer("scales", [4], [1, 1, 1, 2])
+        c.node("Resize", ["x", "roi", "scales"], ["y"], [Attr.string("mode", "linear"), Attr.string("coordinate_transformation_mode", "tf_crop_and_resize")])
+        c.output("y")
+        #expect { _ = try c.importModule() } throws: { "\($0)".contains("maps to the source coordinate") }
         // Upsample (opset 9) and the aten fast path read the scales the same way.
         var u = ModelBuilder(opset: 9)
         u.input("x", [1, 1, 2, 2])

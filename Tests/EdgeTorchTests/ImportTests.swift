@@ -270,3 +270,27 @@ import Testing
         #expect(ATenTable.lowering(for: "torch.ops.aten.hardtanh_.default") != nil)
     }
 }
+
+/// Numbers in an exported program that no Int holds are errors naming the op, never a trap.
+@Suite struct TorchHostileNumberTests {
+    @Test func arangeWhoseLengthOverflowsIsAnError() throws {
+        // hf_indexing's first aten.arange(2) becomes arange(-1e308, 1e308): (end - start) is inf.
+        let data = try editedFixture("hf_indexing") { path, d in
+            guard path.hasSuffix("models/model.json") else { return d }
+            return try editJSON(d) { obj in
+                var module = obj["graph_module"] as! [String: Any]
+                var graph = module["graph"] as! [String: Any]
+                var nodes = graph["nodes"] as! [[String: Any]]
+                let k = nodes.firstIndex { ($0["target"] as? String) == "torch.ops.aten.arange.default" }!
+                nodes[k]["target"] = "torch.ops.aten.arange.start"
+                nodes[k]["inputs"] = [["name": "start", "arg": ["as_float": -1e308], "kind": 1],
+                                      ["name": "end", "arg": ["as_float": 1e308], "kind": 1]]
+                graph["nodes"] = nodes
+                module["graph"] = graph
+                obj["graph_module"] = module
+            }
+        }
+        let error = try #require(importError(data))
+        #expect(error.contains("arange of inf elements is too large"), "\(error)")
+    }
+}

@@ -250,6 +250,9 @@ struct ResizeTaps {
                 x = center * (1 - adjustment) + (v + 0.5) / scale - 0.5
             default: throw Failure(message: "coordinate_transformation_mode \"\(spec.transform)\" is not supported")
             }
+            guard x.isFinite, Swift.abs(x) < 0x1p52 else {
+                throw Failure(message: "output position \(y) maps to the source coordinate \(x) (roi \(roi.map { "[\($0.0), \($0.1)]" } ?? "none"))")
+            }
             let whole = x.rounded(.down)
             let ratio = x == whole ? 1 : x - whole
             var c = try Self.coefficients(spec, ratio: ratio, scale: scale)
