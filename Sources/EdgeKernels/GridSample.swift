@@ -50,8 +50,9 @@ public enum GridSample {
             if twiceLow == twiceHigh { return 0 }
             let low = Double(twiceLow) / 2, span = Double(twiceHigh - twiceLow) / 2
             let a = Swift.abs(v - low)
-            let extra = fmod(a, span), flips = Int((a / span).rounded(.down))
-            return flips % 2 == 0 ? extra + low : span - extra + low
+            guard a.isFinite else { return a }
+            let extra = fmod(a, span), flips = (a / span).rounded(.down)
+            return flips.truncatingRemainder(dividingBy: 2) == 0 ? extra + low : span - extra + low
         }
         func pad(_ v: Double, _ size: Int) -> Double {
             switch padding {
@@ -62,6 +63,9 @@ public enum GridSample {
                 return Swift.min(Swift.max(r, 0), Double(size - 1))
             }
         }
+        // Grid values are run-time data: NaN, inf or 1e30 land outside the input (zeros) instead
+        // of trapping in Int(_:); the result is then NaN or the padding, as the arithmetic gives.
+        func index(_ v: Double) -> Int { v.isFinite && Swift.abs(v) < 0x1p40 ? Int(v) : -(1 << 41) }
         func cubic(_ t: Double) -> [Double] {
             let a = -0.75
             func near(_ x: Double) -> Double { ((a + 2) * x - (a + 3)) * x * x + 1 }
@@ -82,13 +86,13 @@ public enum GridSample {
                         switch mode {
                         case .bilinear:
                             let ix = pad(unnormalize(gx, w), w), iy = pad(unnormalize(gy, h), h)
-                            let x0 = Int(ix.rounded(.down)), y0 = Int(iy.rounded(.down))
+                            let x0 = index(ix.rounded(.down)), y0 = index(iy.rounded(.down))
                             let tx = ix - Double(x0), ty = iy - Double(y0)
                             value = at(y0, x0) * (1 - tx) * (1 - ty) + at(y0, x0 + 1) * tx * (1 - ty)
                                 + at(y0 + 1, x0) * (1 - tx) * ty + at(y0 + 1, x0 + 1) * tx * ty
                         case .nearest:
                             let ix = pad(unnormalize(gx, w), w), iy = pad(unnormalize(gy, h), h)
-                            value = at(Int(iy.rounded(.toNearestOrEven)), Int(ix.rounded(.toNearestOrEven)))
+                            value = at(index(iy.rounded(.toNearestOrEven)), index(ix.rounded(.toNearestOrEven)))
                         case .bicubic:
                             let ix = unnormalize(gx, w), iy = unnormalize(gy, h)
                             let fx = ix.rounded(.down), fy = iy.rounded(.down)
@@ -97,7 +101,7 @@ public enum GridSample {
                                 var row = 0.0
                                 for q in 0 ..< 4 {
                                     let sx = pad(fx - 1 + Double(q), w), sy = pad(fy - 1 + Double(r), h)
-                                    row += wx[q] * at(Int(sy.rounded(.down)), Int(sx.rounded(.down)))
+                                    row += wx[q] * at(index(sy.rounded(.down)), index(sx.rounded(.down)))
                                 }
                                 value += wy[r] * row
                             }

@@ -171,6 +171,24 @@ import Testing
         #expect(y.shape == [1, 1, 2, 4] && y.doubles() == [1, 1, 2, 2, 3, 3, 4, 4])
     }
 
+    /// Grid coordinates are run-time data: NaN, ±inf and 1e30 sample outside the input (the
+    /// padding, or NaN through the weights) in every mode and padding, never a trap.
+    @Test func gridSampleWithNonFiniteCoordinatesDoesNotTrap() throws {
+        for mode in ["linear", "nearest", "cubic"] {
+            for padding in ["zeros", "border", "reflection"] {
+                var m = ModelBuilder(opset: 20)
+                m.input("x", [1, 1, 2, 2])
+                m.input("g", [1, 1, 4, 2])
+                m.node("GridSample", ["x", "g"], ["y"], [Attr.string("mode", mode), Attr.string("padding_mode", padding)])
+                m.output("y")
+                let x = try Tensor(converting: [1, 2, 3, 4], dtype: .f32, shape: [1, 1, 2, 2])
+                let g = try Tensor(converting: [.nan, 0, .infinity, 0, -.infinity, 1e30, 1e30, -1e30], dtype: .f32, shape: [1, 1, 4, 2])
+                let y = try run(m, [x, g])[0]
+                #expect(y.shape == [1, 1, 1, 4], "\(mode) \(padding)")
+            }
+        }
+    }
+
     @Test func gridSampleBilinearZerosPadding() throws {
         var m = ModelBuilder(opset: 20)
         m.input("x", [1, 1, 2, 2])
