@@ -28,4 +28,18 @@ import Testing
             #expect(error.description.contains("values in float_data but its dims"), "\(error.description)")
         }
     }
+
+    /// fuzz-onnx (campaign of 2026-12-03): a 114-byte model with a Hardmax on a rank-0 input. The
+    /// shared axis normalization accepted axis 0 for rank 0 (as if a scalar were 1-D) and Hardmax
+    /// then read the size of a dim the input does not have (index out of range, a trap). Axes now
+    /// lie in 0 ..< rank for every importer.
+    @Test func hardmaxOfAScalarIsAnError() throws {
+        let input = Self.bytes("2d746573743a650a1c0a01781201792207486172646d61782a0b0a04617869731800a001021213746573745f686172646d61785f617869735f305a170a017812120a100801120cf04368610a02080a0a02080562170a007912ebf5100801120c0a0208030a0208040a02080542040a00100d")
+        do {
+            _ = try ONNXImporter.importModel(data: input, directory: nil)
+            Issue.record("imported a Hardmax of a scalar")
+        } catch {
+            #expect(error.description.contains("out of range for rank 0"), "\(error.description)")
+        }
+    }
 }

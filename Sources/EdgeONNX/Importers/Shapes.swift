@@ -13,7 +13,7 @@ extension ONNXOps {
     /// Normalizes `axis` against `rank`, or fails naming it.
     static func axis(_ axis: Int, rank: Int, _ what: String = "axis") throws -> Int {
         let a = axis < 0 ? axis + rank : axis
-        guard a >= 0, a < max(rank, 1) else { throw ImportError("\(what) \(axis) is out of range for rank \(rank)") }
+        guard a >= 0, a < rank else { throw ImportError("\(what) \(axis) is out of range for rank \(rank)") }
         return a
     }
 
