@@ -39,6 +39,8 @@ struct PortableLowering {
     /// The delegate payload of each function an `edge.delegate_call` may call (a backend with a
     /// delegate fills it; see ``delegateCall(_:)``).
     var delegates: [String: BackendDelegate] = [:]
+    /// Views become `view_copy.out` kernels (``LoweringOptions/copyViews``).
+    var copyViews = false
 
     init(function: Function, blobs: BlobStore) {
         self.function = function
@@ -213,9 +215,14 @@ struct PortableLowering {
     /// A planned scratch tensor (not an IR value).
     func temp(_ type: PTEScalarType, _ dims: [Int]) -> Int32 { builder.planned(type, dims) }
 
-    /// A view of `index` with new sizes (no kernel call).
-    func view(_ index: Int32, _ dims: [Int]) -> Int32 {
-        builder.tensor(index).sizes.map(Int.init) == dims ? index : builder.view(of: index, sizes: dims)
+    /// A view of `index` with new sizes: no kernel call, or with ``copyViews`` (a bounded
+    /// program) a `view_copy.out` into a tensor of its own unless `index` is a constant.
+    func view(_ index: Int32, _ dims: [Int]) throws(Unsupported) -> Int32 {
+        if builder.tensor(index).sizes.map(Int.init) == dims { return index }
+        guard copyViews, !builder.isConstant(index) else { return builder.view(of: index, sizes: dims) }
+        let copy = builder.planned(builder.tensor(index).scalarType, dims)
+        try call(.viewCopy, ["self": index, "size": builder.intList(dims), "out": copy])
+        return copy
     }
 
     mutating func constant(_ op: Operation) throws(Unsupported) {
