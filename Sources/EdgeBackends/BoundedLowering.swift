@@ -6,7 +6,8 @@ import EdgeProgram
 /// `edge.bound.N = [1, 8]`) to one program that runs at every size in the range.
 ///
 /// The module is lowered at the upper bound and at other sizes of the range (every size when
-/// the range has at most ``maxCheckedSizes``, else both ends and sizes spread between), each a
+/// the range has at most ``maxCheckedSizes``, else both ends and sizes spread between; see
+/// ``checkedSizes(_:)`` for size 1), each a
 /// static specialization of the same optimized IR, with views as `view_copy` kernels
 /// (``LoweringOptions/copyViews``). The programs must be the same but for sizes:
 /// - a tensor dim that changes must be `a·s + b` with `a >= 1` at every checked size: the tensor
@@ -21,15 +22,22 @@ public enum BoundedLowering {
     /// At most this many sizes of the range are lowered and compared.
     public static let maxCheckedSizes = 8
 
-    /// The sizes compared for `range`: the upper bound first.
+    /// The sizes compared for `range`: the upper bound first. Size 1 is left out when the range
+    /// has two other sizes: lowering takes shortcuts for a dim of 1 (one `mm` for a batch of one,
+    /// no `expand_copy` when the element counts agree), so its chain differs although the
+    /// program lowered at the bound computes the same at size 1 (every kernel sizes its work from
+    /// the actual tensors; a dim that follows the bounded size never broadcasts against a
+    /// static one, since both are the same size when the program lowers at 2 or more).
     public static func checkedSizes(_ range: ClosedRange<Int>) -> [Int] {
+        let lo = range.lowerBound == 1 && range.count >= 3 ? 2 : range.lowerBound
+        let checked = lo ... range.upperBound
         var sizes = [range.upperBound]
-        if range.count <= maxCheckedSizes {
-            sizes += range.reversed().dropFirst()
+        if checked.count <= maxCheckedSizes {
+            sizes += checked.reversed().dropFirst()
         } else {
             let n = maxCheckedSizes - 1
             for k in 0 ..< n {
-                let s = range.lowerBound + (range.count - 2) * k / max(n - 1, 1)
+                let s = lo + (checked.count - 2) * k / max(n - 1, 1)
                 if !sizes.contains(s) { sizes.append(s) }
             }
         }
@@ -91,10 +99,16 @@ public enum BoundedLowering {
         var dims: [BoundedShapes.DynamicDim] = []
         var sizeEntries: [Int: Int] = [:]  // an Int value that changes: its -1 replaces it
         for i in plan.values.indices {
-            let seen = programs.map { $0.compiled.program.plans[0].values[i] }
+            // Arena offsets differ with the sizes; the upper bound's plan is the program's.
+            let seen = programs.map { p -> EValue in
+                guard case .tensor(var t) = p.compiled.program.plans[0].values[i] else { return p.compiled.program.plans[0].values[i] }
+                t.allocation = nil
+                return .tensor(t)
+            }
             if seen.dropFirst().allSatisfy({ $0 == seen[0] }) { continue }
             switch seen[0] {
-            case .tensor(var t):
+            case .tensor:
+                guard case .tensor(var t) = plan.values[i] else { throw fail(i, "internal error: not a tensor") }
                 let tensors = seen.compactMap(\.tensor)
                 guard tensors.count == seen.count, tensors.allSatisfy({ $0.scalarType == t.scalarType && $0.sizes.count == t.sizes.count && $0.dataBufferIndex == t.dataBufferIndex }) else {
                     throw fail(i, "the value's kind or element type depends on the bounded size")
