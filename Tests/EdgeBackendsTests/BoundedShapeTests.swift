@@ -106,6 +106,18 @@ struct BoundedShapeTests {
         #expect(try ProgramReader.read(bounded.bytes).program == bounded.program)
     }
 
+    @Test("edgec reads ExecuTorch's own bounded program: DYNAMIC_BOUND tensors at the bound, as edgec writes them")
+    func readsExecuTorchDynamicProgram() throws {
+        let path = repoRoot.appendingPathComponent("Tests/fixtures/executorch/dynamic_block.pte").path
+        let program = try ProgramReader.read(Array(try Data(contentsOf: URL(fileURLWithPath: path)))).program
+        let plan = program.plans[0]
+        let input = try #require(plan.values[Int(plan.inputs[0])].tensor)
+        let output = try #require(plan.values[Int(plan.outputs[0])].tensor)
+        #expect(input.sizes == [8, 16, 32] && input.shapeDynamism == 1)
+        #expect(output.sizes == [8, 512] && output.shapeDynamism == 1)
+        #expect(plan.operators.map(\.qualifiedName).contains("aten::sym_size.int"))
+    }
+
     @Test("the checked sizes: every size of a small range, both ends and spread sizes of a large one")
     func checkedSizes() {
         #expect(BoundedLowering.checkedSizes(1 ... 4) == [4, 3, 2])
