@@ -255,7 +255,10 @@ public final class Interpreter {
             let t = plan.values[Int(index)].tensor!
             let name = plan.ioNames.map { " \"\($0.inputs[k])\"" } ?? ""
             guard input.shape == t.sizes.map(Int.init), input.dtype == Self.dtype(t.scalarType) else {
-                throw RuntimeError("input \(k)\(name) must be \(Self.dtype(t.scalarType)!)\(t.sizes), got \(input.dtype)\(input.shape)")
+                // A DYNAMIC_BOUND program without edgec's record (ExecuTorch's own export) runs at its bound only.
+                let bound = bounds == nil && t.shapeDynamism == 1 && input.shape.count == t.sizes.count
+                    ? " (the input is DYNAMIC_BOUND, but the program has no \(BoundedShapes.key) record, so edgec's interpreter runs it at its upper bound only)" : ""
+                throw RuntimeError("input \(k)\(name) must be \(Self.dtype(t.scalarType)!)\(t.sizes), got \(input.dtype)\(input.shape)\(bound)")
             }
             guard t.dataBufferIndex == 0 else { throw RuntimeError("input \(k)\(name) is a constant") }
             input.withView { address(Int(index)).copyMemory(from: $0.base, byteCount: $0.byteCount) }
