@@ -11,9 +11,12 @@ Models (built here with onnx.helper, fixed seeds; Examples/tiny_cnn.onnx read as
   attention  a transformer-ish block, x: [N, 16, 32]: q/k/v MatMuls, Reshape to heads
              ([0, 16, 4, 8]), Transpose, scaled MatMul, Softmax, MatMul, Transpose, Reshape back
              ([-1, 16, 32]), LayerNormalization, residual Add
-Each is compiled with --input-shape x=1..8,<other dims> (portable backend, -O2), run at batch
+  sequence   the bounded dim is a sequence length: ids [1, T] -> Gather (embedding) -> attention
+             scores [1, T, T] -> Softmax -> MatMul -> ReduceMean over T
+Each is compiled with --input-shape x=1..8,<other dims> (ids=1,1..8 for sequence; portable
+backend, -O2), run at batch (sequence: length)
 1, 3, 5 and 8 in both executors and compared with ONNX Runtime (max |edgec - ORT| <= TOLERANCE);
-batch 9 must be refused by both. Refusals checked too: --backend arm-cpu with a range, and a model
+size 9 must be refused by both. Refusals checked too: --backend arm-cpu with a range, and a model
 whose Slice end follows the bounded dim (the error must name the node; nothing written).
 
 Usage: .venv/bin/python Conformance/bounded/check_bounded.py --edgec .build/debug/edgec
@@ -103,6 +106,24 @@ def attention(rng):
     return model(g), [t, d]
 
 
+def sequence(rng):
+    """The bounded dim is a sequence length: token ids [1, T] (T in 1..8) through an embedding
+    table, self-attention scores [1, T, T] (two dims follow T), Softmax, mean over T."""
+    nodes = [helper.make_node("Gather", ["table", "ids"], ["e"], axis=0),
+             helper.make_node("MatMul", ["e", "wq"], ["q"]),
+             helper.make_node("Transpose", ["e"], ["et"], perm=[0, 2, 1]),
+             helper.make_node("MatMul", ["q", "et"], ["s"]),
+             helper.make_node("Softmax", ["s"], ["p"], axis=-1),
+             helper.make_node("MatMul", ["p", "e"], ["o"]),
+             helper.make_node("ReduceMean", ["o"], ["y"], axes=[1], keepdims=0)]
+    inits = [init("table", rng.standard_normal((100, 32)) * 0.3), init("wq", rng.standard_normal((32, 32)) / 6)]
+    g = helper.make_graph(nodes, "sequence", [helper.make_tensor_value_info("ids", TensorProto.INT64, [1, "T"])],
+                          [helper.make_tensor_value_info("y", F, [1, 32])], inits)
+    m = helper.make_model(g, producer_name="edgec-bounded", opset_imports=[helper.make_opsetid("", 13)], ir_version=8)
+    onnx.checker.check_model(m, full_check=True)
+    return m
+
+
 def slice_on_bound():
     """Slice that drops the last row of the bounded dim: its end argument follows the size, a
     compile error naming the node."""
@@ -146,20 +167,23 @@ def main():
     rng = np.random.default_rng(13)
     failures = []
     work = tempfile.mkdtemp(prefix="edgec-bounded-")
+    # (name, model, ORT's model, --input-shape dims with "1..8", input for size b)
     cases = []
     for name, build in [("mlp", mlp), ("cnn", cnn), ("attention", attention)]:
         m, dims = build(rng)
-        cases.append((name, m, m, dims))
+        cases.append((name, m, m, ["1..8"] + dims, lambda b, d=dims: rng.standard_normal([b] + d).astype(np.float32)))
     m, dynamic, dims = tiny_cnn()
-    cases.append(("tiny_cnn", m, dynamic, dims))
+    cases.append(("tiny_cnn", m, dynamic, ["1..8"] + dims, lambda b, d=dims: rng.standard_normal([b] + d).astype(np.float32)))
+    m = sequence(rng)
+    cases.append(("sequence", m, m, [1, "1..8"], lambda b: rng.integers(0, 100, (1, b)).astype(np.int64)))
     print(f"tolerance: max |edgec - ONNX Runtime| <= {TOLERANCE:g}; batches {BATCHES}, 9 refused")
     print(f"{'model':<10} {'batch':>5} {'interpreter':>12} {'executorch':>12}")
-    for name, m, reference, dims in cases:
+    for name, m, reference, dims, make_input in cases:
         onnx_path = os.path.join(work, f"{name}.onnx")
         onnx.save(m, onnx_path)
         input_name = m.graph.input[0].name
         pte = os.path.join(work, f"{name}.pte")
-        shape = ",".join(["1..8"] + [str(d) for d in dims])
+        shape = ",".join(str(d) for d in dims)
         r = run([edgec, "compile", onnx_path, "-o", pte, "--input-shape", f"{input_name}={shape}"])
         if r.returncode != 0:
             failures.append(f"{name}: compile failed: {r.stderr.strip()}")
@@ -168,7 +192,7 @@ def main():
         session = ort.InferenceSession(reference.SerializeToString(), providers=["CPUExecutionProvider"])
         et = ExecuTorch(pte)
         for batch in BATCHES + [9]:
-            x = rng.standard_normal([batch] + dims).astype(np.float32)
+            x = make_input(batch)
             x_path = os.path.join(work, f"{name}_x{batch}.npy")
             np.save(x_path, x)
             out_dir = os.path.join(work, f"{name}_out{batch}")

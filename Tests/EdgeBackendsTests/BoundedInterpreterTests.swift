@@ -52,6 +52,29 @@ struct BoundedInterpreterTests {
         #expect(try interpreter.run([try wave([2, 16, 32]), Self.mask])[0].shape == [2, 16, 32])
     }
 
+    @Test("two dims that follow the bound (scores [1, T, T]): unit-dim views become unsqueeze / squeeze copies")
+    func sequenceSquared() throws {
+        let text = """
+            func @main(%x: f32[1,?T,8] {name = "x"}) -> f32[1,?T,?T] {
+              %xt = edge.permute(%x) {dims = [0, 2, 1]} : f32[1,8,?T]
+              %s = edge.matmul(%x, %xt) : f32[1,?T,?T]
+              %p = edge.softmax(%s) {axis = 2} : f32[1,?T,?T]
+              return %p
+            }
+            """
+        let compiled = try boundedCompiler(["x=1,1..6,8"]).compile(try IRFile.parse(text, fileName: "scores.eir"))
+        let kernels = Set(compiled.program.plans[0].operators.map(\.qualifiedName))
+        #expect(kernels.contains("aten::unsqueeze_copy.out") || kernels.contains("aten::squeeze_copy.dims_out"), "\(kernels)")
+        let interpreter = try Interpreter(try ProgramReader.read(compiled.bytes).program)
+        for t in [5, 2, 6, 1] {
+            let fixed = try compileText(text, shapes: ["x": [1, t, 8]])
+            let x = try wave([1, t, 8])
+            let out = try interpreter.run([x])[0]
+            #expect(out.shape == [1, t, t])
+            #expect(maxError(out, try runCompiled(fixed, [x])[0]) <= 1e-6, "T = \(t)")
+        }
+    }
+
     @Test("a record that does not fit the plan is a load error")
     func badRecord() throws {
         var compiled = try compileBoundedExample("transformer_block", ["tokens=1..4,16,32"])
