@@ -13,7 +13,11 @@ Models (built here with onnx.helper, fixed seeds; Examples/tiny_cnn.onnx read as
              ([-1, 16, 32]), LayerNormalization, residual Add
   sequence   the bounded dim is a sequence length: ids [1, T] -> Gather (embedding) -> attention
              scores [1, T, T] -> Softmax -> MatMul -> ReduceMean over T
-Each is compiled with --input-shape x=1..8,<other dims> (ids=1,1..8 for sequence; portable
+  mlp.pt2, encoder.pt2  torch.export archives with a dynamic dim (the committed fixtures of
+             Conformance/torch/make_fixtures.py: batch 1..64, sequence 2..32) compiled with a range
+             inside the export's (x=1..8,16; ids=1,2..16) and compared with eager PyTorch at
+             sizes in the range; one past the range must be refused.
+Each ONNX model is compiled with --input-shape x=1..8,<other dims> (ids=1,1..8 for sequence; portable
 backend, -O2), run at batch (sequence: length)
 1, 3, 5 and 8 in both executors and compared with ONNX Runtime (max |edgec - ORT| <= TOLERANCE);
 size 9 must be refused by both. Refusals checked too: --backend arm-cpu with a range, and a model
@@ -176,8 +180,9 @@ def main():
     cases.append(("tiny_cnn", m, dynamic, ["1..8"] + dims, lambda b, d=dims: rng.standard_normal([b] + d).astype(np.float32)))
     m = sequence(rng)
     cases.append(("sequence", m, m, [1, "1..8"], lambda b: rng.integers(0, 100, (1, b)).astype(np.int64)))
-    print(f"tolerance: max |edgec - ONNX Runtime| <= {TOLERANCE:g}; batches {BATCHES}, 9 refused")
-    print(f"{'model':<10} {'batch':>5} {'interpreter':>12} {'executorch':>12}")
+    print(f"tolerance: max |edgec - reference| <= {TOLERANCE:g} (ONNX Runtime; eager PyTorch for a .pt2); "
+          f"sizes {BATCHES} (encoder.pt2: 2, 5, 11, 16), one past the bound refused")
+    print(f"{'model':<12} {'size':>5} {'interpreter':>12} {'executorch':>12}")
     for name, m, reference, dims, make_input in cases:
         onnx_path = os.path.join(work, f"{name}.onnx")
         onnx.save(m, onnx_path)
@@ -187,7 +192,7 @@ def main():
         r = run([edgec, "compile", onnx_path, "-o", pte, "--input-shape", f"{input_name}={shape}"])
         if r.returncode != 0:
             failures.append(f"{name}: compile failed: {r.stderr.strip()}")
-            print(f"{name:<10} compile failed: {r.stderr.strip()}")
+            print(f"{name:<12} compile failed: {r.stderr.strip()}")
             continue
         session = ort.InferenceSession(reference.SerializeToString(), providers=["CPUExecutionProvider"])
         et = ExecuTorch(pte)
@@ -204,7 +209,7 @@ def main():
             if batch == 9:
                 ok_i = r.returncode != 0 and "outside the bound" in r.stderr
                 ok_e = et_error is not None
-                print(f"{name:<10} {batch:>5} {'refused' if ok_i else 'RAN':>12} {'refused' if ok_e else 'RAN':>12}")
+                print(f"{name:<12} {batch:>5} {'refused' if ok_i else 'RAN':>12} {'refused' if ok_e else 'RAN':>12}")
                 if not ok_i:
                     failures.append(f"{name}: edgec run did not refuse batch 9: {r.stderr.strip()}")
                 if not ok_e:
@@ -226,7 +231,58 @@ def main():
             for who, d in (("interpreter", di), ("executorch", de)):
                 if not d <= TOLERANCE:
                     failures.append(f"{name} batch {batch}: {who} differs from ONNX Runtime by {d:g}")
-            print(f"{name:<10} {batch:>5} {di:>12.3g} {de:>12.3g}")
+            print(f"{name:<12} {batch:>5} {di:>12.3g} {de:>12.3g}")
+
+    # torch.export archives (the committed fixtures of Conformance/torch/make_fixtures.py) whose
+    # dynamic dim gets a range inside the export's: against eager PyTorch.
+    import torch
+    fixtures = os.path.join(ROOT, "Tests", "EdgeTorchTests", "Fixtures")
+    for name, shape, make_input, sizes in [
+            ("mlp", "x=1..8,16", lambda b: torch.randn(b, 16, generator=torch.Generator().manual_seed(b)), BATCHES + [9]),
+            ("encoder", "ids=1,2..16", lambda t: torch.randint(0, 20, (1, t), generator=torch.Generator().manual_seed(t)), [2, 5, 11, 16, 17])]:
+        label = f"{name}.pt2"
+        pte = os.path.join(work, f"{name}_pt2.pte")
+        r = run([edgec, "compile", os.path.join(fixtures, f"{name}.pt2"), "-o", pte, "--input-shape", shape])
+        if r.returncode != 0:
+            failures.append(f"{label}: compile failed: {r.stderr.strip()}")
+            print(f"{label:<12} compile failed: {r.stderr.strip()}")
+            continue
+        eager = torch.export.load(os.path.join(fixtures, f"{name}.pt2")).module()
+        et = ExecuTorch(pte)
+        top = sizes[-2]
+        for size in sizes:
+            x = make_input(size)
+            x_path = os.path.join(work, f"{name}_pt2_x{size}.npy")
+            np.save(x_path, x.numpy())
+            out_dir = os.path.join(work, f"{name}_pt2_out{size}")
+            r = run([edgec, "run", pte, "--input", x_path, "-o", out_dir])
+            try:
+                et_out, et_error = et(x.numpy()), None
+            except Exception as e:
+                et_out, et_error = None, e
+            if size > top:
+                ok_i, ok_e = r.returncode != 0 and "outside the bound" in r.stderr, et_error is not None
+                print(f"{label:<12} {size:>5} {'refused' if ok_i else 'RAN':>12} {'refused' if ok_e else 'RAN':>12}")
+                if not (ok_i and ok_e):
+                    failures.append(f"{label}: size {size} past the bound was not refused by both")
+                continue
+            with torch.no_grad():
+                ref = eager(x)
+            ref = (ref[0] if isinstance(ref, (tuple, list)) else ref).numpy()
+            di = de = float("inf")
+            if r.returncode == 0:
+                out = np.load(os.path.join(out_dir, sorted(f for f in os.listdir(out_dir) if f.endswith(".npy"))[0]))
+                di = float(np.abs(out - ref).max()) if out.shape == ref.shape else di
+            else:
+                failures.append(f"{label} size {size}: edgec run failed: {r.stderr.strip()}")
+            if et_error is None:
+                de = float(np.abs(et_out - ref).max()) if et_out.shape == ref.shape else de
+            else:
+                failures.append(f"{label} size {size}: ExecuTorch failed: {et_error}")
+            for who, d in (("interpreter", di), ("executorch", de)):
+                if not d <= TOLERANCE:
+                    failures.append(f"{label} size {size}: {who} differs from eager PyTorch by {d:g}")
+            print(f"{label:<12} {size:>5} {di:>12.3g} {de:>12.3g}")
 
     # Refusals: a range with arm-cpu; a Slice whose end follows the bounded dim.
     mlp_path = os.path.join(work, "mlp.onnx")
@@ -246,7 +302,7 @@ def main():
     if failures:
         print("FAIL:\n  " + "\n  ".join(failures))
         return 1
-    print("ok: every bounded program matches ONNX Runtime at every batch on both executors")
+    print("ok: every bounded program matches its reference (ONNX Runtime, eager PyTorch) at every size on both executors")
     return 0
 
 

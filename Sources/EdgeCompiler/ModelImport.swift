@@ -47,6 +47,8 @@ public struct ImportOptions: Sendable {
     public var sequenceLengths: [String: Int] = [:]
     /// ONNX optional inputs compiled as absent (`--absent opt`).
     public var absentInputs: Set<String> = []
+    /// `.pt2` inputs with a bounded dim (see ``TorchImportOptions/boundedInputs``).
+    public var boundedInputs: [String: (dims: [Int], ranges: [Int: ClosedRange<Int>])] = [:]
 
     public init() {}
 }
@@ -69,6 +71,7 @@ public enum ModelImporter {
         case .pt2:
             var o = TorchImportOptions(modelName: options.modelName, inputShapes: options.inputShapes,
                                        fixSymbolsToUpperBound: options.fixDynamicToUpperBound)
+            o.boundedInputs = options.boundedInputs
             let cap = UInt64(options.maxMemory.bytes)
             o.limits = PT2Archive.Limits()
             o.limits.maxEntryBytes = min(o.limits.maxEntryBytes, cap)

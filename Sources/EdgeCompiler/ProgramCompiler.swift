@@ -105,10 +105,8 @@ public struct ProgramCompiler {
         let module: Module
         switch format {
         case .onnx, .pt2:
-            if format == .pt2, !boundedShapes.isEmpty {
-                throw CompilerOptionError("--input-shape with a range applies to .onnx and .eir models; a .pt2 keeps the ranges it was exported with (drop the range, or --static for the upper bound)")
-            }
             options.inputShapes = inputShapes
+            if format == .pt2 { options.boundedInputs = boundedShapes.mapValues { ($0.dims, $0.ranges) } }
             if format == .pt2, needsStaticShapes { options.fixDynamicToUpperBound = true }
             module = try specializeBounded(try ModelImporter.importModel(path: path, format: format, options: options))
         case .eir:

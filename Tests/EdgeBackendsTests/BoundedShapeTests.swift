@@ -118,6 +118,21 @@ struct BoundedShapeTests {
         #expect(plan.operators.map(\.qualifiedName).contains("aten::sym_size.int"))
     }
 
+    @Test("a .pt2 keeps its export symbol bounded; a range outside the export's, or on a static dim, is refused")
+    func torchExport() throws {
+        let mlp = repoRoot.appendingPathComponent("Tests/EdgeTorchTests/Fixtures/mlp.pt2").path  // batch in 1..64
+        let output = try boundedCompiler(["x=1..8,16"]).run(path: mlp)
+        let compiled = try #require(output.compiled)
+        let record = try #require(try BoundedShapes.of(compiled.program))
+        #expect(record.min == 1 && record.max == 8)
+        let plan = compiled.program.plans[0]
+        #expect(plan.values[Int(plan.inputs[0])].tensor?.sizes == [8, 16])
+        let outside = thrownMessage { _ = try boundedCompiler(["x=1..100,16"]).run(path: mlp) }
+        #expect(outside.contains("outside the range the model was exported for [1, 64]"), "\(outside)")
+        let staticDim = thrownMessage { _ = try boundedCompiler(["x=8,1..16"]).run(path: mlp) }
+        #expect(staticDim.contains("dim 1 is a range, but the model was exported with"), "\(staticDim)")
+    }
+
     @Test("the checked sizes: every size of a small range, both ends and spread sizes of a large one")
     func checkedSizes() {
         #expect(BoundedLowering.checkedSizes(1 ... 4) == [4, 3, 2])
@@ -128,7 +143,7 @@ struct BoundedShapeTests {
         #expect(Set(large).count == large.count)
     }
 
-    @Test("refused with a clear error: arm-cpu, --quantize, unequal ranges, a .pt2")
+    @Test("refused with a clear error: arm-cpu, --quantize, unequal ranges")
     func refusedOptions() throws {
         let module = try IRFile.read(path: repoRoot.appendingPathComponent("Grammar/examples/transformer_block.eir").path)
         let arm = thrownMessage { _ = try boundedCompiler(["tokens=1..4,16,32"], backend: "arm-cpu").compile(module) }
@@ -138,8 +153,6 @@ struct BoundedShapeTests {
         #expect(thrownMessage { _ = try quantized.compile(module) }.contains("drop --quantize"))
         let unequal = thrownMessage { _ = try boundedCompiler(["tokens=1..4,16,32", "mask=1..2,1,16"]).compile(module) }
         #expect(unequal.contains("must be equal"))
-        let pt2 = thrownMessage { _ = try boundedCompiler(["x=1..4,3"]).importModel(path: "/nonexistent/model.pt2") }
-        #expect(pt2.contains("a .pt2 keeps the ranges"))
         // Lowering the bounded IR for arm-cpu directly is refused by the backend too.
         #expect(thrownMessage { _ = try ArmCPUBackend().lower(module, options: LoweringOptions(copyViews: true)) }.contains("static shapes only"))
     }
