@@ -80,8 +80,9 @@ public enum ModelImporter {
         case .onnx:
             if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give ONNX inputs static shapes with --input-shape") }
             if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }
-            return try ONNXImporter.importModel(path: path, options: ONNXImportOptions(
-                inputShapes: options.inputShapes, sequenceLengths: options.sequenceLengths, absentInputs: options.absentInputs))
+            var o = ONNXImportOptions(inputShapes: options.inputShapes, sequenceLengths: options.sequenceLengths, absentInputs: options.absentInputs)
+            o.boundedInputs = options.boundedInputs.mapValues { ($0.dims, Set($0.ranges.keys), BoundedDims.defaultSymbol) }
+            return try ONNXImporter.importModel(path: path, options: o)
         case .eir:
             if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give .eir inputs static shapes with --input-shape") }
             if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }

@@ -106,9 +106,18 @@ public struct ProgramCompiler {
         switch format {
         case .onnx, .pt2:
             options.inputShapes = inputShapes
-            if format == .pt2 { options.boundedInputs = boundedShapes.mapValues { ($0.dims, $0.ranges) } }
+            options.boundedInputs = boundedShapes.mapValues { ($0.dims, $0.ranges) }
             if format == .pt2, needsStaticShapes { options.fixDynamicToUpperBound = true }
-            module = try specializeBounded(try ModelImporter.importModel(path: path, format: format, options: options))
+            let imported: Module
+            do { imported = try ModelImporter.importModel(path: path, format: format, options: options) } catch {
+                // "fix it with --input-shape x=bound,..." would undo the range: say what the range meets.
+                let text = "\(error)"
+                guard !boundedShapes.isEmpty, let hint = text.range(of: "; fix it with --input-shape") else { throw error }
+                let ranges = boundedShapes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" }.joined(separator: ", ")
+                throw CompilerOptionError(String(text[..<hint.lowerBound]).replacingOccurrences(of: "error: ", with: "", options: .anchored)
+                    + "; the size follows the bounded dim of --input-shape \(ranges), and edgec resolves it only at import, for a static size: give a single size instead of the range")
+            }
+            module = try specializeBounded(imported)
         case .eir:
             module = try specialize(try ModelImporter.importModel(path: path, format: format, options: options))
         }
@@ -139,9 +148,9 @@ public struct ProgramCompiler {
                 if symbol == nil, case .symbolic(let s) = main.arguments[i].type.shape[axis], !s.isEmpty { symbol = s }
             }
         }
-        var name = symbol ?? "bound"
+        var name = symbol ?? BoundedDims.defaultSymbol
         var n = 1
-        while symbol == nil, taken.contains(name) { name = "bound\(n)"; n += 1 }
+        while symbol == nil, taken.contains(name) { name = "\(BoundedDims.defaultSymbol)\(n)"; n += 1 }
         var dims: [String: [Dim]] = [:]
         for (input, b) in boundedShapes {
             dims[input] = b.dims.enumerated().map { axis, d in b.ranges[axis] == nil ? .known(d) : .symbolic(name) }

@@ -6,6 +6,8 @@
 public enum BoundedDims {
     /// The module attribute prefix of a symbol's range.
     public static let attributePrefix = "edge.bound."
+    /// The symbol of a ranged dim the model does not name.
+    public static let defaultSymbol = "bound"
 
     /// The bounded symbols of `module` and their ranges. A malformed entry (not `[lo, hi]` with
     /// 1 <= lo < hi) is an error naming it.
