@@ -22,14 +22,16 @@ public enum BoundedLowering {
     /// At most this many sizes of the range are lowered and compared.
     public static let maxCheckedSizes = 8
 
-    /// The sizes compared for `range`: the upper bound first. Size 1 is left out when the range
-    /// has two other sizes: lowering takes shortcuts for a dim of 1 (one `mm` for a batch of one,
+    /// The sizes compared for `range`: the upper bound first. Size 1 is left out: lowering takes shortcuts for a dim of 1 (one `mm` for a batch of one,
     /// no `expand_copy` when the element counts agree), so its chain differs although the
     /// program lowered at the bound computes the same at size 1 (every kernel sizes its work from
     /// the actual tensors; a dim that follows the bounded size never broadcasts against a
     /// static one, since both are the same size when the program lowers at 2 or more).
+    /// A range `1...2` has one size besides 1; 3 is lowered as a probe (only to see which dims
+    /// follow the bound, and how: memory is planned for 2).
     public static func checkedSizes(_ range: ClosedRange<Int>) -> [Int] {
-        let lo = range.lowerBound == 1 && range.count >= 3 ? 2 : range.lowerBound
+        if range == 1 ... 2 { return [2, 3] }
+        let lo = range.lowerBound == 1 ? 2 : range.lowerBound
         let checked = lo ... range.upperBound
         var sizes = [range.upperBound]
         if checked.count <= maxCheckedSizes {

@@ -75,6 +75,18 @@ struct BoundedInterpreterTests {
         }
     }
 
+    @Test("a range 1..2 runs at 1 and 2 as the static programs do")
+    func smallestRange() throws {
+        let compiled = try compileBoundedExample("transformer_block", ["tokens=1..2,16,32"])
+        let interpreter = try Interpreter(try ProgramReader.read(compiled.bytes).program)
+        for b in [1, 2, 1] {
+            let fixed = try compileExample("transformer_block", shapes: ["tokens": [b, 16, 32]])
+            let x = try wave([b, 16, 32])
+            #expect(maxError(try interpreter.run([x, Self.mask])[0], try runCompiled(fixed, [x, Self.mask])[0]) <= 1e-6, "batch \(b)")
+        }
+        #expect(thrownMessage { _ = try interpreter.run([try wave([3, 16, 32]), Self.mask]) }.contains("outside the bound 1..2"))
+    }
+
     @Test("a record that does not fit the plan is a load error")
     func badRecord() throws {
         var compiled = try compileBoundedExample("transformer_block", ["tokens=1..4,16,32"])

@@ -133,10 +133,21 @@ struct BoundedShapeTests {
         #expect(staticDim.contains("dim 1 is a range, but the model was exported with"), "\(staticDim)")
     }
 
+    @Test("a range 1..2 compiles (size 1 takes lowering shortcuts; 3 probes how dims follow) and runs at both sizes")
+    func smallestRange() throws {
+        let compiled = try compileBoundedExample("transformer_block", ["tokens=1..2,16,32"])
+        let record = try #require(try BoundedShapes.of(compiled.program))
+        #expect(record.min == 1 && record.max == 2)
+        let plan = compiled.program.plans[0]
+        #expect(plan.values[Int(plan.inputs[0])].tensor?.sizes == [2, 16, 32])
+        let fixed = try compileExample("transformer_block", shapes: ["tokens": [2, 16, 32]])
+        #expect(compiled.memory.arenaSize >= fixed.memory.arenaSize)
+    }
+
     @Test("the checked sizes: every size of a small range, both ends and spread sizes of a large one")
     func checkedSizes() {
         #expect(BoundedLowering.checkedSizes(1 ... 4) == [4, 3, 2])
-        #expect(BoundedLowering.checkedSizes(1 ... 2) == [2, 1])
+        #expect(BoundedLowering.checkedSizes(1 ... 2) == [2, 3])  // 3: a probe past the bound
         #expect(BoundedLowering.checkedSizes(3 ... 5) == [5, 4, 3])
         let large = BoundedLowering.checkedSizes(1 ... 100)
         #expect(large.first == 100 && large.contains(2) && large.contains(99) && large.count <= BoundedLowering.maxCheckedSizes)
