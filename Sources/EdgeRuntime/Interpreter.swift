@@ -173,9 +173,16 @@ public final class Interpreter {
             t.sizes[d.dim] = Int32(d.size(s))
             values[d.value] = .tensor(t)
         }
+        let previous = (plan.values, boundedSize)
         plan.values = values
         boundedSize = s
-        try bindCalls()
+        do { try bindCalls() } catch {
+            // Stay runnable at the size bound before (a binding that fails at one size is a bug
+            // the message names; the next run may still use the other).
+            (plan.values, boundedSize) = previous
+            try? bindCalls()
+            throw error
+        }
     }
 
     /// The bounded size the inputs carry, checked against the range; nil for a static program.
