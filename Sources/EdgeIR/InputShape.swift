@@ -4,11 +4,11 @@ import Foundation
 public enum InputShape {
     /// Parses `name=1,3,224,224` or `name=1x3x224x224` (the ONNX tools' form); `name=` is a
     /// scalar. The name may itself contain `=`: the last one separates it from the dims. A range
-    /// (`1..8`) is refused here: only ``parseBounded(_:)``'s callers (`edgec compile`) take one.
+    /// (`1..8`) is refused here: only ``parseBounded(_:)``'s callers (`edgec compile`, `edgec import`) take one.
     public static func parse(_ text: String) throws(DiagnosticError) -> (name: String, dims: [Int]) {
         let parsed = try parseBounded(text)
         if let (axis, range) = parsed.ranges.min(by: { $0.key < $1.key }) {
-            throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': dim \(axis) is a range (\(range.lowerBound)..\(range.upperBound)); only `edgec compile` takes bounded dims, give a single size here"))
+            throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': dim \(axis) is a range (\(range.lowerBound)..\(range.upperBound)); only `edgec compile` and `edgec import` take bounded dims, give a single size here"))
         }
         return (parsed.name, parsed.dims)
     }

@@ -36,7 +36,7 @@ struct BoundedShapeTests {
             #expect(throws: DiagnosticError.self, "\(bad)") { try InputShape.parseBounded(bad) }
         }
         let message = thrownMessage { _ = try InputShape.parse("x=1..8,3") }
-        #expect(message.contains("dim 0 is a range (1..8)") && message.contains("edgec compile"))
+        #expect(message.contains("dim 0 is a range (1..8)") && message.contains("`edgec compile` and `edgec import`"))
         #expect(thrownMessage { _ = try ProgramCompiler.boundedInputShapes(["x=1..4,3", "x=2,3"]) }.contains("given twice"))
     }
 

@@ -142,7 +142,21 @@ import Testing
         let a = try edgec("compile", model, "-o", arm, "--input-shape", "tokens=1..4,16,32", "--backend", "arm-cpu")
         #expect(a.status != 0 && a.stderr.contains("drop --backend arm-cpu"), "\(a.stderr)")
         #expect(!FileManager.default.fileExists(atPath: arm))
-        let imp = try edgec("import", model, "-o", dir.appendingPathComponent("x.eir").path, "--input-shape", "tokens=1..4,16,32")
-        #expect(imp.status != 0 && imp.stderr.contains("only `edgec compile` takes bounded dims"), "\(imp.stderr)")
+        // edgec import writes the bounded IR; compiling it gives the same program.
+        let eir = dir.appendingPathComponent("bounded.eir").path
+        let imp = try edgec("import", model, "-o", eir, "--input-shape", "tokens=1..4,16,32")
+        #expect(imp.status == 0, "\(imp.stderr)")
+        let text = try String(contentsOfFile: eir, encoding: .utf8)
+        #expect(text.contains("edge.bound.batch = [1, 4]") && text.contains("%tokens: f32[?batch,16,32]"), "\(text)")
+        let again = dir.appendingPathComponent("again.pte").path
+        #expect(try edgec("compile", eir, "-o", again).status == 0)
+        // The same plan (the compile record and sizes that mention it aside).
+        func planText(_ path: String) throws -> String {
+            let text = try edgec("inspect", path).stdout
+            return String(text[try #require(text.range(of: "plan \"forward\"")).lowerBound...])
+        }
+        #expect(try planText(pte) == planText(again))
+        let profile = try edgec("profile", pte, "--input-shape", "tokens=1..4,16,32")
+        #expect(profile.status != 0 && profile.stderr.contains("only `edgec compile` and `edgec import` take bounded dims"), "\(profile.stderr)")
     }
 }
