@@ -28,6 +28,10 @@ public final class Interpreter {
     let constants: UnsafeMutableRawPointer
     var constantOffsets: [Int] = []
     var calls: [(name: String, run: Kernel.Run)] = []
+    /// A bounded program's values and bound calls by bounded size, so a run at a size seen
+    /// before binds nothing (at most ``maxCachedSizes``; the upper bound's from loading).
+    private var bindings: [Int: (values: [EValue], calls: [(name: String, run: Kernel.Run)])] = [:]
+    static let maxCachedSizes = 16
     /// Bound XNNPACK delegate calls (kept alive with the interpreter).
     var delegates: [XNNPACKDelegate] = []
     /// How many times each value index is named by the plan's calls (directly or in a tensor
@@ -112,6 +116,7 @@ public final class Interpreter {
         self.namedData = namedData
         if let bounds { try Self.check(bounds, plan) }
         try bindCalls()
+        if let s = boundedSize { bindings[s] = (plan.values, calls) }
     }
 
     /// A bounded program's record must describe tensors of the plan whose sizes at the upper
@@ -167,6 +172,10 @@ public final class Interpreter {
     /// Gives every value the sizes it has at bounded size `s` and binds the calls again.
     func resize(to s: Int) throws(RuntimeError) {
         guard let bounds, s != boundedSize else { return }
+        if let cached = bindings[s] {
+            (plan.values, calls, boundedSize) = (cached.values, cached.calls, s)
+            return
+        }
         var values = programPlan.values
         for d in bounds.dims {
             guard case .tensor(var t) = values[d.value] else { continue }
@@ -183,6 +192,7 @@ public final class Interpreter {
             try? bindCalls()
             throw error
         }
+        if bindings.count < Self.maxCachedSizes { bindings[s] = (plan.values, calls) }
     }
 
     /// The bounded size the inputs carry, checked against the range; nil for a static program.
