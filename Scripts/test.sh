@@ -2,7 +2,8 @@
 # Runs every test of edgec on a fresh clone. CI runs exactly this script (.ci/run).
 #  1. system tools the tests use (flatc), 2. debug build with tests, 3. the pinned Python
 #  oracles in .venv (ONNX, ONNX Runtime, PyTorch, ExecuTorch), 4. the interop check (edgec's
-#  .pte files in ExecuTorch's own runtime; torch.export fixtures against eager PyTorch),
+#  .pte files in ExecuTorch's own runtime; torch.export fixtures against eager PyTorch; bounded
+#  dynamic shapes in both executors),
 #  5. real models (a quick subset of Conformance/models/check_models.py, portable and arm-cpu),
 #  edgec profile/report on zoo models for both backends, profiles from an ETDump
 #  and the HTML report in headless Chromium, 6. the ONNX node-test
@@ -33,6 +34,10 @@ echo "== INT8: QDQ Edge IR and dynamic INT8 compiled for arm-cpu, in ExecuTorch 
 echo "== torch.export fixtures: edgec (interpreter and ExecuTorch) against eager PyTorch"
 .venv/bin/python Conformance/torch/compare.py --edgec .build/debug/edgec 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|Failed to load|KernelPreference'
+
+echo "== bounded dynamic shapes: --input-shape x=1..8,... in edgec's interpreter and ExecuTorch vs ONNX Runtime"
+.venv/bin/python Conformance/bounded/check_bounded.py --edgec .build/debug/edgec 2>&1 \
+  | grep -vE '^\[cpuinfo|^\[tensor_impl|^\[method|FutureWarning|return cls.__new__|Failed to load|KernelPreference'
 
 echo "== real models: edgec's interpreter and ExecuTorch vs ONNX Runtime (quick subset)"
 # Two zoo models, two onnx light models and the Hugging Face BERT fixture through ONNX and .pt2

@@ -18,7 +18,7 @@ public protocol Backend: Sendable {
     var target: PassTarget { get }
     /// Lowers the main function of `module` (static shapes; optimized for ``target``) to a
     /// program. Ops it cannot lower are reported together, by node, in a ``LoweringError``.
-    func lower(_ module: Module) throws -> CompiledProgram
+    func lower(_ module: Module, options: LoweringOptions) throws -> CompiledProgram
     /// The backend's own passes over the optimized `module`, run by the lower stage before
     /// ``lower(_:)`` under the compiler's instrumentation (`--print-ir-after-all`,
     /// `--time-passes`, `--verify-each` show them as they show the `-O<n>` passes). arm-cpu:
@@ -29,6 +29,19 @@ public protocol Backend: Sendable {
 extension Backend {
     /// No passes of its own (the portable backend).
     public func passes(for module: Module) -> [Pass] { [] }
+
+    /// ``lower(_:options:)`` with the default options (a static program).
+    public func lower(_ module: Module) throws -> CompiledProgram { try lower(module, options: LoweringOptions()) }
+}
+
+/// How a backend lowers, beyond the module itself.
+public struct LoweringOptions: Sendable, Hashable {
+    /// Every reshaping view of a planned tensor becomes a `view_copy.out` kernel. A bounded
+    /// program (``BoundedLowering``) needs it: ExecuTorch resizes a kernel's out to the actual
+    /// sizes, but a view is a memory-planned alias whose sizes stay those of the upper bound.
+    public var copyViews = false
+
+    public init(copyViews: Bool = false) { self.copyViews = copyViews }
 }
 
 /// The result of compiling a module for a backend: the program plus what the planner measured.

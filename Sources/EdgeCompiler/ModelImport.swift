@@ -47,6 +47,8 @@ public struct ImportOptions: Sendable {
     public var sequenceLengths: [String: Int] = [:]
     /// ONNX optional inputs compiled as absent (`--absent opt`).
     public var absentInputs: Set<String> = []
+    /// `.pt2` inputs with a bounded dim (see ``TorchImportOptions/boundedInputs``).
+    public var boundedInputs: [String: (dims: [Int], ranges: [Int: ClosedRange<Int>])] = [:]
 
     public init() {}
 }
@@ -69,6 +71,7 @@ public enum ModelImporter {
         case .pt2:
             var o = TorchImportOptions(modelName: options.modelName, inputShapes: options.inputShapes,
                                        fixSymbolsToUpperBound: options.fixDynamicToUpperBound)
+            o.boundedInputs = options.boundedInputs
             let cap = UInt64(options.maxMemory.bytes)
             o.limits = PT2Archive.Limits()
             o.limits.maxEntryBytes = min(o.limits.maxEntryBytes, cap)
@@ -77,8 +80,9 @@ public enum ModelImporter {
         case .onnx:
             if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give ONNX inputs static shapes with --input-shape") }
             if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }
-            return try ONNXImporter.importModel(path: path, options: ONNXImportOptions(
-                inputShapes: options.inputShapes, sequenceLengths: options.sequenceLengths, absentInputs: options.absentInputs))
+            var o = ONNXImportOptions(inputShapes: options.inputShapes, sequenceLengths: options.sequenceLengths, absentInputs: options.absentInputs)
+            o.boundedInputs = options.boundedInputs.mapValues { ($0.dims, Set($0.ranges.keys), BoundedDims.defaultSymbol) }
+            return try ONNXImporter.importModel(path: path, options: o)
         case .eir:
             if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give .eir inputs static shapes with --input-shape") }
             if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }

@@ -53,6 +53,10 @@ public struct ProgramCompiler {
     public var backend: String
     /// Concrete shapes for inputs with symbolic dims, by input name.
     public var inputShapes: [String: [Int]]
+    /// Inputs with a bounded dim (`--input-shape x=1..8,3,32,32`), by name: the program runs at
+    /// any size in the range (portable backend only). Every range of a compile is one bounded
+    /// size, so the ranges must be equal.
+    public var boundedShapes: [String: BoundedInputShape] = [:]
     /// Which passes run before lowering (default -O2).
     public var optimization: OptimizationLevel
     /// IR dumps, verification and timing around the passes.
@@ -102,8 +106,18 @@ public struct ProgramCompiler {
         switch format {
         case .onnx, .pt2:
             options.inputShapes = inputShapes
+            options.boundedInputs = boundedShapes.mapValues { ($0.dims, $0.ranges) }
             if format == .pt2, needsStaticShapes { options.fixDynamicToUpperBound = true }
-            module = try ModelImporter.importModel(path: path, format: format, options: options)
+            let imported: Module
+            do { imported = try ModelImporter.importModel(path: path, format: format, options: options) } catch {
+                // "fix it with --input-shape x=bound,..." would undo the range: say what the range meets.
+                let text = "\(error)"
+                guard !boundedShapes.isEmpty, let hint = text.range(of: "; fix it with --input-shape") else { throw error }
+                let ranges = boundedShapes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" }.joined(separator: ", ")
+                throw CompilerOptionError(String(text[..<hint.lowerBound]).replacingOccurrences(of: "error: ", with: "", options: .anchored)
+                    + "; the size follows the bounded dim of --input-shape \(ranges), and edgec resolves it only at import, for a static size: give a single size instead of the range")
+            }
+            module = try specializeBounded(imported)
         case .eir:
             module = try specialize(try ModelImporter.importModel(path: path, format: format, options: options))
         }
@@ -114,7 +128,56 @@ public struct ProgramCompiler {
     /// Specialization stage: `module` with its inputs given ``inputShapes`` (a new module
     /// sharing the blobs); `module` itself when no shape is given.
     public func specialize(_ module: Module) throws -> Module {
-        try ShapeSpecialization.specialize(module, shapes: inputShapes)
+        try specializeBounded(try ShapeSpecialization.specialize(module, shapes: inputShapes))
+    }
+
+    /// `module` with the ``boundedShapes`` inputs given their shapes, each range a bounded
+    /// symbol (``BoundedDims``); `module` itself when there are none.
+    public func specializeBounded(_ module: Module) throws -> Module {
+        guard !boundedShapes.isEmpty else { return module }
+        try checkBoundedOptions()
+        guard let main = module.mainFunction else { throw CompilerOptionError("module has no function") }
+        let range = boundedShapes.values.first!.ranges.values.first!
+        // The symbol: a name the model declares for a ranged dim, else one no input uses.
+        var taken = Set<String>()
+        for a in main.arguments { taken.formUnion(BoundedDims.symbols(in: a.type)) }
+        var symbol: String?
+        for i in main.arguments.indices {
+            guard let name = main.inputName(i) ?? main.arguments[i].nameHint, let b = boundedShapes[name] else { continue }
+            for axis in b.ranges.keys.sorted() where axis < main.arguments[i].type.rank {
+                if symbol == nil, case .symbolic(let s) = main.arguments[i].type.shape[axis], !s.isEmpty { symbol = s }
+            }
+        }
+        var name = symbol ?? BoundedDims.defaultSymbol
+        var n = 1
+        while symbol == nil, taken.contains(name) { name = "\(BoundedDims.defaultSymbol)\(n)"; n += 1 }
+        var dims: [String: [Dim]] = [:]
+        for (input, b) in boundedShapes {
+            dims[input] = b.dims.enumerated().map { axis, d in b.ranges[axis] == nil ? .known(d) : .symbolic(name) }
+        }
+        let out = try ShapeSpecialization.specialize(module, dims: dims)
+        BoundedDims.setBound(range, of: name, on: out)
+        return out
+    }
+
+    /// Refuses what a bounded compile cannot do yet, naming the option to drop.
+    func checkBoundedOptions() throws(CompilerOptionError) {
+        guard let (first, shape) = boundedShapes.min(by: { $0.key < $1.key }) else { return }
+        let given = "--input-shape \(first)=\(shape.text)"
+        if backend != PortableBackend.name {
+            throw CompilerOptionError("\(given): a range needs the portable backend; drop --backend \(backend) (it lowers static shapes only) or give a single size")
+        }
+        if quantization != nil || dynamicInt8 || int4GroupSize != nil {
+            throw CompilerOptionError("\(given): a range cannot be quantized yet; drop --quantize or give a single size")
+        }
+        let ranges = Set(boundedShapes.values.flatMap { $0.ranges.values })
+        if ranges.count > 1 {
+            let list = boundedShapes.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.text)" }.joined(separator: ", ")
+            throw CompilerOptionError("--input-shape ranges of one compile are one bounded size, so they must be equal (given: \(list))")
+        }
+        if let clash = boundedShapes.keys.sorted().first(where: { inputShapes[$0] != nil }) {
+            throw CompilerOptionError("--input-shape \(clash) is given twice")
+        }
     }
 
     /// Optimize stage: runs this compiler's level over `module` in place, for the backend's target.
@@ -129,7 +192,8 @@ public struct ProgramCompiler {
         let backend = try resolvedBackend()
         let own = backend.passes(for: module)
         if !own.isEmpty { try Optimizer(passes: own, target: backend.target, instrumentation: instrumentation, log: log).run(module) }
-        var compiled = try checkDelegation(try backend.lower(module), backend: backend.name)
+        let bounded = !(try BoundedDims.bounds(of: module)).isEmpty
+        var compiled = try checkDelegation(bounded ? try BoundedLowering.lower(module, backend: backend) : try backend.lower(module), backend: backend.name)
         compiled.program.namedData.append(compileInfo.namedData)
         try MemoryBudget.check(compiled, limit: maxMemory)
         return compiled
@@ -140,8 +204,10 @@ public struct ProgramCompiler {
     /// them (input shapes sorted by name, so the record is the same for the same options).
     public var compileInfo: CompileInfo {
         var options = ["--backend", backend, optimization.description]
-        for (name, dims) in inputShapes.sorted(by: { $0.key < $1.key }) {
-            options += ["--input-shape", "\(name)=" + dims.map(String.init).joined(separator: ",")]
+        var shapes = inputShapes.mapValues { $0.map(String.init).joined(separator: ",") }
+        for (name, b) in boundedShapes { shapes[name] = b.text }
+        for (name, dims) in shapes.sorted(by: { $0.key < $1.key }) {
+            options += ["--input-shape", "\(name)=" + dims]
         }
         if let q = quantization {
             options += ["--quantize", "int8"]
@@ -185,6 +251,7 @@ public struct ProgramCompiler {
     /// Runs the pipeline on the model at `path` through `stage` (every stage by default).
     public func run(path: String, through stage: CompileStage = .lower) throws -> StageOutput {
         _ = try resolvedBackend()  // an unknown backend fails before any work
+        try checkBoundedOptions()
         if quantization != nil, stage == .lower, let refusal = quantizedLoweringRefusal() { throw QuantizationError(refusal) }
         var compiler = self
         if compiler.modelName == nil { compiler.modelName = URL(fileURLWithPath: path).lastPathComponent }
@@ -252,6 +319,18 @@ public struct ProgramCompiler {
             shapes[name] = dims
         }
         return shapes
+    }
+
+    /// ``inputShapes(_:)`` that also takes ranges (`x=1..8,3,32,32`, `edgec compile`): the
+    /// static shapes, and the inputs with a range.
+    public static func boundedInputShapes(_ texts: [String]) throws -> (shapes: [String: [Int]], bounded: [String: BoundedInputShape]) {
+        var shapes: [String: [Int]] = [:], bounded: [String: BoundedInputShape] = [:]
+        for text in texts {
+            let (name, dims, ranges) = try InputShape.parseBounded(text)
+            guard shapes[name] == nil, bounded[name] == nil else { throw CompilerOptionError("--input-shape \(name) is given twice") }
+            if ranges.isEmpty { shapes[name] = dims } else { bounded[name] = BoundedInputShape(dims: dims, ranges: ranges) }
+        }
+        return (shapes, bounded)
     }
 
     /// `--sequence-length name=N` options by input name; a name given twice is an error.
@@ -377,5 +456,23 @@ extension CompiledProgram {
         for (name, n) in counts.sorted(by: { $0.key < $1.key }) { lines.append("  \(n)x \(name)") }
         if let delegation { lines.append(delegation.text.dropLast().description) }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// An input shape with bounded dims (`--input-shape x=1..8,3,32,32`).
+public struct BoundedInputShape: Sendable, Hashable {
+    /// The sizes, each range's upper bound at its axis.
+    public var dims: [Int]
+    /// The ranges, by axis.
+    public var ranges: [Int: ClosedRange<Int>]
+
+    public init(dims: [Int], ranges: [Int: ClosedRange<Int>]) {
+        self.dims = dims
+        self.ranges = ranges
+    }
+
+    /// `1..8,3,32,32`, as `--input-shape` takes it.
+    public var text: String {
+        dims.enumerated().map { axis, d in ranges[axis].map { "\($0.lowerBound)..\($0.upperBound)" } ?? String(d) }.joined(separator: ",")
     }
 }

@@ -3,21 +3,45 @@ import Foundation
 /// The `--input-shape name=dims` option shared by `edgec import` and `edgec compile`.
 public enum InputShape {
     /// Parses `name=1,3,224,224` or `name=1x3x224x224` (the ONNX tools' form); `name=` is a
-    /// scalar. The name may itself contain `=`: the last one separates it from the dims.
+    /// scalar. The name may itself contain `=`: the last one separates it from the dims. A range
+    /// (`1..8`) is refused here: only ``parseBounded(_:)``'s callers (`edgec compile`, `edgec import`) take one.
     public static func parse(_ text: String) throws(DiagnosticError) -> (name: String, dims: [Int]) {
+        let parsed = try parseBounded(text)
+        if let (axis, range) = parsed.ranges.min(by: { $0.key < $1.key }) {
+            throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': dim \(axis) is a range (\(range.lowerBound)..\(range.upperBound)); only `edgec compile` and `edgec import` take bounded dims, give a single size here"))
+        }
+        return (parsed.name, parsed.dims)
+    }
+
+    /// ``parse(_:)`` that also takes a range `lo..hi` (1 <= lo < hi) for a dim: the program then
+    /// runs at any size in it. `dims` holds each range's upper bound; `ranges` the ranges by axis.
+    public static func parseBounded(_ text: String) throws(DiagnosticError) -> (name: String, dims: [Int], ranges: [Int: ClosedRange<Int>]) {
         guard let eq = text.lastIndex(of: "="), eq != text.startIndex else {
-            throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)' must look like name=1,3,224,224 (or name=1x3x224x224)"))
+            throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)' must look like name=1,3,224,224 (or name=1x3x224x224; a bounded dim as 1..8)"))
         }
         let name = String(text[..<eq]), dimsText = text[text.index(after: eq)...]
-        if dimsText.isEmpty { return (name, []) }
-        var dims: [Int] = []
+        if dimsText.isEmpty { return (name, [], [:]) }
+        var dims: [Int] = [], ranges: [Int: ClosedRange<Int>] = [:]
+        // `x` separates dims only outside a range: "1..8x3" is the range 1..8 then 3.
         for part in dimsText.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "," || $0 == "x" }) {
-            guard let d = Int(part.trimmingCharacters(in: .whitespaces)), d >= 0 else {
-                throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': '\(part)' is not a non-negative size"))
+            let item = part.trimmingCharacters(in: .whitespaces)
+            if let dots = item.range(of: "..") {
+                guard let lo = Int(item[..<dots.lowerBound]), let hi = Int(item[dots.upperBound...]) else {
+                    throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': '\(item)' is not a range lo..hi of sizes"))
+                }
+                guard lo >= 1, lo < hi else {
+                    throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': range \(item) must have 1 <= lo < hi (a single size is written without ..)"))
+                }
+                ranges[dims.count] = lo ... hi
+                dims.append(hi)
+                continue
+            }
+            guard let d = Int(item), d >= 0 else {
+                throw DiagnosticError(Diagnostic(.error, "--input-shape '\(text)': '\(part)' is not a non-negative size (or a range lo..hi)"))
             }
             dims.append(d)
         }
-        return (name, dims)
+        return (name, dims, ranges)
     }
 }
 

@@ -113,10 +113,31 @@ final class GraphImporter {
                 }
                 type = TensorType(type.element, dims)
             }
+            if let b = options.boundedInputs[leaf.name] {
+                guard remainingOverrides[leaf.name] == nil, options.inputShapes[leaf.name] == nil else {
+                    throw ImportError("--input-shape \(leaf.name) is given twice")
+                }
+                if leaf.type.tensorType.hasShape, type.rank != b.dims.count {
+                    throw ImportError("--input-shape \(leaf.name) gives \(b.dims.count) dims, but the input has rank \(type.rank) (\(TypeText.type(type)))")
+                }
+                var shape: [Dim] = []
+                for (axis, n) in b.dims.enumerated() {
+                    let declared = axis < type.rank ? type.shape[axis] : .unknown
+                    if b.ranged.contains(axis) {
+                        if case .symbolic(let s) = declared, !s.isEmpty { shape.append(declared) } else { shape.append(.symbolic(b.symbol)) }
+                    } else {
+                        if let v = declared.value, v != n, v != 0 {
+                            throw ImportError("--input-shape \(leaf.name): size \(n) in dim \(axis) contradicts the model's \(TypeText.type(type))")
+                        }
+                        shape.append(.known(n))
+                    }
+                }
+                type = TensorType(type.element, shape)
+            }
             argTypes.append(type)
             argNames.append(leaf.name)
         }
-        if let unknown = remainingOverrides.keys.sorted().first {
+        if let unknown = (Array(remainingOverrides.keys) + options.boundedInputs.keys.filter { !leafNames.contains($0) }).sorted().first {
             throw ImportError("--input-shape names \"\(unknown)\", which is not a graph input (inputs: \(leafNames.map { "\"\($0)\"" }.joined(separator: ", ")))")
         }
         let f = Function(name: "main", argumentTypes: argTypes, argumentNames: argNames, resultTypes: [])

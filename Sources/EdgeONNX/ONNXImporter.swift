@@ -18,6 +18,11 @@ public struct ONNXImportOptions: Sendable {
     public var sequenceLengths: [String: Int]
     /// Optional graph inputs compiled as absent (`--absent opt`); the others are present.
     public var absentInputs: Set<String>
+    /// Graph inputs with a bounded dim (`--input-shape x=1..8,3,224,224`): `dims` are the sizes
+    /// (static axes must agree with the model), each axis in `ranged` imports as a symbol — the
+    /// model's own `dim_param` there, else `symbol` — even where the model declares a static
+    /// size, so nothing sized by it (a Gather's index reshape, a Flatten) is fixed at import.
+    public var boundedInputs: [String: (dims: [Int], ranged: Set<Int>, symbol: String)] = [:]
 
     public init(inputShapes: [String: [Int]] = [:], constantInputs: [String: ONNXTensorFile] = [:],
                 sequenceLengths: [String: Int] = [:], absentInputs: Set<String> = []) {

@@ -7,6 +7,12 @@ public enum ShapeSpecialization {
     /// name or SSA name) given those shapes; other inputs keep theirs. With no shapes there is
     /// nothing to do: `module` itself is returned.
     public static func specialize(_ module: Module, shapes: [String: [Int]]) throws(DiagnosticError) -> Module {
+        try specialize(module, dims: shapes.mapValues { $0.map { Dim.known($0) } })
+    }
+
+    /// ``specialize(_:shapes:)`` with dims that may be symbols: a bounded dim (a named symbol,
+    /// see ``BoundedDims``) may replace any declared dim, a known size only a symbol or the same size.
+    public static func specialize(_ module: Module, dims shapes: [String: [Dim]]) throws(DiagnosticError) -> Module {
         if shapes.isEmpty { return module }
         guard let main = module.mainFunction else { throw DiagnosticError(Diagnostic(.error, "module has no function")) }
         var types = main.arguments.map(\.type)
@@ -19,8 +25,8 @@ public enum ShapeSpecialization {
                 throw DiagnosticError(Diagnostic(.error, "--input-shape \(key): \(dims.count) dims given, but the input has rank \(types[i].rank) (\(TypeText.type(types[i])))"))
             }
             for (d, given) in zip(types[i].shape, dims) {
-                if let known = d.value, known != given {
-                    throw DiagnosticError(Diagnostic(.error, "--input-shape \(key): \(dims) does not match the declared \(TypeText.type(types[i]))"))
+                if let known = d.value, let g = given.value, known != g {
+                    throw DiagnosticError(Diagnostic(.error, "--input-shape \(key): \(dims.allSatisfy { $0.value != nil } ? "\(dims.compactMap(\.value))" : ShapeRules.describe(dims)) does not match the declared \(TypeText.type(types[i]))"))
                 }
             }
             types[i] = TensorType(types[i].element, dims)
@@ -28,6 +34,19 @@ public enum ShapeSpecialization {
         if let name = unused.sorted().first {
             let known = main.arguments.indices.map { main.inputName($0) ?? "#\($0)" }
             throw DiagnosticError(Diagnostic(.error, "--input-shape \(name): no input has that name (inputs: \(known.joined(separator: ", ")))"))
+        }
+        return try build(main, module: module, argumentTypes: types)
+    }
+
+    /// `module` with every input dim that is one of `symbols` given its size there, every type
+    /// re-inferred (a bounded module at one size of its range; see ``BoundedDims``).
+    public static func fix(_ module: Module, symbols: [String: Int]) throws(DiagnosticError) -> Module {
+        guard let main = module.mainFunction else { throw DiagnosticError(Diagnostic(.error, "module has no function")) }
+        let types = main.arguments.map { a in
+            TensorType(a.type.element, a.type.shape.map { d -> Dim in
+                if case .symbolic(let s) = d, let v = symbols[s] { return .known(v) }
+                return d
+            })
         }
         return try build(main, module: module, argumentTypes: types)
     }

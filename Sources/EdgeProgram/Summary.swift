@@ -17,6 +17,7 @@ public enum ProgramSummary {
         case .optionalTensorList(let items): return "OptionalTensorList [" + items.map { "%\($0)" }.joined(separator: ", ") + "]"
         case .tensor(let t):
             var s = "Tensor \(t.scalarType)[" + t.sizes.map(String.init).joined(separator: ",") + "]"
+            if t.shapeDynamism == 1 { s += " dynamic (bound)" } else if t.shapeDynamism == 2 { s += " dynamic (unbound)" }
             if t.dataBufferIndex != 0 { s += " constant #\(t.dataBufferIndex)" }
             if let a = t.allocation { s += " arena \(a.memoryID) @ \(a.offset) (\(t.byteCount ?? 0) bytes)" }
             return s

@@ -14,12 +14,24 @@ public struct RuntimeError: Error, Sendable, CustomStringConvertible {
 /// schema (``ATenKernel``; unknown kernels and argument lists that do not fit the schema are
 /// load errors); ``run(_:)`` then only executes.
 public final class Interpreter {
-    public let plan: ExecutionPlan
+    /// The method's plan, its tensor sizes those of the current bounded size (``boundedSize``).
+    public private(set) var plan: ExecutionPlan
+    /// The plan as the program holds it (a bounded program's sizes at the upper bound).
+    let programPlan: ExecutionPlan
+    /// How a bounded program's sizes follow its bounded size (``BoundedShapes``), when it has them.
+    public let bounds: BoundedShapes?
+    /// The bounded size the calls are bound for (the upper bound after loading).
+    public private(set) var boundedSize: Int?
+    private(set) var namedData: [String: [UInt8]] = [:]
     let arena: UnsafeMutableRawPointer
     let arenaSize: Int
     let constants: UnsafeMutableRawPointer
     var constantOffsets: [Int] = []
     var calls: [(name: String, run: Kernel.Run)] = []
+    /// A bounded program's values and bound calls by bounded size, so a run at a size seen
+    /// before binds nothing (at most ``maxCachedSizes``; the upper bound's from loading).
+    private var bindings: [Int: (values: [EValue], calls: [(name: String, run: Kernel.Run)])] = [:]
+    static let maxCachedSizes = 16
     /// Bound XNNPACK delegate calls (kept alive with the interpreter).
     var delegates: [XNNPACKDelegate] = []
     /// How many times each value index is named by the plan's calls (directly or in a tensor
@@ -49,6 +61,9 @@ public final class Interpreter {
             throw RuntimeError("program has no method \"\(method)\" (methods: \(program.plans.map(\.name).joined(separator: ", ")))")
         }
         self.plan = plan
+        programPlan = plan
+        do { bounds = try BoundedShapes.of(program) } catch { throw RuntimeError(error.message) }
+        boundedSize = bounds?.max
         guard plan.nonConstBufferSizes.count <= 2 else {
             throw RuntimeError("plan uses \(plan.nonConstBufferSizes.count - 1) memory arenas; edgec's interpreter supports one")
         }
@@ -98,6 +113,28 @@ public final class Interpreter {
                 throw RuntimeError("named data key \"\(blob.key)\" appears twice")
             }
         }
+        self.namedData = namedData
+        if let bounds { try Self.check(bounds, plan) }
+        try bindCalls()
+        if let s = boundedSize { bindings[s] = (plan.values, calls) }
+    }
+
+    /// A bounded program's record must describe tensors of the plan whose sizes at the upper
+    /// bound are the planned ones and never grow past them (so every size fits its arena slot).
+    static func check(_ bounds: BoundedShapes, _ plan: ExecutionPlan) throws(RuntimeError) {
+        guard plan.delegates.isEmpty else { throw RuntimeError("a bounded program with delegates is not supported") }
+        for d in bounds.dims {
+            guard d.value >= 0, d.value < plan.values.count, let t = plan.values[d.value].tensor, d.dim >= 0, d.dim < t.sizes.count,
+                  t.dataBufferIndex == 0, d.scale >= 0, d.size(bounds.max) == Int(t.sizes[d.dim]), d.size(bounds.min) >= 0 else {
+                throw RuntimeError("named data \(BoundedShapes.key): dim \(d.dim) of value %\(d.value) (\(d.scale)·\(bounds.symbol)+\(d.offset)) does not fit the plan")
+            }
+        }
+    }
+
+    /// Binds every call to the current sizes (at load, and when a run's inputs change the bounded size).
+    func bindCalls() throws(RuntimeError) {
+        calls = []
+        delegates = []
         // Calls run as one (Fusion.swift): the first runs the fused kernel, the ones it covers nothing.
         let fusions = Fusion.find(self)
         var covered = 0
@@ -130,6 +167,64 @@ public final class Interpreter {
                 throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
             }
         }
+    }
+
+    /// Gives every value the sizes it has at bounded size `s` and binds the calls again.
+    func resize(to s: Int) throws(RuntimeError) {
+        guard let bounds, s != boundedSize else { return }
+        if let cached = bindings[s] {
+            (plan.values, calls, boundedSize) = (cached.values, cached.calls, s)
+            return
+        }
+        var values = programPlan.values
+        for d in bounds.dims {
+            guard case .tensor(var t) = values[d.value] else { continue }
+            t.sizes[d.dim] = Int32(d.size(s))
+            values[d.value] = .tensor(t)
+        }
+        let previous = (plan.values, boundedSize)
+        plan.values = values
+        boundedSize = s
+        do { try bindCalls() } catch {
+            // Stay runnable at the size bound before (a binding that fails at one size is a bug
+            // the message names; the next run may still use the other).
+            (plan.values, boundedSize) = previous
+            try? bindCalls()
+            throw error
+        }
+        if bindings.count < Self.maxCachedSizes { bindings[s] = (plan.values, calls) }
+    }
+
+    /// The bounded size the inputs carry, checked against the range; nil for a static program.
+    func boundedSize(of inputs: [Tensor]) throws(RuntimeError) -> Int? {
+        guard let bounds else { return nil }
+        var dynamic: [Int: [Int: BoundedShapes.DynamicDim]] = [:]
+        for d in bounds.dims { dynamic[d.value, default: [:]][d.dim] = d }
+        var s: Int?
+        for (k, (index, input)) in zip(programPlan.inputs, inputs).enumerated() {
+            guard let dims = dynamic[Int(index)], let t = programPlan.values[Int(index)].tensor else { continue }
+            let name = programPlan.ioNames.map { " \"\($0.inputs[k])\"" } ?? ""
+            let expected = t.sizes.indices.map { i in dims[i].map { "\($0.size(bounds.min))..\($0.size(bounds.max))" } ?? String(t.sizes[i]) }
+            let shapeText = "[" + expected.joined(separator: ",") + "]"
+            guard input.shape.count == t.sizes.count else {
+                throw RuntimeError("input \(k)\(name) must be \(Self.dtype(t.scalarType)!)\(shapeText), got \(input.dtype)\(input.shape)")
+            }
+            for (i, n) in input.shape.enumerated() {
+                guard let d = dims[i] else {
+                    guard n == Int(t.sizes[i]) else { throw RuntimeError("input \(k)\(name) must be \(Self.dtype(t.scalarType)!)\(shapeText), got \(input.dtype)\(input.shape)") }
+                    continue
+                }
+                let q = d.scale == 0 ? nil : (n - d.offset).quotientAndRemainder(dividingBy: d.scale)
+                guard let q, q.remainder == 0, bounds.min ... bounds.max ~= q.quotient else {
+                    throw RuntimeError("input \(k)\(name) must be \(Self.dtype(t.scalarType)!)\(shapeText), got \(input.dtype)\(input.shape): dim \(i) is \(n), outside the bound \(expected[i]) (\(bounds.symbol) in \(bounds.min)..\(bounds.max))")
+                }
+                if let s, s != q.quotient {
+                    throw RuntimeError("input \(k)\(name): dim \(i) is \(n), but another input gives \(bounds.symbol) = \(s); all bounded dims are one size")
+                }
+                s = q.quotient
+            }
+        }
+        return s
     }
 
     deinit {
@@ -172,11 +267,15 @@ public final class Interpreter {
         guard inputs.count == plan.inputs.count else {
             throw RuntimeError("method \"\(plan.name)\" takes \(plan.inputs.count) inputs, got \(inputs.count)")
         }
+        if let s = try boundedSize(of: inputs) { try resize(to: s) }
         for (k, (index, input)) in zip(plan.inputs, inputs).enumerated() {
             let t = plan.values[Int(index)].tensor!
             let name = plan.ioNames.map { " \"\($0.inputs[k])\"" } ?? ""
             guard input.shape == t.sizes.map(Int.init), input.dtype == Self.dtype(t.scalarType) else {
-                throw RuntimeError("input \(k)\(name) must be \(Self.dtype(t.scalarType)!)\(t.sizes), got \(input.dtype)\(input.shape)")
+                // A DYNAMIC_BOUND program without edgec's record (ExecuTorch's own export) runs at its bound only.
+                let bound = bounds == nil && t.shapeDynamism == 1 && input.shape.count == t.sizes.count
+                    ? " (the input is DYNAMIC_BOUND, but the program has no \(BoundedShapes.key) record, so edgec's interpreter runs it at its upper bound only)" : ""
+                throw RuntimeError("input \(k)\(name) must be \(Self.dtype(t.scalarType)!)\(t.sizes), got \(input.dtype)\(input.shape)\(bound)")
             }
             guard t.dataBufferIndex == 0 else { throw RuntimeError("input \(k)\(name) is a constant") }
             input.withView { address(Int(index)).copyMemory(from: $0.base, byteCount: $0.byteCount) }

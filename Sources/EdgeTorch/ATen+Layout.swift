@@ -82,7 +82,16 @@ extension ATenTable {
     }
 
     /// `edge.reshape` to `dims`; one symbolic dim becomes -1 (inferred), more are rejected.
-    static func reshape(_ c: inout ATenCall, _ x: Value, to dims: [Dim]) throws(OpError) -> Value {
+    static func reshape(_ c: inout ATenCall, _ x: Value, to target: [Dim]) throws(OpError) -> Value {
+        var dims = target
+        // `reshape(x, [x.size(0), -1])`: the symbols cancel, so the -1 is the known sizes' quotient.
+        let symbolsIn = x.type.shape.filter { $0.value == nil }, symbolsOut = dims.filter { $0.value == nil }
+        if let hole = dims.firstIndex(of: .known(-1)), !symbolsOut.isEmpty, !symbolsIn.contains(.unknown),
+           symbolsIn.map(ShapeRules.describe).sorted() == symbolsOut.map(ShapeRules.describe).sorted(),
+           let knownIn = checkedProduct(x.type.shape.compactMap(\.value)),
+           let knownOut = checkedProduct(dims.compactMap(\.value).filter { $0 != -1 }), knownOut != 0, knownIn % knownOut == 0 {
+            dims[hole] = .known(knownIn / knownOut)
+        }
         var shape: [Int64] = []
         var holes = 0
         for d in dims {

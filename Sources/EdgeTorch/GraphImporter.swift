@@ -53,7 +53,25 @@ final class GraphImporter {
 
     /// Binds symbols from `--input-shape` and, when asked, the remaining ones to their upper bounds.
     func bindSymbols(userInputs: [String]) throws(TorchImportError) {
-        for (name, shape) in options.inputShapes.sorted(by: { $0.key < $1.key }) {
+        // The symbols at bounded axes stay free; the bounded inputs' other dims bind as given.
+        var kept = Set<String>()
+        var shapes = options.inputShapes
+        for (name, b) in options.boundedInputs.sorted(by: { $0.key < $1.key }) {
+            guard let meta = program.tensorValues[name], meta.sizes.count == b.dims.count else {
+                throw TorchImportError("--input-shape \(name): the model has no input of that name and rank \(b.dims.count)")
+            }
+            for (axis, range) in b.ranges.sorted(by: { $0.key < $1.key }) {
+                guard let sym = meta.sizes[axis].symbolName else {
+                    throw TorchImportError("--input-shape \(name): dim \(axis) is a range, but the model was exported with \(meta.sizes[axis]) there (a range needs a dynamic dim of the export)")
+                }
+                try check(sym, range.lowerBound, source: "--input-shape for '\(name)'")
+                try check(sym, range.upperBound, source: "--input-shape for '\(name)'")
+                kept.insert(sym)
+            }
+            // Only the static axes are bound; a ranged axis gets a placeholder skipped below.
+            shapes[name] = b.dims.enumerated().map { b.ranges[$0.offset] == nil ? $0.element : -1 }
+        }
+        for (name, shape) in shapes.sorted(by: { $0.key < $1.key }) {
             guard userInputs.contains(name) else {
                 throw TorchImportError("--input-shape names '\(name)', which is not an input of the model (inputs: \(userInputs.joined(separator: ", ")))")
             }
@@ -61,7 +79,7 @@ final class GraphImporter {
             guard meta.sizes.count == shape.count else {
                 throw TorchImportError("--input-shape gives '\(name)' rank \(shape.count) (\(shape)), but the model's input has rank \(meta.sizes.count)")
             }
-            for (i, (s, v)) in zip(meta.sizes, shape).enumerated() {
+            for (i, (s, v)) in zip(meta.sizes, shape).enumerated() where v >= 0 || options.boundedInputs[name] == nil {
                 switch s {
                 case .int(let k):
                     guard Int(k) == v else {
@@ -83,7 +101,7 @@ final class GraphImporter {
         var free = Set<String>()
         for name in userInputs {
             for s in program.tensorValues[name]?.sizes ?? [] {
-                if let sym = s.symbolName, bindings[sym] == nil { free.insert(sym) }
+                if let sym = s.symbolName, bindings[sym] == nil, !kept.contains(sym) { free.insert(sym) }
             }
         }
         for sym in free.sorted() {

@@ -10,6 +10,11 @@ public struct TorchImportOptions: Sendable {
     public var inputShapes: [String: [Int]] = [:]
     /// Replace every symbol still free after `inputShapes` by its range's upper bound.
     public var fixSymbolsToUpperBound = false
+    /// Inputs with a bounded dim (`--input-shape x=1..8,16,32`), by name: `dims` holds the sizes
+    /// (each range's upper bound), `ranges` the ranged axes. The symbol at a ranged axis stays
+    /// symbolic (its range must lie inside the one the model was exported for); the other
+    /// dims are bound as `inputShapes` binds them.
+    public var boundedInputs: [String: (dims: [Int], ranges: [Int: ClosedRange<Int>])] = [:]
     /// Extraction limits for the archive.
     public var limits = PT2Archive.Limits()
 

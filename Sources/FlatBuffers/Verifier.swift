@@ -24,7 +24,7 @@ public enum FlatBufferError: Error, Equatable, Sendable, CustomStringConvertible
     case invalidOffset(path: String, offset: Int, value: UInt32)
     /// The vtable of the table at `offset` is malformed.
     case invalidVTable(path: String, offset: Int, reason: String)
-    /// A field's bytes lie outside its table's inline data.
+    /// A field overlaps its table's soffset to the vtable (a table offset below 4).
     case fieldOutsideTable(path: String, fieldOffset: Int, size: Int, tableSize: Int)
     /// A vector's byte size overflows or exceeds the buffer.
     case vectorTooLarge(path: String, count: Int, elementSize: Int)
@@ -63,7 +63,7 @@ public enum FlatBufferError: Error, Equatable, Sendable, CustomStringConvertible
         case let .invalidVTable(path, offset, reason):
             return "\(path): table at \(hex(offset)) has a bad vtable: \(reason)"
         case let .fieldOutsideTable(path, fieldOffset, size, tableSize):
-            return "\(path): field at table offset \(fieldOffset) (\(size) bytes) lies outside the \(tableSize)-byte table"
+            return "\(path): field at table offset \(fieldOffset) (\(size) bytes) overlaps the \(tableSize)-byte table's vtable offset"
         case let .vectorTooLarge(path, count, elementSize):
             return "\(path): vector of \(count) × \(elementSize)-byte elements is larger than the buffer"
         case let .stringNotTerminated(path, offset):
@@ -252,10 +252,16 @@ private struct Walk {
     }
 
     /// Checks an inline field of `size` bytes at table offset `offset`; returns its position.
+    /// The field must lie inside the buffer, aligned, and past the table's own soffset, as
+    /// flatbuffers' C++ verifier checks (`Verifier::VerifyField`: alignment and buffer bounds);
+    /// it may extend past the table size the vtable declares. ExecuTorch's emitter writes such
+    /// tables: the `Int` values of a program with dynamic shapes (an 8-byte `int_val` at offset
+    /// 4 of a table declared 8 bytes long), which ExecuTorch's runtime reads.
     func inline(_ offset: Int, _ size: Int, _ alignment: Int, _ t: TableLayout) throws(FlatBufferError) -> Int {
-        guard offset >= 4 && offset + size <= t.size else {
+        guard offset >= 4 else {
             throw .fieldOutsideTable(path: pathString, fieldOffset: offset, size: size, tableSize: t.size)
         }
+        try check(t.position + offset, size, "field")
         try align(t.position + offset, alignment, "field")
         return t.position + offset
     }

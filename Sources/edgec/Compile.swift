@@ -31,6 +31,14 @@ struct Compile: ParsableCommand {
           edgec compile model.onnx -o model.pte --memory-budget 64MB --size-budget 20MB
           edgec compile model.onnx -o model.pte --backend arm-cpu --quantize int8 --calibration data/
           edgec compile Grammar/examples/transformer_block.eir -o block.pte --input-shape tokens=1,16,32
+          edgec compile model.onnx -o model.pte --input-shape x=1..8,3,224,224
+
+        A range for a dim (--input-shape x=1..8,3,224,224) makes a bounded program: memory is \
+        planned for the upper bound, and the program runs at any size in the range on ExecuTorch \
+        (its tensors are DYNAMIC_BOUND) and in `edgec run`. Ranges need the portable backend and no \
+        --quantize; all ranges of one compile are one size. Only reshape sizes may follow the \
+        bounded dim: an op whose arguments depend on it (a slice end, an expand size) is an error \
+        naming the node.
         """
     )
 
@@ -117,9 +125,11 @@ struct Compile: ParsableCommand {
 
     func run() throws {
         do {
-            var compiler = ProgramCompiler(backend: backend, inputShapes: try inputShapes.parsed(),
+            let shapes = try inputShapes.parsedBounded()
+            var compiler = ProgramCompiler(backend: backend, inputShapes: shapes.shapes,
                                            optimization: try ProgramCompiler.level(optimization.level ?? 2),
                                            instrumentation: try instrumentation.settings(), log: writeStderr)
+            compiler.boundedShapes = shapes.bounded
             try inputShapes.apply(to: &compiler)
             compiler.maxMemory = try memory.limit
             compiler.strictDelegation = strictDelegation

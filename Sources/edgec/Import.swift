@@ -37,7 +37,9 @@ struct Import: ParsableCommand {
     func run() throws {
         do {
             // The compile pipeline's import stage, keeping dynamic dims unless --static.
-            var compiler = ProgramCompiler(inputShapes: try inputShapes.parsed())
+            let shapes = try inputShapes.parsedBounded()
+            var compiler = ProgramCompiler(inputShapes: shapes.shapes)
+            compiler.boundedShapes = shapes.bounded  // a range: the bounded symbol and edge.bound.<sym>
             compiler.needsStaticShapes = false
             try inputShapes.apply(to: &compiler)
             compiler.importOptions.fixDynamicToUpperBound = fixStatic

@@ -17,7 +17,7 @@ struct OptimizationOptions: ParsableArguments {
 
 /// `--input-shape name=d0,d1,...` (repeatable).
 struct InputShapeOptions: ParsableArguments {
-    @Option(name: .customLong("input-shape"), help: ArgumentHelp("A concrete shape for an input with symbolic dims (repeatable).", valueName: "name=d0,d1,..."))
+    @Option(name: .customLong("input-shape"), help: ArgumentHelp("A concrete shape for an input with symbolic dims (repeatable). `edgec compile` and `edgec import` also take a range for a dim, name=1..8,3,224,224: the program plans memory for the upper bound and runs at any size in it (portable backend; all ranges of one compile are one size); the IR carries it as a symbol with the module attribute edge.bound.<symbol>.", valueName: "name=d0,d1,..."))
     var inputShapes: [String] = []
 
     @Option(name: .customLong("sequence-length"), help: ArgumentHelp("ONNX: the length of a sequence input (repeatable); its elements become the inputs name.0, name.1, ...", valueName: "name=N"))
@@ -28,6 +28,11 @@ struct InputShapeOptions: ParsableArguments {
 
     /// The shapes by input name.
     func parsed() throws -> [String: [Int]] { try ProgramCompiler.inputShapes(inputShapes) }
+
+    /// The static shapes, and the inputs with a range (`edgec compile`).
+    func parsedBounded() throws -> (shapes: [String: [Int]], bounded: [String: BoundedInputShape]) {
+        try ProgramCompiler.boundedInputShapes(inputShapes)
+    }
 
     /// Gives `compiler` the sequence lengths and absent optionals (the shapes go to its init).
     func apply(to compiler: inout ProgramCompiler) throws {

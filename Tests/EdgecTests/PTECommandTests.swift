@@ -102,3 +102,61 @@ import Testing
         }
     }
 }
+
+/// `edgec compile --input-shape x=lo..hi,...` and the bounded program in `edgec run`, end to end.
+@Suite struct BoundedCommandTests {
+    /// A zero-filled f32 `.npy` of `shape`.
+    static func npy(_ shape: [Int], at url: URL) throws {
+        var header = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(shape.map(String.init).joined(separator: ", "))\(shape.count == 1 ? "," : "")), }"
+        header += String(repeating: " ", count: (64 - (10 + header.utf8.count + 1) % 64) % 64) + "\n"
+        let bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [1, 0] + [UInt8(header.utf8.count), 0] + Array(header.utf8)
+            + [UInt8](repeating: 0, count: 4 * shape.reduce(1, *))
+        try Data(bytes).write(to: url)
+    }
+
+    @Test func compileAndRunInTheRange() throws {
+        let dir = try makeTempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let model = repoRoot.appendingPathComponent("Grammar/examples/transformer_block.eir").path
+        let pte = dir.appendingPathComponent("block.pte").path
+        let c = try edgec("compile", model, "-o", pte, "--input-shape", "tokens=1..4,16,32")
+        #expect(c.status == 0, "\(c.stderr)")
+        let i = try edgec("inspect", pte)
+        #expect(i.stdout.contains("input 0 \"tokens\": %0 Tensor FLOAT[4,16,32] dynamic (bound)"), "\(i.stdout)")
+        #expect(i.stdout.contains("--input-shape tokens=1..4,16,32"))
+        let mask = dir.appendingPathComponent("mask.npy")
+        try Self.npy([1, 1, 16], at: mask)
+        for b in [1, 3, 5] {
+            let x = dir.appendingPathComponent("x\(b).npy")
+            try Self.npy([b, 16, 32], at: x)
+            let r = try edgec("run", pte, "--input", "tokens=\(x.path)", "--input", "mask=\(mask.path)")
+            if b <= 4 {
+                #expect(r.status == 0, "\(r.stderr)")
+                #expect(r.stdout.hasPrefix("output_0: f32[\(b), 16, 32]"), "\(r.stdout)")
+            } else {
+                #expect(r.status != 0 && r.stderr.contains("input 0 \"tokens\"") && r.stderr.contains("outside the bound 1..4"), "\(r.stderr)")
+            }
+        }
+        // Refusals name the option; nothing is written.
+        let arm = dir.appendingPathComponent("arm.pte").path
+        let a = try edgec("compile", model, "-o", arm, "--input-shape", "tokens=1..4,16,32", "--backend", "arm-cpu")
+        #expect(a.status != 0 && a.stderr.contains("drop --backend arm-cpu"), "\(a.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: arm))
+        // edgec import writes the bounded IR; compiling it gives the same program.
+        let eir = dir.appendingPathComponent("bounded.eir").path
+        let imp = try edgec("import", model, "-o", eir, "--input-shape", "tokens=1..4,16,32")
+        #expect(imp.status == 0, "\(imp.stderr)")
+        let text = try String(contentsOfFile: eir, encoding: .utf8)
+        #expect(text.contains("edge.bound.batch = [1, 4]") && text.contains("%tokens: f32[?batch,16,32]"), "\(text)")
+        let again = dir.appendingPathComponent("again.pte").path
+        #expect(try edgec("compile", eir, "-o", again).status == 0)
+        // The same plan (the compile record and sizes that mention it aside).
+        func planText(_ path: String) throws -> String {
+            let text = try edgec("inspect", path).stdout
+            return String(text[try #require(text.range(of: "plan \"forward\"")).lowerBound...])
+        }
+        #expect(try planText(pte) == planText(again))
+        let profile = try edgec("profile", pte, "--input-shape", "tokens=1..4,16,32")
+        #expect(profile.status != 0 && profile.stderr.contains("only `edgec compile` and `edgec import` take bounded dims"), "\(profile.stderr)")
+    }
+}

@@ -15,6 +15,24 @@ import Testing
         return true
     }
 
+    /// A field may extend past the table size its vtable declares, as long as it lies in the
+    /// buffer (flatbuffers' C++ `Verifier::VerifyField`; ExecuTorch writes such `Int` tables);
+    /// one that reaches past the buffer's end is still rejected.
+    @Test func fieldsPastTheDeclaredTableSizeAreReadWhenInTheBuffer() throws {
+        var bytes = encode(.sample)
+        let root = try Self.verifier.verify(bytes, root: Schemas.root).root
+        let vtable = root.position - Int(Int32(littleEndian: bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: root.position, as: Int32.self) }))
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: UInt16(4).littleEndian, toByteOffset: vtable + 2, as: UInt16.self) }  // table size 4
+        let shrunk = try Self.verifier.verify(bytes, root: Schemas.root).root
+        #expect(decodeRoot(shrunk) == Root.sample)
+        // The same field moved past the end of the buffer.
+        let slot = try #require((0 ..< 40).first { root.offset(forSlot: $0) != nil })
+        let entry = vtable + 4 + 2 * slot
+        let far = UInt16(min(bytes.count - root.position + 4, Int(UInt16.max)))
+        bytes.withUnsafeMutableBytes { $0.storeBytes(of: far.littleEndian, toByteOffset: entry, as: UInt16.self) }
+        #expect(throws: FlatBufferError.self) { try Self.verifier.verify(bytes, root: Schemas.root) }
+    }
+
     @Test func everyTruncationIsRejected() {
         let bytes = encode(.sample)
         #expect(Self.probe(bytes))

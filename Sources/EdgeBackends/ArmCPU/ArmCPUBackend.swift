@@ -48,7 +48,9 @@ public struct ArmCPUBackend: Backend {
         }
     }
 
-    public func lower(_ module: Module) throws -> CompiledProgram {
+    public func lower(_ module: Module, options: LoweringOptions) throws -> CompiledProgram {
+        // XNNPACK's delegate plans its tensors at the sizes it was built for: no bounded programs.
+        if options.copyViews { throw LoweringError(failures: ["input shapes with a range: arm-cpu lowers static shapes only (use --backend portable)"], backend: name) }
         try Self.partition(module)
         guard let main = module.mainFunction else { throw LoweringError(failures: ["module has no function"], backend: name) }
         var delegates: [String: BackendDelegate] = [:]

@@ -36,6 +36,7 @@ extension PortableBackend {
             out += "| `\(name)` | \(kernels) | \(rule.note.replacingOccurrences(of: "|", with: "\\|")) |\n"
         }
         out += "| returned input or constant | `aten::clone.out` | into a planned output |\n"
+        out += "| view of a planned tensor in a bounded program (`--input-shape x=1..8,...`) | `aten::view_copy.out`, `aten::unsqueeze_copy.out`, `aten::squeeze_copy.dims_out` | a copy whose out ExecuTorch resizes (a view would keep the bound's sizes); unit dims only: unsqueeze / squeeze |\n"
         out += """
 
         ## Kernel schemas

@@ -39,6 +39,8 @@ struct PortableLowering {
     /// The delegate payload of each function an `edge.delegate_call` may call (a backend with a
     /// delegate fills it; see ``delegateCall(_:)``).
     var delegates: [String: BackendDelegate] = [:]
+    /// Views become `view_copy.out` kernels (``LoweringOptions/copyViews``).
+    var copyViews = false
 
     init(function: Function, blobs: BlobStore) {
         self.function = function
@@ -147,7 +149,7 @@ struct PortableLowering {
     /// Every kernel the rules may emit (the runtime implements each), plus `clone.out` for
     /// returned inputs and constants.
     static let kernels: [ATenKernel] = {
-        var all: [ATenKernel] = [.clone]
+        var all: [ATenKernel] = [.clone, .viewCopy, .unsqueezeCopy, .squeezeCopy]  // returned values; bounded views
         for name in rules.keys.sorted() { for k in rules[name]!.kernels where !all.contains(k) { all.append(k) } }
         return all
     }()
@@ -213,9 +215,51 @@ struct PortableLowering {
     /// A planned scratch tensor (not an IR value).
     func temp(_ type: PTEScalarType, _ dims: [Int]) -> Int32 { builder.planned(type, dims) }
 
-    /// A view of `index` with new sizes (no kernel call).
-    func view(_ index: Int32, _ dims: [Int]) -> Int32 {
-        builder.tensor(index).sizes.map(Int.init) == dims ? index : builder.view(of: index, sizes: dims)
+    /// A view of `index` with new sizes: no kernel call, or with ``copyViews`` (a bounded
+    /// program) a `view_copy.out` into a tensor of its own unless `index` is a constant.
+    /// A view that only inserts (or only removes) dims of size 1 is an `unsqueeze_copy.out`
+    /// chain (or one `squeeze_copy.dims_out`): their outs follow the input's sizes, however many
+    /// of them follow the bounded dim, where a `view_copy` size list may infer only one.
+    func view(_ index: Int32, _ dims: [Int]) throws(Unsupported) -> Int32 {
+        let source = builder.tensor(index).sizes.map(Int.init)
+        if source == dims { return index }
+        guard copyViews, !builder.isConstant(index) else { return builder.view(of: index, sizes: dims) }
+        let type = builder.tensor(index).scalarType
+        if let inserted = Self.unitDims(added: source, to: dims) {
+            var current = index, sizes = source
+            for d in inserted {
+                sizes.insert(1, at: d)
+                let next = builder.planned(type, sizes)
+                try call(.unsqueezeCopy, ["self": current, "dim": builder.int(d), "out": next])
+                current = next
+            }
+            return current
+        }
+        if let removed = Self.unitDims(added: dims, to: source) {
+            let out = builder.planned(type, dims)
+            try call(.squeezeCopy, ["self": index, "dim": builder.intList(removed), "out": out])
+            return out
+        }
+        let copy = builder.planned(type, dims)
+        try call(.viewCopy, ["self": index, "size": builder.intList(dims), "out": copy])
+        return copy
+    }
+
+    /// The positions (in `longer`, ascending) of the 1s that `longer` adds to `shorter` when it
+    /// is `shorter` with dims of size 1 inserted (matched left to right); nil otherwise.
+    static func unitDims(added shorter: [Int], to longer: [Int]) -> [Int]? {
+        guard longer.count > shorter.count else { return nil }
+        var positions: [Int] = [], k = 0
+        for (i, d) in longer.enumerated() {
+            if k < shorter.count, shorter[k] == d {
+                k += 1
+            } else if d == 1 {
+                positions.append(i)
+            } else {
+                return nil
+            }
+        }
+        return k == shorter.count ? positions : nil
     }
 
     mutating func constant(_ op: Operation) throws(Unsupported) {

@@ -81,10 +81,14 @@ extension OpDefinition {
                             declaredResultTypes: resultTypes, blobs: blobs, callees: callees)
         let types = try inferTypes(ctx)
         guard let given = resultTypes else { return types }
-        guard given.count == types.count, zip(given, types).allSatisfy({ $0.refines($1) }) else {
+        guard given.count == types.count, zip(given, types).allSatisfy({ $0.refines($1) || $1.refines($0) }) else {
             throw OpError("\(self.name): given result types \(given.map(TypeText.type)) do not match inferred \(types.map(TypeText.type))")
         }
-        return given
+        // Each dim as the better known of the two: a given anonymous dim takes the inferred one
+        // (an importer's `?` where inference names the bounded symbol).
+        return zip(given, types).map { g, t in
+            g.refines(t) ? g : TensorType(g.element, zip(g.shape, t.shape).map { $0 == .unknown ? $1 : $0 })
+        }
     }
 
     /// Evaluates an instance of this op on constant operands without creating it (import-time

@@ -16,7 +16,14 @@ extension Ops {
         let known = shape.filter { $0 != -1 }
         guard let knownCount = checkedProduct(known) else { throw OpError("shape \(shape) overflows") }
         guard let total = x.elementCount else {
-            if shape.contains(-1) { return [TensorType(x.element, shape.map { $0 == -1 ? Dim.unknown : .known($0) })] }
+            if shape.contains(-1) {
+                // One named symbol times known sizes whose product the other entries keep: the
+                // inferred entry is that symbol (a bounded batch through a head split and back).
+                let symbols = x.shape.filter { $0.value == nil }
+                let knownIn = checkedProduct(x.shape.compactMap(\.value))
+                let hole: Dim = symbols.count == 1 && symbols[0] != .unknown && knownIn == knownCount ? symbols[0] : .unknown
+                return [TensorType(x.element, shape.map { $0 == -1 ? hole : .known($0) })]
+            }
             return [TensorType(x.element, shape)]
         }
         if let hole = shape.firstIndex(of: -1) {

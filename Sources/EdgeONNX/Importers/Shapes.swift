@@ -39,6 +39,14 @@ extension ONNXOps {
                 guard k != 0, total % k == 0 else { throw ImportError("cannot reshape \(total) elements into \(spec)") }
                 out[hole] = .known(total / k)
             }
+        } else if let hole = out.firstIndex(of: .unknown), spec[hole] == -1 {
+            // The inferred entry is the input's one named symbol when the known sizes keep their
+            // product (edge.reshape infers the same; a bounded batch through a head split and back).
+            let symbols = input.filter { $0.value == nil }, known = out.enumerated().filter { $0.offset != hole }.map { $0.element.value }
+            if symbols.count == 1, symbols[0] != .unknown, known.allSatisfy({ $0 != nil }),
+               checkedProduct(input.compactMap(\.value)) == checkedProduct(known.map { $0! }) {
+                out[hole] = symbols[0]
+            }
         }
         return out
     }

@@ -35,7 +35,7 @@ extension PortableLowering {
         let (type, result) = try Self.tensorType(op.result.type)
         let o = temp(type, [count, dims(w)[1]])
         try indexSelect(w, dim: 0, index: idx, flat: true, into: o)
-        bind(op.result, view(o, result))
+        bind(op.result, try view(o, result))
     }
 
     /// `index_select` of IR value `x` into `o`, with constant indices resolved (negative ones
@@ -60,7 +60,7 @@ extension PortableLowering {
             }
             if fixed != bytes { index = builder.constant(builder.tensor(index).scalarType, indexDims, bytes: fixed) }
         }
-        try call(.indexSelect, ["self": t(x), "dim": builder.int(dim), "index": view(index, indexDims), "out": o])
+        try call(.indexSelect, ["self": t(x), "dim": builder.int(dim), "index": try view(index, indexDims), "out": o])
     }
 
     /// `slice_copy` of `x` (value index) along `dim` with already clamped bounds.

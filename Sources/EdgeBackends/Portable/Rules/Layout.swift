@@ -21,7 +21,7 @@ extension PortableLowering {
         },
         PortableRule("edge.expand", [.expandCopy], "size = the result shape, implicit = false; a view when no dim grows") { l, op throws(Unsupported) in
             let x = op.operand(0)!
-            l.bind(op.result, l.view(try l.expand(l.t(x), l.dims(x), to: l.dims(op.result)), l.dims(op.result)))
+            l.bind(op.result, try l.view(try l.expand(l.t(x), l.dims(x), to: l.dims(op.result)), l.dims(op.result)))
         },
         PortableRule("edge.repeat", [.repeat]) { l, op throws(Unsupported) in
             let o = try l.out(op.result)
@@ -47,13 +47,13 @@ extension PortableLowering {
 
     /// An op whose result is a view of its operand with the result's shape (no kernel).
     static func viewRule(_ op: String) -> PortableRule {
-        PortableRule(op, [], "view (no kernel)") { l, op throws(Unsupported) in l.bind(op.result, l.view(l.t(op.operand(0)!), l.dims(op.result))) }
+        PortableRule(op, [], "view (no kernel)") { l, op throws(Unsupported) in l.bind(op.result, try l.view(l.t(op.operand(0)!), l.dims(op.result))) }
     }
 
     /// `x` (viewed as `dims`) broadcast to `target` with `expand_copy` (implicit = false); no-op when equal.
     mutating func expand(_ x: Int32, _ dims: [Int], to target: [Int]) throws(Unsupported) -> Int32 {
         if dims.reduce(1, *) == target.reduce(1, *) { return x }
-        let source = view(x, dims)
+        let source = try view(x, dims)
         let o = temp(builder.tensor(x).scalarType, target)
         try call(.expandCopy, ["self": source, "size": builder.intList(target), "out": o])
         return o
@@ -87,7 +87,7 @@ extension PortableLowering {
             if pad.allSatisfy({ $0 == 0 }) {
                 // Only cropping: the last slice result is the value.
                 if source == t(x) { return bind(op.result, source) }
-                return bind(op.result, view(source, dims(op.result)))
+                return bind(op.result, try view(source, dims(op.result)))
             }
             let o = try out(op.result)
             try call(.constantPadNd, ["self": source, "pad": builder.intList(pad), "value": builder.double(attrFloat(op, "value")), "out": o])
@@ -102,7 +102,7 @@ extension PortableLowering {
         let result = dims(op.result)
         let outDims = [outer] + Array(result.suffix(n))
         let o = temp(type, outDims)
-        try call(kernel, ["self": view(source, [outer] + inner), "padding": builder.intList(pad), "out": o])
-        bind(op.result, view(o, result))
+        try call(kernel, ["self": try view(source, [outer] + inner), "padding": builder.intList(pad), "out": o])
+        bind(op.result, try view(o, result))
     }
 }

@@ -40,7 +40,7 @@ extension PortableLowering {
             wt = temp(scalar(w), [inF, outF])
             try call(.permuteCopy, ["self": t(w), "dims": builder.intList([1, 0]), "out": wt])
         }
-        let x2 = view(t(x), [rows, inF])
+        let x2 = try view(t(x), [rows, inF])
         let (type, outDims) = try Self.tensorType(op.result.type)
         let o2 = temp(type, [rows, outF])
         if let bias = op.operand(2) {
@@ -49,9 +49,9 @@ extension PortableLowering {
             try call(.mm, ["self": x2, "mat2": wt, "out": o2])
         }
         if op.attribute("fused_activation")?.stringValue ?? "none" == "none" {
-            bind(op.result, view(o2, outDims))
+            bind(op.result, try view(o2, outDims))
         } else {
-            try fusedActivation(op, from: view(o2, outDims))
+            try fusedActivation(op, from: try view(o2, outDims))
         }
     }
 
@@ -69,15 +69,15 @@ extension PortableLowering {
         let o: Int32
         if batchB.reduce(1, *) == 1 && batchB.count <= batch.count {
             // rhs has no batch: fold lhs batch into rows, one mm.
-            let a2 = view(t(a), [count * m, k]), b2 = view(t(bv), [k, n])
+            let a2 = try view(t(a), [count * m, k]), b2 = try view(t(bv), [k, n])
             o = temp(type, [count * m, n])
             try call(.mm, ["self": a2, "mat2": b2, "out": o])
         } else {
-            let a3 = view(try expand(t(a), ad, to: batch + [m, k]), [count, m, k])
-            let b3 = view(try expand(t(bv), bd, to: batch + [k, n]), [count, k, n])
+            let a3 = try view(try expand(t(a), ad, to: batch + [m, k]), [count, m, k])
+            let b3 = try view(try expand(t(bv), bd, to: batch + [k, n]), [count, k, n])
             o = temp(type, [count, m, n])
             try call(.bmm, ["self": a3, "mat2": b3, "out": o])
         }
-        bind(op.result, view(o, outDims))
+        bind(op.result, try view(o, outDims))
     }
 }
