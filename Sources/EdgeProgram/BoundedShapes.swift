@@ -7,7 +7,7 @@ import Foundation
 /// its kernels resize their outs. edgec's interpreter binds every call to fixed tensor views,
 /// so it reads this record (the `named_data` entry ``key``, JSON with sorted keys) to give each
 /// value its sizes for the `s` the inputs carry.
-public struct BoundedShapes: Sendable, Hashable, Codable {
+public struct BoundedShapes: ProgramRecord, Sendable, Hashable {
     /// The `named_data` key of the record (an edgec record, see ``CompileInfo/recordPrefix``).
     public static let key = "edgec.bounded_shapes"
 
@@ -43,19 +43,12 @@ public struct BoundedShapes: Sendable, Hashable, Codable {
         self.dims = dims
     }
 
-    /// The entry's bytes.
-    public var namedData: NamedData {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return NamedData(key: Self.key, data: [UInt8]((try? encoder.encode(self)) ?? Data()))
-    }
-
     /// The record of `program`: nil when it has none; an entry that is not a valid record is an error.
     public static func of(_ program: Program) throws(ProgramRecordError) -> BoundedShapes? {
-        guard let entry = program.namedData.first(where: { $0.key == key }) else { return nil }
-        guard let record = try? JSONDecoder().decode(BoundedShapes.self, from: Data(entry.data)), record.min >= 0, record.min <= record.max else {
-            throw ProgramRecordError("named data \(key) is not a valid bounded-shape record")
-        }
+        let record: BoundedShapes?
+        do { record = try decoded(from: program) } catch { throw ProgramRecordError("named data \(key) is not a valid bounded-shape record") }
+        guard let record else { return nil }
+        guard record.min >= 0, record.min <= record.max else { throw ProgramRecordError("named data \(key) is not a valid bounded-shape record") }
         return record
     }
 }
