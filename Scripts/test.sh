@@ -88,6 +88,11 @@ for opt in -O2 -O0; do
 done
 .build/debug/edgec conformance Conformance/control-flow --executor executorch \
   --expected Conformance/control-flow/expected-pass-executorch.txt || conformance=1
+# arm-cpu: XNNPACK partitions in @main and inside the branches of run-time Ifs.
+for executor in interpreter executorch; do
+  .build/debug/edgec conformance Conformance/control-flow --backend arm-cpu --executor $executor \
+    --expected Conformance/control-flow/expected-pass-arm-cpu.txt || conformance=1
+done
 
 echo "== swift test"
 # The full log stays in .build/test.log; the console skips per-case "started" lines.

@@ -16,6 +16,9 @@ Cases:
   lstm_variants     bidirectional LSTM: peepholes, clip, input_forget, a constant sequence_lens
                     with different lengths, initial states
   gru_dynamic_lens  GRU with linear_before_reset and sequence_lens as a run-time input
+  runtime_if        an If on a condition computed from the data (run time: JumpFalseCall); one
+                    data set per branch
+  runtime_if_nested a run-time If inside a run-time If's branch, three data sets
   rnn_activations   bidirectional RNN with non-default activations (Relu / HardSigmoid with
                     alpha and beta), reverse-direction masking with sequence_lens
 
@@ -39,7 +42,8 @@ def init(name, array):
     return numpy_helper.from_array(np.asarray(array), name)
 
 
-def write(name, graph, inputs):
+def write(name, graph, inputs, more=()):
+    """Writes the case with test_data_set_0 from `inputs` and one more data set per entry of `more`."""
     model = helper.make_model(graph, producer_name="edgec-control-flow", producer_version="1",
                               opset_imports=[helper.make_opsetid("", OPSET)], ir_version=8)
     onnx.checker.check_model(model, full_check=True)
@@ -51,14 +55,17 @@ def write(name, graph, inputs):
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
-    feeds = {i.name: v for i, v in zip(graph.input, inputs)}
-    outputs = session.run(None, feeds)
-    for k, (i, v) in enumerate(zip(graph.input, inputs)):
-        with open(os.path.join(data, f"input_{k}.pb"), "wb") as f:
-            f.write(numpy_helper.from_array(v, i.name).SerializeToString())
-    for k, (o, v) in enumerate(zip(graph.output, outputs)):
-        with open(os.path.join(data, f"output_{k}.pb"), "wb") as f:
-            f.write(numpy_helper.from_array(v, o.name).SerializeToString())
+    for n, given in enumerate([inputs, *more]):
+        data = os.path.join(folder, f"test_data_set_{n}")
+        os.makedirs(data, exist_ok=True)
+        feeds = {i.name: v for i, v in zip(graph.input, given)}
+        outputs = session.run(None, feeds)
+        for k, (i, v) in enumerate(zip(graph.input, given)):
+            with open(os.path.join(data, f"input_{k}.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(v, i.name).SerializeToString())
+        for k, (o, v) in enumerate(zip(graph.output, outputs)):
+            with open(os.path.join(data, f"output_{k}.pb"), "wb") as f:
+                f.write(numpy_helper.from_array(v, o.name).SerializeToString())
     print(f"{name}: {os.path.getsize(os.path.join(folder, 'model.onnx'))} bytes")
 
 
@@ -145,6 +152,60 @@ def loop_nested_if(rng):
     write("loop_nested_if", graph, [rng.standard_normal(3).astype(np.float32)])
 
 
+def runtime_if(rng):
+    # The condition is computed from the data (mean energy above a threshold), so it is known
+    # only at run time: edgec lowers it to JumpFalseCall. The branches read outer values (the
+    # input, an initializer), return a value of their own, an outer value, and a constant.
+    w = rng.standard_normal((8, 8)).astype(np.float32) * 0.3
+    then_b = helper.make_graph([
+        helper.make_node("MatMul", ["x", "w"], ["xw"]),
+        helper.make_node("Relu", ["xw"], ["loud"]),
+        helper.make_node("ReduceSum", ["x"], ["score_t"], keepdims=0),
+    ], "then", [], [helper.make_tensor_value_info("loud", F, [2, 8]), helper.make_tensor_value_info("score_t", F, [])])
+    else_b = helper.make_graph([
+        helper.make_node("Mul", ["x", "half"], ["quiet_raw"]),
+        helper.make_node("Tanh", ["quiet_raw"], ["quiet"]),
+        helper.make_node("Constant", [], ["score_e"], value=numpy_helper.from_array(np.float32(-1), "score_e")),
+    ], "else", [], [helper.make_tensor_value_info("quiet", F, [2, 8]), helper.make_tensor_value_info("score_e", F, [])])
+    graph = helper.make_graph([
+        helper.make_node("Mul", ["x", "x"], ["energy"]),
+        helper.make_node("ReduceMean", ["energy"], ["mean_energy"], keepdims=0),
+        helper.make_node("Greater", ["mean_energy", "threshold"], ["loud_enough"]),
+        helper.make_node("If", ["loud_enough"], ["y", "score"], name="gate", then_branch=then_b, else_branch=else_b),
+        helper.make_node("Add", ["y", "x"], ["out"]),
+    ], "runtime_if", [helper.make_tensor_value_info("x", F, [2, 8])], [
+        helper.make_tensor_value_info("out", F, [2, 8]), helper.make_tensor_value_info("score", F, []),
+    ], initializer=[init("w", w), init("half", np.float32(0.5)), init("threshold", np.float32(1.0))])
+    loud = (rng.standard_normal((2, 8)) * 2).astype(np.float32)
+    quiet = (rng.standard_normal((2, 8)) * 0.1).astype(np.float32)
+    write("runtime_if", graph, [loud], more=[[quiet]])
+
+
+def runtime_if_nested(rng):
+    # An If inside a run-time If's branch, on a second run-time condition; the inner branches
+    # read a value of the outer branch and the graph input; one inner branch returns its input.
+    inner_then = helper.make_graph([helper.make_node("Sigmoid", ["t"], ["it"])], "inner_then", [],
+                                   [helper.make_tensor_value_info("it", F, [4])])
+    inner_else = helper.make_graph([helper.make_node("Identity", ["t"], ["ie"])], "inner_else", [],
+                                   [helper.make_tensor_value_info("ie", F, [4])])
+    outer_then = helper.make_graph([
+        helper.make_node("Add", ["x", "x"], ["t"]),
+        helper.make_node("ReduceMax", ["x"], ["mx"], keepdims=0),
+        helper.make_node("Greater", ["mx", "zero"], ["positive"]),
+        helper.make_node("If", ["positive"], ["ot"], name="inner", then_branch=inner_then, else_branch=inner_else),
+    ], "outer_then", [], [helper.make_tensor_value_info("ot", F, [4])])
+    outer_else = helper.make_graph([helper.make_node("Neg", ["x"], ["oe"])], "outer_else", [],
+                                   [helper.make_tensor_value_info("oe", F, [4])])
+    graph = helper.make_graph([
+        helper.make_node("Cast", ["flag"], ["take"], to=TensorProto.BOOL),
+        helper.make_node("If", ["take"], ["y"], name="outer", then_branch=outer_then, else_branch=outer_else),
+    ], "runtime_if_nested", [helper.make_tensor_value_info("x", F, [4]), helper.make_tensor_value_info("flag", TensorProto.INT32, [1])],
+        [helper.make_tensor_value_info("y", F, [4])], initializer=[init("zero", np.float32(0))])
+    x = rng.standard_normal(4).astype(np.float32)
+    write("runtime_if_nested", graph, [np.abs(x) + 0.1, np.array([1], np.int32)],
+          more=[[-np.abs(x) - 0.1, np.array([1], np.int32)], [x, np.array([0], np.int32)]])
+
+
 def scan_axes(rng):
     body = helper.make_graph([
         helper.make_node("Add", ["sum_in", "col"], ["sum_out"]),
@@ -224,7 +285,8 @@ def rnn_activations(rng):
 
 
 def main():
-    for i, make in enumerate([vad_streaming, loop_nested_if, scan_axes, lstm_variants, gru_dynamic_lens, rnn_activations]):
+    for i, make in enumerate([vad_streaming, loop_nested_if, scan_axes, lstm_variants, gru_dynamic_lens, rnn_activations,
+                                 runtime_if, runtime_if_nested]):
         make(np.random.default_rng(100 + i))
 
 

@@ -184,6 +184,8 @@ public enum BoundedLowering {
                 }
             case let .delegateCall(_, args):
                 for (p, a) in args.enumerated() { uses[Int(a), default: []].append((k, "#\(p)")) }
+            case .jumpFalse, .move:
+                for (p, a) in instruction.valueIndices.enumerated() { uses[Int(a), default: []].append((k, "#\(p)")) }
             }
         }
         return uses

@@ -171,6 +171,22 @@ public final class PlanBuilder {
         instructions.append(.delegateCall(delegateIndex: Int32(delegates.count - 1), args: args))
     }
 
+    /// Appends a `JumpFalseCall` on `condition` and returns its instruction index; its destination
+    /// is set by ``setDestination(of:)`` once the code it skips is emitted.
+    public func jumpFalse(_ condition: Int32) -> Int {
+        instructions.append(.jumpFalse(condition: condition, destination: -1))
+        return instructions.count - 1
+    }
+
+    /// Points the jump at `index` to the next instruction to be emitted.
+    public func setDestination(of index: Int) {
+        guard case let .jumpFalse(condition, _) = instructions[index] else { preconditionFailure("instruction \(index) is not a jump") }
+        instructions[index] = .jumpFalse(condition: condition, destination: Int32(instructions.count))
+    }
+
+    /// The index the next instruction will have.
+    public var nextInstruction: Int { instructions.count }
+
     /// Lifetimes of every storage over the chain: inputs are live from the start, outputs to the end.
     public func lifetimes(inputs: [Int32], outputs: [Int32]) -> [BufferLifetime] {
         var first = [Int](repeating: Int.max, count: storageSizes.count)
@@ -187,9 +203,7 @@ public final class PlanBuilder {
         for v in inputs { use(v, 0) }
         for v in outputs { use(v, end) }
         for (step, instruction) in instructions.enumerated() {
-            switch instruction {
-            case .kernelCall(_, let args), .delegateCall(_, let args): for a in args { use(a, step) }
-            }
+            for a in instruction.valueIndices { use(a, step) }
         }
         return storageSizes.indices.map { s in
             first[s] == Int.max ? BufferLifetime(size: 0, firstUse: 0, lastUse: 0)  // never used

@@ -443,6 +443,8 @@ extension CompiledProgram {
             switch instruction {
             case .kernelCall(let op, _): counts[plan.operators[Int(op)].qualifiedName, default: 0] += 1
             case .delegateCall(let d, _): counts["DelegateCall " + plan.delegates[Int(d)].id, default: 0] += 1
+            case .jumpFalse: counts["JumpFalseCall", default: 0] += 1
+            case .move: counts["MoveCall", default: 0] += 1
             }
         }
         var lines = [

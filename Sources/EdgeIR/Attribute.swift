@@ -45,6 +45,7 @@ public enum Attribute: Sendable, Hashable {
     }
     public var boolValue: Bool? { if case .bool(let v) = self { return v }; return nil }
     public var stringValue: String? { if case .string(let v) = self { return v }; return nil }
+    public var symbolValue: String? { if case .symbol(let v) = self { return v }; return nil }
     public var intsValue: [Int64]? { if case .ints(let v) = self { return v }; return nil }
     public var floatsValue: [Double]? { if case .floats(let v) = self { return v }; return nil }
 }

@@ -611,9 +611,17 @@ extension Diagnostic {
 
 /// Encodes a `dense<[...]>` literal list into little-endian bytes of a tensor type.
 enum DenseEncoding {
+    /// The most bytes one `dense<...>` constant in `.eir` text may expand to.
+    static let maxTextConstantBytes = 256 << 20
+
     static func encode(_ items: [IRParser.Literal], as type: TensorType) throws(OpError) -> [UInt8] {
-        guard let count = type.elementCount, let total = type.byteCount, total <= 1 << 30 else {
-            throw OpError("dense data needs a static result type of reasonable size, got \(TypeText.type(type))")
+        guard let count = type.elementCount, let total = type.byteCount else {
+            throw OpError("dense data needs a static result type, got \(TypeText.type(type))")
+        }
+        // Text holds small constants; large ones belong in the blob file (`#blob<"name">`). A
+        // splat would otherwise expand a few characters into gigabytes (fuzz-eir, 2026-12-03).
+        guard total <= maxTextConstantBytes else {
+            throw OpError("dense data of \(TypeText.type(type)) would be \(total) bytes, more than the \(maxTextConstantBytes >> 20) MiB a constant written in text may hold; store large constants in the blob file (#blob<\"name\">)")
         }
         guard items.count == count || items.count == 1 else {
             throw OpError("dense data has \(items.count) element\(items.count == 1 ? "" : "s") but \(TypeText.type(type)) holds \(count)")
@@ -621,7 +629,7 @@ enum DenseEncoding {
         let storage = type.element.storage
         var one: [UInt8] = []
         var out: [UInt8] = []
-        out.reserveCapacity(total)
+        if items.count == count { out.reserveCapacity(total) }
         func append<T: FixedWidthInteger>(_ v: T) {
             withUnsafeBytes(of: v.littleEndian) { one.append(contentsOf: $0) }
         }
@@ -663,8 +671,20 @@ enum DenseEncoding {
             }
             out.append(contentsOf: one)
         }
-        if items.count == 1 && count != 1 {
-            out = Array(repeatElement(one, count: count).joined())
+        if items.count == 1 && count > 1 {
+            // Fill by doubling copies of the one element (a byte-wise join is ~100× slower).
+            let width = one.count
+            out = [UInt8](unsafeUninitializedCapacity: total) { buffer, initialized in
+                let base = buffer.baseAddress!
+                one.withUnsafeBytes { base.update(from: $0.bindMemory(to: UInt8.self).baseAddress!, count: width) }
+                var filled = width
+                while filled < total {
+                    let n = min(filled, total - filled)
+                    (base + filled).update(from: base, count: n)
+                    filled += n
+                }
+                initialized = total
+            }
         }
         if count == 0 { out = [] }
         return out

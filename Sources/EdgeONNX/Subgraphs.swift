@@ -90,6 +90,52 @@ extension GraphImporter {
         }
     }
 
+    /// Imports a branch of a run-time If (no inputs) inline and returns the ops it added to the
+    /// function and its outputs as values. The caller copies them into a function of their own
+    /// and erases them (``erase(_:)``), so no name the rest of the import sees may refer to them:
+    /// constants materialized for outer names inside the branch are forgotten again.
+    func importBranch(_ graph: Onnx_GraphProto, what: String) throws -> (ops: [EdgeIR.Operation], results: [Value]) {
+        let mark = function.body.lastOp
+        let outerMaterialized = materialized
+        defer { materialized = outerMaterialized }
+        let outputs = try inlineSubgraph(graph, inputs: [], what: what)
+        let results = try outputs.enumerated().map { k, out -> Value in
+            switch out {
+            case .value(let v): return v
+            case .sequence, .optional:
+                throw ImportError("\(what) output \"\(graph.output[k].name)\" is \(out.kindDescription); a run-time If returns tensors only")
+            case .constant(let t, _):
+                do throws(OpError) {
+                    return try builder.constant(Data(t.bytes()), type: TensorType(.scalar(t.dtype), t.shape), name: graph.output[k].name)
+                } catch { throw ImportError("\(what) output \"\(graph.output[k].name)\": \(error.message)") }
+            case .initializer(let type, let data, _):
+                do throws(OpError) {
+                    return try builder.constant(data, type: type, name: graph.output[k].name)
+                } catch { throw ImportError("\(what) output \"\(graph.output[k].name)\": \(error.message)") }
+            }
+        }
+        var ops: [EdgeIR.Operation] = []
+        var op = mark.map { $0.nextInBlock } ?? function.body.operations.first
+        while let o = op {
+            ops.append(o)
+            op = o.nextInBlock
+        }
+        return (ops, results)
+    }
+
+    /// Removes `ops` (the branches just copied into functions) from the function being imported.
+    /// Nothing outside them may read their results.
+    func erase(_ ops: [EdgeIR.Operation]) throws {
+        let members = Set(ops.map(ObjectIdentifier.init))
+        for op in ops {
+            for r in op.results where r.uses.contains(where: { !members.contains(ObjectIdentifier($0.user)) }) {
+                throw ImportError("internal error: \(op.diagnosticName) of a branch is read outside it")
+            }
+        }
+        let rewriter = Rewriter(function: function)
+        for op in ops.reversed() { rewriter.erase(op) }
+    }
+
     /// The names `graph` defines: its inputs, initializers and node outputs.
     static func definedNames(_ graph: Onnx_GraphProto) -> Set<String> {
         var names = Set(graph.input.map(\.name))

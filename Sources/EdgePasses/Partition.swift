@@ -37,17 +37,16 @@ public enum Partitioner {
     /// partitioned themselves, but copied into every partition that reads them.
     /// A dequantize of such a value (a quantized weight or bias, `edge.dequantize` of a `qi8`
     /// constant) is constant-like too: it travels with the constant into every partition.
-    public static func isConstantLike(_ op: EdgeIR.Operation) -> Bool {
-        if op.definition === Ops.dequantize, let d = op.operand(0)?.definingOp { return isConstantLike(d) }
-        return op.definition.traits.contains(.constantLike)
-            || (op.operands.isEmpty && op.definition.traits.contains(.pure) && !op.definition.traits.contains(.terminator))
-    }
+    public static func isConstantLike(_ op: EdgeIR.Operation) -> Bool { Outlining.isConstantLike(op) }
 
-    /// A pass that partitions `@main` for `capability`.
+    /// A pass that partitions `@main` for `capability`, and the branches of its `edge.if` ops
+    /// (every function that is not a partition already).
     public static func pass(name: String, summary: String, capability: DelegateCapability) -> Pass {
         Pass(name: name, summary: summary) { module, context in
             guard let main = module.mainFunction, main.attributes["backend"] == nil else { return }
-            try partition(main, in: module, capability: capability, rewriter: context.rewriter(for: main))
+            for f in module.functions where f.attributes["backend"] == nil {
+                try partition(f, in: module, capability: capability, rewriter: context.rewriter(for: f))
+            }
         }
     }
 
@@ -193,44 +192,11 @@ public enum Partitioner {
     static func outline(_ group: [EdgeIR.Operation], from function: Function, in module: Module, backend: String, rewriter: Rewriter) throws {
         let memberIDs = Set(group.map(ObjectIdentifier.init))
         // Inputs: values read by the group, defined outside it and not by a constant.
-        var inputs: [Value] = []
-        var seenInputs = Set<ObjectIdentifier>()
-        for op in group {
-            for v in op.presentOperands {
-                if let d = v.definingOp, memberIDs.contains(ObjectIdentifier(d)) || isConstantLike(d) { continue }
-                if seenInputs.insert(ObjectIdentifier(v)).inserted { inputs.append(v) }
-            }
-        }
+        let inputs = Outlining.externalValues(of: group)
         // Outputs: results read outside the group (the terminator included).
         let outputs = group.flatMap(\.results).filter { r in r.uses.contains { !memberIDs.contains(ObjectIdentifier($0.user)) } }
-
-        let callee = Function(name: module.uniqueFunctionName(backend), argumentTypes: inputs.map(\.type),
-                              argumentNames: inputs.map(\.nameHint), resultTypes: outputs.map(\.type))
+        let callee = try Outlining.copy(group, arguments: inputs, results: outputs, name: module.uniqueFunctionName(backend), in: module)
         callee.attributes["backend"] = .string(backend)
-        module.add(callee)
-        let builder = IRBuilder(function: callee)
-        var mapped: [ObjectIdentifier: Value] = [:]
-        for (v, arg) in zip(inputs, callee.arguments) { mapped[ObjectIdentifier(v)] = arg }
-        func clone(_ op: EdgeIR.Operation) throws(OpError) {
-            let operands: [Value?] = try op.operands.map { (v: Value?) throws(OpError) -> Value? in
-                guard let v else { return nil }
-                if let m = mapped[ObjectIdentifier(v)] { return m }
-                // A constant read by the group: copied in on first use.
-                guard let d = v.definingOp, isConstantLike(d) else {
-                    throw OpError("value read by \(op.diagnosticName) is not available in the partition")
-                }
-                try clone(d)
-                return mapped[ObjectIdentifier(v)]
-            }
-            let copy = try builder.create(op.definition, operands, attributes: op.attributes,
-                                          resultTypes: op.results.map(\.type), location: op.location)
-            for (old, new) in zip(op.results, copy.results) {
-                new.nameHint = old.nameHint
-                mapped[ObjectIdentifier(old)] = new
-            }
-        }
-        for op in group { try clone(op) }
-        try builder.makeReturn(outputs.map { mapped[ObjectIdentifier($0)]! })
 
         // The call replaces the group in the caller.
         rewriter.setInsertionPoint(before: group[group.count - 1])

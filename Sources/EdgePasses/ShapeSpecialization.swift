@@ -52,13 +52,25 @@ public enum ShapeSpecialization {
     }
 
     /// Rebuilds `main` once with new argument types; every type is re-inferred, and the result
-    /// types become those of the returned values.
+    /// types become those of the returned values. The branches of its `edge.if` ops are rebuilt
+    /// with the types the If passes them (recursively).
     private static func build(_ main: Function, module: Module, argumentTypes: [TensorType]) throws(DiagnosticError) -> Module {
         let out = Module(name: module.name, blobs: module.blobs)
         out.attributes = module.attributes
-        let f = Function(name: main.name, argumentTypes: argumentTypes, argumentNames: main.arguments.map(\.nameHint), resultTypes: main.resultTypes)
+        var depth = 0
+        _ = try build(main, from: module, into: out, name: main.name, argumentTypes: argumentTypes, depth: &depth)
+        return out
+    }
+
+    private static func build(_ main: Function, from module: Module, into out: Module, name: String, argumentTypes: [TensorType],
+                              depth: inout Int) throws(DiagnosticError) -> Function {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= 64 else { throw DiagnosticError(Diagnostic(.error, "@\(main.name): branches nest more than 64 deep (or call themselves)")) }
+        let f = Function(name: name, argumentTypes: argumentTypes, argumentNames: main.arguments.map(\.nameHint), resultTypes: main.resultTypes)
         f.argumentAttributes = main.argumentAttributes
         f.resultAttributes = main.resultAttributes
+        f.attributes = main.attributes
         out.add(f)
         let builder = IRBuilder(function: f)
         var map: [ObjectIdentifier: Value] = [:]
@@ -72,17 +84,30 @@ public enum ShapeSpecialization {
                     try builder.makeReturn(returned)
                     continue
                 }
+                var attributes = op.attributes
+                if op.definition === Ops.conditional {
+                    let inputs = mapped.dropFirst().compactMap { $0 }.map(\.type)
+                    for key in ["then_branch", "else_branch"] {
+                        guard let callee = op.attribute(key)?.symbolValue.flatMap(module.function(named:)) else {
+                            throw DiagnosticError(Diagnostic(.error, "\(op.diagnosticName): \(key) is not a function of the module"))
+                        }
+                        let copy = try build(callee, from: module, into: out, name: out.function(named: callee.name) == nil ? callee.name : out.uniqueFunctionName(callee.name), argumentTypes: inputs, depth: &depth)
+                        attributes[key] = .symbol(copy.name)
+                    }
+                }
                 let isConstant = op.definition.traits.contains(.constantLike)
-                let created = try builder.create(op.definition, mapped, attributes: op.attributes,
+                let created = try builder.create(op.definition, mapped, attributes: attributes,
                                                  resultTypes: isConstant ? op.results.map(\.type) : nil, location: op.location)
                 for (old, new) in zip(op.results, created.results) {
                     new.nameHint = old.nameHint
                     map[ObjectIdentifier(old)] = new
                 }
+            } catch let e as DiagnosticError {
+                throw e
             } catch {
-                throw DiagnosticError(Diagnostic(.error, "\(op.diagnosticName): with the given input shapes: \(error.message)"))
+                throw DiagnosticError(Diagnostic(.error, "\(op.diagnosticName): with the given input shapes: \(error)"))
             }
         }
-        return out
+        return f
     }
 }

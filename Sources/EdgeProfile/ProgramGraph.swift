@@ -8,11 +8,13 @@ public enum ExecutionUnit: Sendable, Hashable, Comparable {
     case kernel(String)
     /// A delegate call, by the backend id (`XnnpackBackend`).
     case delegate(String)
+    /// A control instruction of the runtime itself (`JumpFalseCall`, `MoveCall`).
+    case control(String)
 
-    /// `aten::convolution.out`, or `delegate XnnpackBackend`.
+    /// `aten::convolution.out`, `delegate XnnpackBackend`, or `JumpFalseCall`.
     public var name: String {
         switch self {
-        case .kernel(let k): return k
+        case .kernel(let k), .control(let k): return k
         case .delegate(let d): return "delegate \(d)"
         }
     }
@@ -20,7 +22,7 @@ public enum ExecutionUnit: Sendable, Hashable, Comparable {
     /// The partition an instruction belongs to: `portable` for kernels, the backend id for delegates.
     public var partition: String {
         switch self {
-        case .kernel: return "portable"
+        case .kernel, .control: return "portable"
         case .delegate(let d): return d
         }
     }
@@ -31,7 +33,7 @@ public enum ExecutionUnit: Sendable, Hashable, Comparable {
         case .kernel(let k):
             let base = k.split(separator: ":").last.map(String.init) ?? k
             return base.split(separator: ".").first.map(String.init) ?? base
-        case .delegate(let d): return d
+        case .delegate(let d), .control(let d): return d
         }
     }
 }
@@ -75,6 +77,8 @@ public struct ProgramGraph: Sendable {
         case let .delegateCall(d, args):
             let id = d >= 0 && Int(d) < plan.delegates.count ? plan.delegates[Int(d)].id : "delegate #\(d)"
             return (.delegate(id), args)
+        case let .jumpFalse(condition, _): return (.control("JumpFalseCall"), [condition])
+        case let .move(from, to): return (.control("MoveCall"), [from, to])
         }
     }
 
@@ -90,6 +94,8 @@ public struct ProgramGraph: Sendable {
             let written: Set<Int32>
             if case .kernel = unit, let last = args.last {
                 written = Set(Self.tensorArguments(plan, [last]))
+            } else if case .control = unit {
+                written = args.count == 2 ? Set(Self.tensorArguments(plan, [args[1]])) : []  // a move writes its target
             } else {
                 written = Set(Self.tensorArguments(plan, args).filter { a in !known.contains(a) && plan.values[Int(a)].tensor?.dataBufferIndex == 0 })
             }

@@ -123,6 +123,23 @@ public enum Instruction: Sendable, Hashable {
     case kernelCall(opIndex: Int32, args: [Int32])
     /// Runs `delegates[delegateIndex]` with the listed value indices: all delegate inputs in order, then all outputs.
     case delegateCall(delegateIndex: Int32, args: [Int32])
+    /// Goes on at `destination` (an instruction index; the chain's length ends it) unless value
+    /// `condition` is true: a `Bool`, or a `Bool` tensor whose elements are all true
+    /// (`JumpFalseCall`). A constant `Bool(false)` condition makes it an unconditional jump.
+    case jumpFalse(condition: Int32, destination: Int32)
+    /// Makes value `to` the value `from` (`MoveCall`; for tensors ExecuTorch's runtime copies the
+    /// handle, so `to` then refers to `from`'s memory).
+    case move(from: Int32, to: Int32)
+
+    /// The value indices the instruction names (a kernel's or delegate's arguments, a jump's
+    /// condition, a move's two values).
+    public var valueIndices: [Int32] {
+        switch self {
+        case let .kernelCall(_, args), let .delegateCall(_, args): return args
+        case let .jumpFalse(condition, _): return [condition]
+        case let .move(from, to): return [from, to]
+        }
+    }
 }
 
 /// Where a delegate's processed bytes are stored in the file (`DataLocation`).

@@ -303,9 +303,16 @@ private struct Decoder {
             return .delegateCall(delegateIndex: call.scalar(Slot.DelegateCall.delegateIndex, default: 0),
                                  args: call.vector(Slot.DelegateCall.args)?.scalars(Int32.self) ?? [])
         }
+        if tag == InstructionTag.jumpFalseCall, let (_, call) = t.union(Slot.Instruction.instrArgs) {
+            return .jumpFalse(condition: call.scalar(Slot.JumpFalseCall.condValueIndex, default: 0),
+                              destination: call.scalar(Slot.JumpFalseCall.destinationInstruction, default: 0))
+        }
+        if tag == InstructionTag.moveCall, let (_, call) = t.union(Slot.Instruction.instrArgs) {
+            return .move(from: call.scalar(Slot.MoveCall.moveFrom, default: 0), to: call.scalar(Slot.MoveCall.moveTo, default: 0))
+        }
         guard tag == InstructionTag.kernelCall, let (_, call) = t.union(Slot.Instruction.instrArgs) else {
-            let names = [0: "NONE", 3: "MoveCall", 4: "JumpFalseCall", 5: "FreeCall"]
-            throw ProgramError("\(path) is a \(names[Int(tag)] ?? "type \(tag)") instruction; edgec runs kernel and delegate calls only")
+            let names = [0: "NONE", 5: "FreeCall"]
+            throw ProgramError("\(path) is a \(names[Int(tag)] ?? "type \(tag)") instruction; edgec runs kernel, delegate, jump and move calls only")
         }
         return .kernelCall(opIndex: call.scalar(Slot.KernelCall.opIndex, default: 0),
                            args: call.vector(Slot.KernelCall.args)?.scalars(Int32.self) ?? [])
@@ -357,6 +364,21 @@ private struct Decoder {
                     throw ProgramError("\(path): instruction \(k) calls delegate \(delegateIndex), but there are \(plan.delegates.count) delegates")
                 }
                 for a in args { _ = try index(a, "instruction \(k) (delegate \(delegateIndex), \(plan.delegates[Int(delegateIndex)].id)) argument") }
+            case let .jumpFalse(condition, destination):
+                guard destination >= 0, Int(destination) <= plan.instructions.count else {
+                    throw ProgramError("\(path): instruction \(k) (JumpFalseCall) jumps to instruction \(destination), but there are \(plan.instructions.count) instructions")
+                }
+                switch try index(condition, "instruction \(k) (JumpFalseCall) condition") {
+                case .bool: break
+                case .tensor(let t) where t.scalarType == .bool: break
+                default:
+                    throw ProgramError("\(path): instruction \(k) (JumpFalseCall) condition %\(condition) is a \(plan.values[Int(condition)].kindName), not a Bool or a Bool tensor")
+                }
+            case let .move(from, to):
+                let source = try index(from, "instruction \(k) (MoveCall) source"), target = try index(to, "instruction \(k) (MoveCall) target")
+                guard source.kindName == target.kindName else {
+                    throw ProgramError("\(path): instruction \(k) (MoveCall) moves a \(source.kindName) (%\(from)) into a \(target.kindName) (%\(to))")
+                }
             }
         }
         if let names = plan.ioNames, names.inputs.count != plan.inputs.count || names.outputs.count != plan.outputs.count {

@@ -25,6 +25,8 @@ enum Slot {
     enum DataSegment { static let offset = 0, size = 1 }
     enum SubsegmentOffsets { static let segmentIndex = 0, offsets = 1 }
     enum DelegateCall { static let delegateIndex = 0, args = 1 }
+    enum JumpFalseCall { static let condValueIndex = 0, destinationInstruction = 1 }
+    enum MoveCall { static let moveFrom = 0, moveTo = 1 }
     enum BackendDelegate { static let id = 0, processed = 1, compileSpecs = 2 }
     enum DataReference { static let location = 0, index = 1 }
     enum CompileSpec { static let key = 0, value = 1 }
@@ -100,11 +102,19 @@ enum ProgramSchema {
         .init("key", slot: Slot.NamedData.key, .string),
         .init("segment_index", slot: Slot.NamedData.segmentIndex, .scalar(size: 4)),
     ])
+    static let jumpFalseCall = TableSchema("JumpFalseCall", [
+        .init("cond_value_index", slot: Slot.JumpFalseCall.condValueIndex, .scalar(size: 4)),
+        .init("destination_instruction", slot: Slot.JumpFalseCall.destinationInstruction, .scalar(size: 4)),
+    ])
+    static let moveCall = TableSchema("MoveCall", [
+        .init("move_from", slot: Slot.MoveCall.moveFrom, .scalar(size: 4)),
+        .init("move_to", slot: Slot.MoveCall.moveTo, .scalar(size: 4)),
+    ])
     static let otherCall = TableSchema("Call", [])
     static let instruction = TableSchema("Instruction", [
         .init("instr_args", slot: Slot.Instruction.instrArgs, .union([
-            1: { ProgramSchema.kernelCall }, 2: { ProgramSchema.delegateCall }, 3: { ProgramSchema.otherCall },
-            4: { ProgramSchema.otherCall }, 5: { ProgramSchema.otherCall },
+            1: { ProgramSchema.kernelCall }, 2: { ProgramSchema.delegateCall }, 3: { ProgramSchema.moveCall },
+            4: { ProgramSchema.jumpFalseCall }, 5: { ProgramSchema.otherCall },
         ])),
     ])
     static let frame = TableSchema("Frame", [

@@ -93,6 +93,11 @@ public enum ProgramSummary {
                     return "  \(i): \(plan.operators[Int(op)].qualifiedName)(" + args.map { "%\($0)" }.joined(separator: ", ") + ")"
                 case let .delegateCall(d, args):
                     return "  \(i): delegate \(d) (\(plan.delegates[Int(d)].id))(" + args.map { "%\($0)" }.joined(separator: ", ") + ")"
+                case let .jumpFalse(condition, destination):
+                    if case .bool(false) = plan.values[Int(condition)] { return "  \(i): jump to \(destination)" }
+                    return "  \(i): jump to \(destination) unless %\(condition)"
+                case let .move(from, to):
+                    return "  \(i): move %\(from) -> %\(to)"
                 }
             }
             let width = calls.map(\.count).max() ?? 0
@@ -150,6 +155,8 @@ public enum ProgramSummary {
                     switch i {
                     case let .kernelCall(op, args): d = ["operator": plan.operators[Int(op)].qualifiedName, "op_index": Int(op), "args": args.map(Int.init)]
                     case let .delegateCall(di, args): d = ["delegate": plan.delegates[Int(di)].id, "delegate_index": Int(di), "args": args.map(Int.init)]
+                    case let .jumpFalse(c, dest): d = ["jump_false": ["cond_value_index": Int(c), "destination_instruction": Int(dest)]]
+                    case let .move(from, to): d = ["move": ["move_from": Int(from), "move_to": Int(to)]]
                     }
                     if let st = plan.stacktrace, k < st.count {
                         let frames = st[k]

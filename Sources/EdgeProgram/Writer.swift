@@ -257,6 +257,22 @@ public enum ProgramWriter {
             b.startTable()
             b.addUnion(slot: Slot.Instruction.instrArgs, type: InstructionTag.delegateCall, value: call)
             return b.endTable()
+        case let .jumpFalse(condition, destination):
+            b.startTable()
+            b.addField(slot: Slot.JumpFalseCall.condValueIndex, condition, default: nil)
+            b.addField(slot: Slot.JumpFalseCall.destinationInstruction, destination, default: nil)
+            let call = b.endTable()
+            b.startTable()
+            b.addUnion(slot: Slot.Instruction.instrArgs, type: InstructionTag.jumpFalseCall, value: call)
+            return b.endTable()
+        case let .move(from, to):
+            b.startTable()
+            b.addField(slot: Slot.MoveCall.moveFrom, from, default: nil)
+            b.addField(slot: Slot.MoveCall.moveTo, to, default: nil)
+            let call = b.endTable()
+            b.startTable()
+            b.addUnion(slot: Slot.Instruction.instrArgs, type: InstructionTag.moveCall, value: call)
+            return b.endTable()
         }
     }
 

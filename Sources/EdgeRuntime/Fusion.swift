@@ -17,12 +17,13 @@ struct Fusion {
     }
 
     /// The fusions of `interpreter`'s plan, by first instruction.
-    static func find(_ interpreter: Interpreter) -> [Int: Fused] {
+    /// A group never spans a jump's destination (a jump into it would skip the fused call).
+    static func find(_ interpreter: Interpreter, jumpDestinations: Set<Int> = []) -> [Int: Fused] {
         var found: [Int: Fused] = [:]
         let plan = interpreter.plan
         var k = 0
         while k < plan.instructions.count {
-            if let f = try? fuse(at: k, interpreter) {
+            if let f = try? fuse(at: k, interpreter), !(k + 1 ... k + f.covers).contains(where: jumpDestinations.contains) {
                 found[k] = f
                 k += 1 + f.covers
             } else {

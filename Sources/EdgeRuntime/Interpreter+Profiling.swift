@@ -17,15 +17,24 @@ extension Interpreter {
     /// The number of instructions `run` executes (kernel and delegate calls).
     public var instructionCount: Int { calls.count }
 
-    /// Runs every instruction, reading the monotonic clock around each.
+    /// Runs the instructions (following the plan's jumps), reading the monotonic clock around
+    /// each; an instruction a jump skips keeps 0.
     func executeTimed(_ timing: InstructionTiming) throws(RuntimeError) {
-        if timing.nanoseconds.count != calls.count { timing.nanoseconds = [UInt64](repeating: 0, count: calls.count) }
-        for (k, call) in calls.enumerated() {
+        if timing.nanoseconds.count != calls.count || !jumps.isEmpty { timing.nanoseconds = [UInt64](repeating: 0, count: calls.count) }
+        var k = 0
+        while k < calls.count {
             let start = Self.monotonicNanoseconds()
-            do { try call.run() } catch {
+            if !jumps.isEmpty, let jump = jumps[k] {
+                let next = jump.holds ? k + 1 : jump.destination
+                timing.nanoseconds[k] = Self.monotonicNanoseconds() &- start
+                k = next
+                continue
+            }
+            do { try calls[k].run() } catch {
                 throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
             }
             timing.nanoseconds[k] = Self.monotonicNanoseconds() &- start
+            k += 1
         }
     }
 

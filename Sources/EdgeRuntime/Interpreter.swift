@@ -28,6 +28,25 @@ public final class Interpreter {
     let constants: UnsafeMutableRawPointer
     var constantOffsets: [Int] = []
     var calls: [(name: String, run: Kernel.Run)] = []
+    /// The jumps of the plan by instruction (empty when it has none): where a `JumpFalseCall`
+    /// goes on when its condition is false. Their entries in ``calls`` run nothing.
+    var jumps: [Jump?] = []
+
+    /// A bound `JumpFalseCall`: a constant condition, or the bytes of a Bool tensor (all true: go on).
+    struct Jump {
+        let constant: Bool?
+        let condition: UnsafeRawPointer
+        let count: Int
+        let destination: Int
+
+        /// Whether the condition holds (ExecuTorch: every element of a Bool tensor is true).
+        var holds: Bool {
+            if let constant { return constant }
+            let p = condition.assumingMemoryBound(to: UInt8.self)
+            for i in 0 ..< count where p[i] == 0 { return false }
+            return true
+        }
+    }
     /// A bounded program's values and bound calls by bounded size, so a run at a size seen
     /// before binds nothing (at most ``maxCachedSizes``; the upper bound's from loading).
     private var bindings: [Int: (values: [EValue], calls: [(name: String, run: Kernel.Run)])] = [:]
@@ -40,11 +59,7 @@ public final class Interpreter {
         var count: [Int: Int] = [:]
         for i in plan.outputs { count[Int(i), default: 0] += 1 }
         for instruction in plan.instructions {
-            let args: [Int32]
-            switch instruction {
-            case let .kernelCall(_, a), let .delegateCall(_, a): args = a
-            }
-            for a in args {
+            for a in instruction.valueIndices {
                 count[Int(a), default: 0] += 1
                 if Int(a) >= 0, Int(a) < plan.values.count, case .tensorList(let items) = plan.values[Int(a)] {
                     for item in items { count[Int(item), default: 0] += 1 }
@@ -136,9 +151,38 @@ public final class Interpreter {
         calls = []
         delegates = []
         // Calls run as one (Fusion.swift): the first runs the fused kernel, the ones it covers nothing.
-        let fusions = Fusion.find(self)
+        jumps = []
+        var destinations = Set<Int>()
+        for case let .jumpFalse(_, d) in plan.instructions { destinations.insert(Int(d)) }
+        let fusions = Fusion.find(self, jumpDestinations: destinations)
         var covered = 0
         for (k, instruction) in plan.instructions.enumerated() {
+            if case let .jumpFalse(c, d) = instruction {
+                if jumps.isEmpty { jumps = [Jump?](repeating: nil, count: plan.instructions.count) }
+                switch plan.values[Int(c)] {
+                case .bool(let b):
+                    jumps[k] = Jump(constant: b, condition: UnsafeRawPointer(arena), count: 0, destination: Int(d))
+                case .tensor(let t) where t.scalarType == .bool:
+                    jumps[k] = Jump(constant: nil, condition: UnsafeRawPointer(address(Int(c))), count: t.byteCount ?? 0, destination: Int(d))
+                default:
+                    throw RuntimeError("\(plan.describeInstruction(k)): the condition %\(c) is not a Bool or a Bool tensor")
+                }
+                calls.append(("JumpFalseCall", {}))
+                continue
+            }
+            if case let .move(from, to) = instruction {
+                // Tensors only, as a copy of the bytes: the interpreter binds addresses at load, so
+                // it cannot re-point `to` at `from`'s memory as ExecuTorch does; the values read
+                // after the move are the same.
+                guard let source = plan.values[Int(from)].tensor, let target = plan.values[Int(to)].tensor,
+                      source.scalarType == target.scalarType, source.sizes == target.sizes,
+                      target.dataBufferIndex == 0, target.allocation != nil || (target.byteCount ?? 0) == 0 else {
+                    throw RuntimeError("\(plan.describeInstruction(k)): edgec's interpreter moves only between tensors of one type and size into planned memory (%\(from) -> %\(to))")
+                }
+                let src = UnsafeRawPointer(address(Int(from))), dst = address(Int(to)), n = target.byteCount ?? 0
+                calls.append(("MoveCall", { if src != UnsafeRawPointer(dst) { dst.copyMemory(from: src, byteCount: n) } }))
+                continue
+            }
             if case let .delegateCall(d, args) = instruction {
                 // Its errors name the delegate and node ("delegate 0 node 12: ...").
                 let bound = try XNNPACKDelegate(plan.delegates[Int(d)], index: Int(d), args: args, plan: plan,
@@ -282,11 +326,23 @@ public final class Interpreter {
         }
         if let timing {
             try executeTimed(timing)
-        } else {
+        } else if jumps.isEmpty {
             for (k, call) in calls.enumerated() {
                 do { try call.run() } catch {
                     throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
                 }
+            }
+        } else {
+            var k = 0
+            while k < calls.count {
+                if let jump = jumps[k] {
+                    k = jump.holds ? k + 1 : jump.destination
+                    continue
+                }
+                do { try calls[k].run() } catch {
+                    throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
+                }
+                k += 1
             }
         }
         var outputs: [Tensor] = []

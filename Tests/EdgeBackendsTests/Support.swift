@@ -51,7 +51,7 @@ func checkNoLiveOverlap(_ plan: ExecutionPlan) throws {
         last[Int(v)] = max(last[Int(v)] ?? step, step)
     }
     for v in plan.inputs { use(v, 0) }
-    for (s, i) in plan.instructions.enumerated() { if case let .kernelCall(_, args) = i { args.forEach { use($0, s) } } }
+    for (s, i) in plan.instructions.enumerated() { i.valueIndices.forEach { use($0, s) } }
     for v in plan.outputs { use(v, max(plan.instructions.count - 1, 0)) }
     let live = first.keys.sorted()
     for (k, a) in live.enumerated() {

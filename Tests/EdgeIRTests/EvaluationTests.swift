@@ -12,6 +12,7 @@ import Testing
         "edge.constant": "constant-like: its value is its attribute, there is nothing to compute",
         "return": "terminator: it has no results",
         "edge.delegate_call": "calls an outlined partition function run by a backend delegate; the partition's ops fold before outlining",
+        "edge.if": "calls a branch function; an If whose condition is known at import time takes its branch there instead",
     ]
 
     @Test func everyOpWithAKernelEvaluates() {

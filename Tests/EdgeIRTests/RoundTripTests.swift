@@ -108,6 +108,17 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         try cb.makeReturn([r, callee.arguments[0]])
         let call = try b.create(Ops.delegateCall, [x], attributes: ["callee": .symbol("xnnpack_0")])
         #expect(call.results.map(\.type) == [x.type, x.type])
+        // A run-time If: two branch functions taking the same arguments, returning the same types.
+        for (name, op) in [("if_then_0", Ops.sigmoid), ("if_else_0", Ops.tanh)] {
+            let branch = Function(name: name, argumentTypes: [x.type], argumentNames: ["x"], resultTypes: [x.type, x.type])
+            module.add(branch)
+            let bb = IRBuilder(function: branch)
+            try bb.makeReturn([try bb.value(op, [branch.arguments[0]]), branch.arguments[0]])
+        }
+        let zero = try b.constant(Data(count: 4), type: TensorType(.f32, [] as [Int]), name: "zero")
+        let flag = try b.value(Ops.gt, [zero, zero])
+        let conditional = try b.create(Ops.conditional, [flag, x], attributes: ["then_branch": .symbol("if_then_0"), "else_branch": .symbol("if_else_0")])
+        #expect(conditional.results.map(\.type) == [x.type, x.type])
     }
 
     /// Uses the ops added with ONNX ingest; their results feed nothing (the test checks

@@ -49,19 +49,46 @@ struct ControlFlowTests {
         #expect(try evaluateMain(taken, [x])[0].doubles() == [10, 12, 10, 14, 10, 16])
     }
 
-    @Test func anIfWhoseConditionIsNotKnownNamesTheNodeAndTheCondition() {
+    static func runtimeSwitch(elseShape: [Int] = [2]) -> ModelBuilder {
         var m = ModelBuilder(opset: 17)
         m.input("x", [2])
         m.input("flag", [], .bool)
-        m.node("If", ["flag"], ["y"], name: "vad_switch", [
-            subgraphAttribute("then_branch") { b in b.node("Relu", ["x"], ["a"]); b.output("a") },
-            subgraphAttribute("else_branch") { b in b.node("Neg", ["x"], ["b"]); b.output("b") },
+        m.initializer("w", [2], [0.5, 2])
+        m.node("If", ["flag"], ["y", "z"], name: "vad_switch", [
+            subgraphAttribute("then_branch") { b in b.node("Mul", ["x", "w"], ["a"]); b.node("Relu", ["a"], ["r"]); b.output("r"); b.output("x") },
+            subgraphAttribute("else_branch") { b in
+                b.node("Neg", ["x"], ["n"])
+                if elseShape != [2] { b.node("Reshape", ["n", "shape"], ["n2"]); b.output("n2") } else { b.output("n") }
+                b.output("w")
+            },
         ])
+        if elseShape != [2] { m.initializer("shape", [elseShape.count], ints: elseShape.map(Int64.init)) }
         m.output("y")
-        let e = m.importError()
-        #expect(e.contains("node \"vad_switch\" (If, opset 17): the condition \"flag\" is not a compile-time constant"), "\(e)")
-        #expect(e.contains("known at import time"), "\(e)")
-        #expect(e.contains("it depends on the values of graph input \"flag\""), "\(e)")
+        m.output("z")
+        return m
+    }
+
+    @Test func anIfWhoseConditionIsKnownOnlyAtRunTimeBecomesEdgeIfWithTwoBranchFunctions() throws {
+        let module = try Self.runtimeSwitch().importModule()
+        #expect(module.opNames == ["edge.if"])
+        let op = try #require(module.first("edge.if"))
+        #expect(op.location.nodeName == "vad_switch")
+        // Both branches take every outer value either reads (x; w is a constant, copied in).
+        #expect(op.presentOperands.count == 2)
+        let then = try #require(module.function(named: op.attribute("then_branch")?.symbolValue ?? ""))
+        let otherwise = try #require(module.function(named: op.attribute("else_branch")?.symbolValue ?? ""))
+        #expect(then.body.operations.map(\.name) == ["edge.constant", "edge.mul", "edge.relu", "return"])
+        #expect(otherwise.body.operations.map(\.name) == ["edge.neg", "edge.constant", "return"])
+        #expect(then.resultTypes == otherwise.resultTypes)
+        try Verifier.verify(module)
+        // The text form round-trips (functions called by symbol).
+        let text = IRPrinter().print(module)
+        #expect(IRPrinter().print(try IRFile.parse(text, fileName: "if.eir")) == text)
+    }
+
+    @Test func aRunTimeIfWhoseBranchesDisagreeOnATypeNamesTheOutput() {
+        let e = Self.runtimeSwitch(elseShape: [1, 2]).importError()
+        #expect(e.contains("node \"vad_switch\" (If, opset 17): output \"y\" is f32[2] from then_branch but f32[1,2] from else_branch"), "\(e)")
     }
 
     @Test func aBranchReadingAnUndefinedOuterValueIsAnErrorNamingTheNode() {

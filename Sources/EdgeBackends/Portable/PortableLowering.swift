@@ -41,6 +41,10 @@ struct PortableLowering {
     var delegates: [String: BackendDelegate] = [:]
     /// Views become `view_copy.out` kernels (``LoweringOptions/copyViews``).
     var copyViews = false
+    /// Values a branch returns, bound to the `edge.if` result their kernel writes (``out(_:)``).
+    var preassigned: [ObjectIdentifier: Int32] = [:]
+    /// The branches being lowered, outermost first (a branch that calls itself is an error).
+    var branchStack: [String] = []
 
     init(function: Function, blobs: BlobStore) {
         self.function = function
@@ -65,18 +69,7 @@ struct PortableLowering {
         for op in function.body.operations where !op.definition.traits.contains(.terminator) {
             builder.location = op.location.frames
             do throws(Unsupported) {
-                // Delegate calls may pass quantized tensors (their integers) between delegates;
-                // quantize / dequantize and quantized constants hold them as their storage type.
-                let stored = op.definition === Ops.delegateCall || op.definition === Ops.quantize
-                    || op.definition === Ops.dequantize || op.definition === Ops.constant
-                for r in op.results { _ = try Self.tensorType(r.type, quantizedAsStorage: stored) }
-                for v in op.presentOperands { _ = try Self.tensorType(v.type, quantizedAsStorage: stored) }
-                if op.definition === Ops.delegateCall {
-                    try delegateCall(op)
-                } else {
-                    guard let rule = Self.rules[op.name] else { throw Unsupported("") }
-                    try rule.lower(&self, op)
-                }
+                try lower(op)
             } catch {
                 failures.append(Self.describe(op) + (error.reason.isEmpty ? "" : " (\(error.reason))"))
                 for r in op.results where valueOf[ObjectIdentifier(r)] == nil {
@@ -103,6 +96,22 @@ struct PortableLowering {
         let names = IONames(inputs: function.arguments.indices.map { function.inputName($0) ?? "input_\($0)" },
                             outputs: outputs.indices.map { function.outputName($0) ?? "output_\($0)" })
         return try builder.finish(inputs: inputs, outputs: outputs, ioNames: names)
+    }
+
+    /// Lowers one op (of `@main` or of a branch) by its rule.
+    mutating func lower(_ op: Operation) throws(Unsupported) {
+        // Delegate calls may pass quantized tensors (their integers) between delegates;
+        // quantize / dequantize and quantized constants hold them as their storage type.
+        let stored = op.definition === Ops.delegateCall || op.definition === Ops.quantize
+            || op.definition === Ops.dequantize || op.definition === Ops.constant
+        for r in op.results { _ = try Self.tensorType(r.type, quantizedAsStorage: stored) }
+        for v in op.presentOperands { _ = try Self.tensorType(v.type, quantizedAsStorage: stored) }
+        if op.definition === Ops.delegateCall {
+            try delegateCall(op)
+        } else {
+            guard let rule = Self.rules[op.name] else { throw Unsupported("") }
+            try rule.lower(&self, op)
+        }
     }
 
     static func describe(_ op: Operation) -> String {
@@ -140,7 +149,7 @@ struct PortableLowering {
     /// stops the program naming it (``uniqueTable(_:what:key:)``).
     static let ruleList: [PortableRule] = constantRules + elementwiseRules + activationRules + unaryMathRules + comparisonRules
         + convolutionRules + poolingRules + normalizationRules + reductionRules + linearAlgebraRules + layoutRules
-        + indexingRules + resizeRules + quantizationRules + extendedRules
+        + indexingRules + resizeRules + quantizationRules + extendedRules + controlFlowRules
 
     /// The lowering of each op, by IR name. ``PortableBackend/supportedOps``, ``kernels`` and
     /// docs/lowering.md derive from it.
@@ -200,6 +209,11 @@ struct PortableLowering {
     /// A new planned tensor for `v` (an op result).
     mutating func out(_ v: Value, quantizedAsStorage: Bool = false) throws(Unsupported) -> Int32 {
         let (type, dims) = try Self.tensorType(v.type, quantizedAsStorage: quantizedAsStorage)
+        if let r = preassigned.removeValue(forKey: ObjectIdentifier(v)), builder.tensor(r).scalarType == type,
+           builder.tensor(r).sizes == dims.map({ Int32($0) }) {
+            valueOf[ObjectIdentifier(v)] = r
+            return r
+        }
         let index = builder.planned(type, dims)
         valueOf[ObjectIdentifier(v)] = index
         return index

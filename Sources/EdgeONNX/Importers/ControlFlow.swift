@@ -91,8 +91,46 @@ extension ONNXOps {
         return (states, outputs)
     }
 
+    /// An If whose condition is known only at run time: both branches become functions of the
+    /// module (taking every outer value either reads) and the node one `edge.if`, which the
+    /// backend lowers to ExecuTorch's `JumpFalseCall` (docs/design.md, "Control flow").
+    static func runtimeIf(_ ctx: NodeContext) throws -> [Imported] {
+        let condition = try ctx.value(0)
+        guard condition.type.element == .scalar(.bool), condition.type.elementCount == 1 else {
+            throw ImportError("the condition \"\(ctx.node.input[0])\" must be a bool tensor of one element, got \(TypeText.type(condition.type))")
+        }
+        let graph = ctx.graph
+        let then = try graph.importBranch(try GraphImporter.subgraph(ctx, "then_branch"), what: "then_branch")
+        let otherwise = try graph.importBranch(try GraphImporter.subgraph(ctx, "else_branch"), what: "else_branch")
+        for (name, branch) in [("then_branch", then), ("else_branch", otherwise)] where branch.results.count != ctx.node.output.count {
+            throw ImportError("\(name) has \(branch.results.count) outputs, the node \(ctx.node.output.count)")
+        }
+        for (k, (a, b)) in zip(then.results, otherwise.results).enumerated() where a.type != b.type {
+            throw ImportError("output \"\(ctx.node.output[k])\" is \(TypeText.type(a.type)) from then_branch but \(TypeText.type(b.type)) from else_branch; a run-time If needs one static type per output (with a condition known at compile time edgec picks the branch instead)")
+        }
+        var arguments = Outlining.externalValues(of: then.ops, results: then.results)
+        let taken = Set(arguments.map(ObjectIdentifier.init))
+        arguments += Outlining.externalValues(of: otherwise.ops, results: otherwise.results).filter { !taken.contains(ObjectIdentifier($0)) }
+        let base = ctx.node.name.isEmpty ? "if" : String(ctx.node.name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        let module = graph.module
+        let functions = try [("then", then), ("else", otherwise)].map { suffix, branch in
+            do throws(OpError) {
+                return try Outlining.copy(branch.ops, arguments: arguments, results: branch.results,
+                                          name: module.uniqueFunctionName("\(base)_\(suffix)"), in: module)
+            } catch {
+                throw ImportError("\(suffix)_branch: \(error.message)")
+            }
+        }
+        try graph.erase(then.ops + otherwise.ops)
+        let op = try ctx.emitOp(Ops.conditional, [condition] + arguments,
+                                ["then_branch": .symbol(functions[0].name), "else_branch": .symbol(functions[1].name)])
+        for (r, name) in zip(op.results, ctx.node.output) { r.nameHint = name }
+        return op.results.map { .value($0) }
+    }
+
     static let controlFlow: [OpImporter] = [
         OpImporter("If", [1, 11, 13, 16, 19, 21, 23, 24, 25]) { ctx in
+            guard ctx.constant(0) != nil else { return try runtimeIf(ctx) }
             let cond = try knownScalar(ctx, 0, "the condition", why: "edgec inlines the branch an If takes at compile time")
             let name = cond != 0 ? "then_branch" : "else_branch"
             let outputs = try ctx.graph.inlineSubgraph(try GraphImporter.subgraph(ctx, name), inputs: [], what: name)
