@@ -210,6 +210,31 @@ class HFIndexing(nn.Module):
         return h * rows + steps[None, :, None], picked
 
 
+class CondGate(nn.Module):
+    """torch.cond on the data (a run-time If: edge.if, JumpFalseCall) with a second cond nested
+    in the true branch; the branches read a weight and return their own values."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(6, 6)
+        self.out = nn.Linear(6, 3)
+
+    def forward(self, x):
+        def positive(h):
+            return torch.tanh(h)
+
+        def negative(h):
+            return h * 2.0
+
+        def loud(x):
+            return torch.cond(x.sum() > 0, positive, negative, (self.fc(x),))
+
+        def quiet(x):
+            return torch.sigmoid(x) - 0.5
+
+        return self.out(torch.cond((x * x).mean() > 1.0, loud, quiet, (x,)))
+
+
 def export(name, model, args, dynamic_shapes=None, core=False):
     if ONLY is not None and name not in ONLY:
         return
@@ -288,6 +313,12 @@ def main():
     seq = torch.export.Dim("seq", min=2, max=32)
     export("hf_indexing", HFIndexing(), (ids, mask), dynamic_shapes={"ids": {1: seq}, "attention_mask": {1: seq}})
     export("hf_indexing_core", HFIndexing(), (ids, mask), core=True)
+
+    # One fixture per path through the two conds (the same weights: the seed is reset).
+    r = torch.randn(2, 6)
+    for name, x in [("cond_loud_positive", 3 * r.abs()), ("cond_loud_negative", -3 * r.abs()), ("cond_quiet", 0.1 * r)]:
+        torch.manual_seed(8)
+        export(name, CondGate(), (x,))
 
 
 if __name__ == "__main__":

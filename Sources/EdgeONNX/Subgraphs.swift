@@ -103,7 +103,7 @@ extension GraphImporter {
             switch out {
             case .value(let v): return v
             case .sequence, .optional:
-                throw ImportError("\(what) output \"\(graph.output[k].name)\" is \(out.kindDescription); a run-time If returns tensors only")
+                throw RuntimeIfRefusal(reason: "\(what) output \"\(graph.output[k].name)\" is \(out.kindDescription) and a run-time If returns tensors only")
             case .constant(let t, _):
                 do throws(OpError) {
                     return try builder.constant(Data(t.bytes()), type: TensorType(.scalar(t.dtype), t.shape), name: graph.output[k].name)
@@ -121,6 +121,11 @@ extension GraphImporter {
             op = o.nextInBlock
         }
         return (ops, results)
+    }
+
+    /// Why an If cannot run its condition at run time (so the condition must be known at import).
+    struct RuntimeIfRefusal: Error {
+        var reason: String
     }
 
     /// Removes `ops` (the branches just copied into functions) from the function being imported.

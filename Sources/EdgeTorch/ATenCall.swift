@@ -147,7 +147,7 @@ struct ATenCall {
             default: names.append("")
             }
         }
-        guard index < names.count, importer.program.tensorValues[names[index]] != nil else { return nil }
+        guard index < names.count, importer.tensorValues[names[index]] != nil else { return nil }
         return try? importer.metaType(names[index])
     }
 

@@ -23,7 +23,7 @@ struct ATenLowering: Sendable {
 enum ATenTable {
     static let lowerings: [String: ATenLowering] = {
         var table: [String: ATenLowering] = [:]
-        for part in [core, convolution, normalization, linearAlgebra, elementwise, activations, layout, indexing, reductions, pooling, attention, recurrent] {
+        for part in [core, convolution, normalization, linearAlgebra, elementwise, activations, layout, indexing, reductions, pooling, attention, recurrent, controlFlow] {
             for (k, v) in part {
                 precondition(table[k] == nil, "ATen target \(k) lowered twice")
                 table[k] = v

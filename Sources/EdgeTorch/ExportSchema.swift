@@ -119,7 +119,9 @@ enum TorchArgument: Sendable {
     case memoryFormat(Int64)
     case layout(Int64)
     case device(String)
-    /// A kind the importer does not read (graphs, custom objects, ...), by its tag.
+    /// A graph passed to a higher-order op (the branches of `torch.cond`).
+    case graph(TorchSubgraph)
+    /// A kind the importer does not read (custom objects, ...), by its tag.
     case other(String)
 
     init(_ c: JSONCursor) throws(TorchImportError) {
@@ -157,6 +159,7 @@ enum TorchArgument: Sendable {
         case "as_memory_format": self = .memoryFormat(try v.int)
         case "as_layout": self = .layout(try v.int)
         case "as_device": self = .device(try v["type"].string)
+        case "as_graph": self = .graph(try TorchSubgraph(v))
         default: self = .other(tag)
         }
     }
@@ -185,6 +188,32 @@ struct TorchNode: Sendable {
     /// The argument named `name`, if the node passes it (torch omits defaulted arguments).
     func argument(_ name: String) -> TorchArgument? {
         inputs.first { $0.name == name }?.value
+    }
+}
+
+/// A graph argument of a higher-order op (schema `GraphArgument`): its own nodes and tensor
+/// metadata, taking its inputs in order and returning its outputs.
+struct TorchSubgraph: Sendable {
+    var name: String
+    var inputs: [String]
+    var outputs: [String]
+    var nodes: [TorchNode]
+    var tensorValues: [String: TorchTensorMeta]
+
+    init(_ c: JSONCursor) throws(TorchImportError) {
+        name = try c["name"].string
+        let g = try c["graph"]
+        func tensorName(_ x: JSONCursor) throws(TorchImportError) -> String {
+            let (tag, v) = try x.union
+            guard tag == "as_tensor" else { throw TorchImportError("\(x.path): graph '\(try c["name"].string)' passes a \(tag); edgec's branches take and return tensors only") }
+            return try v["name"].string
+        }
+        inputs = try g["inputs"].array.map(tensorName)
+        outputs = try g["outputs"].array.map(tensorName)
+        nodes = try g["nodes"].array.enumerated().map { i, x throws(TorchImportError) in try TorchNode(x, index: i) }
+        var tv: [String: TorchTensorMeta] = [:]
+        for (k, v) in try g["tensor_values"].object { tv[k] = try TorchTensorMeta(v) }
+        tensorValues = tv
     }
 }
 

@@ -14,12 +14,15 @@ final class GraphImporter {
     var symbols: [String: Dim] = [:]
     /// Symbols fixed to a size (from input shapes or upper bounds).
     var bindings: [String: Int] = [:]
+    /// Metadata of the tensors of the graph being imported (`@main`'s, or a branch's).
+    var tensorValues: [String: TorchTensorMeta]
 
     init(program: TorchExportedProgram, payloads: TensorPayloads, options: TorchImportOptions, moduleName: String) throws(TorchImportError) {
         self.program = program
         self.payloads = payloads
         self.options = options
         self.module = Module(name: moduleName)
+        tensorValues = program.tensorValues
     }
 
     // MARK: Types
@@ -37,7 +40,7 @@ final class GraphImporter {
 
     /// The Edge IR type of the graph tensor `name`, from its metadata.
     func metaType(_ name: String) throws(TorchImportError) -> TensorType {
-        guard let meta = program.tensorValues[name] else {
+        guard let meta = tensorValues[name] else {
             throw TorchImportError("tensor '\(name)' has no entry in the graph's tensor_values")
         }
         guard let element = TorchDType.element(meta.dtype) else {
@@ -182,49 +185,7 @@ final class GraphImporter {
             }
         }
 
-        // Nodes. An in-place op (`relu_`) is lowered as its functional form and its input's
-        // name is rebound to the result, which is exact unless a view shares the input.
-        var aliased = Set<String>()
-        // Names of one tensor updated in place: `relu_(y)` returns `relu_`, which is `y`.
-        var sameTensor: [String: [String]] = [:]
-        for node in program.nodes {
-            let short = ATenTable.shortName(node.target)
-            let inputNames = node.inputs.compactMap { input -> String? in
-                if case .tensor(let t) = input.value { return t }
-                return nil
-            }
-            let inPlaceTarget = ATenTable.lowerings[short] == nil ? inputNames.first : nil
-            if let target = inPlaceTarget {
-                guard !aliased.contains(target), values[target] != nil else {
-                    throw TorchImportError("node '\(node.name)' (\(short))\(location(of: node).map { " at \($0)" } ?? ""): an in-place update of '\(target)', which shares memory with another tensor (a view, an input or a weight), is not supported; functionalize the program with ep.run_decompositions() before torch.export.save")
-                }
-                if program.inputs.contains(where: { $0.name == target }) {
-                    throw TorchImportError("node '\(node.name)' (\(short)): updates the program input '\(target)' in place; edgec imports programs that do not mutate their inputs or weights")
-                }
-            }
-            if ATenTable.viewTargets.contains(short) {
-                aliased.formUnion(inputNames.prefix(1))
-                for case .tensor(let n) in node.outputs { aliased.insert(n) }
-                for case .tensors(let ns) in node.outputs { aliased.formUnion(ns) }
-            }
-            let lowering = ATenTable.lowering(for: node.target)!
-            var call = ATenCall(node: node, importer: self, builder: b, location: irLocation(of: node))
-            let results: [Value?]
-            do {
-                results = try lowering.lower(&call)
-            } catch {
-                throw TorchImportError("node '\(node.name)' (\(ATenTable.shortName(node.target)))\(location(of: node).map { " at \($0)" } ?? ""): \(error.message)")
-            }
-            try bind(node, results, call: call)
-            if let target = inPlaceTarget, let first = results.first {
-                var names = sameTensor[target] ?? [target]
-                if case .tensor(let out)? = node.outputs.first, !names.contains(out) { names.append(out) }
-                for n in names {
-                    values[n] = first
-                    sameTensor[n] = names
-                }
-            }
-        }
+        try importNodes(program.nodes, builder: b)
 
         // Results.
         var outs: [Value] = []
@@ -251,6 +212,100 @@ final class GraphImporter {
         return module
     }
 
+    /// Imports `nodes` with `builder`. An in-place op (`relu_`) is lowered as its functional form and its input's
+        // name is rebound to the result, which is exact unless a view shares the input.
+    func importNodes(_ nodes: [TorchNode], builder b: Rewriter) throws(TorchImportError) {
+        var aliased = Set<String>()
+        // Names of one tensor updated in place: `relu_(y)` returns `relu_`, which is `y`.
+        var sameTensor: [String: [String]] = [:]
+        for node in nodes {
+            let short = ATenTable.shortName(node.target)
+            let inputNames = node.inputs.compactMap { input -> String? in
+                if case .tensor(let t) = input.value { return t }
+                return nil
+            }
+            let inPlaceTarget = ATenTable.lowerings[short] == nil ? inputNames.first : nil
+            if let target = inPlaceTarget {
+                guard !aliased.contains(target), values[target] != nil else {
+                    throw TorchImportError("node '\(node.name)' (\(short))\(location(of: node).map { " at \($0)" } ?? ""): an in-place update of '\(target)', which shares memory with another tensor (a view, an input or a weight), is not supported; functionalize the program with ep.run_decompositions() before torch.export.save")
+                }
+                if program.inputs.contains(where: { $0.name == target }) {
+                    throw TorchImportError("node '\(node.name)' (\(short)): updates the program input '\(target)' in place; edgec imports programs that do not mutate their inputs or weights")
+                }
+            }
+            if ATenTable.viewTargets.contains(short) {
+                aliased.formUnion(inputNames.prefix(1))
+                for case .tensor(let n) in node.outputs { aliased.insert(n) }
+                for case .tensors(let ns) in node.outputs { aliased.formUnion(ns) }
+            }
+            guard let lowering = ATenTable.lowering(for: node.target) else {
+                throw TorchImportError("node '\(node.name)' uses \(ATenTable.shortName(node.target)), an operator edgec cannot import\(location(of: node).map { " (\($0))" } ?? ""); see docs/torch.md for the supported ATen operators")
+            }
+            var call = ATenCall(node: node, importer: self, builder: b, location: irLocation(of: node))
+            let results: [Value?]
+            do {
+                results = try lowering.lower(&call)
+            } catch {
+                throw TorchImportError("node '\(node.name)' (\(ATenTable.shortName(node.target)))\(location(of: node).map { " at \($0)" } ?? ""): \(error.message)")
+            }
+            try bind(node, results, call: call)
+            if let target = inPlaceTarget, let first = results.first {
+                var names = sameTensor[target] ?? [target]
+                if case .tensor(let out)? = node.outputs.first, !names.contains(out) { names.append(out) }
+                for n in names {
+                    values[n] = first
+                    sameTensor[n] = names
+                }
+            }
+        }
+    }
+
+    /// Imports branch `graph` of a higher-order op as a new function `name_N` of the module.
+    /// Its inputs are bound to `operands` in order: a constant is copied into the function, any
+    /// other operand becomes an argument (the same list for both branches of a cond).
+    func importSubgraph(_ graph: TorchSubgraph, operands: [Value], name: String) throws(TorchImportError) -> Function {
+        guard graph.inputs.count == operands.count else {
+            throw TorchImportError("graph '\(graph.name)' takes \(graph.inputs.count) inputs but is given \(operands.count)")
+        }
+        let arguments = operands.filter { !($0.definingOp.map(Outlining.isConstantLike) ?? false) }
+        let f = Function(name: module.uniqueFunctionName(name), argumentTypes: arguments.map(\.type), argumentNames: arguments.map(\.nameHint), resultTypes: [])
+        module.add(f)
+        let (outerValues, outerMeta) = (values, tensorValues)
+        defer { (values, tensorValues) = (outerValues, outerMeta) }
+        values = [:]
+        tensorValues = graph.tensorValues
+        let b = Rewriter(function: f)
+        var next = 0
+        for (input, operand) in zip(graph.inputs, operands) {
+            if let d = operand.definingOp, Outlining.isConstantLike(d) {
+                do {
+                    let copy = try b.create(d.definition, [], attributes: d.attributes, resultTypes: [operand.type], location: d.location)
+                    copy.result.nameHint = operand.nameHint
+                    values[input] = copy.result
+                } catch {
+                    throw TorchImportError("graph '\(graph.name)' input '\(input)': \(error.message)")
+                }
+            } else {
+                values[input] = f.arguments[next]
+                next += 1
+            }
+        }
+        do {
+            try importNodes(graph.nodes, builder: b)
+        } catch {
+            throw TorchImportError("in graph '\(graph.name)': \(error.message)")
+        }
+        var outs: [Value] = []
+        for name in graph.outputs {
+            guard let v = values[name] ?? nil else { throw TorchImportError("graph '\(graph.name)' output '\(name)' is not a tensor edgec produced") }
+            outs.append(v)
+        }
+        f.setResultTypes(outs.map(\.type))
+        do { try b.makeReturn(outs) } catch { throw TorchImportError("graph '\(graph.name)' return: \(error.message)") }
+        return f
+    }
+
+
     /// Records a node's results under its output names, checking each against the metadata.
     func bind(_ node: TorchNode, _ results: [Value?], call: ATenCall) throws(TorchImportError) {
         var names: [String?] = []
@@ -270,7 +325,7 @@ final class GraphImporter {
         for (value, name) in zip(results, names) {
             guard let name else { continue }
             values[name] = value
-            guard let v = value, program.tensorValues[name] != nil else { continue }
+            guard let v = value, tensorValues[name] != nil else { continue }
             let expected = try metaType(name)
             if let problem = Self.mismatch(v.type, expected) {
                 throw TorchImportError("node '\(node.name)' (\(ATenTable.shortName(node.target)))\(location(of: node).map { " at \($0)" } ?? ""): torch's metadata says output '\(name)' is \(TypeText.type(expected)) but edgec infers \(TypeText.type(v.type)) (\(problem))")

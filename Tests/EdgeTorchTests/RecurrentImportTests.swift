@@ -28,3 +28,22 @@ import Testing
         #expect(ops.contains("edge.index_select"))
     }
 }
+
+/// torch.cond (`higher_order.cond`): each branch graph becomes a function, the node an edge.if.
+@Suite("torch.cond imports as edge.if")
+struct TorchCondImportTests {
+    @Test func nestedCondsBecomeBranchFunctions() throws {
+        let module = try importFixture("cond_quiet")
+        let main = try #require(module.mainFunction)
+        let ifs = module.functions.flatMap { f in f.body.operations.filter { $0.definition === Ops.conditional }.map { (f.name, $0) } }
+        #expect(ifs.count == 2, "the outer cond in @main, the inner one in its true branch")
+        #expect(ifs.first { $0.0 == "main" } != nil)
+        let outer = try #require(main.body.operations.first { $0.definition === Ops.conditional })
+        let then = try #require(outer.attribute("then_branch")?.symbolValue.flatMap(module.function(named:)))
+        #expect(then.body.operations.contains { $0.definition === Ops.conditional }, "the nested cond sits in the true branch")
+        // The branches take the cond's operands; the linear layer's weights are copied in as constants.
+        #expect(outer.presentOperands.count == 2)
+        #expect(then.body.operations.contains { $0.definition === Ops.linear })
+        try Verifier.verify(module)
+    }
+}

@@ -100,13 +100,20 @@ extension ONNXOps {
             throw ImportError("the condition \"\(ctx.node.input[0])\" must be a bool tensor of one element, got \(TypeText.type(condition.type))")
         }
         let graph = ctx.graph
-        let then = try graph.importBranch(try GraphImporter.subgraph(ctx, "then_branch"), what: "then_branch")
-        let otherwise = try graph.importBranch(try GraphImporter.subgraph(ctx, "else_branch"), what: "else_branch")
-        for (name, branch) in [("then_branch", then), ("else_branch", otherwise)] where branch.results.count != ctx.node.output.count {
-            throw ImportError("\(name) has \(branch.results.count) outputs, the node \(ctx.node.output.count)")
-        }
-        for (k, (a, b)) in zip(then.results, otherwise.results).enumerated() where a.type != b.type {
-            throw ImportError("output \"\(ctx.node.output[k])\" is \(TypeText.type(a.type)) from then_branch but \(TypeText.type(b.type)) from else_branch; a run-time If needs one static type per output (with a condition known at compile time edgec picks the branch instead)")
+        let then: (ops: [EdgeIR.Operation], results: [Value]), otherwise: (ops: [EdgeIR.Operation], results: [Value])
+        do {
+            then = try graph.importBranch(try GraphImporter.subgraph(ctx, "then_branch"), what: "then_branch")
+            otherwise = try graph.importBranch(try GraphImporter.subgraph(ctx, "else_branch"), what: "else_branch")
+            for (name, branch) in [("then_branch", then), ("else_branch", otherwise)] where branch.results.count != ctx.node.output.count {
+                throw ImportError("\(name) has \(branch.results.count) outputs, the node \(ctx.node.output.count)")
+            }
+            for (k, (a, b)) in zip(then.results, otherwise.results).enumerated() where a.type != b.type {
+                throw GraphImporter.RuntimeIfRefusal(reason: "output \"\(ctx.node.output[k])\" is \(TypeText.type(a.type)) from then_branch but \(TypeText.type(b.type)) from else_branch and a run-time If needs one static type per output")
+            }
+        } catch let refusal as GraphImporter.RuntimeIfRefusal {
+            // Known at import time, the condition would pick one branch (which may then differ).
+            _ = try knownScalar(ctx, 0, "the condition", why: refusal.reason)
+            throw ImportError(refusal.reason)
         }
         var arguments = Outlining.externalValues(of: then.ops, results: then.results)
         let taken = Set(arguments.map(ObjectIdentifier.init))
