@@ -13,6 +13,8 @@ Models (built here with onnx.helper, fixed seeds; Examples/tiny_cnn.onnx read as
              ([-1, 16, 32]), LayerNormalization, residual Add
   sequence   the bounded dim is a sequence length: ids [1, T] -> Gather (embedding) -> attention
              scores [1, T, T] -> Softmax -> MatMul -> ReduceMean over T
+  gate       a run-time If (JumpFalseCall) on mean(x²) > 1, x: [N, 8]; odd sizes take the then
+             branch (loud inputs), even ones the else branch
   mlp.pt2, encoder.pt2  torch.export archives with a dynamic dim (the committed fixtures of
              Conformance/torch/make_fixtures.py: batch 1..64, sequence 2..32) compiled with a range
              inside the export's (x=1..8,16; ids=1,2..16) and compared with eager PyTorch at
@@ -128,6 +130,24 @@ def sequence(rng):
     return m
 
 
+def gate(rng):
+    """A run-time If (JumpFalseCall) on a condition computed from the bounded input: both
+    branches follow N (the inputs alternate loud and quiet, so both run)."""
+    then_b = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["xw"]), helper.make_node("Relu", ["xw"], ["loud"])],
+                               "then", [], [helper.make_tensor_value_info("loud", F, ["N", 8])])
+    else_b = helper.make_graph([helper.make_node("Mul", ["x", "half"], ["h"]), helper.make_node("Tanh", ["h"], ["quiet"])],
+                               "else", [], [helper.make_tensor_value_info("quiet", F, ["N", 8])])
+    nodes = [helper.make_node("Mul", ["x", "x"], ["sq"]),
+             helper.make_node("ReduceMean", ["sq"], ["energy"], keepdims=0),
+             helper.make_node("Greater", ["energy", "one"], ["loud_enough"]),
+             helper.make_node("If", ["loud_enough"], ["g"], then_branch=then_b, else_branch=else_b),
+             helper.make_node("Add", ["g", "x"], ["y"])]
+    inits = [init("w", rng.standard_normal((8, 8)) * 0.3), init("half", np.float32(0.5)), init("one", np.float32(1.0))]
+    g = helper.make_graph(nodes, "gate", [helper.make_tensor_value_info("x", F, ["N", 8])],
+                          [helper.make_tensor_value_info("y", F, ["N", 8])], inits)
+    return model(g), [8]
+
+
 def slice_on_bound():
     """Slice that drops the last row of the bounded dim: its end argument follows the size, a
     compile error naming the node."""
@@ -176,6 +196,9 @@ def main():
     for name, build in [("mlp", mlp), ("cnn", cnn), ("attention", attention)]:
         m, dims = build(rng)
         cases.append((name, m, m, ["1..8"] + dims, lambda b, d=dims: rng.standard_normal([b] + d).astype(np.float32)))
+    m, dims = gate(rng)
+    cases.append(("gate", m, m, ["1..8"] + dims,
+                  lambda b, d=dims: (rng.standard_normal([b] + d) * (3 if b % 2 else 0.1)).astype(np.float32)))
     m, dynamic, dims = tiny_cnn()
     cases.append(("tiny_cnn", m, dynamic, ["1..8"] + dims, lambda b, d=dims: rng.standard_normal([b] + d).astype(np.float32)))
     m = sequence(rng)

@@ -5,8 +5,9 @@ import Foundation
 /// Subgraphs (the `then_branch`/`else_branch` of If, the `body` of Loop and Scan) are imported
 /// inline: their nodes become ops of `@main` itself, with the subgraph's inputs bound to values
 /// the caller chooses (a branch has none; a loop body gets the iteration number and the carried
-/// values of one iteration). Edge IR therefore needs no regions: If picks its branch at import,
-/// Loop and Scan unroll (docs/design.md, "Control flow").
+/// values of one iteration): an If whose condition is known picks its branch at import, Loop and
+/// Scan unroll. The branches of a run-time If are imported inline too and then copied into
+/// functions of their own (``importBranch(_:what:)``; docs/design.md, "Control flow").
 ///
 /// Names follow the ONNX IR's lexical scoping (https://onnx.ai/onnx/repo-docs/IR.html#graphs):
 /// a subgraph sees every name of the scopes around it, and the names it defines (its inputs,

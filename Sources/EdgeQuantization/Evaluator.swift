@@ -28,6 +28,13 @@ public struct IREvaluator {
     /// The function's results on `inputs` (one per argument, checked against its type).
     /// `observe` sees every value that `wanted` accepts, as it is computed (arguments first).
     public func run(_ inputs: [Tensor], wanted: Set<ObjectIdentifier> = [], observe: (Value, Tensor) throws -> Void = { _, _ in }) throws -> [Tensor] {
+        try run(inputs, wanted: wanted, observe: observe, depth: 0)
+    }
+
+    /// How deep `edge.if` branches may call branches.
+    static let maxBranchDepth = 64
+
+    func run(_ inputs: [Tensor], wanted: Set<ObjectIdentifier>, observe: (Value, Tensor) throws -> Void, depth: Int) throws -> [Tensor] {
         guard inputs.count == function.arguments.count else {
             throw EvaluationFailure("the function takes \(function.arguments.count) inputs, got \(inputs.count)")
         }
@@ -48,6 +55,16 @@ public struct IREvaluator {
             let results: [Tensor]
             if op.definition === Ops.constant {
                 results = [try Self.constant(op)]
+            } else if op.definition === Ops.conditional {
+                // The branch the condition takes runs (its values observed like any other).
+                let operands = try op.presentOperands.map { v in try env[ObjectIdentifier(v)].orThrow("\(op.diagnosticName): an operand was not computed") }
+                let taken = operands[0].withView { $0.buffer(as: UInt8.self).allSatisfy { $0 != 0 } }
+                let key = taken ? "then_branch" : "else_branch"
+                guard let callee = op.attribute(key)?.symbolValue.flatMap({ function.module?.function(named: $0) }) else {
+                    throw EvaluationFailure("\(op.diagnosticName): \(key) is not a function of the module")
+                }
+                guard depth < Self.maxBranchDepth else { throw EvaluationFailure("\(op.diagnosticName): branches call branches more than \(Self.maxBranchDepth) deep") }
+                results = try IREvaluator(callee).run(Array(operands.dropFirst()), wanted: wanted, observe: observe, depth: depth + 1)
             } else {
                 let operands: [Tensor?] = try op.operands.map { v in
                     guard let v else { return nil }

@@ -158,6 +158,11 @@ public final class Interpreter {
         var covered = 0
         for (k, instruction) in plan.instructions.enumerated() {
             if case let .jumpFalse(c, d) = instruction {
+                // Forward only: a backward jump is a loop, which needs ExecuTorch's prim ops
+                // (and a hostile program could jump to itself forever).
+                guard Int(d) > k else {
+                    throw RuntimeError("\(plan.describeInstruction(k)): jumps back to instruction \(d); edgec's interpreter runs forward jumps only (loops in the plan are not supported)")
+                }
                 if jumps.isEmpty { jumps = [Jump?](repeating: nil, count: plan.instructions.count) }
                 switch plan.values[Int(c)] {
                 case .bool(let b):

@@ -112,6 +112,13 @@ struct ConditionalTests {
         do { _ = try ProgramReader.read(ProgramWriter.serialize(wrongCondition)); Issue.record("a float condition was read") } catch {
             #expect("\(error)".contains("is a Tensor"), "\(error)")
         }
+        // A jump to itself reads fine (ExecuTorch's loops jump back) but the interpreter refuses it.
+        var looping = program
+        looping.plans[0].instructions[k] = .jumpFalse(condition: c, destination: Int32(k))
+        let readBack = try ProgramReader.read(ProgramWriter.serialize(looping))
+        do { _ = try Interpreter(readBack.program); Issue.record("a backward jump loaded") } catch {
+            #expect("\(error)".contains("jumps back to instruction \(k); edgec's interpreter runs forward jumps only"), "\(error)")
+        }
         // A MoveCall appended after the last instruction copies output 0 over itself: runs, same result.
         let output = program.plans[0].outputs[0]
         program.plans[0].instructions.append(.move(from: output, to: output))

@@ -188,3 +188,20 @@ func relativeL2(_ a: [Float], _ b: [Float]) -> Double {
         #expect(r1.floatOps.count == r1.sensitivity.count && r1.notes[0].contains("not reached"), "\(r1.text)")
     }
 }
+
+/// The IR evaluator (calibration) runs the branch an `edge.if` takes and observes its values.
+@Suite struct ConditionalEvaluationTests {
+    @Test func theTakenBranchRunsAndItsValuesAreObserved() throws {
+        let module = try IRFile.read(path: repoRoot.appendingPathComponent("Grammar/examples/runtime_if.eir").path)
+        let main = try #require(module.mainFunction)
+        let branchValues = Set(module.functions.filter { $0 !== main }.flatMap { $0.body.operations.flatMap(\.results) }.map(ObjectIdentifier.init))
+        for (scale, expectedScore) in [(Float(0.3), Float(-1)), (3, -2)] {
+            let x = try Tensor((0 ..< 8).map { sin(Float($0) * 0.37 + 0.5) * scale }, shape: [2, 4])
+            var seen = 0
+            let out = try IREvaluator(main).run([x], wanted: branchValues) { _, _ in seen += 1 }
+            let energy = x.floats().map { $0 * $0 }.reduce(0, +) / 8
+            #expect(abs(out[1].floats()[0] - (expectedScore == -1 ? -1 : energy)) <= 1e-5, "scale \(scale)")
+            #expect(seen > 0, "the taken branch's values are observed")
+        }
+    }
+}

@@ -2,11 +2,12 @@ import EdgeIR
 import EdgeKernels
 import Foundation
 
-/// ONNX control flow, resolved at import (https://onnx.ai/onnx/operators/onnx__If.html,
-/// onnx__Loop.html, onnx__Scan.html): If inlines the branch its condition selects, which must
-/// be known at import time; Loop and Scan unroll, one inlined copy of the body per iteration,
-/// when the iteration count is known at import time and at most ``ONNXOps/maxUnrolledSteps``.
-/// Edge IR stays a straight-line function (docs/design.md, "Control flow").
+/// ONNX control flow (https://onnx.ai/onnx/operators/onnx__If.html, onnx__Loop.html,
+/// onnx__Scan.html): If inlines the branch its condition selects when the condition is known at
+/// import time, and otherwise becomes `edge.if` over two branch functions (``runtimeIf(_:)``);
+/// Loop and Scan unroll, one inlined copy of the body per iteration, when the iteration count is
+/// known at import time and at most ``ONNXOps/maxUnrolledSteps``. Every function stays
+/// straight-line (docs/design.md, "Control flow").
 extension ONNXOps {
     /// The most iterations a Loop or Scan, or time steps an RNN, GRU or LSTM, is unrolled to.
     static var maxUnrolledSteps: Int { Unrolling.maxSteps }
