@@ -52,6 +52,10 @@ echo "== real models for arm-cpu (XNNPACK delegate): edgec's interpreter and Exe
   --light squeezenet shufflenet --strict --no-et-export 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|^\[(zoo|light):|Failed to load|KernelPreference|warnings.warn'
 
+echo "== a pretrained streaming model with an If: silero-vad (--input-value sr=16000), both backends and executors vs ONNX Runtime"
+.venv/bin/python Conformance/models/check_vad.py --edgec .build/debug/edgec 2>&1 \
+  | grep -vE '^\[cpuinfo|FutureWarning|return cls.__new__|Failed to load|KernelPreference|warnings.warn|register_constant'
+
 echo "== edgec profile and report on zoo models, portable and arm-cpu (quick subset; every model: Scripts/check_profiles.py)"
 .venv/bin/python Scripts/check_profiles.py --edgec .build/debug/edgec --models mobilenet_v2 squeezenet1_1 bert_mini 2>&1 \
   | grep -vE '^\[cpuinfo|FutureWarning|Failed to load|KernelPreference'

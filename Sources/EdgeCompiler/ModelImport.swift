@@ -45,6 +45,8 @@ public struct ImportOptions: Sendable {
     public var maxMemory = MemoryLimit.default
     /// Lengths of ONNX sequence inputs (`--sequence-length seq=3`; see ``ONNXImportOptions``).
     public var sequenceLengths: [String: Int] = [:]
+    /// ONNX inputs compiled as constants (`--input-value sr=16000`; see ``ONNXImportOptions/inputValues``).
+    public var inputValues: [String: [Double]] = [:]
     /// ONNX optional inputs compiled as absent (`--absent opt`).
     public var absentInputs: Set<String> = []
     /// `.pt2` inputs with a bounded dim (see ``TorchImportOptions/boundedInputs``).
@@ -82,8 +84,10 @@ public enum ModelImporter {
             if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }
             var o = ONNXImportOptions(inputShapes: options.inputShapes, sequenceLengths: options.sequenceLengths, absentInputs: options.absentInputs)
             o.boundedInputs = options.boundedInputs.mapValues { ($0.dims, Set($0.ranges.keys), BoundedDims.defaultSymbol) }
+            o.inputValues = options.inputValues
             return try ONNXImporter.importModel(path: path, options: o)
         case .eir:
+            if !options.inputValues.isEmpty { throw ImportFailure("--input-value applies to ONNX models") }
             if options.fixDynamicToUpperBound { throw ImportFailure("--static applies to .pt2 archives; give .eir inputs static shapes with --input-shape") }
             if options.modelName != nil { throw ImportFailure("--model applies to .pt2 archives holding several models") }
             return try IRFile.read(path: path)

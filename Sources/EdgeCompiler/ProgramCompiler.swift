@@ -209,6 +209,11 @@ public struct ProgramCompiler {
         for (name, dims) in shapes.sorted(by: { $0.key < $1.key }) {
             options += ["--input-shape", "\(name)=" + dims]
         }
+        for (name, values) in importOptions.inputValues.sorted(by: { $0.key < $1.key }) {
+            options += ["--input-value", "\(name)=" + values.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int64($0)) : "\($0)" }.joined(separator: ",")]
+        }
+        for (name, n) in importOptions.sequenceLengths.sorted(by: { $0.key < $1.key }) { options += ["--sequence-length", "\(name)=\(n)"] }
+        for name in importOptions.absentInputs.sorted() { options += ["--absent", name] }
         if let q = quantization {
             options += ["--quantize", "int8"]
             for c in q.calibration { options += ["--calibration", URL(fileURLWithPath: c).lastPathComponent] }
@@ -345,6 +350,27 @@ public struct ProgramCompiler {
             lengths[name] = n
         }
         return lengths
+    }
+
+    /// `--input-value name=v0,v1,...` texts by input name (numbers; `inf`, `-inf` and `nan` too).
+    public static func inputValues(_ texts: [String]) throws(CompilerOptionError) -> [String: [Double]] {
+        var values: [String: [Double]] = [:]
+        for text in texts {
+            guard let eq = text.firstIndex(of: "="), case let name = String(text[..<eq]), !name.isEmpty else {
+                throw CompilerOptionError("--input-value \(text): expected name=v0,v1,... (the input's values in order)")
+            }
+            let items = text[text.index(after: eq)...].split(separator: ",", omittingEmptySubsequences: false)
+            var numbers: [Double] = []
+            for item in items {
+                guard let v = Double(item.trimmingCharacters(in: .whitespaces)) else {
+                    throw CompilerOptionError("--input-value \(name): '\(item)' is not a number")
+                }
+                numbers.append(v)
+            }
+            guard values[name] == nil else { throw CompilerOptionError("--input-value \(name) is given twice") }
+            values[name] = numbers
+        }
+        return values
     }
 
     /// The pass instrumentation flags; a pass name that is not registered is an error.

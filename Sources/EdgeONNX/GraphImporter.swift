@@ -84,6 +84,27 @@ final class GraphImporter {
         let leafNames = structures.flatMap(\.leaves).map(\.name)
         for leaf in structures.flatMap(\.leaves) {
             let what = "graph input \"\(leaf.name)\""
+            if let numbers = options.inputValues[leaf.name] {
+                guard leaf.type.isTensor else { throw ImportError("--input-value \(leaf.name): \(what) is not a tensor") }
+                let element = try ONNXType.require(leaf.type.tensorType.elemType, what)
+                let dims: [Int?] = leaf.type.tensorType.shape.dim.map { d -> Int? in
+                    if case .dimValue(let v)? = d.value, v > 0 { return Int(v) }
+                    return nil
+                }
+                let declaredText = dims.map { $0.map(String.init) ?? "?" }.joined(separator: ",")
+                var shape = remainingOverrides.removeValue(forKey: leaf.name)
+                if shape == nil, leaf.type.tensorType.hasShape, dims.allSatisfy({ $0 != nil }) { shape = dims.map { $0! } }
+                guard let shape, shape.reduce(1, *) == numbers.count else {
+                    let given = "\(numbers.count) value" + (numbers.count == 1 ? "" : "s")
+                    throw ImportError("--input-value \(leaf.name): \(given) given, but \(what) is \(element)[\(declaredText)]; give one value per element (and its shape with --input-shape when it is not static)")
+                }
+                let t: Tensor
+                do { t = try Tensor(converting: numbers, dtype: element, shape: shape) } catch {
+                    throw ImportError("--input-value \(leaf.name): \(error)")
+                }
+                leafValues[leaf.name] = .initializer(TensorType(.scalar(element), shape), Data(t.bytes()))
+                continue
+            }
             if let bound = options.constantInputs[leaf.name] {
                 guard leaf.type.isTensor, try ONNXType.require(leaf.type.tensorType.elemType, what) == bound.element,
                       !leaf.type.tensorType.hasShape || leaf.type.tensorType.shape.dim.count == bound.shape.count else {

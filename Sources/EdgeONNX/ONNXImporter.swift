@@ -12,6 +12,11 @@ public struct ONNXImportOptions: Sendable {
     /// them. The conformance runner binds test-data inputs this way when an import needs it.
     /// Keys are graph input names, or the flattened names of sequence elements (`seq.0`).
     public var constantInputs: [String: ONNXTensorFile]
+    /// Graph inputs compiled as constants given as numbers (`--input-value sr=16000`): the
+    /// values in the input's declared element type and shape (a scalar takes one number).
+    /// Like ``constantInputs`` they import as constants, so an If that switches on one (a
+    /// sample-rate switch) takes its branch at import and the program no longer takes the input.
+    public var inputValues: [String: [Double]] = [:]
     /// The length of each sequence graph input (`--sequence-length seq=3`): edgec compiles
     /// sequences of a length known at compile time, and the elements become the inputs
     /// `seq.0`, `seq.1`, ... (keys of nested sequences are flattened names too: `seq.0`).

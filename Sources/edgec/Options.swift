@@ -23,6 +23,9 @@ struct InputShapeOptions: ParsableArguments {
     @Option(name: .customLong("sequence-length"), help: ArgumentHelp("ONNX: the length of a sequence input (repeatable); its elements become the inputs name.0, name.1, ...", valueName: "name=N"))
     var sequenceLengths: [String] = []
 
+    @Option(name: .customLong("input-value"), help: ArgumentHelp("ONNX: compile this input as a constant holding these values (repeatable; comma-separated, in the input's element type and shape). An If on it takes its branch at compile time, e.g. a sample-rate switch: --input-value sr=16000; the program then no longer takes the input.", valueName: "name=v0,v1,..."))
+    var inputValues: [String] = []
+
     @Option(name: .customLong("absent"), help: ArgumentHelp("ONNX: compile this optional input as holding no value (repeatable; optionals are present otherwise).", valueName: "name"))
     var absentInputs: [String] = []
 
@@ -38,6 +41,7 @@ struct InputShapeOptions: ParsableArguments {
     func apply(to compiler: inout ProgramCompiler) throws {
         compiler.importOptions.sequenceLengths = try ProgramCompiler.sequenceLengths(sequenceLengths)
         compiler.importOptions.absentInputs = Set(absentInputs)
+        compiler.importOptions.inputValues = try ProgramCompiler.inputValues(inputValues)
     }
 }
 

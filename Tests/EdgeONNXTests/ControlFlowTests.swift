@@ -86,6 +86,22 @@ struct ControlFlowTests {
         #expect(IRPrinter().print(try IRFile.parse(text, fileName: "if.eir")) == text)
     }
 
+    @Test func anInputGivenAValueMakesTheIfAnImportTimeChoice() throws {
+        var options = ONNXImportOptions()
+        options.inputValues = ["flag": [1]]
+        let m = Self.runtimeSwitch()
+        let module = try ONNXImporter.importModel(data: m.data, directory: nil, options: options)
+        #expect(module.opNames == ["edge.mul", "edge.relu"])
+        #expect(module.mainFunction!.arguments.count == 1, "the program no longer takes flag")
+        options.inputValues = ["flag": [1, 0]]
+        do {
+            _ = try ONNXImporter.importModel(data: m.data, directory: nil, options: options)
+            Issue.record("two values for a scalar were accepted")
+        } catch {
+            #expect("\(error)".contains("--input-value flag: 2 values given, but graph input \"flag\" is bool[]"), "\(error)")
+        }
+    }
+
     @Test func aRunTimeIfWhoseBranchesDisagreeOnATypeNamesTheOutput() {
         let e = Self.runtimeSwitch(elseShape: [1, 2]).importError()
         #expect(e.contains("node \"vad_switch\" (If, opset 17): the condition \"flag\" is not a compile-time constant: output \"y\" is f32[2] from then_branch but f32[1,2] from else_branch"), "\(e)")

@@ -115,6 +115,12 @@ extension ONNXOps {
             // Known at import time, the condition would pick one branch (which may then differ).
             _ = try knownScalar(ctx, 0, "the condition", why: refusal.reason)
             throw ImportError(refusal.reason)
+        } catch let e as ImportError {
+            // Both branches are compiled because the condition is known only at run time; a
+            // branch made for other inputs (an 8 kHz path fed 16 kHz chunks) fails to import.
+            let inputs = graphInputs(feeding: condition, in: ctx.graph.function)
+            guard let first = inputs.first else { throw e }
+            throw ImportError("\(e.message) (both branches are compiled because the condition \"\(ctx.node.input[0])\" is known only at run time: it depends on graph input\(inputs.count == 1 ? "" : "s") \(inputs.map { "\"\($0)\"" }.joined(separator: ", ")); to compile only the branch a fixed value takes, give it with --input-value \(first)=VALUE)")
         }
         var arguments = Outlining.externalValues(of: then.ops, results: then.results)
         let taken = Set(arguments.map(ObjectIdentifier.init))

@@ -28,16 +28,22 @@ extension ONNXOps {
             throw ImportError("starts, ends, axes and steps must have the same length")
         }
         return try (0..<starts.count).map { i in
-            guard steps[i] > 0 else { throw ImportError("step \(steps[i]) is not supported (edgec imports positive slice steps)") }
+            guard steps[i] != 0 else { throw ImportError("step 0 on axis \(axes[i]) is invalid (a slice step must be nonzero)") }
             return SliceAxis(axis: try axis(axes[i], rank: rank), start: starts[i], end: ends[i], step: steps[i])
         }
     }
 
-    /// The indices a positive-step slice selects from a dim of `size` (ONNX clamping rules).
+    /// The indices a slice selects from a dim of `size`, in order (ONNX clamping rules: with a
+    /// negative step, start is clamped to [0, size-1] and end to [-1, size-1]).
     static func sliceIndices(_ s: SliceAxis, size: Int) -> [Int] {
-        func clampIndex(_ i: Int) -> Int { min(max(i < 0 ? i &+ size : i, 0), size) }
-        let a = clampIndex(s.start), b = clampIndex(s.end)
-        return a < b ? Array(stride(from: a, to: b, by: s.step)) : []
+        func wrapped(_ i: Int) -> Int { i < 0 ? i &+ size : i }
+        if s.step > 0 {
+            let a = min(max(wrapped(s.start), 0), size), b = min(max(wrapped(s.end), 0), size)
+            return a < b ? Array(stride(from: a, to: b, by: s.step)) : []
+        }
+        guard size > 0 else { return [] }
+        let a = min(max(wrapped(s.start), 0), size - 1), b = min(max(wrapped(s.end), -1), size - 1)
+        return a > b ? Array(stride(from: a, to: b, by: s.step)) : []
     }
 
     /// ONNX pads ([begins..., ends...] over `axes`) as the IR's pad list (last dim first).
@@ -111,6 +117,20 @@ extension ONNXOps {
         OpImporter("Slice", [1, 10, 11, 13]) { ctx in
             var y = try ctx.input(0)
             for s in try sliceAxes(ctx, rank: y.type.rank) {
+                if s.step < 0 {
+                    // Backwards: the positions it picks, gathered (as aten.flip imports).
+                    guard let n = y.type.shape[s.axis].value else {
+                        throw ImportError("a negative step (\(s.step)) needs the static size of axis \(s.axis), got \(TypeText.type(y.type))\(ctx.shapeFix(y.type))")
+                    }
+                    let picked = sliceIndices(s, size: n)
+                    if picked.isEmpty {
+                        y = try ctx.apply1(Ops.slice, [y], ["dim": .int(Int64(s.axis)), "start": .int(0), "end": .int(0), "step": .int(1)])
+                    } else {
+                        let index = Imported.constant(try ctx.constantTensor(picked.map(Double.init), .i64, shape: [picked.count]))
+                        y = try ctx.apply1(Ops.indexSelect, [y, index], ["dim": .int(Int64(s.axis))])
+                    }
+                    continue
+                }
                 var (start, end) = (s.start, s.end)
                 if let n = y.type.shape[s.axis].value {
                     let picked = sliceIndices(s, size: n)

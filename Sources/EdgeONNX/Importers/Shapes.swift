@@ -146,10 +146,11 @@ extension ONNXOps {
             return [try reshape(ctx, x, to: [product(x.type.shape[..<a]), product(x.type.shape[a...])])]
         },
         OpImporter("Transpose", [1, 13, 21, 23, 24, 25]) { ctx in
-            let x = try ctx.value(0)
+            let x = try ctx.input(0)
             let perm = try ctx.ints("perm") ?? Array((0..<x.type.rank).reversed())
-            if perm == Array(0..<x.type.rank) { return [.value(x)] }
-            return [.value(try ctx.emit(Ops.permute, [x], ["dims": .ints(perm.map(Int64.init))]))]
+            if perm == Array(0..<x.type.rank) { return [x] }
+            // Folded when x is known (pads and shapes computed from constants, as in silero-vad).
+            return [try ctx.apply1(Ops.permute, [x], ["dims": .ints(perm.map(Int64.init))])]
         },
         OpImporter("Squeeze", [1, 11, 13, 21, 23, 24, 25]) { ctx in
             let x = try ctx.input(0)
