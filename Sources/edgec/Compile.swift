@@ -32,6 +32,13 @@ struct Compile: ParsableCommand {
           edgec compile model.onnx -o model.pte --backend arm-cpu --quantize int8 --calibration data/
           edgec compile Grammar/examples/transformer_block.eir -o block.pte --input-shape tokens=1,16,32
           edgec compile model.onnx -o model.pte --input-shape x=1..8,3,224,224
+          edgec compile silero_vad.onnx -o vad.pte --input-value sr=16000 --input-shape input=1,512 --input-shape state=2,1,128
+
+        An ONNX If whose condition is known only at run time compiles to both branches and a \
+        JumpFalseCall that picks one as the program runs (so does torch.cond). When the \
+        condition comes from an input you can fix, such as a sample rate, --input-value \
+        compiles that input as a constant: the If takes its branch at compile time, and the \
+        program no longer takes the input.
 
         A range for a dim (--input-shape x=1..8,3,224,224) makes a bounded program: memory is \
         planned for the upper bound, and the program runs at any size in the range on ExecuTorch \

@@ -154,6 +154,17 @@ extension ONNXOps {
         } else {
             throw ImportError("Resize needs scales or sizes")
         }
+        // The whole output, before any table is built: bounded, and an empty one is a constant
+        // (fuzz-onnx, 2026-12-03: a [1, 0, 4 M, 200 k] output spent 10 s building its tables).
+        var total = 1, overflow = false
+        for n in out where !overflow { (total, overflow) = total.multipliedReportingOverflow(by: n) }
+        guard !overflow, total <= ResizeTaps.maxOutputElements else {
+            throw ImportError("Resize to \(out) would have \(overflow ? "more than \(Int.max)" : "\(total)") elements; edgec compiles resizes of at most \(ResizeTaps.maxOutputElements) output elements")
+        }
+        if total == 0 {
+            let element = x.type.element.storage
+            return try ctx.constantValue(try Tensor(bytes: [], dtype: element, shape: out), name: "resize_empty")
+        }
         var region: [(Double, Double)?] = Array(repeating: nil, count: rank)
         if spec.transform == "tf_crop_and_resize" {
             guard let roi, roi.count == 2 * axes.count else { throw ImportError("tf_crop_and_resize needs roi with a start and an end per resized axis") }
@@ -223,6 +234,8 @@ struct ResizeTaps {
     /// 2160 → 4320 upscale takes 9.3 M) the importer builds.
     static let maxOutput = 1 << 22
     static let maxMatrix = 1 << 25
+    /// The most elements a resize's whole output may have (2 G: 8 GB of f32).
+    static let maxOutputElements = 1 << 31
 
     let input: Int
     var indices: [[Int]] = []
