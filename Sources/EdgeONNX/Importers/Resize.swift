@@ -238,13 +238,20 @@ struct ResizeTaps {
     static let maxOutputElements = 1 << 31
 
     let input: Int
-    var indices: [[Int]] = []
-    var coefficients: [[Double]] = []
+    /// Taps per output position (the same for every position of one resize).
+    private(set) var width = 0
+    /// Output position j's source indices and coefficients are entries j·width ..< (j+1)·width
+    /// (flat: one array for the table, not one per position).
+    var indices: [Int] = []
+    var coefficients: [Double] = []
     var extrapolated: [Bool] = []
 
     init(_ spec: ResizeSpec, input: Int, output: Int, scale: Double, roi: (Double, Double)?) throws {
         self.input = input
         let width = scale * Double(input)
+        indices.reserveCapacity(2 * output)
+        coefficients.reserveCapacity(2 * output)
+        extrapolated.reserveCapacity(output)
         for y in 0 ..< output {
             let v = Double(y)
             var x: Double
@@ -275,14 +282,16 @@ struct ResizeTaps {
             let p = Int(padded.rounded(.down))
             let frac = padded - Double(p)
             let offset = n % 2 == 0 ? (frac == 0 ? -(n / 2) : -(n / 2) + 1) : (frac <= 0.5 ? -((n - 1) / 2) : -((n - 1) / 2) + 1)
-            let taps = (0 ..< n).map { p + offset + $0 - pad }
+            let first = p + offset - pad
             if spec.excludeOutside {
-                for t in 0 ..< n where taps[t] < 0 || taps[t] >= input { c[t] = 0 }
+                for t in 0 ..< n where first + t < 0 || first + t >= input { c[t] = 0 }
                 let total = c.reduce(0, +)
-                if total != 0 { c = c.map { $0 / total } }
+                if total != 0 { for t in 0 ..< n { c[t] /= total } }
             }
-            indices.append(taps.map { Swift.min(Swift.max($0, 0), input - 1) })
-            coefficients.append(c)
+            if y == 0 { self.width = n }
+            guard n == self.width else { throw Failure(message: "output position \(y) has \(n) taps, position 0 \(self.width)") }
+            for t in 0 ..< n { indices.append(Swift.min(Swift.max(first + t, 0), input - 1)) }
+            coefficients.append(contentsOf: c)
             extrapolated.append(outside)
         }
     }
@@ -333,16 +342,20 @@ struct ResizeTaps {
 
     /// The one source index per output position of a nearest resize (the tap with coefficient 1).
     func nearest() -> [Int] {
-        zip(indices, coefficients).map { taps, c in taps[c.firstIndex(of: 1) ?? (c.count - 1)] }
+        (0 ..< extrapolated.count).map { j in
+            let base = j * width
+            let t = (0 ..< width).first { coefficients[base + $0] == 1 } ?? (width - 1)
+            return indices[base + t]
+        }
     }
 
     /// The [input, output] matrix whose column j holds output j's coefficients at its source
     /// indices (repeated clamped indices add up); zero for extrapolated positions.
     func matrix() -> [Double] {
-        let output = indices.count
+        let output = extrapolated.count
         var m = [Double](repeating: 0, count: input * output)
         for j in 0 ..< output where !extrapolated[j] {
-            for (t, i) in indices[j].enumerated() { m[i * output + j] += coefficients[j][t] }
+            for t in 0 ..< width { m[indices[j * width + t] * output + j] += coefficients[j * width + t] }
         }
         return m
     }
