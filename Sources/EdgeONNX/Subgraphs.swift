@@ -100,19 +100,19 @@ extension GraphImporter {
         let outerMaterialized = materialized
         defer { materialized = outerMaterialized }
         let outputs = try inlineSubgraph(graph, inputs: [], what: what)
+        // A known output becomes a constant of the branch (copied into its function).
+        func known(_ data: Data, _ k: Int, _ type: TensorType) throws -> Value {
+            do throws(OpError) {
+                return try builder.constant(data, type: type, name: graph.output[k].name)
+            } catch { throw ImportError("\(what) output \"\(graph.output[k].name)\": \(error.message)") }
+        }
         let results = try outputs.enumerated().map { k, out -> Value in
             switch out {
             case .value(let v): return v
             case .sequence, .optional:
                 throw RuntimeIfRefusal(reason: "\(what) output \"\(graph.output[k].name)\" is \(out.kindDescription) and a run-time If returns tensors only")
-            case .constant(let t, _):
-                do throws(OpError) {
-                    return try builder.constant(Data(t.bytes()), type: TensorType(.scalar(t.dtype), t.shape), name: graph.output[k].name)
-                } catch { throw ImportError("\(what) output \"\(graph.output[k].name)\": \(error.message)") }
-            case .initializer(let type, let data, _):
-                do throws(OpError) {
-                    return try builder.constant(data, type: type, name: graph.output[k].name)
-                } catch { throw ImportError("\(what) output \"\(graph.output[k].name)\": \(error.message)") }
+            case .constant(let t, _): return try known(Data(t.bytes()), k, out.type)
+            case .initializer(_, let d, _): return try known(d, k, out.type)
             }
         }
         var ops: [EdgeIR.Operation] = []

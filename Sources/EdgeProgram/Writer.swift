@@ -238,42 +238,35 @@ public enum ProgramWriter {
     }
 
     private static func instruction(_ instruction: Instruction, _ b: inout FlatBufferBuilder) -> Offset {
+        // The call's own table first, then the `Instruction` whose union holds it.
+        let tag: UInt8, call: Offset
         switch instruction {
         case let .kernelCall(opIndex, args):
             let argVector = b.createVector(args)
             b.startTable()
             b.addField(slot: Slot.KernelCall.opIndex, opIndex, default: 0)
             b.addOffset(slot: Slot.KernelCall.args, argVector)
-            let call = b.endTable()
-            b.startTable()
-            b.addUnion(slot: Slot.Instruction.instrArgs, type: InstructionTag.kernelCall, value: call)
-            return b.endTable()
+            (tag, call) = (InstructionTag.kernelCall, b.endTable())
         case let .delegateCall(delegateIndex, args):
             let argVector = b.createVector(args)
             b.startTable()
             b.addField(slot: Slot.DelegateCall.delegateIndex, delegateIndex, default: 0)
             b.addOffset(slot: Slot.DelegateCall.args, argVector)
-            let call = b.endTable()
-            b.startTable()
-            b.addUnion(slot: Slot.Instruction.instrArgs, type: InstructionTag.delegateCall, value: call)
-            return b.endTable()
+            (tag, call) = (InstructionTag.delegateCall, b.endTable())
         case let .jumpFalse(condition, destination):
             b.startTable()
             b.addField(slot: Slot.JumpFalseCall.condValueIndex, condition, default: nil)
             b.addField(slot: Slot.JumpFalseCall.destinationInstruction, destination, default: nil)
-            let call = b.endTable()
-            b.startTable()
-            b.addUnion(slot: Slot.Instruction.instrArgs, type: InstructionTag.jumpFalseCall, value: call)
-            return b.endTable()
+            (tag, call) = (InstructionTag.jumpFalseCall, b.endTable())
         case let .move(from, to):
             b.startTable()
             b.addField(slot: Slot.MoveCall.moveFrom, from, default: nil)
             b.addField(slot: Slot.MoveCall.moveTo, to, default: nil)
-            let call = b.endTable()
-            b.startTable()
-            b.addUnion(slot: Slot.Instruction.instrArgs, type: InstructionTag.moveCall, value: call)
-            return b.endTable()
+            (tag, call) = (InstructionTag.moveCall, b.endTable())
         }
+        b.startTable()
+        b.addUnion(slot: Slot.Instruction.instrArgs, type: tag, value: call)
+        return b.endTable()
     }
 
     private static func evalue(_ value: EValue, _ b: inout FlatBufferBuilder) -> Offset {

@@ -38,8 +38,11 @@ extension PortableLowering {
                 throw Unsupported("\(attribute) is not a function of the module")
             }
             guard f.attributes["backend"] == nil else { throw Unsupported("\(attribute) @\(name) is a delegate partition") }
-            guard !branchStack.contains(name), branchStack.count < Self.maxBranchDepth else {
+            guard !branchStack.contains(name) else {
                 throw Unsupported("\(attribute) @\(name) calls itself (\((branchStack + [name]).map { "@\($0)" }.joined(separator: " -> ")))")
+            }
+            guard branchStack.count < Self.maxBranchDepth else {
+                throw Unsupported("branches nest more than \(Self.maxBranchDepth) deep at \(attribute) @\(name)")
             }
             branches.append(f)
         }
