@@ -19,6 +19,11 @@ Cases:
   runtime_if        an If on a condition computed from the data (run time: JumpFalseCall); one
                     data set per branch
   runtime_if_nested a run-time If inside a run-time If's branch, three data sets
+  runtime_loop      a Loop with a run-time trip count and a condition computed from the data (a
+                    loop in the plan: JumpFalseCall back); 0, 3 and "until settled" iterations
+  runtime_loop_nested a run-time Loop holding a Loop on the outer iteration number and a
+                    run-time If, carried values swapped; then a 300-iteration Loop (over the
+                    unrolling limit), three data sets
   rnn_activations   bidirectional RNN with non-default activations (Relu / HardSigmoid with
                     alpha and beta), reverse-direction masking with sequence_lens
 
@@ -206,6 +211,104 @@ def runtime_if_nested(rng):
           more=[[-np.abs(x) - 0.1, np.array([1], np.int32)], [x, np.array([0], np.int32)]])
 
 
+def runtime_loop(rng):
+    # A Loop whose trip count is a graph input and whose condition the body computes from the
+    # data (it stops once the state settles): a loop in the plan. The body reads an outer graph
+    # input and an initializer and uses the iteration number; three data sets run 0 iterations,
+    # 3 (the trip count ends it) and fewer than the trip count (the condition ends it).
+    w = rng.standard_normal((4, 4)).astype(np.float32) * 0.5
+    body = helper.make_graph([
+        helper.make_node("MatMul", ["h_in", "w"], ["hw"]),
+        helper.make_node("Tanh", ["hw"], ["t"]),
+        helper.make_node("Mul", ["t", "half"], ["damped"]),
+        helper.make_node("Add", ["damped", "x"], ["h_out"]),
+        helper.make_node("Sub", ["h_out", "h_in"], ["delta"]),
+        helper.make_node("Abs", ["delta"], ["size"]),
+        helper.make_node("ReduceMean", ["size"], ["change"], keepdims=0),
+        helper.make_node("Greater", ["change", "eps"], ["cond_out"]),
+        helper.make_node("Add", ["isum_in", "i"], ["isum_out"]),
+    ], "body", [
+        helper.make_tensor_value_info("i", TensorProto.INT64, []),
+        helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+        helper.make_tensor_value_info("h_in", F, [1, 4]),
+        helper.make_tensor_value_info("isum_in", TensorProto.INT64, []),
+    ], [
+        helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+        helper.make_tensor_value_info("h_out", F, [1, 4]),
+        helper.make_tensor_value_info("isum_out", TensorProto.INT64, []),
+    ])
+    graph = helper.make_graph([
+        helper.make_node("Loop", ["steps", "go", "x", "isum0"], ["h", "isum"], name="settle", body=body),
+    ], "runtime_loop", [helper.make_tensor_value_info("x", F, [1, 4]), helper.make_tensor_value_info("steps", TensorProto.INT64, [])], [
+        helper.make_tensor_value_info("h", F, [1, 4]), helper.make_tensor_value_info("isum", TensorProto.INT64, []),
+    ], initializer=[init("w", w), init("half", np.float32(0.5)), init("eps", np.float32(1e-3)),
+                    init("go", np.array(True)), init("isum0", np.int64(0))])
+    x = rng.standard_normal((1, 4)).astype(np.float32)
+    write("runtime_loop", graph, [x, np.array(3, np.int64)], more=[[x, np.array(0, np.int64)], [x * 0.5, np.array(1000, np.int64)]])
+
+
+def runtime_loop_nested(rng):
+    # A run-time Loop (trip count from the data, no condition input) whose body holds a second
+    # Loop that runs as many times as the outer iteration number, and a run-time If; the body
+    # swaps its two carried values through the If. Then a Loop with a static trip count of 300
+    # (over edgec's unrolling limit of 256) that also becomes a loop in the plan.
+    inner_body = helper.make_graph([
+        helper.make_node("Mul", ["x", "tenth"], ["step"]),
+        helper.make_node("Add", ["s_in", "step"], ["s_out"]),
+        helper.make_node("Identity", ["c_in"], ["c_out"]),
+    ], "inner_body", [
+        helper.make_tensor_value_info("j", TensorProto.INT64, []),
+        helper.make_tensor_value_info("c_in", TensorProto.BOOL, []),
+        helper.make_tensor_value_info("s_in", F, [3]),
+    ], [helper.make_tensor_value_info("c_out", TensorProto.BOOL, []), helper.make_tensor_value_info("s_out", F, [3])])
+    then_b = helper.make_graph([helper.make_node("Add", ["a_in", "s"], ["mixed"])], "then", [],
+                               [helper.make_tensor_value_info("mixed", F, [3])])
+    else_b = helper.make_graph([helper.make_node("Sub", ["a_in", "s"], ["mixed_e"])], "else", [],
+                               [helper.make_tensor_value_info("mixed_e", F, [3])])
+    body = helper.make_graph([
+        helper.make_node("Loop", ["i", "", "b_in"], ["s"], name="inner", body=inner_body),
+        helper.make_node("ReduceSum", ["a_in"], ["total"], keepdims=0),
+        helper.make_node("Greater", ["total", "zero"], ["positive"]),
+        helper.make_node("If", ["positive"], ["b_out"], name="mix", then_branch=then_b, else_branch=else_b),
+        helper.make_node("Identity", ["b_in"], ["a_out"]),
+        helper.make_node("Identity", ["cond_in"], ["cond_out"]),
+    ], "body", [
+        helper.make_tensor_value_info("i", TensorProto.INT64, []),
+        helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+        helper.make_tensor_value_info("a_in", F, [3]),
+        helper.make_tensor_value_info("b_in", F, [3]),
+    ], [
+        helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []),
+        helper.make_tensor_value_info("a_out", F, [3]),
+        helper.make_tensor_value_info("b_out", F, [3]),
+    ])
+    long_body = helper.make_graph([
+        helper.make_node("Mul", ["acc_in", "decay"], ["kept"]),
+        helper.make_node("Add", ["kept", "x"], ["acc_out"]),
+        helper.make_node("Identity", ["c_in"], ["c_out"]),
+    ], "long_body", [
+        helper.make_tensor_value_info("k", TensorProto.INT64, []),
+        helper.make_tensor_value_info("c_in", TensorProto.BOOL, []),
+        helper.make_tensor_value_info("acc_in", F, [3]),
+    ], [helper.make_tensor_value_info("c_out", TensorProto.BOOL, []), helper.make_tensor_value_info("acc_out", F, [3])])
+    graph = helper.make_graph([
+        helper.make_node("ReduceMax", ["n"], ["trips"], keepdims=0),
+        helper.make_node("Loop", ["trips", "", "x", "y"], ["a", "b"], name="outer", body=body),
+        helper.make_node("Loop", ["three_hundred", "", "a"], ["acc"], name="long", body=long_body),
+    ], "runtime_loop_nested", [
+        helper.make_tensor_value_info("x", F, [3]), helper.make_tensor_value_info("y", F, [3]),
+        helper.make_tensor_value_info("n", TensorProto.INT64, [2]),
+    ], [
+        helper.make_tensor_value_info("a", F, [3]), helper.make_tensor_value_info("b", F, [3]),
+        helper.make_tensor_value_info("acc", F, [3]),
+    ], initializer=[init("tenth", np.float32(0.1)), init("zero", np.float32(0)), init("decay", np.float32(0.99)),
+                    init("three_hundred", np.int64(300))])
+    x = rng.standard_normal(3).astype(np.float32)
+    y = rng.standard_normal(3).astype(np.float32)
+    write("runtime_loop_nested", graph, [x, y, np.array([4, 2], np.int64)],
+          more=[[-np.abs(x), y, np.array([1, 0], np.int64)], [x, -y, np.array([0, -3], np.int64)]])
+
+
 def scan_axes(rng):
     body = helper.make_graph([
         helper.make_node("Add", ["sum_in", "col"], ["sum_out"]),
@@ -286,7 +389,7 @@ def rnn_activations(rng):
 
 def main():
     for i, make in enumerate([vad_streaming, loop_nested_if, scan_axes, lstm_variants, gru_dynamic_lens, rnn_activations,
-                                 runtime_if, runtime_if_nested]):
+                                 runtime_if, runtime_if_nested, runtime_loop, runtime_loop_nested]):
         make(np.random.default_rng(100 + i))
 
 

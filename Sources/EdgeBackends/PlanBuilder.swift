@@ -178,6 +178,12 @@ public final class PlanBuilder {
         return instructions.count - 1
     }
 
+    /// Appends a `JumpFalseCall` on `condition` to `destination` (an instruction already emitted:
+    /// a jump back, which makes a loop).
+    public func jumpFalse(_ condition: Int32, destination: Int) {
+        instructions.append(.jumpFalse(condition: condition, destination: Int32(destination)))
+    }
+
     /// Points the jump at `index` to the next instruction to be emitted.
     public func setDestination(of index: Int) {
         guard case let .jumpFalse(condition, _) = instructions[index] else { preconditionFailure("instruction \(index) is not a jump") }
@@ -204,6 +210,23 @@ public final class PlanBuilder {
         for v in outputs { use(v, end) }
         for (step, instruction) in instructions.enumerated() {
             for a in instruction.valueIndices { use(a, step) }
+        }
+        // A loop (a jump back from `b` to `d`) reads again, in its next iteration, whatever it
+        // read that was made before it: such a storage stays live to the jump back. Nested
+        // loops extend each other, so repeat until nothing changes.
+        let loops = instructions.enumerated().compactMap { b, i -> (Int, Int)? in
+            if case let .jumpFalse(_, d) = i, Int(d) <= b { return (Int(d), b) }
+            return nil
+        }
+        var changed = !loops.isEmpty
+        while changed {
+            changed = false
+            for (d, b) in loops {
+                for s in first.indices where first[s] < d && last[s] >= d && last[s] < b {
+                    last[s] = b
+                    changed = true
+                }
+            }
         }
         return storageSizes.indices.map { s in
             first[s] == Int.max ? BufferLifetime(size: 0, firstUse: 0, lastUse: 0)  // never used

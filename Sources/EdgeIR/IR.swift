@@ -253,6 +253,12 @@ public final class Module {
         functions.append(function)
     }
 
+    /// Takes `function` out of the module (nothing may call it any more).
+    public func remove(_ function: Function) {
+        functions.removeAll { $0 === function }
+        if function.module === self { function.module = nil }
+    }
+
     public func function(named name: String) -> Function? {
         functions.first { $0.name == name }
     }

@@ -20,7 +20,7 @@ public enum OpRegistry {
         Ops.tan, Ops.asin, Ops.acos, Ops.atan, Ops.sinh, Ops.cosh, Ops.asinh, Ops.acosh, Ops.atanh, Ops.round,
         Ops.bitwiseAnd, Ops.bitwiseOr, Ops.bitwiseXor, Ops.bitwiseNot, Ops.bitwiseLeftShift, Ops.bitwiseRightShift,
         Ops.prod, Ops.scatter, Ops.topk, Ops.gridSample,
-        Ops.delegateCall, Ops.conditional,
+        Ops.delegateCall, Ops.conditional, Ops.loop,
     ]
 
     private static let byName: [String: OpDefinition] = {

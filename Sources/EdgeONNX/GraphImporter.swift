@@ -16,6 +16,15 @@ final class GraphImporter {
     /// How many subgraph copies have been inlined (If branches, unrolled loop bodies).
     var inlinedSubgraphs = 0
 
+    /// Runs `work` with `f` as the function being imported into, then goes back to the current one.
+    func importing<T>(into f: Function, _ work: () throws -> T) rethrows -> T {
+        let (outerFunction, outerBuilder) = (function, builder)
+        defer { (function, builder) = (outerFunction, outerBuilder) }
+        function = f
+        builder = IRBuilder(function: f)
+        return try work()
+    }
+
     init(module: Module, opset: Int, external: ExternalDataReader?) {
         self.module = module
         self.opset = opset

@@ -124,6 +124,80 @@ extension GraphImporter {
         return (ops, results)
     }
 
+    /// Imports a Loop body into a function of its own for `edge.loop`: it takes the iteration
+    /// number, the condition, the carried values (of `carried` types) and then every outer value
+    /// the body reads, and returns the next condition and carried values. The body is imported
+    /// into a scratch function first (its outer reads are found afterwards), then copied.
+    func importLoopBody(_ graph: Onnx_GraphProto, carried: [TensorType], name: String) throws -> (body: Function, outer: [Value]) {
+        guard graph.input.count == carried.count + 2 else {
+            throw ImportError("body declares \(graph.input.count) input\(graph.input.count == 1 ? "" : "s"), expected \(carried.count + 2) (the iteration number, the condition and \(carried.count) carried value\(carried.count == 1 ? "" : "s"))")
+        }
+        guard graph.output.count == carried.count + 1 else {
+            throw ImportError("body has \(graph.output.count) outputs, expected \(carried.count + 1) (the condition and the carried values)")
+        }
+        let scratch = Function(name: module.uniqueFunctionName("\(name)_scratch"),
+                               argumentTypes: [TensorType(.scalar(.i64), [Dim]()), TensorType(.scalar(.bool), [Dim]())] + carried,
+                               argumentNames: graph.input.map(\.name), resultTypes: [])
+        module.add(scratch)
+        defer {
+            let rewriter = Rewriter(function: scratch)
+            for op in scratch.body.operations.reversed() { rewriter.erase(op) }
+            module.remove(scratch)
+        }
+        let outerMaterialized = materialized
+        defer { materialized = outerMaterialized }
+        let results: [Value] = try importing(into: scratch) {
+            let outputs = try inlineSubgraph(graph, inputs: scratch.arguments.map { Imported.value($0) }, what: "body")
+            return try outputs.enumerated().map { k, out -> Value in
+                func known(_ data: Data) throws -> Value {
+                    do throws(OpError) {
+                        return try builder.constant(data, type: out.type, name: graph.output[k].name)
+                    } catch { throw ImportError("body output \"\(graph.output[k].name)\": \(error.message)") }
+                }
+                switch out {
+                case .value(let v): return v
+                case .sequence, .optional:
+                    throw ImportError("body output \"\(graph.output[k].name)\" is \(out.kindDescription); a loop run at run time carries tensors only (edgec unrolls a Loop whose trip count is known at import time)")
+                case .constant(let t, _): return try known(Data(t.bytes()))
+                case .initializer(_, let d, _): return try known(d)
+                }
+            }
+        }
+        guard results[0].type.element == .scalar(.bool), results[0].type.elementCount == 1 else {
+            throw ImportError("body output \"\(graph.output[0].name)\" (the condition) must be a bool tensor of one element, is \(TypeText.type(results[0].type))")
+        }
+        for (k, (r, c)) in zip(results.dropFirst(), carried).enumerated() where r.type != c {
+            throw ImportError("loop-carried value \"\(graph.input[2 + k].name)\" enters the loop as \(TypeText.type(c)) but the body returns \(TypeText.type(r.type)) (\"\(graph.output[1 + k].name)\"); a loop run at run time keeps one static type per carried value (edgec unrolls a Loop whose trip count is known at import time)")
+        }
+        let ops = scratch.body.operations
+        let own = Set(scratch.arguments.map(ObjectIdentifier.init))
+        let outer = Outlining.externalValues(of: ops, results: results).filter { !own.contains(ObjectIdentifier($0)) }
+        do throws(OpError) {
+            let body = try Outlining.copy(ops, arguments: scratch.arguments + outer, results: results,
+                                          name: module.uniqueFunctionName("\(name)_body"), in: module)
+            return (body, outer)
+        } catch {
+            throw ImportError("body: \(error.message)")
+        }
+    }
+
+    /// Runs `work`; when it returns nil, removes the ops it added to the function being imported
+    /// (none of them may be read by anything else) and forgets the constants it materialized.
+    func rollingBack<T>(_ work: () throws -> T?) throws -> T? {
+        let mark = function.body.lastOp
+        let outerMaterialized = materialized
+        guard let result = try work() else {
+            materialized = outerMaterialized
+            var added: [EdgeIR.Operation] = []
+            var op = mark.map { $0.nextInBlock } ?? function.body.operations.first
+            while let o = op { added.append(o); op = o.nextInBlock }
+            let rewriter = Rewriter(function: function)
+            for o in added.reversed() { rewriter.erase(o) }
+            return nil
+        }
+        return result
+    }
+
     /// Why an If cannot run its condition at run time (so the condition must be known at import).
     struct RuntimeIfRefusal: Error {
         var reason: String

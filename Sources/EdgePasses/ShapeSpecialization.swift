@@ -85,9 +85,16 @@ public enum ShapeSpecialization {
                     continue
                 }
                 var attributes = op.attributes
-                if op.definition === Ops.conditional {
-                    let inputs = mapped.dropFirst().compactMap { $0 }.map(\.type)
-                    for key in ["then_branch", "else_branch"] {
+                if op.definition === Ops.conditional || op.definition === Ops.loop {
+                    // A branch takes the If's inputs; a loop body the counter and condition too.
+                    let loop = op.definition === Ops.loop
+                    let given = mapped.compactMap { $0 }.map(\.type)
+                    let inputs = Array(given.dropFirst(loop ? 2 : 1))
+                    for key in op.definition.attributes.filter({ $0.kind == .symbol }).map(\.name) {
+                        var inputs = inputs
+                        if loop, let body = op.attribute(key)?.symbolValue.flatMap(module.function(named:)), body.arguments.count >= 2 {
+                            inputs = body.arguments[..<2].map(\.type) + inputs
+                        }
                         guard let callee = op.attribute(key)?.symbolValue.flatMap(module.function(named:)) else {
                             throw DiagnosticError(Diagnostic(.error, "\(op.diagnosticName): \(key) is not a function of the module"))
                         }

@@ -33,6 +33,8 @@ public struct IREvaluator {
 
     /// How deep `edge.if` branches may call branches.
     static let maxBranchDepth = 64
+    /// The most iterations one `edge.loop` runs here before the evaluator calls it endless.
+    public static let maxLoopIterations: Int64 = 1 << 24
 
     func run(_ inputs: [Tensor], wanted: Set<ObjectIdentifier>, observe: (Value, Tensor) throws -> Void, depth: Int) throws -> [Tensor] {
         guard inputs.count == function.arguments.count else {
@@ -65,6 +67,31 @@ public struct IREvaluator {
                 }
                 guard depth < Self.maxBranchDepth else { throw EvaluationFailure("\(op.diagnosticName): branches call branches more than \(Self.maxBranchDepth) deep") }
                 results = try IREvaluator(callee).run(Array(operands.dropFirst()), wanted: wanted, observe: observe, depth: depth + 1)
+            } else if op.definition === Ops.loop {
+                // Every iteration runs (each observed like any other value).
+                let operands = try op.presentOperands.map { v in try env[ObjectIdentifier(v)].orThrow("\(op.diagnosticName): an operand was not computed") }
+                guard let body = op.attribute("body")?.symbolValue.flatMap({ function.module?.function(named: $0) }) else {
+                    throw EvaluationFailure("\(op.diagnosticName): body is not a function of the module")
+                }
+                guard depth < Self.maxBranchDepth else { throw EvaluationFailure("\(op.diagnosticName): loops and branches nest more than \(Self.maxBranchDepth) deep") }
+                let trips = operands[0].int64s()[0]
+                var running = operands[1].bools()[0]
+                var carried = Array(operands.dropFirst(2).prefix(op.results.count))
+                let invariant = Array(operands.dropFirst(2 + op.results.count))
+                let evaluator = IREvaluator(body)
+                var i: Int64 = 0
+                while running, i < trips {
+                    guard i < Self.maxLoopIterations else {
+                        throw EvaluationFailure("\(op.diagnosticName): the loop ran \(Self.maxLoopIterations) iterations without ending")
+                    }
+                    let counter = try Tensor([i], shape: body.arguments[0].type.staticShape ?? [])
+                    let flag = try Tensor([true], shape: body.arguments[1].type.staticShape ?? [])
+                    let outs = try evaluator.run([counter, flag] + carried + invariant, wanted: wanted, observe: observe, depth: depth + 1)
+                    running = outs[0].bools()[0]
+                    carried = Array(outs.dropFirst())
+                    i += 1
+                }
+                results = carried
             } else {
                 let operands: [Tensor?] = try op.operands.map { v in
                     guard let v else { return nil }

@@ -18,22 +18,24 @@ extension Interpreter {
     public var instructionCount: Int { calls.count }
 
     /// Runs the instructions (following the plan's jumps), reading the monotonic clock around
-    /// each; an instruction a jump skips keeps 0.
+    /// each; an instruction a jump skips keeps 0, one in a loop adds up its iterations.
     func executeTimed(_ timing: InstructionTiming) throws(RuntimeError) {
-        if timing.nanoseconds.count != calls.count || !jumps.isEmpty { timing.nanoseconds = [UInt64](repeating: 0, count: calls.count) }
-        var k = 0
+        timing.nanoseconds = [UInt64](repeating: 0, count: calls.count)
+        var k = 0, back = 0
         while k < calls.count {
             let start = Self.monotonicNanoseconds()
             if !jumps.isEmpty, let jump = jumps[k] {
                 let next = jump.holds ? k + 1 : jump.destination
-                timing.nanoseconds[k] = Self.monotonicNanoseconds() &- start
+                timing.nanoseconds[k] &+= Self.monotonicNanoseconds() &- start
+                if next <= k { try countJumpBack(&back, at: k) }
                 k = next
                 continue
             }
             do { try calls[k].run() } catch {
                 throw RuntimeError("\(plan.describeInstruction(k)): \(error)")
             }
-            timing.nanoseconds[k] = Self.monotonicNanoseconds() &- start
+            // An instruction in a loop adds up its iterations.
+            timing.nanoseconds[k] &+= Self.monotonicNanoseconds() &- start
             k += 1
         }
     }

@@ -47,6 +47,18 @@ public final class Interpreter {
             return true
         }
     }
+    /// The most jumps back (loop iterations, over every loop) one run takes before it stops
+    /// with an error: a loop in the plan whose condition never turns false would otherwise run
+    /// forever.
+    public var maxJumpsBack = 1 << 26
+
+    /// Counts a jump back taken at instruction `k`, or throws once a run takes too many.
+    func countJumpBack(_ count: inout Int, at k: Int) throws(RuntimeError) {
+        count += 1
+        guard count <= maxJumpsBack else {
+            throw RuntimeError("\(plan.describeInstruction(k)): the program jumped back \(maxJumpsBack) times in one run (a loop that does not end?); edgec's interpreter stops there")
+        }
+    }
     /// A bounded program's values and bound calls by bounded size, so a run at a size seen
     /// before binds nothing (at most ``maxCachedSizes``; the upper bound's from loading).
     private var bindings: [Int: (values: [EValue], calls: [(name: String, run: Kernel.Run)])] = [:]
@@ -158,11 +170,8 @@ public final class Interpreter {
         var covered = 0
         for (k, instruction) in plan.instructions.enumerated() {
             if case let .jumpFalse(c, d) = instruction {
-                // Forward only: a backward jump is a loop, which needs ExecuTorch's prim ops
-                // (and a hostile program could jump to itself forever).
-                guard Int(d) > k else {
-                    throw RuntimeError("\(plan.describeInstruction(k)): jumps back to instruction \(d); edgec's interpreter runs forward jumps only (loops in the plan are not supported)")
-                }
+                // A jump back is a loop; a run counts them (``maxJumpsBack``), so a program that
+                // never leaves its loop stops with an error instead of hanging.
                 if jumps.isEmpty { jumps = [Jump?](repeating: nil, count: plan.instructions.count) }
                 switch plan.values[Int(c)] {
                 case .bool(let b):
@@ -338,10 +347,12 @@ public final class Interpreter {
                 }
             }
         } else {
-            var k = 0
+            var k = 0, back = 0
             while k < calls.count {
                 if let jump = jumps[k] {
-                    k = jump.holds ? k + 1 : jump.destination
+                    if jump.holds { k += 1; continue }
+                    if jump.destination <= k { try countJumpBack(&back, at: k) }
+                    k = jump.destination
                     continue
                 }
                 do { try calls[k].run() } catch {

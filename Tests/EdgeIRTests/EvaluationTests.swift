@@ -13,6 +13,7 @@ import Testing
         "return": "terminator: it has no results",
         "edge.delegate_call": "calls an outlined partition function run by a backend delegate; the partition's ops fold before outlining",
         "edge.if": "calls a branch function; an If whose condition is known at import time takes its branch there instead",
+        "edge.loop": "calls its body function per iteration; the IR evaluator (calibration) runs it, and a Loop whose trip count is known at import time unrolls there instead",
     ]
 
     @Test func everyOpWithAKernelEvaluates() {

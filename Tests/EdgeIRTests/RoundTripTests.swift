@@ -119,6 +119,16 @@ func expectRoundTrip(_ module: Module, sourceLocation: SourceLocation = #_source
         let flag = try b.value(Ops.gt, [zero, zero])
         let conditional = try b.create(Ops.conditional, [flag, x], attributes: ["then_branch": .symbol("if_then_0"), "else_branch": .symbol("if_else_0")])
         #expect(conditional.results.map(\.type) == [x.type, x.type])
+        // A run-time loop: the body takes (counter, condition, carried, invariant) and returns
+        // (next condition, next carried).
+        let i64 = TensorType(.i64, [] as [Int]), bool = TensorType(.bool, [] as [Int])
+        let body = Function(name: "loop_body_0", argumentTypes: [i64, bool, x.type, x.type], argumentNames: ["i", "c", "v", "x"], resultTypes: [bool, x.type])
+        module.add(body)
+        let lb = IRBuilder(function: body)
+        try lb.makeReturn([body.arguments[1], try lb.value(Ops.add, [body.arguments[2], body.arguments[3]])])
+        let trips = try b.constant(Data(count: 8), type: i64, name: "trips")
+        let loop = try b.create(Ops.loop, [trips, flag, x, x], attributes: ["body": .symbol("loop_body_0")])
+        #expect(loop.results.map(\.type) == [x.type])
     }
 
     /// Uses the ops added with ONNX ingest; their results feed nothing (the test checks

@@ -161,7 +161,7 @@ struct ControlFlowTests {
         #expect(out[1].doubles() == [3, 4, 6, 12, 8, 15, 10, 18])
     }
 
-    @Test func loopsWithoutAStaticBoundAreErrors() {
+    @Test func loopsWithoutAStaticBoundBecomeLoopsInThePlan() throws {
         func loop(trip: Int64?, cond: Bool) -> ModelBuilder {
             var m = ModelBuilder(opset: 17)
             m.input("x", [2])
@@ -181,13 +181,53 @@ struct ControlFlowTests {
             m.output("y")
             return m
         }
-        let tooLong = loop(trip: 100_000, cond: false).importError()
-        #expect(tooLong.contains("node \"long_loop\" (Loop, opset 17)") && tooLong.contains("more than 256 iterations"), "\(tooLong)")
+        // Too long to unroll, or with a run-time condition: a loop in the plan.
+        for (trip, cond) in [(Int64(100_000), false), (3, true)] {
+            let module = try loop(trip: trip, cond: cond).importModule()
+            #expect(module.opNames == ["edge.loop"], "trip \(trip), cond \(cond): \(module.opNames)")
+            #expect(module.functions.count == 2, "@main and the body, no scratch function left")
+        }
         let endless = loop(trip: nil, cond: false).importError()
         #expect(endless.contains("never ends"), "\(endless)")
-        let dynamic = loop(trip: 3, cond: true).importError()
-        #expect(dynamic.contains("the initial condition \"go\" is not a compile-time constant"), "\(dynamic)")
         #expect(throws: Never.self) { try loop(trip: 3, cond: false).importModule() }
+        // A run-time loop needs no scan outputs and carried values of one static type.
+        var scans = ModelBuilder(opset: 17)
+        scans.input("x", [2])
+        scans.input("n", [], .int64)
+        scans.node("Loop", ["n", "", "x"], ["y", "ys"], name: "scanning", [
+            subgraphAttribute("body") { b in
+                b.input("i", [], .int64)
+                b.input("c", [], .bool)
+                b.input("v", [2])
+                b.node("Identity", ["c"], ["c2"])
+                b.node("Neg", ["v"], ["v2"])
+                b.output("c2", .bool)
+                b.output("v2")
+                b.output("v2")
+            },
+        ])
+        scans.output("y")
+        scans.output("ys")
+        let scanError = scans.importError()
+        #expect(scanError.contains("node \"scanning\" (Loop, opset 17)") && scanError.contains("has 1 scan output and its trip count \"n\" is known only at run time")
+                && scanError.contains("--input-value n=VALUE"), "\(scanError)")
+        var growing = ModelBuilder(opset: 17)
+        growing.input("x", [2])
+        growing.input("n", [], .int64)
+        growing.node("Loop", ["n", "", "x"], ["y"], name: "growing", [
+            subgraphAttribute("body") { b in
+                b.input("i", [], .int64)
+                b.input("c", [], .bool)
+                b.input("v", [2])
+                b.node("Identity", ["c"], ["c2"])
+                b.node("Concat", ["v", "v"], ["v2"], [Attr.int("axis", 0)])
+                b.output("c2", .bool)
+                b.output("v2")
+            },
+        ])
+        growing.output("y")
+        let growError = growing.importError()
+        #expect(growError.contains("node \"growing\"") && growError.contains("loop-carried value \"v\" enters the loop as f32[2] but the body returns f32[4]"), "\(growError)")
     }
 
     @Test func scanReversesInputsAndOutputsAlongTheirAxes() throws {

@@ -56,8 +56,7 @@ public struct ArmCPUBackend: Backend {
         var delegates: [String: BackendDelegate] = [:]
         var summaries: [String] = []
         var failures: [String] = []
-        let branches = Set(module.functions.flatMap(\.body.operations).filter { $0.definition === Ops.conditional }
-            .flatMap { op in ["then_branch", "else_branch"].compactMap { op.attribute($0)?.symbolValue } })
+        let branches = Set(module.functions.flatMap(\.body.operations).flatMap(Ops.controlFlowCallees))
         for f in module.functions where f !== main && !branches.contains(f.name) {
             guard f.attributes["backend"]?.stringValue == Self.xnnpack.backend else {
                 failures.append("@\(f.name) is not an XNNPACK partition (backend \(f.attributes["backend"].map { "\($0)" } ?? "none"))")

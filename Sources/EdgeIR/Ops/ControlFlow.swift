@@ -46,6 +46,70 @@ extension Ops {
     }
 }
 
+extension Ops {
+    /// Runs `body` while the iteration number is below `max_trips` and the condition holds,
+    /// carrying values from one iteration to the next.
+    public static let loop = OpDefinition(
+        "edge.loop",
+        summary: "Runs `body` while the iteration number (from 0) is below `max_trips` and the condition holds: the body takes (iteration number, condition, carried values, invariant inputs) and returns (the next condition, the next carried values). `inputs` are the initial carried values, then the invariant inputs; the results are the carried values after the last iteration (the initial ones when it runs none). The body's result count says how many inputs are carried.",
+        reference: "onnx::Loop (a run-time trip count or condition, no scan outputs); torch.while_loop; ExecuTorch JumpFalseCall (program.fbs)",
+        operands: [
+            OperandSpec("max_trips", .single, "int64, one element: the most iterations"),
+            OperandSpec("condition", .single, "bool, one element: whether the first iteration runs"),
+            OperandSpec("inputs", .variadic, "the initial carried values, then the invariant inputs"),
+        ],
+        attributes: [
+            AttributeSpec("body", .symbol, .required, "the function run once per iteration"),
+        ],
+        results: .variadic
+    ) { ctx throws(OpError) in
+        guard let trips = ctx.type("max_trips"), trips.element == .scalar(.i64), trips.elementCount == 1 else {
+            throw OpError("max_trips must be an int64 tensor of one element, got \(ctx.type("max_trips").map(TypeText.type) ?? "nothing")")
+        }
+        guard let condition = ctx.type("condition"), condition.element == .scalar(.bool), condition.elementCount == 1 else {
+            throw OpError("the condition must be a bool tensor of one element, got \(ctx.type("condition").map(TypeText.type) ?? "nothing")")
+        }
+        let inputs = ctx.types("inputs")
+        guard let callees = ctx.callees else {
+            guard let declared = ctx.declaredResultTypes else { throw OpError("needs its result types written out or the module's functions") }
+            return declared
+        }
+        guard case .symbol(let name)? = ctx.attribute("body") else { throw OpError("'body' must be a function symbol") }
+        guard let body = callees[name] else { throw OpError("body @\(name) is not a function of the module") }
+        let args = body.arguments, results = body.results
+        guard args.count == inputs.count + 2 else {
+            throw OpError("passes \(inputs.count) input\(inputs.count == 1 ? "" : "s") but body @\(name) takes \(args.count) arguments (the iteration number, the condition, then the inputs)")
+        }
+        guard args[0].element == .scalar(.i64), args[0].elementCount == 1 else {
+            throw OpError("body @\(name) argument #0 (the iteration number) must be an int64 tensor of one element, is \(TypeText.type(args[0]))")
+        }
+        guard args[1].element == .scalar(.bool), args[1].elementCount == 1 else {
+            throw OpError("body @\(name) argument #1 (the condition) must be a bool tensor of one element, is \(TypeText.type(args[1]))")
+        }
+        for (i, (given, expected)) in zip(inputs, args.dropFirst(2)).enumerated() where given != expected {
+            throw OpError("input #\(i) is \(TypeText.type(given)) but body @\(name) takes \(TypeText.type(expected))")
+        }
+        guard let next = results.first, next.element == .scalar(.bool), next.elementCount == 1 else {
+            throw OpError("body @\(name) must return the next condition (a bool tensor of one element) first")
+        }
+        let carried = results.count - 1
+        guard carried <= inputs.count else {
+            throw OpError("body @\(name) returns \(carried) carried values but the loop has \(inputs.count) inputs")
+        }
+        for k in 0..<carried where results[1 + k] != inputs[k] {
+            throw OpError("carried value #\(k) enters the loop as \(TypeText.type(inputs[k])) but body @\(name) returns \(TypeText.type(results[1 + k])): a carried value keeps one static type")
+        }
+        return Array(inputs[..<carried])
+    }
+
+    /// The functions `op` runs as control flow (branches of `edge.if`, the body of `edge.loop`),
+    /// by name, in attribute order.
+    public static func controlFlowCallees(of op: Operation) -> [String] {
+        guard op.definition === conditional || op.definition === loop else { return [] }
+        return op.definition.attributes.filter { $0.kind == .symbol }.compactMap { op.attribute($0.name)?.symbolValue }
+    }
+}
+
 /// Moving ops of a function into a function of their own (delegate partitions, If branches).
 public enum Outlining {
     /// Whether `op` produces a constant an outlined function copies instead of taking as an

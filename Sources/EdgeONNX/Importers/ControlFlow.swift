@@ -6,8 +6,9 @@ import Foundation
 /// onnx__Scan.html): If inlines the branch its condition selects when the condition is known at
 /// import time, and otherwise becomes `edge.if` over two branch functions (``runtimeIf(_:)``);
 /// Loop and Scan unroll, one inlined copy of the body per iteration, when the iteration count is
-/// known at import time and at most ``ONNXOps/maxUnrolledSteps``. Every function stays
-/// straight-line (docs/design.md, "Control flow").
+/// known at import time and at most ``ONNXOps/maxUnrolledSteps``; any other Loop without scan
+/// outputs becomes `edge.loop` over a body function (``runtimeLoop(_:body:carriedCount:)``),
+/// a loop in the plan. Every function stays straight-line (docs/design.md, "Control flow").
 extension ONNXOps {
     /// The most iterations a Loop or Scan, or time steps an RNN, GRU or LSTM, is unrolled to.
     static var maxUnrolledSteps: Int { Unrolling.maxSteps }
@@ -142,6 +143,79 @@ extension ONNXOps {
         return op.results.map { .value($0) }
     }
 
+    /// Loop unrolled at import (its trip count and initial condition known): one inlined copy
+    /// of the body per iteration. With `giveUp`, returns nil instead of failing when the body's
+    /// condition is not known at import or the loop runs more than ``maxUnrolledSteps`` (the
+    /// caller then builds a loop in the plan).
+    static func unrollLoop(_ ctx: NodeContext, body: Onnx_GraphProto, carriedCount: Int, scanCount: Int, giveUp: Bool) throws -> [Imported]? {
+        let why = "edgec unrolls a Loop with scan outputs at import"
+        let trip: Int? = ctx.has(0) ? Int(exactly: try knownScalar(ctx, 0, "the trip count", why: why).rounded(.towardZero)) : nil
+        var running = ctx.has(1) ? try knownScalar(ctx, 1, "the initial condition", why: why) != 0 : true
+        var carried = try (0..<carriedCount).map { try ctx.anyInput(2 + $0) }
+        var collected = [[Imported]](repeating: [], count: scanCount)
+        var i = 0
+        while running, i < (trip ?? .max) {
+            guard i < maxUnrolledSteps else {
+                if giveUp { return nil }
+                throw tooManySteps("the loop runs")
+            }
+            let counter = Imported.constant(try Tensor([Int64(i)], shape: []))
+            let flag = Imported.constant(try Tensor([true], shape: []))
+            let outs = try ctx.graph.inlineSubgraph(body, inputs: [counter, flag] + carried, what: "body (iteration \(i))")
+            // Without a condition input, the condition the body computes is ignored.
+            if ctx.has(1) {
+                guard let c = outs[0].tensor, c.count == 1 else {
+                    if giveUp { return nil }
+                    throw ImportError("the condition \"\(body.output[0].name)\" the body computes in iteration \(i) is not a compile-time constant: \(why), so it must be known at import time")
+                }
+                running = c.doubles()[0] != 0
+            }
+            carried = Array(outs[1..<(1 + carriedCount)])
+            for k in 0..<scanCount { collected[k].append(outs[1 + carriedCount + k]) }
+            i += 1
+        }
+        let stacked = try collected.enumerated().map { k, items -> Imported in
+            guard !items.isEmpty else {
+                throw ImportError("runs no iterations, so scan output \"\(body.output[1 + carriedCount + k].name)\" is empty with an unknown shape, which edgec does not support")
+            }
+            return try stack(ctx, items, axis: 0)
+        }
+        return carried + stacked
+    }
+
+    /// A Loop whose iteration count is known only at run time (or is too large to unroll):
+    /// `edge.loop` over a body function, lowered to a loop in the plan (docs/design.md,
+    /// "Control flow").
+    static func runtimeLoop(_ ctx: NodeContext, body: Onnx_GraphProto, carriedCount: Int) throws -> [Imported] {
+        func oneElement(_ v: Value, _ element: ScalarType, _ what: String, _ i: Int) throws -> Value {
+            guard v.type.element == .scalar(element), v.type.elementCount == 1 else {
+                throw ImportError("\(what) \"\(ctx.node.input[i])\" must be a\(element == .i64 ? "n" : "") \(element.rawValue) tensor of one element, got \(TypeText.type(v.type))")
+            }
+            return v
+        }
+        let trips = ctx.has(0) ? try oneElement(try ctx.value(0), .i64, "the trip count", 0)
+            : try ctx.constantValue(try Tensor([Int64.max], shape: []), name: "\(ctx.node.name)_no_trip_limit")
+        let condition = ctx.has(1) ? try oneElement(try ctx.value(1), .bool, "the condition", 1)
+            : try ctx.constantValue(try Tensor([true], shape: []), name: "\(ctx.node.name)_always")
+        var initial: [Value] = []
+        for k in 0..<carriedCount {
+            let given = try ctx.anyInput(2 + k)
+            guard given.isTensor else {
+                throw ImportError("loop-carried input \"\(ctx.node.input[2 + k])\" is \(given.kindDescription); a loop run at run time carries tensors only (edgec unrolls a Loop whose trip count is known at import time)")
+            }
+            let v = try ctx.value(2 + k)
+            guard v.type.staticShape != nil else {
+                throw ImportError("loop-carried input \"\(ctx.node.input[2 + k])\" has no static shape (\(TypeText.type(v.type)))\(ctx.shapeFix(v.type))")
+            }
+            initial.append(v)
+        }
+        let base = ctx.node.name.isEmpty ? "loop" : String(ctx.node.name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        let (function, outer) = try ctx.graph.importLoopBody(body, carried: initial.map(\.type), name: base)
+        let op = try ctx.emitOp(Ops.loop, [trips, condition] + initial + outer, ["body": .symbol(function.name)])
+        for (r, name) in zip(op.results, ctx.node.output) { r.nameHint = name }
+        return op.results.map { .value($0) }
+    }
+
     static let controlFlow: [OpImporter] = [
         OpImporter("If", [1, 11, 13, 16, 19, 21, 23, 24, 25]) { ctx in
             guard ctx.constant(0) != nil else { return try runtimeIf(ctx) }
@@ -162,36 +236,19 @@ extension ONNXOps {
             guard scanCount >= 0 else {
                 throw ImportError("the body has \(body.output.count) outputs; it needs the condition and the \(carriedCount) loop-carried values")
             }
-            let why = "edgec unrolls Loop at import"
-            let trip: Int? = ctx.has(0) ? Int(exactly: try knownScalar(ctx, 0, "the trip count", why: why).rounded(.towardZero)) : nil
-            var running = ctx.has(1) ? try knownScalar(ctx, 1, "the initial condition", why: why) != 0 : true
-            if trip == nil, !ctx.has(1) { throw ImportError("has neither a trip count nor a condition, so it never ends") }
-            var carried = try (0..<carriedCount).map { try ctx.anyInput(2 + $0) }
-            var collected = [[Imported]](repeating: [], count: scanCount)
-            var i = 0
-            while running, i < (trip ?? .max) {
-                guard i < maxUnrolledSteps else { throw tooManySteps("the loop runs") }
-                let counter = Imported.constant(try Tensor([Int64(i)], shape: []))
-                let flag = Imported.constant(try Tensor([true], shape: []))
-                let outs = try ctx.graph.inlineSubgraph(body, inputs: [counter, flag] + carried, what: "body (iteration \(i))")
-                // Without a condition input, the condition the body computes is ignored.
-                if ctx.has(1) {
-                    guard let c = outs[0].tensor, c.count == 1 else {
-                        throw ImportError("the condition \"\(body.output[0].name)\" the body computes in iteration \(i) is not a compile-time constant: \(why), so it must be known at import time")
-                    }
-                    running = c.doubles()[0] != 0
-                }
-                carried = Array(outs[1..<(1 + carriedCount)])
-                for k in 0..<scanCount { collected[k].append(outs[1 + carriedCount + k]) }
-                i += 1
+            if !ctx.has(0), !ctx.has(1) { throw ImportError("has neither a trip count nor a condition, so it never ends") }
+            // Unrolled when the iteration count is known at import (and small); otherwise a loop in
+            // the plan, which needs tensor carried values of one static type and no scan outputs.
+            let known = (!ctx.has(0) || ctx.constant(0) != nil) && (!ctx.has(1) || ctx.constant(1) != nil)
+            if known, let unrolled = try ctx.graph.rollingBack({ try unrollLoop(ctx, body: body, carriedCount: carriedCount, scanCount: scanCount, giveUp: scanCount == 0) }) {
+                return unrolled
             }
-            let stacked = try collected.enumerated().map { k, items -> Imported in
-                guard !items.isEmpty else {
-                    throw ImportError("runs no iterations, so scan output \"\(body.output[1 + carriedCount + k].name)\" is empty with an unknown shape, which edgec does not support")
-                }
-                return try stack(ctx, items, axis: 0)
+            guard scanCount == 0 else {
+                let input = !ctx.has(0) || ctx.constant(0) != nil ? 1 : 0
+                let sources = graphInputs(feeding: try ctx.value(input), in: ctx.graph.function)
+                throw ImportError("has \(scanCount) scan output\(scanCount == 1 ? "" : "s") and its \(input == 0 ? "trip count" : "condition") \"\(ctx.node.input[input])\" is known only at run time\(sources.isEmpty ? "" : " (it depends on graph input\(sources.count == 1 ? "" : "s") \(sources.map { "\"\($0)\"" }.joined(separator: ", ")))"): a scan output grows by one element per iteration, so edgec needs the iteration count known at import time\(sources.first.map { " (give it with --input-value \($0)=VALUE)" } ?? "")")
             }
-            return carried + stacked
+            return try runtimeLoop(ctx, body: body, carriedCount: carriedCount)
         },
         // Scan-8: a batch axis 0 on every input, optional sequence_lens (input 0).
         OpImporter("Scan", [8]) { ctx in
