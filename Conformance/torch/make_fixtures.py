@@ -235,6 +235,28 @@ class CondGate(nn.Module):
         return self.out(torch.cond((x * x).mean() > 1.0, loud, quiet, (x,)))
 
 
+class WhileSettle(nn.Module):
+    """torch.while_loop (a loop in the plan: edge.loop) with a run-time bound `n` and a stop
+    condition on the data: the state settles or the count reaches n. The body reads a weight
+    and an outer input (additional inputs) and carries the count and two states."""
+
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(torch.randn(4, 4) * 0.5)
+
+    def forward(self, x, n):
+        from torch._higher_order_ops.while_loop import while_loop
+
+        def cond(i, h, previous):
+            return (i < n) & ((h - previous).abs().mean() > 1e-3)
+
+        def body(i, h, previous):
+            return i + 1, torch.tanh(h @ self.w) * 0.5 + x, h.clone()
+
+        i, h, previous = while_loop(cond, body, (torch.zeros((), dtype=torch.int64), x, torch.zeros_like(x)))
+        return h, previous, i
+
+
 def export(name, model, args, dynamic_shapes=None, core=False):
     if ONLY is not None and name not in ONLY:
         return
@@ -319,6 +341,13 @@ def main():
     for name, x in [("cond_loud_positive", 3 * r.abs()), ("cond_loud_negative", -3 * r.abs()), ("cond_quiet", 0.1 * r)]:
         torch.manual_seed(8)
         export(name, CondGate(), (x,))
+
+    # One fixture stopped by the bound n, one by the condition on the data.
+    torch.manual_seed(9)
+    x = torch.randn(1, 4)
+    for name, n in [("while_bound", 3), ("while_settle", 1000)]:
+        torch.manual_seed(10)
+        export(name, WhileSettle(), (x, torch.tensor(n)))
 
 
 if __name__ == "__main__":

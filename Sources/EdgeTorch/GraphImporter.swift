@@ -270,26 +270,46 @@ final class GraphImporter {
         let arguments = operands.filter { !($0.definingOp.map(Outlining.isConstantLike) ?? false) }
         let f = Function(name: module.uniqueFunctionName(name), argumentTypes: arguments.map(\.type), argumentNames: arguments.map(\.nameHint), resultTypes: [])
         module.add(f)
-        let (outerValues, outerMeta) = (values, tensorValues)
-        defer { (values, tensorValues) = (outerValues, outerMeta) }
-        values = [:]
-        tensorValues = graph.tensorValues
         let b = Rewriter(function: f)
-        var next = 0
-        for (input, operand) in zip(graph.inputs, operands) {
+        let inputs = try Self.localOperands(operands, arguments: f.arguments, builder: b, what: "graph '\(graph.name)'")
+        let outs = try inlineGraph(graph, inputs: inputs, builder: b)
+        f.setResultTypes(outs.map(\.type))
+        do { try b.makeReturn(outs) } catch { throw TorchImportError("graph '\(graph.name)' return: \(error.message)") }
+        return f
+    }
+
+    /// `operands` as values of the function `builder` builds: a constant is copied in, every
+    /// other operand is the next of `arguments` (so `arguments` are the non-constant operands, in order).
+    static func localOperands(_ operands: [Value], arguments: [Value], builder b: Rewriter, what: String) throws(TorchImportError) -> [Value] {
+        var next = 0, out: [Value] = []
+        for operand in operands {
             if let d = operand.definingOp, Outlining.isConstantLike(d) {
                 do {
                     let copy = try b.create(d.definition, [], attributes: d.attributes, resultTypes: [operand.type], location: d.location)
                     copy.result.nameHint = operand.nameHint
-                    values[input] = copy.result
+                    out.append(copy.result)
                 } catch {
-                    throw TorchImportError("graph '\(graph.name)' input '\(input)': \(error.message)")
+                    throw TorchImportError("\(what) input '\(operand.nameHint ?? "#\(out.count)")': \(error.message)")
                 }
             } else {
-                values[input] = f.arguments[next]
+                out.append(arguments[next])
                 next += 1
             }
         }
+        return out
+    }
+
+    /// Imports the nodes of `graph` with `builder` (into its function), its inputs bound to
+    /// `inputs`, and returns its outputs.
+    func inlineGraph(_ graph: TorchSubgraph, inputs: [Value], builder b: Rewriter) throws(TorchImportError) -> [Value] {
+        guard graph.inputs.count == inputs.count else {
+            throw TorchImportError("graph '\(graph.name)' takes \(graph.inputs.count) inputs but is given \(inputs.count)")
+        }
+        let (outerValues, outerMeta) = (values, tensorValues)
+        defer { (values, tensorValues) = (outerValues, outerMeta) }
+        values = [:]
+        tensorValues = graph.tensorValues
+        for (input, v) in zip(graph.inputs, inputs) { values[input] = v }
         do {
             try importNodes(graph.nodes, builder: b)
         } catch {
@@ -300,9 +320,7 @@ final class GraphImporter {
             guard let v = values[name] ?? nil else { throw TorchImportError("graph '\(graph.name)' output '\(name)' is not a tensor edgec produced") }
             outs.append(v)
         }
-        f.setResultTypes(outs.map(\.type))
-        do { try b.makeReturn(outs) } catch { throw TorchImportError("graph '\(graph.name)' return: \(error.message)") }
-        return f
+        return outs
     }
 
 

@@ -43,6 +43,29 @@ import Testing
         }
     }
 
+    /// fuzz-onnx campaign, 2026-12-03 (373 bytes, after 0.14 M executions of the third part): a
+    /// Scan-8 whose state input is rank 0. Scan-8 slices every input along its batch axis 0, and
+    /// the IR's slice, like split, concat and squeeze, accepted dim 0 of a rank-0 tensor (the
+    /// shared axis rule lets a scalar act as 1-D for reductions) and then read that dim's size
+    /// (index out of range, a trap). Those ops now need a tensor with the dim, and Scan-8 says
+    /// which input has no batch axis.
+    @Test func aScanOfARankZeroInputIsAnError() throws {
+        let input = Self.bytes("0803120c6261636b656e642d746573743adc020ae8010a000a07696e697469616c0a017812017912017a22045363616e2a160a0f6e756d5f7363616e5f696e707574731801a001022ab1010a04626f647932a5010a1e220673756d5f696e0a046e657874120773756d5f6f757422034164643a000a1f0a0773756d5f6f757412087363616e5f6f757422084964656e746974793a0012097363616e5f626f64795a140a0673756d5f696e120a0a08080112040a0208025a120a046e657874120a0a08080912040a02080262150a0773756d5f6f7574120a0a08080512040a02080262160a087363616e5f6f7574120a0a08080112040a020802a001053a00120d746573745f736361665f73756d5a190a07696e697469616c120e0a0c080112080a0208010a0208025a170a017812120a100801120cf10008010a0208020a02080262130a0179120e0a0c080112080a0208010a02080262170a017a12120a100801120c0a0208010a0208030a02080242040a001008")
+        do {
+            _ = try ONNXImporter.importModel(data: input, directory: nil)
+            Issue.record("imported a Scan-8 of a rank-0 input")
+        } catch {
+            #expect(error.description.contains("is a rank-0 tensor; every input of Scan-8 has the batch axis 0"), "\(error.description)")
+        }
+        let b = IRBuilder(function: Function(name: "f", argumentTypes: [TensorType(.f32, [] as [Int])], resultTypes: []))
+        let scalar = b.function.arguments[0]
+        for (op, attributes) in [(Ops.slice, ["dim": Attribute.int(0), "start": .int(0), "end": .int(1)]), (Ops.split, ["dim": .int(0), "sizes": .ints([1])]),
+                                 (Ops.squeeze, ["dims": .ints([0])])] {
+            #expect(throws: OpError.self, "\(op.name) of a rank-0 tensor") { try b.create(op, [scalar], attributes: attributes) }
+        }
+        #expect(throws: OpError.self) { try b.create(Ops.concat, [scalar, scalar], attributes: ["axis": .int(0)]) }
+    }
+
     /// fuzz-onnx campaign, 2026-12-03 (673 bytes, after 1.57 M executions): a nearest Resize to
     /// [1, 0, 4 008 960, 200 000] (scales 1, 1.2e-38, 34560, 1e5) built its 4 M-entry table
     /// position by position for an output with no elements: 10 s, past libFuzzer's timeout.

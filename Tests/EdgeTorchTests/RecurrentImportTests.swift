@@ -47,3 +47,31 @@ struct TorchCondImportTests {
         try Verifier.verify(module)
     }
 }
+
+/// torch.while_loop (`higher_order.while_loop`): one edge.loop whose body runs body_fn and then
+/// cond_fn on its results; cond_fn on the initial values sits in the caller.
+/// Numerics against eager PyTorch on both executors: Conformance/torch/compare.py.
+@Suite("torch.while_loop imports as edge.loop")
+struct TorchWhileLoopImportTests {
+    @Test func theBodyRunsBodyThenCondition() throws {
+        let module = try importFixture("while_settle")
+        let main = try #require(module.mainFunction)
+        let loops = main.body.operations.filter { $0.definition === Ops.loop }
+        #expect(loops.count == 1)
+        let loop = try #require(loops.first)
+        let body = try #require(loop.attribute("body")?.symbolValue.flatMap(module.function(named:)))
+        #expect(module.functions.count == 2, "@main and the loop body: the graphs are inlined, not kept as functions")
+        // Carried: the count, h, previous; results are theirs, the body returns the condition first.
+        #expect(loop.results.map { TypeText.type($0.type) } == ["i64[]", "f32[1,4]", "f32[1,4]"])
+        #expect(body.resultTypes.map(TypeText.type) == ["bool[]", "i64[]", "f32[1,4]", "f32[1,4]"])
+        #expect(body.body.operations.contains { $0.definition === Ops.tanh }, "body_fn")
+        #expect(body.body.operations.contains { $0.definition === Ops.lt }, "cond_fn after the body")
+        // cond_fn on the initial values runs in @main, before the loop.
+        let first = try #require(loop.operand(1)?.definingOp)
+        #expect(first.block === main.body)
+        // The trip limit is the largest int64 (torch.while_loop has none).
+        let limit = try #require(loop.operand(0)?.definingOp)
+        #expect(limit.definition === Ops.constant)
+        try Verifier.verify(module)
+    }
+}

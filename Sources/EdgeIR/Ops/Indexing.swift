@@ -25,7 +25,7 @@ extension Ops {
         }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
-        let dim = try ShapeRules.axis(ctx.int("dim")!, rank: x.rank, what: "dim")
+        let dim = try ShapeRules.existingAxis(ctx.int("dim")!, rank: x.rank, what: "dim")
         let step = ctx.int("step")!
         guard step > 0 else { throw OpError("step must be positive, got \(step)") }
         var shape = x.shape
@@ -85,7 +85,7 @@ extension Ops {
         evaluate: { v, ctx in try Split.run(v.first, dim: try ctx.required(ctx.int("dim"), "dim"), sizes: try ctx.required(ctx.ints("sizes"), "sizes")) }
     ) { ctx throws(OpError) in
         let x = ctx.type("input")!
-        let dim = try ShapeRules.axis(ctx.int("dim")!, rank: x.rank, what: "dim")
+        let dim = try ShapeRules.existingAxis(ctx.int("dim")!, rank: x.rank, what: "dim")
         let sizes = ctx.ints("sizes")!
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 >= 0 }) else { throw OpError("sizes \(sizes) must be non-empty and non-negative") }
         if let n = x.shape[dim].value, sizes.reduce(0, +) != n {

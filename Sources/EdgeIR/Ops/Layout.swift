@@ -72,7 +72,7 @@ extension Ops {
         let xs = ctx.types("inputs")
         let element = try ShapeRules.sameElement(xs, "concat")
         let rank = xs[0].rank
-        let axis = try ShapeRules.axis(ctx.int("axis")!, rank: rank)
+        let axis = try ShapeRules.existingAxis(ctx.int("axis")!, rank: rank)
         var out = xs[0].shape
         for (i, t) in xs.enumerated().dropFirst() {
             guard t.rank == rank else { throw OpError("input \(i) has rank \(t.rank), input 0 has rank \(rank)") }
@@ -130,7 +130,7 @@ extension Ops {
         let x = ctx.type("input")!
         var drop = Set<Int>()
         for d in ctx.ints("dims")! {
-            let a = try ShapeRules.axis(d, rank: x.rank, what: "dim")
+            let a = try ShapeRules.existingAxis(d, rank: x.rank, what: "dim")
             if let v = x.shape[a].value, v != 1 { throw OpError("dim \(d) has size \(v), not 1") }
             guard drop.insert(a).inserted else { throw OpError("dim \(d) is listed twice") }
         }

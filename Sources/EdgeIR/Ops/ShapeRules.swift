@@ -33,6 +33,12 @@ public enum ShapeRules {
         return a
     }
 
+    /// ``axis(_:rank:what:)`` for an op that reads the size of that dim: a rank-0 tensor has none.
+    public static func existingAxis(_ axis: Int, rank: Int, what: String = "axis") throws(OpError) -> Int {
+        guard rank > 0 else { throw OpError("\(what) \(axis) names a dim, but the input is a rank-0 tensor (it has none)") }
+        return try self.axis(axis, rank: rank, what: what)
+    }
+
     /// The shape as written in text: `[1,3,?,?n]`.
     public static func describe(_ shape: [Dim]) -> String {
         "[" + shape.map(describe).joined(separator: ",") + "]"

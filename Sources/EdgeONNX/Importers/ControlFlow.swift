@@ -259,6 +259,9 @@ extension ONNXOps {
             }
             let n = ctx.inputCount - 1 - m
             let inputs = try (1..<ctx.inputCount).map { try ctx.input($0) }
+            for (k, x) in inputs.enumerated() where x.type.rank == 0 {
+                throw ImportError("input \"\(ctx.node.input[1 + k])\" is a rank-0 tensor; every input of Scan-8 has the batch axis 0")
+            }
             guard let batch = inputs[0].type.shape.first?.value else {
                 throw ImportError("needs a static batch size (dim 0 of \"\(ctx.node.input[1])\")\(ctx.shapeFix(inputs[0].type))")
             }
