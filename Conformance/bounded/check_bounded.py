@@ -15,6 +15,8 @@ Models (built here with onnx.helper, fixed seeds; Examples/tiny_cnn.onnx read as
              scores [1, T, T] -> Softmax -> MatMul -> ReduceMean over T
   gate       a run-time If (JumpFalseCall) on mean(x²) > 1, x: [N, 8]; odd sizes take the then
              branch (loud inputs), even ones the else branch
+  settle     a run-time Loop (JumpFalseCall back) of at most 1000 iterations that stops when
+             its carried h: [N, 8] settles
   mlp.pt2, encoder.pt2  torch.export archives with a dynamic dim (the committed fixtures of
              Conformance/torch/make_fixtures.py: batch 1..64, sequence 2..32) compiled with a range
              inside the export's (x=1..8,16; ids=1,2..16) and compared with eager PyTorch at
@@ -148,6 +150,29 @@ def gate(rng):
     return model(g), [8]
 
 
+def settle(rng):
+    """A loop in the plan on the bounded input: a Loop of at most 1000 iterations (past the
+    unrolling limit) that stops once h <- tanh(h·w)/2 + x settles, so the iteration count
+    depends on the data; the carried h follows N."""
+    body = helper.make_graph([
+        helper.make_node("MatMul", ["h_in", "w"], ["hw"]),
+        helper.make_node("Tanh", ["hw"], ["t"]),
+        helper.make_node("Mul", ["t", "half"], ["damped"]),
+        helper.make_node("Add", ["damped", "x"], ["h_out"]),
+        helper.make_node("Sub", ["h_out", "h_in"], ["delta"]),
+        helper.make_node("Abs", ["delta"], ["size"]),
+        helper.make_node("ReduceMean", ["size"], ["change"], keepdims=0),
+        helper.make_node("Greater", ["change", "eps"], ["cond_out"]),
+    ], "body", [helper.make_tensor_value_info("i", TensorProto.INT64, []), helper.make_tensor_value_info("cond_in", TensorProto.BOOL, []),
+                helper.make_tensor_value_info("h_in", F, ["N", 8])],
+        [helper.make_tensor_value_info("cond_out", TensorProto.BOOL, []), helper.make_tensor_value_info("h_out", F, ["N", 8])])
+    inits = [init("w", rng.standard_normal((8, 8)) * 0.4), init("half", np.float32(0.5)), init("eps", np.float32(1e-4)),
+             numpy_helper.from_array(np.array(1000, np.int64), "limit"), numpy_helper.from_array(np.array(True), "go")]
+    g = helper.make_graph([helper.make_node("Loop", ["limit", "go", "x"], ["y"], body=body)], "settle",
+                          [helper.make_tensor_value_info("x", F, ["N", 8])], [helper.make_tensor_value_info("y", F, ["N", 8])], inits)
+    return model(g), [8]
+
+
 def slice_on_bound():
     """Slice that drops the last row of the bounded dim: its end argument follows the size, a
     compile error naming the node."""
@@ -199,6 +224,8 @@ def main():
     m, dims = gate(rng)
     cases.append(("gate", m, m, ["1..8"] + dims,
                   lambda b, d=dims: (rng.standard_normal([b] + d) * (3 if b % 2 else 0.1)).astype(np.float32)))
+    m, dims = settle(rng)
+    cases.append(("settle", m, m, ["1..8"] + dims, lambda b, d=dims: rng.standard_normal([b] + d).astype(np.float32)))
     m, dynamic, dims = tiny_cnn()
     cases.append(("tiny_cnn", m, dynamic, ["1..8"] + dims, lambda b, d=dims: rng.standard_normal([b] + d).astype(np.float32)))
     m = sequence(rng)

@@ -203,11 +203,8 @@ extension ONNXOps {
             guard given.isTensor else {
                 throw ImportError("loop-carried input \"\(ctx.node.input[2 + k])\" is \(given.kindDescription); a loop run at run time carries tensors only (edgec unrolls a Loop whose trip count is known at import time)")
             }
-            let v = try ctx.value(2 + k)
-            guard v.type.staticShape != nil else {
-                throw ImportError("loop-carried input \"\(ctx.node.input[2 + k])\" has no static shape (\(TypeText.type(v.type)))\(ctx.shapeFix(v.type))")
-            }
-            initial.append(v)
+            // A symbolic dim (a bounded --input-shape range) is fine while the body keeps it.
+            initial.append(try ctx.value(2 + k))
         }
         let base = ctx.node.name.isEmpty ? "loop" : String(ctx.node.name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
         let (function, outer) = try ctx.graph.importLoopBody(body, carried: initial.map(\.type), name: base)
