@@ -21,6 +21,8 @@ Cases:
   runtime_if_nested a run-time If inside a run-time If's branch, three data sets
   runtime_loop      a Loop with a run-time trip count and a condition computed from the data (a
                     loop in the plan: JumpFalseCall back); 0, 3 and "until settled" iterations
+  scan_long         a Scan of 300 steps (over the unrolling limit: a loop in the plan), scan
+                    inputs on axes 0 and 1 (one reversed), scan outputs on axes 1 and 0 (one reversed)
   runtime_loop_nested a run-time Loop holding a Loop on the outer iteration number and a
                     run-time If, carried values swapped; then a 300-iteration Loop (over the
                     unrolling limit), three data sets
@@ -309,6 +311,41 @@ def runtime_loop_nested(rng):
           more=[[-np.abs(x), y, np.array([1, 0], np.int64)], [x, -y, np.array([0, -3], np.int64)]])
 
 
+def scan_long(rng):
+    # A Scan of 300 steps (past edgec's unrolling limit of 256): a loop in the plan that selects
+    # each step's element and writes each scan output element at its position. Two scan inputs
+    # (the second read in reverse, along axis 1), a state, two scan outputs (one on axis 1, one
+    # written in reverse).
+    steps = 300
+    body = helper.make_graph([
+        helper.make_node("Mul", ["a", "decay"], ["kept"]),
+        helper.make_node("Add", ["s_in", "kept"], ["mixed"]),
+        helper.make_node("Tanh", ["mixed"], ["s_out"]),
+        helper.make_node("Mul", ["s_out", "b"], ["y1"]),
+        helper.make_node("Sub", ["s_out", "a"], ["y2"]),
+    ], "body", [
+        helper.make_tensor_value_info("s_in", F, [2]),
+        helper.make_tensor_value_info("a", F, [2]),
+        helper.make_tensor_value_info("b", F, [2]),
+    ], [
+        helper.make_tensor_value_info("s_out", F, [2]),
+        helper.make_tensor_value_info("y1", F, [2]),
+        helper.make_tensor_value_info("y2", F, [2]),
+    ])
+    graph = helper.make_graph([
+        helper.make_node("Scan", ["s0", "xa", "xb"], ["s", "ys1", "ys2"], name="long_scan", body=body, num_scan_inputs=2,
+                         scan_input_axes=[0, 1], scan_input_directions=[0, 1], scan_output_axes=[1, 0], scan_output_directions=[0, 1]),
+    ], "scan_long", [
+        helper.make_tensor_value_info("s0", F, [2]), helper.make_tensor_value_info("xa", F, [steps, 2]),
+        helper.make_tensor_value_info("xb", F, [2, steps]),
+    ], [
+        helper.make_tensor_value_info("s", F, [2]), helper.make_tensor_value_info("ys1", F, [2, steps]),
+        helper.make_tensor_value_info("ys2", F, [steps, 2]),
+    ], initializer=[init("decay", np.float32(0.9))])
+    write("scan_long", graph, [rng.standard_normal(2).astype(np.float32), rng.standard_normal((steps, 2)).astype(np.float32),
+                               rng.standard_normal((2, steps)).astype(np.float32)])
+
+
 def scan_axes(rng):
     body = helper.make_graph([
         helper.make_node("Add", ["sum_in", "col"], ["sum_out"]),
@@ -389,7 +426,7 @@ def rnn_activations(rng):
 
 def main():
     for i, make in enumerate([vad_streaming, loop_nested_if, scan_axes, lstm_variants, gru_dynamic_lens, rnn_activations,
-                                 runtime_if, runtime_if_nested, runtime_loop, runtime_loop_nested]):
+                                 runtime_if, runtime_if_nested, runtime_loop, runtime_loop_nested, scan_long]):
         make(np.random.default_rng(100 + i))
 
 

@@ -208,6 +208,14 @@ public final class Function {
 
     public var arguments: [Value] { body.arguments }
 
+    /// Adds an argument at the end (an importer that learns an argument's type only while it
+    /// builds the body) and returns it.
+    @discardableResult
+    public func appendArgument(_ type: TensorType, name: String?) -> Value {
+        argumentAttributes.append([:])
+        return body.addArgument(type, nameHint: name)
+    }
+
     /// Sets the result types (an importer knows them only once the body is built) and
     /// resizes ``resultAttributes`` to match, keeping the existing entries.
     public func setResultTypes(_ types: [TensorType]) {

@@ -135,20 +135,11 @@ extension GraphImporter {
         guard graph.output.count == carried.count + 1 else {
             throw ImportError("body has \(graph.output.count) outputs, expected \(carried.count + 1) (the condition and the carried values)")
         }
-        let scratch = Function(name: module.uniqueFunctionName("\(name)_scratch"),
-                               argumentTypes: [TensorType(.scalar(.i64), [Dim]()), TensorType(.scalar(.bool), [Dim]())] + carried,
-                               argumentNames: graph.input.map(\.name), resultTypes: [])
-        module.add(scratch)
-        defer {
-            let rewriter = Rewriter(function: scratch)
-            for op in scratch.body.operations.reversed() { rewriter.erase(op) }
-            module.remove(scratch)
-        }
-        let outerMaterialized = materialized
-        defer { materialized = outerMaterialized }
-        let results: [Value] = try importing(into: scratch) {
-            let outputs = try inlineSubgraph(graph, inputs: scratch.arguments.map { Imported.value($0) }, what: "body")
-            return try outputs.enumerated().map { k, out -> Value in
+        return try loopFunction(argumentTypes: [TensorType(.scalar(.i64), [Dim]()), TensorType(.scalar(.bool), [Dim]())] + carried,
+                                argumentNames: graph.input.map(\.name), name: name) { scratch in
+            let arguments = scratch.arguments
+            let outputs = try inlineSubgraph(graph, inputs: arguments.map { Imported.value($0) }, what: "body")
+            let results = try outputs.enumerated().map { k, out -> Value in
                 func known(_ data: Data) throws -> Value {
                     do throws(OpError) {
                         return try builder.constant(data, type: out.type, name: graph.output[k].name)
@@ -162,18 +153,37 @@ extension GraphImporter {
                 case .initializer(_, let d, _): return try known(d)
                 }
             }
+            guard results[0].type.element == .scalar(.bool), results[0].type.elementCount == 1 else {
+                throw ImportError("body output \"\(graph.output[0].name)\" (the condition) must be a bool tensor of one element, is \(TypeText.type(results[0].type))")
+            }
+            for (k, (r, c)) in zip(results.dropFirst(), carried).enumerated() where r.type != c {
+                throw ImportError("loop-carried value \"\(graph.input[2 + k].name)\" enters the loop as \(TypeText.type(c)) but the body returns \(TypeText.type(r.type)) (\"\(graph.output[1 + k].name)\"); a loop run at run time keeps one static type per carried value (edgec unrolls a Loop whose trip count is known at import time)")
+            }
+            return (arguments, results)
         }
-        guard results[0].type.element == .scalar(.bool), results[0].type.elementCount == 1 else {
-            throw ImportError("body output \"\(graph.output[0].name)\" (the condition) must be a bool tensor of one element, is \(TypeText.type(results[0].type))")
+    }
+
+    /// A function for `edge.loop`, built by `build` in a scratch function that takes
+    /// `argumentTypes` (`build` may append arguments to it, and returns the arguments of the loop body
+    /// in order with its results); every outer value the body reads becomes a further argument.
+    func loopFunction(argumentTypes: [TensorType], argumentNames: [String], name: String,
+                      build: (Function) throws -> (arguments: [Value], results: [Value])) throws -> (body: Function, outer: [Value]) {
+        let scratch = Function(name: module.uniqueFunctionName("\(name)_scratch"), argumentTypes: argumentTypes,
+                               argumentNames: argumentNames, resultTypes: [])
+        module.add(scratch)
+        defer {
+            let rewriter = Rewriter(function: scratch)
+            for op in scratch.body.operations.reversed() { rewriter.erase(op) }
+            module.remove(scratch)
         }
-        for (k, (r, c)) in zip(results.dropFirst(), carried).enumerated() where r.type != c {
-            throw ImportError("loop-carried value \"\(graph.input[2 + k].name)\" enters the loop as \(TypeText.type(c)) but the body returns \(TypeText.type(r.type)) (\"\(graph.output[1 + k].name)\"); a loop run at run time keeps one static type per carried value (edgec unrolls a Loop whose trip count is known at import time)")
-        }
+        let outerMaterialized = materialized
+        defer { materialized = outerMaterialized }
+        let (arguments, results) = try importing(into: scratch) { try build(scratch) }
         let ops = scratch.body.operations
         let own = Set(scratch.arguments.map(ObjectIdentifier.init))
         let outer = Outlining.externalValues(of: ops, results: results).filter { !own.contains(ObjectIdentifier($0)) }
         do throws(OpError) {
-            let body = try Outlining.copy(ops, arguments: scratch.arguments + outer, results: results,
+            let body = try Outlining.copy(ops, arguments: arguments + outer, results: results,
                                           name: module.uniqueFunctionName("\(name)_body"), in: module)
             return (body, outer)
         } catch {

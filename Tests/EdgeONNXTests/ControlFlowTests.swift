@@ -230,6 +230,34 @@ struct ControlFlowTests {
         #expect(growError.contains("node \"growing\"") && growError.contains("loop-carried value \"v\" enters the loop as f32[2] but the body returns f32[4]"), "\(growError)")
     }
 
+    /// Past the unrolling limit a Scan is a loop in the plan (numerics: the control-flow case
+    /// scan_long on both executors).
+    @Test func aLongScanBecomesALoopThatSelectsAndScatters() throws {
+        var m = ModelBuilder(opset: 17)
+        m.input("x", [300, 2])
+        m.initializer("s0", [2], [0, 0])
+        m.node("Scan", ["s0", "x"], ["s", "ys"], name: "long", [
+            Attr.int("num_scan_inputs", 1), Attr.ints("scan_input_directions", [1]),
+            subgraphAttribute("body") { b in
+                b.input("s_in", [2])
+                b.input("a", [2])
+                b.node("Add", ["s_in", "a"], ["s_out"])
+                b.node("Identity", ["s_out"], ["y"])
+                b.output("s_out")
+                b.output("y")
+            },
+        ])
+        m.output("s")
+        m.output("ys")
+        let module = try m.importModule()
+        #expect(module.opNames == ["edge.loop"], "\(module.opNames)")
+        #expect(module.resultTypes == ["f32[2]", "f32[300,2]"])
+        let body = try #require(module.functions.first { $0.name != "main" })
+        let names = body.body.operations.map(\.name)
+        #expect(names.contains("edge.index_select") && names.contains("edge.scatter") && names.contains("edge.sub"), "the reversed input counts down: \(names)")
+        try Verifier.verify(module)
+    }
+
     @Test func scanReversesInputsAndOutputsAlongTheirAxes() throws {
         var m = ModelBuilder(opset: 17)
         m.input("x", [2, 3])

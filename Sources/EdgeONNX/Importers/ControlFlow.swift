@@ -70,9 +70,12 @@ extension ONNXOps {
         }
         guard let steps = length else { throw ImportError("needs at least one scan input") }
         guard steps > 0 else { throw ImportError("the scan inputs are empty along the scan axis, so the scan outputs' shapes are unknown; edgec does not support empty scans") }
-        guard steps <= maxUnrolledSteps else { throw tooManySteps("the scan runs \(steps) iterations,") }
         let outputCount = body.output.count - initial.count
         guard outputCount >= 0 else { throw ImportError("the body has \(body.output.count) outputs, fewer than the \(initial.count) states") }
+        if steps > maxUnrolledSteps {
+            return try loopScan(ctx, body: body, states: initial, scans: scans, steps: steps, inputAxes: inputAxes, inputReversed: inputReversed,
+                                outputAxes: rawOutputAxes, outputReversed: outputReversed, what: what)
+        }
         var states = initial
         var collected = [[Imported]](repeating: [], count: outputCount)
         for t in 0..<steps {
@@ -91,6 +94,81 @@ extension ONNXOps {
             return try stack(ctx, reversed ? items.reversed() : items, axis: axis)
         }
         return (states, outputs)
+    }
+
+    /// A Scan longer than ``maxUnrolledSteps`` as `edge.loop` (a loop in the plan): the loop
+    /// carries the states and one tensor per scan output (zeros, of the whole output's shape);
+    /// each iteration selects its element of every scan input (`edge.index_select` at the
+    /// counter, or `steps - 1 -` it for a reversed input), runs the body, and writes each scan
+    /// output element at its position (`edge.scatter` along the output axis).
+    static func loopScan(_ ctx: NodeContext, body: Onnx_GraphProto, states initial: [Imported], scans: [Imported], steps: Int,
+                         inputAxes: [Int], inputReversed: [Bool], outputAxes rawOutputAxes: [Int]?, outputReversed: [Bool]?,
+                         what: String) throws -> (states: [Imported], outputs: [Imported]) {
+        let graph = ctx.graph
+        let stateValues = try initial.map { x -> Value in
+            guard x.isTensor else { throw ImportError("a Scan state is \(x.kindDescription); a Scan run as a loop carries tensors only") }
+            return try ctx.materialize(x)
+        }
+        let scanValues = try scans.map { try ctx.materialize($0) }
+        let n = stateValues.count
+        let i64: [Dim] = []
+        let last = try ctx.constantValue(try Tensor([Int64(steps - 1)], shape: []), name: "\(ctx.node.name)_last")
+        var outputTypes: [TensorType] = []
+        let base = ctx.node.name.isEmpty ? "scan" : String(ctx.node.name.map { $0.isLetter || $0.isNumber || $0 == "_" ? $0 : "_" })
+        let (function, outer) = try graph.loopFunction(
+            argumentTypes: [TensorType(.scalar(.i64), i64), TensorType(.scalar(.bool), i64)] + stateValues.map(\.type) + scanValues.map(\.type),
+            argumentNames: ["iteration", "condition"] + body.input.map(\.name).prefix(n) + scans.indices.map { "scan_input_\($0)" }, name: base) { scratch in
+            let args = scratch.arguments
+            let counter = Imported.value(args[0])
+            let states = Array(args[2 ..< 2 + n]), scanArgs = Array(args[(2 + n)...])
+            func position(_ reversed: Bool) throws -> Imported {
+                let p = reversed ? try ctx.apply1(Ops.sub, [.value(last), counter]) : counter
+                return try ctx.apply1(Ops.reshape, [p], ["shape": .ints([1])])
+            }
+            var elements: [Imported] = []
+            for (j, x) in scanArgs.enumerated() {
+                let picked = try ctx.apply1(Ops.indexSelect, [.value(x), try position(inputReversed[j])], ["dim": .int(Int64(inputAxes[j]))])
+                elements.append(try ctx.apply1(Ops.squeeze, [picked], ["dims": .ints([Int64(inputAxes[j])])]))
+            }
+            let outs = try graph.inlineSubgraph(body, inputs: states.map { Imported.value($0) } + elements, what: "\(what) (the loop)")
+            var next: [Value] = []
+            for (k, o) in outs.prefix(n).enumerated() {
+                guard o.isTensor else { throw ImportError("state \"\(body.output[k].name)\" is \(o.kindDescription); a Scan run as a loop carries tensors only") }
+                let v = try ctx.materialize(o)
+                guard v.type == states[k].type else {
+                    throw ImportError("state \"\(body.input[k].name)\" enters the scan as \(TypeText.type(states[k].type)) but the body returns \(TypeText.type(v.type)); a Scan run as a loop keeps one static type per state")
+                }
+                next.append(v)
+            }
+            var accumulators: [Value] = []
+            for (k, o) in outs.dropFirst(n).enumerated() {
+                guard o.isTensor, let shape = o.type.staticShape else {
+                    throw ImportError("scan output \"\(body.output[n + k].name)\" (\(TypeText.type(o.type))) needs a static shape for a Scan run as a loop")
+                }
+                let rank = shape.count + 1
+                let axis = try ONNXOps.axis(rawOutputAxes.map { k < $0.count ? $0[k] : 0 } ?? 0, rank: rank, "scan_output_axes entry")
+                var full = shape
+                full.insert(steps, at: axis)
+                outputTypes.append(TensorType(o.type.element, full))
+                let accumulator = scratch.appendArgument(TensorType(o.type.element, full), name: body.output[n + k].name)
+                accumulators.append(accumulator)
+                let update = try ctx.apply1(Ops.unsqueeze, [o], ["dim": .int(Int64(axis))])
+                var ones = [Int64](repeating: 1, count: rank)
+                ones[axis] = 1
+                let at = try ctx.apply1(Ops.reshape, [try position(outputReversed.map { k < $0.count && $0[k] } ?? false)], ["shape": .ints(ones)])
+                let index = try ctx.apply1(Ops.expand, [at], ["shape": .ints(update.type.staticShape!.map(Int64.init))])
+                next.append(try ctx.materialize(try ctx.apply1(Ops.scatter, [.value(accumulator), index, update], ["dim": .int(Int64(axis))])))
+            }
+            return ([args[0], args[1]] + states + accumulators + scanArgs, [args[1]] + next)
+        }
+        let zeros = try outputTypes.enumerated().map { k, t in
+            try ctx.constantValue(try Tensor(zeros: t.staticShape!, dtype: t.element.storage), name: "\(ctx.node.name)_scan_output_\(k)")
+        }
+        let trips = try ctx.constantValue(try Tensor([Int64(steps)], shape: []), name: "\(ctx.node.name)_steps")
+        let always = try ctx.constantValue(try Tensor([true], shape: []), name: "\(ctx.node.name)_always")
+        let op = try ctx.emitOp(Ops.loop, [trips, always] + stateValues + zeros + scanValues + outer, ["body": .symbol(function.name)])
+        let results = op.results.map { Imported.value($0) }
+        return (Array(results.prefix(n)), Array(results.dropFirst(n)))
     }
 
     /// An If whose condition is known only at run time: both branches become functions of the
