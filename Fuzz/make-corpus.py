@@ -62,7 +62,9 @@ def main():
     args = ap.parse_args()
 
     # onnx: the example, the importer fixtures, one small model per node-suite op family.
-    for f in [ROOT / "Examples/tiny_cnn.onnx", *sorted((ROOT / "Tests/EdgeONNXTests/Fixtures").glob("*.onnx"))]:
+    # onnx: also the control-flow cases (run-time If and Loop, long Scan, recurrent layers).
+    for f in [ROOT / "Examples/tiny_cnn.onnx", *sorted((ROOT / "Tests/EdgeONNXTests/Fixtures").glob("*.onnx")),
+              *sorted((ROOT / "Conformance/control-flow").glob("*/model.onnx"))]:
         put("onnx", f.read_bytes())
     cases = node_cases(160, 4096)
     for case in cases:
