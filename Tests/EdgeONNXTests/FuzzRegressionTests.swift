@@ -43,6 +43,19 @@ import Testing
         }
     }
 
+    /// fuzz-onnx campaign, 2026-12-03 (226 bytes, after 14.3 M executions of the fourth part): a
+    /// Conv with strides [0, 7] and auto_pad SAME_*: the padding computation divided by the
+    /// stride (a trap). Kernel sizes, strides and dilations are checked (1 ... 2²⁴) first.
+    @Test func aConvWithAZeroStrideIsAnError() throws {
+        let input = Self.bytes("080a120c6261636b656e642d746573743ac9010a530a01780a01571201692204436f6e762a190a086175746f5f706164220a53414d455f4c4f574552a001032a150a0c6b65726e656c5f736861706540034003a001072a100a077374726964657340004007a00107121b746573745f636f6e765f776974685f6175746f7061645f73616d655a1b0a017812160a14080112100a0208010a0208010a0208050a0208055a1b0a015712160a14080112100a0208010a0208010a0208030a020803621b0a017912160a14080112100a0208010a0208010a0208030a02080342040a001016")
+        do {
+            _ = try ONNXImporter.importModel(data: input, directory: nil)
+            Issue.record("imported a Conv with a zero stride")
+        } catch {
+            #expect(error.description.contains("'strides' [0, 7] must hold values from 1 to 16777216"), "\(error.description)")
+        }
+    }
+
     /// fuzz-onnx campaign, 2026-12-03 (373 bytes, after 0.14 M executions of the third part): a
     /// Scan-8 whose state input is rank 0. Scan-8 slices every input along its batch axis 0, and
     /// the IR's slice, like split, concat and squeeze, accepted dim 0 of a rank-0 tensor (the

@@ -13,6 +13,9 @@ struct Window {
         pads[0] == pads[2] && pads[1] == pads[3] ? .ints([Int64(pads[0]), Int64(pads[1])]) : .ints(pads.map(Int64.init))
     }
 
+    /// The largest kernel size, stride or dilation a window may have.
+    static let maxExtent = 1 << 24
+
     /// Reads kernel_shape (or `kernel`), strides, dilations, pads and auto_pad for a 2-D window
     /// over `spatial` input dims. `lifted` means a 1-D op lifted to 2-D (H = 1).
     static func read(_ ctx: NodeContext, kernel given: [Int]?, spatial: [Dim], lifted: Bool, dilations allowed: Bool = true) throws -> Window {
@@ -26,6 +29,13 @@ struct Window {
         }
         let strides = try lift(try ctx.ints("strides"), 1, "strides") ?? [1, 1]
         let dilations = try lift(try ctx.ints("dilations"), 1, "dilations") ?? [1, 1]
+        // Positive and bounded before any arithmetic on them (a zero stride divides by zero; a
+        // huge one overflows the SAME_* padding sums).
+        for (name, values) in [("kernel_shape", kernel), ("strides", strides), ("dilations", dilations)] {
+            guard values.allSatisfy({ $0 >= 1 && $0 <= Window.maxExtent }) else {
+                throw ImportError("'\(name)' \(lifted ? Array(values.dropFirst()) : values) must hold values from 1 to \(Window.maxExtent)")
+            }
+        }
         if !allowed, dilations != [1, 1] { throw ctx.unsupported("dilations \(dilations)") }
         var pads = [0, 0, 0, 0]
         let autoPad = try ctx.string("auto_pad", "NOTSET")
