@@ -100,28 +100,41 @@ extension GraphImporter {
         let outerMaterialized = materialized
         defer { materialized = outerMaterialized }
         let outputs = try inlineSubgraph(graph, inputs: [], what: what)
-        // A known output becomes a constant of the branch (copied into its function).
-        func known(_ data: Data, _ k: Int, _ type: TensorType) throws -> Value {
-            do throws(OpError) {
-                return try builder.constant(data, type: type, name: graph.output[k].name)
-            } catch { throw ImportError("\(what) output \"\(graph.output[k].name)\": \(error.message)") }
+        let results = try tensorValues(outputs, of: graph, what: what) { k, out in
+            RuntimeIfRefusal(reason: "\(what) output \"\(graph.output[k].name)\" is \(out.kindDescription) and a run-time If returns tensors only")
         }
-        let results = try outputs.enumerated().map { k, out -> Value in
+        return (operations(after: mark), results)
+    }
+
+    /// The outputs of a subgraph imported into a function that will become its own (an If
+    /// branch, a loop body) as values: a known output becomes a constant of that function; a
+    /// sequence or optional is the error `refuse` makes for it.
+    func tensorValues(_ outputs: [Imported], of graph: Onnx_GraphProto, what: String,
+                      refuse: (Int, Imported) -> Error) throws -> [Value] {
+        try outputs.enumerated().map { k, out -> Value in
+            func known(_ data: Data) throws -> Value {
+                do throws(OpError) {
+                    return try builder.constant(data, type: out.type, name: graph.output[k].name)
+                } catch { throw ImportError("\(what) output \"\(graph.output[k].name)\": \(error.message)") }
+            }
             switch out {
             case .value(let v): return v
-            case .sequence, .optional:
-                throw RuntimeIfRefusal(reason: "\(what) output \"\(graph.output[k].name)\" is \(out.kindDescription) and a run-time If returns tensors only")
-            case .constant(let t, _): return try known(Data(t.bytes()), k, out.type)
-            case .initializer(_, let d, _): return try known(d, k, out.type)
+            case .sequence, .optional: throw refuse(k, out)
+            case .constant(let t, _): return try known(Data(t.bytes()))
+            case .initializer(_, let d, _): return try known(d)
             }
         }
+    }
+
+    /// The ops of the function being imported after `mark` (all of them when it is nil).
+    func operations(after mark: EdgeIR.Operation?) -> [EdgeIR.Operation] {
         var ops: [EdgeIR.Operation] = []
         var op = mark.map { $0.nextInBlock } ?? function.body.operations.first
         while let o = op {
             ops.append(o)
             op = o.nextInBlock
         }
-        return (ops, results)
+        return ops
     }
 
     /// Imports a Loop body into a function of its own for `edge.loop`: it takes the iteration
@@ -139,19 +152,8 @@ extension GraphImporter {
                                 argumentNames: graph.input.map(\.name), name: name) { scratch in
             let arguments = scratch.arguments
             let outputs = try inlineSubgraph(graph, inputs: arguments.map { Imported.value($0) }, what: "body")
-            let results = try outputs.enumerated().map { k, out -> Value in
-                func known(_ data: Data) throws -> Value {
-                    do throws(OpError) {
-                        return try builder.constant(data, type: out.type, name: graph.output[k].name)
-                    } catch { throw ImportError("body output \"\(graph.output[k].name)\": \(error.message)") }
-                }
-                switch out {
-                case .value(let v): return v
-                case .sequence, .optional:
-                    throw ImportError("body output \"\(graph.output[k].name)\" is \(out.kindDescription); a loop run at run time carries tensors only (edgec unrolls a Loop whose trip count is known at import time)")
-                case .constant(let t, _): return try known(Data(t.bytes()))
-                case .initializer(_, let d, _): return try known(d)
-                }
+            let results = try tensorValues(outputs, of: graph, what: "body") { k, out in
+                ImportError("body output \"\(graph.output[k].name)\" is \(out.kindDescription); a loop run at run time carries tensors only (edgec unrolls a Loop whose trip count is known at import time)")
             }
             guard results[0].type.element == .scalar(.bool), results[0].type.elementCount == 1 else {
                 throw ImportError("body output \"\(graph.output[0].name)\" (the condition) must be a bool tensor of one element, is \(TypeText.type(results[0].type))")
@@ -198,11 +200,8 @@ extension GraphImporter {
         let outerMaterialized = materialized
         guard let result = try work() else {
             materialized = outerMaterialized
-            var added: [EdgeIR.Operation] = []
-            var op = mark.map { $0.nextInBlock } ?? function.body.operations.first
-            while let o = op { added.append(o); op = o.nextInBlock }
             let rewriter = Rewriter(function: function)
-            for o in added.reversed() { rewriter.erase(o) }
+            for o in operations(after: mark).reversed() { rewriter.erase(o) }
             return nil
         }
         return result

@@ -83,22 +83,19 @@ extension PortableLowering {
         let body = try callee(op, "body")
         let carriedCount = op.results.count
         let operands = op.presentOperands
-        func state(_ type: TensorType) throws(Unsupported) -> Int32 {
-            let (s, d) = try Self.tensorType(type)
-            return builder.planned(s, d)
-        }
         // The loop's state: counter, condition, carried values (each a tensor of its own).
         let counterType = body.arguments[0].type, conditionType = body.arguments[1].type
         let (counterScalar, counterDims) = try Self.tensorType(counterType)
         let counter = builder.planned(counterScalar, counterDims)
-        let condition = try state(conditionType)
+        let (conditionScalar, conditionDims) = try Self.tensorType(conditionType)
+        let condition = builder.planned(conditionScalar, conditionDims)
         let carried = try op.results.map { r throws(Unsupported) in try out(r) }
         let zero = builder.constant(counterScalar, counterDims, bytes: [UInt8](repeating: 0, count: 8))
         var oneBytes = [UInt8](repeating: 0, count: 8)
         oneBytes[0] = 1
         let one = builder.constant(counterScalar, counterDims, bytes: oneBytes)
         try call(.clone, ["self": zero, "out": counter])
-        try call(.clone, ["self": try view(t(operands[1]), counterDimsOf(conditionType)), "out": condition])
+        try call(.clone, ["self": try view(t(operands[1]), conditionDims), "out": condition])
         for k in 0..<carriedCount { try call(.clone, ["self": t(operands[2 + k]), "out": carried[k]]) }
 
         let top = builder.nextInstruction
@@ -119,15 +116,12 @@ extension PortableLowering {
             try call(.clone, ["self": v, "out": copy])
             next[k] = copy
         }
-        try call(.clone, ["self": try view(next[0], counterDimsOf(conditionType)), "out": condition])
+        try call(.clone, ["self": try view(next[0], conditionDims), "out": condition])
         for k in 0..<carriedCount { try call(.clone, ["self": next[1 + k], "out": carried[k]]) }
         try call(.add, ["self": counter, "other": one, "out": counter])
         builder.jumpFalse(builder.bool(false), destination: top)
         builder.setDestination(of: exit)
     }
-
-    /// The static dims of a one-element tensor type (the loop's condition and counter).
-    func counterDimsOf(_ type: TensorType) -> [Int] { type.staticShape ?? [] }
 
     /// The sizes of a broadcast of two tensors' sizes.
     static func broadcastDims(_ a: [Int32], _ b: [Int32]) -> [Int] {
