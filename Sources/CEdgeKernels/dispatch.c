@@ -323,6 +323,78 @@ static void run_blocked(const resolved *r, ek_gemm_job *j) {
     ek_parallel_for_threads(tasks, threads, gemm_task, &s);
 }
 
+// MARK: prepacked operands
+
+struct ek_packed {
+    const ek_variant *v;
+    int side;            // 0: A (rows = m), 1: B (rows = n)
+    ptrdiff_t kc, rows, k, pad, groups;
+    size_t floats;
+    float *data;         // groups × (pad · k) floats
+};
+
+static ek_packed *packed_new(const resolved *r, int side, ptrdiff_t rows, ptrdiff_t k, ptrdiff_t groups) {
+    if (rows <= 0 || k <= 0 || groups <= 0) return NULL;
+    const ptrdiff_t tile = side == 0 ? r->v->mr : r->v->nr, pad = (rows + tile - 1) / tile * tile;
+    if ((double)pad * (double)k * (double)groups * sizeof(float) > (double)((size_t)1 << 40)) return NULL;
+    ek_packed *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    *p = (ek_packed){r->v, side, r->kc, rows, k, pad, groups, (size_t)(pad * k * groups), NULL};
+    void *data = NULL;
+    if (posix_memalign(&data, 64, p->floats * sizeof(float)) != 0) {
+        free(p);
+        return NULL;
+    }
+    p->data = data;
+    return p;
+}
+
+/// Packs one group's operand into `d` (pad·k floats): every depth block's panels, in order.
+static void pack_all(const ek_packed *p, const ek_gemm_job *j, float *d) {
+    for (ptrdiff_t pc = 0; pc < p->k; pc += p->kc) {
+        ptrdiff_t klen = p->k - pc < p->kc ? p->k - pc : p->kc;
+        if (p->side == 0) p->v->pack_a(j, 0, p->rows, pc, klen, d + pc * p->pad);
+        else p->v->pack_b(j, pc, klen, 0, p->rows, d + pc * p->pad);
+    }
+}
+
+ek_packed *ek_pack_gemm_a(const ek_config *config, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                          int transpose_a) {
+    const resolved r = resolve(config);
+    ek_packed *p = packed_new(&r, 0, m, k, 1);
+    if (!p) return NULL;
+    ek_gemm_job j = {.m = m, .k = k, .a = a, .lda = lda, .trans_a = transpose_a};
+    pack_all(p, &j, p->data);
+    return p;
+}
+
+ek_packed *ek_pack_gemm_b(const ek_config *config, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb,
+                          int transpose_b) {
+    const resolved r = resolve(config);
+    ek_packed *p = packed_new(&r, 1, n, k, 1);
+    if (!p) return NULL;
+    ek_gemm_job j = {.n = n, .k = k, .b = b, .ldb = ldb, .trans_b = transpose_b};
+    pack_all(p, &j, p->data);
+    return p;
+}
+
+size_t ek_packed_bytes(const ek_packed *p) { return p ? p->floats * sizeof(float) : 0; }
+
+void ek_packed_free(ek_packed *p) {
+    if (!p) return;
+    free(p->data);
+    free(p);
+}
+
+/// Group `group`'s panels of p when p fits this call (variant, blocking, side and sizes), else NULL.
+static const float *packed_panels(const ek_packed *p, const resolved *r, int side, ptrdiff_t rows, ptrdiff_t k,
+                                  ptrdiff_t group, ptrdiff_t *pad) {
+    if (!p || p->v != r->v || p->kc != r->kc || p->side != side || p->rows != rows || p->k != k || group >= p->groups)
+        return NULL;
+    *pad = p->pad;
+    return p->data + group * p->pad * p->k;
+}
+
 typedef struct {
     const ek_variant *v;
     const float *a, *b;
@@ -361,6 +433,12 @@ void ek_sgemm(ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t l
 void ek_sgemm_with(const ek_config *config, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
                    int transpose_a, const float *b, ptrdiff_t ldb, int transpose_b, float *c, ptrdiff_t ldc,
                    int accumulate) {
+    ek_sgemm_packed(config, m, n, k, a, lda, transpose_a, NULL, b, ldb, transpose_b, NULL, c, ldc, accumulate);
+}
+
+void ek_sgemm_packed(const ek_config *config, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                     int transpose_a, const ek_packed *pa, const float *b, ptrdiff_t ldb, int transpose_b,
+                     const ek_packed *pb, float *c, ptrdiff_t ldc, int accumulate) {
     if (m <= 0 || n <= 0) return;
     if (k <= 0) {
         if (!accumulate)
@@ -379,6 +457,8 @@ void ek_sgemm_with(const ek_config *config, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
         return;
     }
     ek_gemm_job j = {m, n, k, a, lda, transpose_a, b, ldb, transpose_b, NULL, c, ldc, accumulate, 0, 0, 0, NULL, {EK_ACT_NONE, 0, 0}};
+    j.packed_a = packed_panels(pa, &r, 0, m, k, 0, &j.packed_a_pad);
+    j.packed_b = packed_panels(pb, &r, 1, n, k, 0, &j.packed_b_pad);
     run_blocked(&r, &j);
 }
 
@@ -416,6 +496,24 @@ void ek_conv2d_with(const ek_config *config, const ek_conv2d_geometry *g, const 
 
 void ek_conv2d_act(const ek_config *config, const ek_conv2d_geometry *g, const float *input, const float *weight,
                    const float *bias, const ek_activation *act, float *output) {
+    ek_conv2d_packed(config, g, input, weight, NULL, bias, act, output);
+}
+
+ek_packed *ek_pack_conv2d_weight(const ek_config *config, const ek_conv2d_geometry *g, const float *weight) {
+    const ptrdiff_t cg = g->c / g->groups, ocg = g->oc / g->groups, kdim = cg * g->kh * g->kw;
+    if (cg == 1) return NULL;
+    const resolved r = resolve(config);
+    ek_packed *p = packed_new(&r, 0, ocg, kdim, g->groups);
+    if (!p) return NULL;
+    for (ptrdiff_t grp = 0; grp < g->groups; grp++) {
+        ek_gemm_job j = {.m = ocg, .k = kdim, .a = weight + grp * ocg * kdim, .lda = kdim};
+        pack_all(p, &j, p->data + grp * p->pad * kdim);
+    }
+    return p;
+}
+
+void ek_conv2d_packed(const ek_config *config, const ek_conv2d_geometry *g, const float *input, const float *weight,
+                      const ek_packed *pw, const float *bias, const ek_activation *act, float *output) {
     const resolved r = resolve(config);
     if (act && act->kind == EK_ACT_NONE) act = NULL;
     const ek_activation none = {EK_ACT_NONE, 0, 0};
@@ -437,6 +535,7 @@ void ek_conv2d_act(const ek_config *config, const ek_conv2d_geometry *g, const f
             ek_gemm_job j = {ocg, spatial, kdim, weight + grp * ocg * kdim, kdim, 0, src, plane, 0,
                              pointwise ? NULL : g, dst, spatial, 0, 0, 0, 0,
                              bias ? bias + grp * ocg : NULL, act ? *act : none};
+            j.packed_a = packed_panels(pw, &r, 0, ocg, kdim, grp, &j.packed_a_pad);
             run_blocked(&r, &j);
         }
     }

@@ -21,6 +21,11 @@ typedef struct {
     ptrdiff_t mc, kc, nc;  // cache blocking (mc multiple of mr, nc multiple of nr)
     const float *bias;     // without accumulate: one value per row of C added to the product (or NULL)
     ek_activation act;     // applied to each finished element of C
+    // Operands packed ahead of the call (ek_pack_*; NULL: packed here, block by block). Depth
+    // block pc's panels start at packed + pc·pad (pad: rows or columns rounded up to the tile),
+    // the panel of row (column) i at + i·klen.
+    const float *packed_a, *packed_b;
+    ptrdiff_t packed_a_pad, packed_b_pad;
 } ek_gemm_job;
 
 /// The kernels of one instruction-set variant.
@@ -31,6 +36,10 @@ typedef struct {
     /// algorithm with the variant's packers and micro-kernel. Each C element's arithmetic does
     /// not depend on the range (so any split over threads gives identical results).
     void (*gemm_range)(const ek_gemm_job *job, ptrdiff_t i0, ptrdiff_t i1, ptrdiff_t j0, ptrdiff_t j1);
+    /// Rows i0..<i0+rows, depth p0..<p0+klen of op(A) as mr-row panels (k-major, zero-padded).
+    void (*pack_a)(const ek_gemm_job *job, ptrdiff_t i0, ptrdiff_t rows, ptrdiff_t p0, ptrdiff_t klen, float *d);
+    /// Depth p0..<p0+klen, columns j0..<j0+cols of a dense op(B) as nr-column panels (zero-padded).
+    void (*pack_b)(const ek_gemm_job *job, ptrdiff_t p0, ptrdiff_t klen, ptrdiff_t j0, ptrdiff_t cols, float *d);
     /// c[j0..<j1] (+)= x·B for one row x (stride xs) and row-major B (k rows, stride ldb).
     void (*row_times_matrix)(const float *x, ptrdiff_t xs, const float *b, ptrdiff_t ldb, ptrdiff_t k,
                              ptrdiff_t j0, ptrdiff_t j1, float *c, int accumulate);

@@ -159,12 +159,28 @@ public enum Conv2D {
     /// with `activation` applied to each output as it is stored (the same values as the separate
     /// op: relu / clamp compare as ``Unary`` does, sigmoid and silu are ``Math``'s f32 functions).
     public static func run(input: TensorView, weight: TensorView, bias: TensorView?, params: Conv2DParams,
-                           output: MutableTensorView, activation: ConvActivation? = nil) throws {
-        try run(input: input, weight: weight, bias: bias, params: params, output: output, config: .standard, activation: activation)
+                           output: MutableTensorView, activation: ConvActivation? = nil, packed: PackedOperand? = nil) throws {
+        try run(input: input, weight: weight, bias: bias, params: params, output: output, config: .standard, activation: activation,
+                packed: packed)
+    }
+
+    /// `weight` (OIHW, f32) packed for convolutions of `inputChannels` channels with `params`, for
+    /// ``run(input:weight:bias:params:output:activation:packed:)``; nil for a depthwise
+    /// convolution (which reads its weights directly) or shapes the convolution would reject.
+    public static func prepackWeight(_ weight: TensorView, inputChannels c: Int, params: Conv2DParams,
+                                     config: KernelConfig = .standard) -> PackedOperand? {
+        let w = weight.shape, g = params.groups
+        guard weight.dtype == .f32, w.count == 4, g > 0, c > 0, c % g == 0, w[0] > 0, w[0] % g == 0, w[1] == c / g,
+              w[2] > 0, w[3] > 0, (try? Shapes.elementCount(w, kernel: name)) != nil else { return nil }
+        var geometry = ek_conv2d_geometry(n: 1, c: c, h: 0, w: 0, oc: w[0], kh: w[2], kw: w[3], oh: 0, ow: 0,
+                                          sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, groups: g)
+        var cfg = config.c
+        return PackedOperand(ek_pack_conv2d_weight(&cfg, &geometry, weight.f32))
     }
 
     static func run(input: TensorView, weight: TensorView, bias: TensorView?, params: Conv2DParams,
-                    output: MutableTensorView, config: KernelConfig, activation: ConvActivation? = nil) throws {
+                    output: MutableTensorView, config: KernelConfig, activation: ConvActivation? = nil,
+                    packed: PackedOperand? = nil) throws {
         let shape = try outputShape(input: input.shape, weight: weight.shape, bias: bias?.shape, params: params)
         try requireShape(output.shape, shape, name)
         guard input.dtype == .f32 else { throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype) }
@@ -180,7 +196,7 @@ public enum Conv2D {
                                    pt: p.top, pl: p.left, groups: params.groups)
         var cfg = config.c
         var act = activation?.c ?? ek_activation(kind: Int32(EK_ACT_NONE), lo: 0, hi: 0)
-        ek_conv2d_act(&cfg, &g, input.f32, weight.f32, bias?.f32, &act, output.f32)
+        ek_conv2d_packed(&cfg, &g, input.f32, weight.f32, packed?.pointer, bias?.f32, &act, output.f32)
     }
 
     /// Allocating wrapper around the out-variant.

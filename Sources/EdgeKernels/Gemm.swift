@@ -19,8 +19,29 @@ public enum Gemm {
     static func sgemm(m: Int, n: Int, k: Int,
                       a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
                       b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
-                      c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, config: KernelConfig) {
+                      c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, config: KernelConfig,
+                      packedB: PackedOperand? = nil) {
         var cfg = config.c
-        ek_sgemm_with(&cfg, m, n, k, a, lda, transposeA ? 1 : 0, b, ldb, transposeB ? 1 : 0, c, ldc, accumulate ? 1 : 0)
+        ek_sgemm_packed(&cfg, m, n, k, a, lda, transposeA ? 1 : 0, nil, b, ldb, transposeB ? 1 : 0, packedB?.pointer,
+                        c, ldc, accumulate ? 1 : 0)
     }
 }
+
+/// A matrix operand (a GEMM's A or B, or a convolution's weight) packed once into the register
+/// tile panels of one kernel variant, for a constant weight that every run reads: the calls that
+/// take it skip packing. A call on another variant or blocking packs as usual; either way the
+/// arithmetic, and so every result, is the same (packing only moves the operand's values).
+public final class PackedOperand: @unchecked Sendable {
+    let pointer: OpaquePointer
+
+    init?(_ pointer: OpaquePointer?) {
+        guard let pointer else { return nil }
+        self.pointer = pointer
+    }
+
+    deinit { ek_packed_free(pointer) }
+
+    /// Bytes of the packed copy.
+    public var byteCount: Int { ek_packed_bytes(pointer) }
+}
+

@@ -1,4 +1,5 @@
 // Numpy-semantics matmul and linear (x·Wᵀ + b), both on top of Gemm.sgemm.
+import CEdgeKernels
 
 /// `torch.matmul` / `numpy.matmul`: 1-D operands are promoted and the added dim removed again;
 /// leading (batch) dims broadcast. f32 only.
@@ -29,7 +30,21 @@ public enum MatMul {
         try run(a, b, output: output, config: .standard)
     }
 
-    static func run(_ a: TensorView, _ b: TensorView, output: MutableTensorView, config: KernelConfig) throws {
+    /// `b` (a rank-2 f32 matrix, such as a constant weight) packed for ``run(_:_:output:packedB:)``
+    /// (nil when it is not such a matrix or is empty).
+    public static func prepackSecond(_ b: TensorView, config: KernelConfig = .standard) -> PackedOperand? {
+        guard b.dtype == .f32, b.shape.count == 2, b.shape[0] > 0, b.shape[1] > 0 else { return nil }
+        var cfg = config.c
+        return PackedOperand(ek_pack_gemm_b(&cfg, b.shape[0], b.shape[1], b.f32, b.shape[1], 0))
+    }
+
+    /// The out-variant with `b` prepacked (``prepackSecond(_:config:)``): the same results.
+    public static func run(_ a: TensorView, _ b: TensorView, output: MutableTensorView, packedB: PackedOperand?) throws {
+        try run(a, b, output: output, config: .standard, packedB: packedB)
+    }
+
+    static func run(_ a: TensorView, _ b: TensorView, output: MutableTensorView, config: KernelConfig,
+                    packedB: PackedOperand? = nil) throws {
         let shape = try outputShape(a.shape, b.shape)
         try requireShape(output.shape, shape, name)
         guard a.dtype == .f32 else { throw KernelError.unsupportedDType(kernel: name, dtype: a.dtype) }
@@ -46,7 +61,7 @@ public enum MatMul {
         if product(bBatch) == 1 && aBatch.count == batch.count && aBatch == batch {
             // B shared by every batch: fold the batch into M (one big GEMM).
             Gemm.sgemm(m: batchCount * m, n: n, k: k, a: pa, lda: k, transposeA: false, b: pb, ldb: n, transposeB: false,
-                       c: pc, ldc: n, accumulate: false, config: config)
+                       c: pc, ldc: n, accumulate: false, config: config, packedB: bBatch.isEmpty ? packedB : nil)
             return
         }
         let sa = broadcastStrides(aBatch, to: batch), sb = broadcastStrides(bBatch, to: batch)

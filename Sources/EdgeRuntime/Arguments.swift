@@ -60,6 +60,14 @@ struct Arguments {
         return (interpreter.references[i] ?? 0) > own
     }
 
+    /// The value index of tensor argument `name` when it is a constant of the program (its data
+    /// in a constant buffer, which no call writes), else nil.
+    func constant(_ name: String) throws(RuntimeError) -> Int? {
+        let i = indices[try position(name, [.tensor])]
+        guard i >= 0, i < values.count, let t = values[i].tensor, t.dataBufferIndex != 0 else { return nil }
+        return i
+    }
+
     func tensor(_ name: String) throws(RuntimeError) -> TensorView {
         try view(indices[try position(name, [.tensor])], name)
     }

@@ -28,6 +28,16 @@ public final class Interpreter {
     let constants: UnsafeMutableRawPointer
     var constantOffsets: [Int] = []
     var calls: [(name: String, run: Kernel.Run)] = []
+    /// Constant weights packed once for the GEMM kernels, by value and use (``packed(_:_:make:)``).
+    private var packedOperands: [PackedKey: PackedOperand] = [:]
+    private var packedBytes = 0
+    private let memoryLimit: MemoryLimit
+    private var loadedBytes = 0
+
+    struct PackedKey: Hashable {
+        let value: Int
+        let use: String
+    }
     /// The jumps of the plan by instruction (empty when it has none): where a `JumpFalseCall`
     /// goes on when its condition is false. Their entries in ``calls`` run nothing.
     var jumps: [Jump?] = []
@@ -105,6 +115,8 @@ public final class Interpreter {
             throw RuntimeError(maxMemory.overMessage("loading \"\(method)\" (arena \(plan.nonConstBufferSizes.last ?? 0) bytes + constants \(total) bytes)", bytes: needed))
         }
         arenaSize = planned
+        memoryLimit = maxMemory
+        loadedBytes = planned + total
         arena = UnsafeMutableRawPointer.allocate(byteCount: max(arenaSize, 1), alignment: 64)
         arena.initializeMemory(as: UInt8.self, repeating: 0, count: max(arenaSize, 1))
         constants = UnsafeMutableRawPointer.allocate(byteCount: max(total, 1), alignment: 64)
@@ -145,6 +157,24 @@ public final class Interpreter {
         try bindCalls()
         if let s = boundedSize { bindings[s] = (plan.values, calls) }
     }
+
+    /// The packed copy of constant value `value` for one use (such as a convolution's weight with
+    /// its groups), made by `make` the first time and shared by every call (and rebinding) after.
+    /// Nil when `make` declines, or when the copy would take the loaded program past its memory
+    /// limit (the calls then pack as they run: the same results, only slower).
+    func packed(_ value: Int, _ use: String, make: () -> PackedOperand?) -> PackedOperand? {
+        let key = PackedKey(value: value, use: use)
+        if let p = packedOperands[key] { return p }
+        guard let p = make() else { return nil }
+        let after = loadedBytes.addingReportingOverflow(packedBytes + p.byteCount)
+        guard !after.overflow, memoryLimit.allows(after.partialValue) else { return nil }
+        packedBytes += p.byteCount
+        packedOperands[key] = p
+        return p
+    }
+
+    /// Bytes of the packed weight copies (``packed(_:_:make:)``).
+    public var packedWeightBytes: Int { packedBytes }
 
     /// A bounded program's record must describe tensors of the plan whose sizes at the upper
     /// bound are the planned ones and never grow past them (so every size fits its arena slot).

@@ -64,6 +64,26 @@ void ek_sgemm_with(const ek_config *config, ptrdiff_t m, ptrdiff_t n, ptrdiff_t 
                    const float *b, ptrdiff_t ldb, int transpose_b,
                    float *c, ptrdiff_t ldc, int accumulate);
 
+/// An operand packed once into the micro-kernel's panels (for a constant weight that many calls
+/// read), for the variant and depth blocking its config resolved to. A call whose variant or
+/// blocking differs, or whose sizes do not match, packs as usual: packing changes where the
+/// operand's values are read from, never the arithmetic, so results are identical either way.
+typedef struct ek_packed ek_packed;
+/// op(A), m×k (NULL when there is nothing to pack or memory ran out).
+ek_packed *ek_pack_gemm_a(const ek_config *config, ptrdiff_t m, ptrdiff_t k, const float *a, ptrdiff_t lda,
+                          int transpose_a);
+/// op(B), k×n.
+ek_packed *ek_pack_gemm_b(const ek_config *config, ptrdiff_t k, ptrdiff_t n, const float *b, ptrdiff_t ldb,
+                          int transpose_b);
+/// Bytes the packed copy holds.
+size_t ek_packed_bytes(const ek_packed *p);
+void ek_packed_free(ek_packed *p);
+/// ek_sgemm_with with either operand prepacked (pa / pb may be NULL; a and b are still required).
+void ek_sgemm_packed(const ek_config *config, ptrdiff_t m, ptrdiff_t n, ptrdiff_t k,
+                     const float *a, ptrdiff_t lda, int transpose_a, const ek_packed *pa,
+                     const float *b, ptrdiff_t ldb, int transpose_b, const ek_packed *pb,
+                     float *c, ptrdiff_t ldc, int accumulate);
+
 /// Resolved sizes of one NCHW convolution (OIHW weights); validated by the caller.
 typedef struct {
     ptrdiff_t n, c, h, w, oc, kh, kw, oh, ow;
@@ -92,6 +112,14 @@ void ek_conv2d_with(const ek_config *config, const ek_conv2d_geometry *g, const 
 /// The same with an activation applied to each output (act NULL or kind EK_ACT_NONE: none).
 void ek_conv2d_act(const ek_config *config, const ek_conv2d_geometry *g, const float *input,
                    const float *weight, const float *bias, const ek_activation *act, float *output);
+
+/// The weight of a grouped or dense convolution packed for ek_conv2d_packed (NULL for a
+/// depthwise convolution, which reads its weights directly).
+ek_packed *ek_pack_conv2d_weight(const ek_config *config, const ek_conv2d_geometry *g, const float *weight);
+/// ek_conv2d_act with the weight prepacked by ek_pack_conv2d_weight (pw may be NULL).
+void ek_conv2d_packed(const ek_config *config, const ek_conv2d_geometry *g, const float *input,
+                      const float *weight, const ek_packed *pw, const float *bias, const ek_activation *act,
+                      float *output);
 
 /// Elementwise f32 functions (ek_unary_f32): vectorized range reduction + polynomial, with
 /// their largest errors stated in kernels.inc ("elementwise functions") and checked by tests.

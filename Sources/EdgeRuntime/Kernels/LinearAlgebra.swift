@@ -11,8 +11,9 @@ extension Kernels {
             let bias = try a.tensor("self"), m1 = try a.tensor("mat1"), m2 = try a.tensor("mat2"), out = try a.out("out")
             let alpha = try a.scalar("alpha"), beta = try a.scalar("beta")
             guard alpha == 1 else { throw RuntimeError("addmm with alpha \(alpha) is not supported") }
+            let packed = try packedSecond(a, "mat2", m2)
             return {
-                try MatMul.run(m1, m2, output: out)
+                try MatMul.run(m1, m2, output: out, packedB: packed)
                 try Binary.run(.add, out.readOnly, bias, alpha: beta, output: out)
             }
         },
@@ -22,7 +23,15 @@ extension Kernels {
     static func matmul(_ kernel: ATenKernel) -> Kernel {
         Kernel(kernel) { a in
             let x = try a.tensor("self"), y = try a.tensor("mat2"), out = try a.out("out")
-            return { try MatMul.run(x, y, output: out) }
+            let packed = try packedSecond(a, "mat2", y)
+            return { try MatMul.run(x, y, output: out, packedB: packed) }
+        }
+    }
+
+    /// A constant rank-2 second operand packed once, at load, instead of in every run.
+    static func packedSecond(_ a: Arguments, _ name: String, _ b: TensorView) throws -> PackedOperand? {
+        try a.constant(name).flatMap { index in
+            a.interpreter.packed(index, "gemm-b") { MatMul.prepackSecond(b) }
         }
     }
 }
