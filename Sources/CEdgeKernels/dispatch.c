@@ -129,19 +129,40 @@ static struct {
     pthread_mutex_t job_mu;  // one parallel job at a time; other callers run serially
     int workers, threads;
     unsigned long generation;
-    int open, active, limit;
+    int open, limit;
+    _Atomic int active;
+    _Atomic unsigned long published;  // = generation, for spinning without the lock
     ek_task_fn fn;
     void *ctx;
     ptrdiff_t count;
     _Atomic ptrdiff_t next;
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER,
-          PTHREAD_MUTEX_INITIALIZER, 0, 1, 0, 0, 0, 1, NULL, NULL, 0, 0};
+          PTHREAD_MUTEX_INITIALIZER, 0, 1, 0, 0, 1, 0, 0, NULL, NULL, 0, 0};
 
 static _Thread_local int in_task;
 
 static void run_tasks(ek_task_fn fn, void *ctx, ptrdiff_t count) {
     ptrdiff_t i;
     while ((i = atomic_fetch_add(&pool.next, 1)) < count) fn(ctx, i);
+}
+
+static inline void cpu_relax(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/// Spins while the job stays `seen` for about 100 µs (2^14 pauses); 1 when a new one appeared.
+/// A model runs one kernel call after another, each a few µs to ms: a worker that went to sleep
+/// after every call would be woken through the scheduler (tens of µs in a VM) for each.
+static int spin_for_job(unsigned long seen) {
+    for (int i = 0; i < (1 << 14); i++) {
+        if (atomic_load_explicit(&pool.published, memory_order_acquire) != seen) return 1;
+        cpu_relax();
+    }
+    return 0;
 }
 
 static void *worker_main(void *arg) {
@@ -151,8 +172,13 @@ static void *worker_main(void *arg) {
     pthread_mutex_lock(&pool.mu);
     for (;;) {
         while (!(pool.open && pool.generation != seen && index < pool.limit)) {
-            if (pool.generation != seen && !pool.open) seen = pool.generation;
-            pthread_cond_wait(&pool.wake, &pool.mu);
+            // A closed job or one for fewer threads is skipped.
+            if (pool.generation != seen) seen = pool.generation;
+            pthread_mutex_unlock(&pool.mu);
+            int fresh = spin_for_job(seen);
+            pthread_mutex_lock(&pool.mu);
+            // Checked under the lock the caller publishes under, so no wake-up is missed.
+            if (!fresh && pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.mu);
         }
         seen = pool.generation;
         pool.active++;
@@ -238,6 +264,7 @@ void ek_parallel_for_threads(ptrdiff_t count, int threads, ek_task_fn fn, void *
     pool.limit = threads;
     pool.generation++;
     pool.open = 1;
+    atomic_store_explicit(&pool.published, pool.generation, memory_order_release);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.mu);
 
@@ -245,6 +272,8 @@ void ek_parallel_for_threads(ptrdiff_t count, int threads, ek_task_fn fn, void *
     run_tasks(fn, ctx, count);
     in_task = 0;
 
+    // Workers still running tasks of this job finish soon: spin before sleeping on the lock.
+    for (int i = 0; i < (1 << 14) && atomic_load(&pool.active) > 0; i++) cpu_relax();
     pthread_mutex_lock(&pool.mu);
     while (pool.active > 0) pthread_cond_wait(&pool.idle, &pool.mu);
     pool.open = 0;  // late workers skip this job
@@ -259,16 +288,18 @@ typedef struct {
     const ek_variant *v;
     int threads;
     ptrdiff_t mc, kc, nc;
+    int conv_form;
 } resolved;
 
 static resolved resolve(const ek_config *config) {
-    resolved r = {ek_active_variant(), ek_threads(), 0, 0, 0};
+    resolved r = {ek_active_variant(), ek_threads(), 0, 0, 0, 0};
     if (config) {
         if (config->isa >= 0 && ek_isa_supported(config->isa)) r.v = variants[config->isa];
         if (config->threads > 0) r.threads = config->threads;
         r.mc = config->mc;
         r.kc = config->kc;
         r.nc = config->nc;
+        r.conv_form = config->conv_form;
     }
     const ptrdiff_t mr = r.v->mr, nr = r.v->nr;
     r.mc = r.mc > 0 ? (r.mc + mr - 1) / mr * mr : r.v->mc;
@@ -327,7 +358,7 @@ static void run_blocked(const resolved *r, ek_gemm_job *j) {
 
 struct ek_packed {
     const ek_variant *v;
-    int side;            // 0: A (rows = m), 1: B (rows = n)
+    int side;            // 0: A (rows = m), 1: B (rows = n), 2: a convolution's Wᵀ for gemm_t_range (rows = oc)
     ptrdiff_t kc, rows, k, pad, groups;
     size_t floats;
     float *data;         // groups × (pad · k) floats
@@ -335,7 +366,7 @@ struct ek_packed {
 
 static ek_packed *packed_new(const resolved *r, int side, ptrdiff_t rows, ptrdiff_t k, ptrdiff_t groups) {
     if (rows <= 0 || k <= 0 || groups <= 0) return NULL;
-    const ptrdiff_t tile = side == 0 ? r->v->mr : r->v->nr, pad = (rows + tile - 1) / tile * tile;
+    const ptrdiff_t tile = side == 0 ? r->v->mr : side == 1 ? r->v->nr : r->v->nr_t, pad = (rows + tile - 1) / tile * tile;
     if ((double)pad * (double)k * (double)groups * sizeof(float) > (double)((size_t)1 << 40)) return NULL;
     ek_packed *p = calloc(1, sizeof *p);
     if (!p) return NULL;
@@ -354,7 +385,8 @@ static void pack_all(const ek_packed *p, const ek_gemm_job *j, float *d) {
     for (ptrdiff_t pc = 0; pc < p->k; pc += p->kc) {
         ptrdiff_t klen = p->k - pc < p->kc ? p->k - pc : p->kc;
         if (p->side == 0) p->v->pack_a(j, 0, p->rows, pc, klen, d + pc * p->pad);
-        else p->v->pack_b(j, pc, klen, 0, p->rows, d + pc * p->pad);
+        else if (p->side == 1) p->v->pack_b(j, pc, klen, 0, p->rows, d + pc * p->pad);
+        else p->v->pack_b_t(j, pc, klen, 0, p->rows, d + pc * p->pad);
     }
 }
 
@@ -499,10 +531,35 @@ void ek_conv2d_act(const ek_config *config, const ek_conv2d_geometry *g, const f
     ek_conv2d_packed(config, g, input, weight, NULL, bias, act, output);
 }
 
+static ptrdiff_t round_up(ptrdiff_t x, ptrdiff_t to) { return (x + to - 1) / to * to; }
+
+/// Whether a convolution runs as the transposed GEMM (gemm_t_range): the variant has it, one
+/// group, and its tiles cover [spatial × oc] at least 1.2× more densely than the normal ones cover
+/// [oc × spatial] (small planes such as 7×7, which 32-column tiles pad by 30%; measured on the
+/// zoo models, the transposed form loses wherever the padding is similar). A function of the
+/// geometry, the variant and conv_form only (never of the thread count), and both forms give
+/// identical results.
+static int conv_transposed(const resolved *r, const ek_conv2d_geometry *g) {
+    const ek_variant *v = r->v;
+    if (!v->gemm_t_range || g->groups != 1 || r->conv_form == 1) return 0;
+    if (r->conv_form == 2) return 1;
+    const double m = (double)g->oc, n = (double)(g->oh * g->ow);
+    const double normal = m / (double)round_up(g->oc, v->mr) * n / (double)round_up(g->oh * g->ow, v->nr);
+    const double t = n / (double)round_up(g->oh * g->ow, v->mr_t) * m / (double)round_up(g->oc, v->nr_t);
+    return t > 1.2 * normal;
+}
+
 ek_packed *ek_pack_conv2d_weight(const ek_config *config, const ek_conv2d_geometry *g, const float *weight) {
     const ptrdiff_t cg = g->c / g->groups, ocg = g->oc / g->groups, kdim = cg * g->kh * g->kw;
     if (cg == 1) return NULL;
     const resolved r = resolve(config);
+    if (conv_transposed(&r, g)) {
+        ek_packed *p = packed_new(&r, 2, g->oc, kdim, 1);
+        if (!p) return NULL;
+        ek_gemm_job j = {.n = g->oc, .k = kdim, .b = weight, .ldb = kdim, .trans_b = 1};
+        pack_all(p, &j, p->data);
+        return p;
+    }
     ek_packed *p = packed_new(&r, 0, ocg, kdim, g->groups);
     if (!p) return NULL;
     for (ptrdiff_t grp = 0; grp < g->groups; grp++) {
@@ -512,9 +569,61 @@ ek_packed *ek_pack_conv2d_weight(const ek_config *config, const ek_conv2d_geomet
     return p;
 }
 
+typedef struct {
+    const ek_variant *v;
+    const ek_gemm_job *job;
+    float *output;
+    ptrdiff_t spatial, chunk;  // spatial panels per task
+} conv_t_split;
+
+/// One task of the transposed form: its spatial rows of C' into per-thread scratch, then
+/// transposed into the NCHW output.
+static void conv_t_task(void *ctx, ptrdiff_t t) {
+    const conv_t_split *s = ctx;
+    const ptrdiff_t mr = s->v->mr_t, s0 = t * s->chunk * mr, s1 = s0 + s->chunk * mr < s->spatial ? s0 + s->chunk * mr : s->spatial;
+    ek_gemm_job j = *s->job;
+    j.c = ek_scratch(1, (size_t)((s1 - s0) * j.ldc));
+    s->v->gemm_t_range(&j, s0, s1);
+    for (ptrdiff_t o = 0; o < j.n; o++) {
+        float *dst = s->output + o * s->spatial;
+        const float *src = j.c + o;
+        for (ptrdiff_t q = s0; q < s1; q++) dst[q] = src[(q - s0) * j.ldc];
+    }
+}
+
+static void run_transposed(const resolved *r, const ek_conv2d_geometry *g, const float *input, const float *wt, ptrdiff_t pad,
+                           const float *bias, const ek_activation *act, float *output) {
+    const ek_variant *v = r->v;
+    const ptrdiff_t plane = g->h * g->w, spatial = g->oh * g->ow, kdim = g->c * g->kh * g->kw;
+    const ek_activation none = {EK_ACT_NONE, 0, 0};
+    const ptrdiff_t panels = (spatial + v->mr_t - 1) / v->mr_t;
+    const double flops = 2.0 * (double)g->oc * (double)spatial * (double)kdim;
+    ptrdiff_t tasks = r->threads <= 1 || flops < 2e5 ? 1 : 4 * r->threads;
+    if (tasks > panels) tasks = panels;
+    // Tasks of whole blocks of mc_t rows where there are enough, so each packs full blocks.
+    ptrdiff_t chunk = (panels + tasks - 1) / tasks;
+    tasks = (panels + chunk - 1) / chunk;
+    for (ptrdiff_t img = 0; img < g->n; img++) {
+        ek_gemm_job j = {spatial, g->oc, kdim, NULL, 0, 0, input + img * g->c * plane, plane, 0, g, NULL, pad, 0,
+                         v->mc_t, r->kc, 0, bias, act ? *act : none};
+        j.packed_b = wt;
+        j.packed_b_pad = pad;
+        conv_t_split s = {v, &j, output + img * g->oc * spatial, spatial, chunk};
+        ek_parallel_for_threads(tasks, r->threads, conv_t_task, &s);
+    }
+}
+
 void ek_conv2d_packed(const ek_config *config, const ek_conv2d_geometry *g, const float *input, const float *weight,
                       const ek_packed *pw, const float *bias, const ek_activation *act, float *output) {
     const resolved r = resolve(config);
+    if (g->groups == 1 && g->c > 1 && conv_transposed(&r, g)) {
+        ptrdiff_t pad = 0;
+        const float *wt = packed_panels(pw, &r, 2, g->oc, g->c * g->kh * g->kw, 0, &pad);
+        if (wt) {
+            run_transposed(&r, g, input, wt, pad, bias, act && act->kind == EK_ACT_NONE ? NULL : act, output);
+            return;
+        }
+    }
     if (act && act->kind == EK_ACT_NONE) act = NULL;
     const ek_activation none = {EK_ACT_NONE, 0, 0};
     const ptrdiff_t cg = g->c / g->groups, ocg = g->oc / g->groups;

@@ -13,6 +13,9 @@
 #define KC 256
 #define NC 2048
 #define EK_FUSED 1
+#define MR_T 7
+#define NV_T 4
+#define MC_T 140
 #include "kernels.inc"
 #pragma clang attribute pop
 #endif

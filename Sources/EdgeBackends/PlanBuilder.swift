@@ -193,6 +193,56 @@ public final class PlanBuilder {
     /// The index the next instruction will have.
     public var nextInstruction: Int { instructions.count }
 
+    /// The ATen kernel instruction `k` calls (nil for other instructions).
+    private func kernel(at k: Int) -> ATenKernel? {
+        guard case let .kernelCall(op, _) = instructions[k] else { return nil }
+        return ATenKernel(rawValue: operators[Int(op)].qualifiedName)
+    }
+
+    /// The interpreter runs a convolution and the activation after it (relu, clamp, sigmoid, or
+    /// sigmoid then mul: silu) as one call that writes the activation's out while the convolution
+    /// still reads its operands (Sources/EdgeRuntime/Fusion.swift), which it can only do when that
+    /// out does not share the memory of the convolution's input. Starting the out's lifetime at
+    /// the convolution keeps them apart; it is done only where it does not raise the arena's lower
+    /// bound (the most bytes live at one step), so ExecuTorch's memory does not pay for it.
+    private func keepEpiloguesApart(_ first: inout [Int], _ last: [Int]) {
+        let steps = instructions.count
+        guard steps > 1 else { return }
+        let jumpTargets = Set(instructions.compactMap { i -> Int? in
+            if case let .jumpFalse(_, d) = i { return Int(d) }
+            return nil
+        })
+        let size = storageSizes.map(MemoryPlanner.aligned)
+        var live = [Int](repeating: 0, count: steps + 1)
+        for s in size.indices where first[s] != Int.max && size[s] > 0 {
+            live[first[s]] += size[s]
+            live[last[s] + 1] -= size[s]
+        }
+        for t in 1..<live.count { live[t] += live[t - 1] }
+        let peak = live.max() ?? 0
+        /// The out a call at `j` writes when it reads `input` and is one of `kinds` (nil otherwise).
+        func out(_ j: Int, reading input: Int32, _ kinds: [ATenKernel]) -> Int32? {
+            guard j < steps, !jumpTargets.contains(j), let kind = kernel(at: j), kinds.contains(kind),
+                  case let .kernelCall(_, args) = instructions[j], args.dropLast().contains(input) else { return nil }
+            return args.last
+        }
+        for k in instructions.indices {
+            guard kernel(at: k) == .convolution, case let .kernelCall(_, conv) = instructions[k], let convOut = conv.last,
+                  let act = out(k + 1, reading: convOut, [.relu, .clamp, .sigmoid]) else { continue }
+            // conv → sigmoid → mul(conv, sigmoid) writes the mul's out (silu); the others their own.
+            var final = act
+            if kernel(at: k + 1) == .sigmoid, let m = out(k + 2, reading: act, [.mul]),
+               case let .kernelCall(_, mul) = instructions[k + 2], mul.dropLast().contains(convOut) {
+                final = m
+            }
+            guard let s = storageOf[final], first[s] != Int.max, first[s] > k else { continue }
+            if (k..<first[s]).allSatisfy({ live[$0] + size[s] <= peak }) {
+                for t in k..<first[s] { live[t] += size[s] }
+                first[s] = k
+            }
+        }
+    }
+
     /// Lifetimes of every storage over the chain: inputs are live from the start, outputs to the end.
     public func lifetimes(inputs: [Int32], outputs: [Int32]) -> [BufferLifetime] {
         var first = [Int](repeating: Int.max, count: storageSizes.count)
@@ -228,6 +278,7 @@ public final class PlanBuilder {
                 }
             }
         }
+        keepEpiloguesApart(&first, last)
         return storageSizes.indices.map { s in
             first[s] == Int.max ? BufferLifetime(size: 0, firstUse: 0, lastUse: 0)  // never used
                 : BufferLifetime(size: storageSizes[s], firstUse: first[s], lastUse: last[s])

@@ -164,16 +164,19 @@ public enum Conv2D {
                 packed: packed)
     }
 
-    /// `weight` (OIHW, f32) packed for convolutions of `inputChannels` channels with `params`, for
-    /// ``run(input:weight:bias:params:output:activation:packed:)``; nil for a depthwise
-    /// convolution (which reads its weights directly) or shapes the convolution would reject.
-    public static func prepackWeight(_ weight: TensorView, inputChannels c: Int, params: Conv2DParams,
+    /// `weight` (OIHW, f32) packed for convolutions of inputs shaped `input` with `params`, for
+    /// ``run(input:weight:bias:params:output:activation:packed:)`` (the packing follows the
+    /// output's size); nil for a depthwise convolution (which reads its weights directly) or
+    /// shapes the convolution would reject.
+    public static func prepackWeight(_ weight: TensorView, input: [Int], params: Conv2DParams,
                                      config: KernelConfig = .standard) -> PackedOperand? {
-        let w = weight.shape, g = params.groups
-        guard weight.dtype == .f32, w.count == 4, g > 0, c > 0, c % g == 0, w[0] > 0, w[0] % g == 0, w[1] == c / g,
-              w[2] > 0, w[3] > 0, (try? Shapes.elementCount(w, kernel: name)) != nil else { return nil }
-        var geometry = ek_conv2d_geometry(n: 1, c: c, h: 0, w: 0, oc: w[0], kh: w[2], kw: w[3], oh: 0, ow: 0,
-                                          sh: 1, sw: 1, dh: 1, dw: 1, pt: 0, pl: 0, groups: g)
+        let w = weight.shape
+        guard weight.dtype == .f32, let out = try? outputShape(input: input, weight: w, params: params),
+              out.allSatisfy({ $0 > 0 }) else { return nil }
+        let p = params.padding
+        var geometry = ek_conv2d_geometry(n: input[0], c: input[1], h: input[2], w: input[3], oc: w[0], kh: w[2], kw: w[3],
+                                          oh: out[2], ow: out[3], sh: params.strideH, sw: params.strideW,
+                                          dh: params.dilationH, dw: params.dilationW, pt: p.top, pl: p.left, groups: params.groups)
         var cfg = config.c
         return PackedOperand(ek_pack_conv2d_weight(&cfg, &geometry, weight.f32))
     }

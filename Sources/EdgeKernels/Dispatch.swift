@@ -70,6 +70,8 @@ public struct KernelConfig: Sendable {
     /// Threads (nil: ``KernelThreads/count``).
     public var threads: Int?
     var blocking: (mc: Int, kc: Int, nc: Int)?
+    /// Convolutions' GEMM form (tests): 0 the variant's choice, 1 normal, 2 transposed.
+    var convForm: Int32 = 0
 
     public init(isa: KernelISA? = nil, threads: Int? = nil) {
         self.isa = isa
@@ -91,7 +93,7 @@ public struct KernelConfig: Sendable {
 
     var c: ek_config {
         ek_config(isa: isa?.rawValue ?? -1, threads: Int32(clamping: threads ?? 0),
-                  mc: blocking?.mc ?? 0, kc: blocking?.kc ?? 0, nc: blocking?.nc ?? 0)
+                  mc: blocking?.mc ?? 0, kc: blocking?.kc ?? 0, nc: blocking?.nc ?? 0, conv_form: convForm)
     }
 }
 

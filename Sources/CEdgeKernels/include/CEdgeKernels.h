@@ -52,6 +52,9 @@ typedef struct {
     int isa;
     int threads;
     ptrdiff_t mc, kc, nc;
+    /// Convolutions: 0 the variant's choice of GEMM form (by geometry), 1 always C = W·im2col,
+    /// 2 the transposed form C' = im2colᵀ·Wᵀ where the variant has it (tests; results are identical).
+    int conv_form;
 } ek_config;
 
 /// C = op(A)·op(B) (C += when accumulate), op(A) m×k, op(B) k×n, row-major with row strides.

@@ -23,10 +23,9 @@ extension Kernels {
         }
         let params = Conv2DParams(stride: stride, padding: Padding2D(p.0, p.1), dilation: dilation, groups: groups)
         // A constant weight is packed once, at load, instead of in every run.
-        let channels = x.shape.count == 4 ? x.shape[1] : 0
         let packed = try a.constant("weight").flatMap { index in
-            a.interpreter.packed(index, "conv2d/\(channels)/\(groups)") {
-                Conv2D.prepackWeight(w, inputChannels: channels, params: params)
+            a.interpreter.packed(index, "conv2d \(x.shape) \(params)") {
+                Conv2D.prepackWeight(w, input: x.shape, params: params)
             }
         }
         return { try Conv2D.run(input: x, weight: w, bias: bias, params: params, output: out, activation: activation, packed: packed) }
