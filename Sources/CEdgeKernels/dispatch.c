@@ -573,21 +573,38 @@ typedef struct {
     const ek_variant *v;
     const ek_gemm_job *job;
     float *output;
-    ptrdiff_t spatial, chunk;  // spatial panels per task
+    ptrdiff_t spatial;
+    int by_cols;       // tasks of output-channel tiles (every spatial row), else of spatial panels
+    ptrdiff_t chunk;   // panels or tiles per task
 } conv_t_split;
 
-/// One task of the transposed form: its spatial rows of C' into per-thread scratch, then
-/// transposed into the NCHW output.
+/// One task of the transposed form: its block of C' into per-thread scratch, then transposed
+/// into the NCHW output.
 static void conv_t_task(void *ctx, ptrdiff_t t) {
     const conv_t_split *s = ctx;
-    const ptrdiff_t mr = s->v->mr_t, s0 = t * s->chunk * mr, s1 = s0 + s->chunk * mr < s->spatial ? s0 + s->chunk * mr : s->spatial;
     ek_gemm_job j = *s->job;
+    ptrdiff_t s0 = 0, s1 = s->spatial, n0 = 0, n1 = j.n;
+    if (s->by_cols) {
+        n0 = t * s->chunk * s->v->nr_t;
+        n1 = n0 + s->chunk * s->v->nr_t < j.n ? n0 + s->chunk * s->v->nr_t : j.n;
+    } else {
+        s0 = t * s->chunk * s->v->mr_t;
+        s1 = s0 + s->chunk * s->v->mr_t < s->spatial ? s0 + s->chunk * s->v->mr_t : s->spatial;
+    }
     j.c = ek_scratch(1, (size_t)((s1 - s0) * j.ldc));
-    s->v->gemm_t_range(&j, s0, s1);
-    for (ptrdiff_t o = 0; o < j.n; o++) {
-        float *dst = s->output + o * s->spatial;
-        const float *src = j.c + o;
-        for (ptrdiff_t q = s0; q < s1; q++) dst[q] = src[(q - s0) * j.ldc];
+    s->v->gemm_t_range(&j, s0, s1, n0, n1);
+    // Transposed in 16×16 blocks: whole cache lines read and written.
+    enum { B = 16 };
+    for (ptrdiff_t q0 = s0; q0 < s1; q0 += B) {
+        const ptrdiff_t q1 = q0 + B < s1 ? q0 + B : s1;
+        for (ptrdiff_t o0 = n0; o0 < n1; o0 += B) {
+            const ptrdiff_t o1 = o0 + B < n1 ? o0 + B : n1;
+            for (ptrdiff_t o = o0; o < o1; o++) {
+                float *dst = s->output + o * s->spatial;
+                const float *src = j.c + o;
+                for (ptrdiff_t q = q0; q < q1; q++) dst[q] = src[(q - s0) * j.ldc];
+            }
+        }
     }
 }
 
@@ -596,19 +613,25 @@ static void run_transposed(const resolved *r, const ek_conv2d_geometry *g, const
     const ek_variant *v = r->v;
     const ptrdiff_t plane = g->h * g->w, spatial = g->oh * g->ow, kdim = g->c * g->kh * g->kw;
     const ek_activation none = {EK_ACT_NONE, 0, 0};
-    const ptrdiff_t panels = (spatial + v->mr_t - 1) / v->mr_t;
+    const ptrdiff_t panels = (spatial + v->mr_t - 1) / v->mr_t, tiles = (g->oc + v->nr_t - 1) / v->nr_t;
     const double flops = 2.0 * (double)g->oc * (double)spatial * (double)kdim;
-    ptrdiff_t tasks = r->threads <= 1 || flops < 2e5 ? 1 : 4 * r->threads;
-    if (tasks > panels) tasks = panels;
-    // Tasks of whole blocks of mc_t rows where there are enough, so each packs full blocks.
-    ptrdiff_t chunk = (panels + tasks - 1) / tasks;
-    tasks = (panels + chunk - 1) / chunk;
+    const int threads = r->threads <= 1 || flops < 2e5 ? 1 : r->threads;
+    // Few spatial panels (a 7×7 plane has 7): split the output channels in one task per thread,
+    // each packing im2colᵀ once and reading its share of Wᵀ; splitting the rows instead would
+    // make every task read all of Wᵀ (megabytes in late layers).
+    conv_t_split s = {v, NULL, NULL, spatial, threads > 1 && panels < 4 * threads && tiles >= threads, 1};
+    ptrdiff_t units = s.by_cols ? tiles : panels, tasks = s.by_cols ? threads : 4 * threads;
+    if (threads <= 1) tasks = 1;
+    if (tasks > units) tasks = units;
+    s.chunk = (units + tasks - 1) / tasks;
+    tasks = (units + s.chunk - 1) / s.chunk;
     for (ptrdiff_t img = 0; img < g->n; img++) {
         ek_gemm_job j = {spatial, g->oc, kdim, NULL, 0, 0, input + img * g->c * plane, plane, 0, g, NULL, pad, 0,
                          v->mc_t, r->kc, 0, bias, act ? *act : none};
         j.packed_b = wt;
         j.packed_b_pad = pad;
-        conv_t_split s = {v, &j, output + img * g->oc * spatial, spatial, chunk};
+        s.job = &j;
+        s.output = output + img * g->oc * spatial;
         ek_parallel_for_threads(tasks, r->threads, conv_t_task, &s);
     }
 }

@@ -40,11 +40,11 @@ typedef struct {
     void (*pack_a)(const ek_gemm_job *job, ptrdiff_t i0, ptrdiff_t rows, ptrdiff_t p0, ptrdiff_t klen, float *d);
     /// Depth p0..<p0+klen, columns j0..<j0+cols of a dense op(B) as nr-column panels (zero-padded).
     void (*pack_b)(const ek_gemm_job *job, ptrdiff_t p0, ptrdiff_t klen, ptrdiff_t j0, ptrdiff_t cols, float *d);
-    /// The transposed convolution GEMM (NULL when the variant has none): rows s0..<s1 of
-    /// C'[spatial × oc] = im2colᵀ·Wᵀ into job->c, tile mr_t × nr_t, spatial blocks of mc_t.
+    /// The transposed convolution GEMM (NULL when the variant has none): rows s0..<s1, columns
+    /// n0..<n1 of C'[spatial × oc] = im2colᵀ·Wᵀ into job->c, tile mr_t × nr_t, spatial blocks of mc_t.
     int mr_t, nr_t;
     ptrdiff_t mc_t;
-    void (*gemm_t_range)(const ek_gemm_job *job, ptrdiff_t s0, ptrdiff_t s1);
+    void (*gemm_t_range)(const ek_gemm_job *job, ptrdiff_t s0, ptrdiff_t s1, ptrdiff_t n0, ptrdiff_t n1);
     /// pack_b with nr_t-column panels (Wᵀ for gemm_t_range).
     void (*pack_b_t)(const ek_gemm_job *job, ptrdiff_t p0, ptrdiff_t klen, ptrdiff_t j0, ptrdiff_t cols, float *d);
     /// c[j0..<j1] (+)= x·B for one row x (stride xs) and row-major B (k rows, stride ldb).
