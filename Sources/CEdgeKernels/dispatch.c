@@ -348,7 +348,13 @@ static void run_blocked(const resolved *r, ek_gemm_job *j) {
         s.by_rows = 1;
         tiles = mt;
     }
-    ptrdiff_t tasks = 4 * threads < tiles ? 4 * threads : tiles;
+    // Up to 4 tasks per thread (for balance), but at least 4 tiles per task beyond one per
+    // thread: each task packs the other operand's panels for itself (all of A for a column
+    // range), which for small products (a transformer's 32 × 128 × 128) costs more than the
+    // imbalance of fewer, larger tasks.
+    ptrdiff_t tasks = tiles / 4 > threads ? tiles / 4 : threads;
+    if (tasks > 4 * threads) tasks = 4 * threads;
+    if (tasks > tiles) tasks = tiles;
     s.chunk = (tiles + tasks - 1) / tasks;
     tasks = (tiles + s.chunk - 1) / s.chunk;
     ek_parallel_for_threads(tasks, threads, gemm_task, &s);

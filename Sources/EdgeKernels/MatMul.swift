@@ -43,8 +43,26 @@ public enum MatMul {
         try run(a, b, output: output, config: .standard, packedB: packedB)
     }
 
+    /// The product plus a row vector: out[i, j] = bias[j] + Σ_k a[i, k]·b[k, j] for rank-2 f32
+    /// `a` [M, K], `b` [K, N] and `bias` [N] (addmm with beta 1): the bias is the sum's starting
+    /// value (rows of out filled with it, then accumulated into), instead of a second pass.
+    public static func runWithRowBias(_ a: TensorView, _ b: TensorView, bias: TensorView, output: MutableTensorView,
+                                      packedB: PackedOperand?) throws {
+        let shape = try outputShape(a.shape, b.shape)
+        try requireShape(output.shape, shape, name)
+        guard a.dtype == .f32, b.dtype == .f32, bias.dtype == .f32, output.dtype == .f32, a.rank == 2, b.rank == 2,
+              bias.shape == [shape[1]] || bias.shape == [1, shape[1]] else {
+            throw KernelError.invalidArgument(kernel: name, message: "a row bias needs f32 [M, K] · [K, N] + [N], got \(a.shape) · \(b.shape) + \(bias.shape)")
+        }
+        let (m, n) = (shape[0], shape[1])
+        if m == 0 || n == 0 { return }
+        let pc = output.f32, pb = bias.f32
+        for i in 0..<m { (pc + i * n).update(from: pb, count: n) }
+        try run(a, b, output: output, config: .standard, packedB: packedB, accumulate: true)
+    }
+
     static func run(_ a: TensorView, _ b: TensorView, output: MutableTensorView, config: KernelConfig,
-                    packedB: PackedOperand? = nil) throws {
+                    packedB: PackedOperand? = nil, accumulate: Bool = false) throws {
         let shape = try outputShape(a.shape, b.shape)
         try requireShape(output.shape, shape, name)
         guard a.dtype == .f32 else { throw KernelError.unsupportedDType(kernel: name, dtype: a.dtype) }
@@ -61,7 +79,7 @@ public enum MatMul {
         if product(bBatch) == 1 && aBatch.count == batch.count && aBatch == batch {
             // B shared by every batch: fold the batch into M (one big GEMM).
             Gemm.sgemm(m: batchCount * m, n: n, k: k, a: pa, lda: k, transposeA: false, b: pb, ldb: n, transposeB: false,
-                       c: pc, ldc: n, accumulate: false, config: config, packedB: bBatch.isEmpty ? packedB : nil)
+                       c: pc, ldc: n, accumulate: accumulate, config: config, packedB: bBatch.isEmpty ? packedB : nil)
             return
         }
         let sa = broadcastStrides(aBatch, to: batch), sb = broadcastStrides(bBatch, to: batch)
@@ -69,7 +87,7 @@ public enum MatMul {
         var offA = 0, offB = 0
         for i in 0..<batchCount {
             Gemm.sgemm(m: m, n: n, k: k, a: pa + offA * m * k, lda: k, transposeA: false, b: pb + offB * k * n, ldb: n,
-                       transposeB: false, c: pc + i * m * n, ldc: n, accumulate: false, config: config)
+                       transposeB: false, c: pc + i * m * n, ldc: n, accumulate: accumulate, config: config)
             var d = batch.count - 1
             while d >= 0 {
                 idx[d] += 1

@@ -34,9 +34,49 @@ public enum LayerNorm {
         let n = try Shapes.elementCount(normalizedShape, kernel: name)
         let rows = n == 0 ? 0 : try input.checkedCount(name) / n
         switch input.dtype {
-        case .f32: typed(Float.self, input, weight, bias, epsilon, output, mean, rstd, rows: rows, n: n, group: { _ in 0 }, groupSize: n)
+        case .f32: rowsF32(input, weight, bias, epsilon, output, mean, rstd, rows: rows, n: n)
         case .f64: typed(Double.self, input, weight, bias, epsilon, output, mean, rstd, rows: rows, n: n, group: { _ in 0 }, groupSize: n)
         default: throw KernelError.unsupportedDType(kernel: name, dtype: input.dtype)
+        }
+    }
+
+    /// f32 layer norm (the transformer case: one affine parameter per element): the same
+    /// arithmetic as ``typed(_:_:_:_:_:_:_:_:rows:n:group:groupSize:paramStride:)`` — f64 sums,
+    /// mean, then the sum of squared deviations — but with four partial sums per pass, so the
+    /// additions do not wait on one another, and no per-element parameter index.
+    static func rowsF32(_ input: TensorView, _ weight: TensorView?, _ bias: TensorView?, _ epsilon: Double,
+                        _ output: MutableTensorView, _ mean: MutableTensorView?, _ rstd: MutableTensorView?, rows: Int, n: Int) {
+        let x = input.typed(Float.self), y = output.typed(Float.self)
+        let w = weight?.typed(Float.self), b = bias?.typed(Float.self)
+        let means = mean?.typed(Float.self), rstds = rstd?.typed(Float.self)
+        let n4 = n & ~3
+        for r in 0..<rows {
+            let row = x + r * n, out = y + r * n
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            var i = 0
+            while i < n4 {
+                s0 += Double(row[i]); s1 += Double(row[i + 1]); s2 += Double(row[i + 2]); s3 += Double(row[i + 3])
+                i += 4
+            }
+            while i < n { s0 += Double(row[i]); i += 1 }
+            let m = ((s0 + s1) + (s2 + s3)) / Double(n)
+            var v0 = 0.0, v1 = 0.0, v2 = 0.0, v3 = 0.0
+            i = 0
+            while i < n4 {
+                let d0 = Double(row[i]) - m, d1 = Double(row[i + 1]) - m, d2 = Double(row[i + 2]) - m, d3 = Double(row[i + 3]) - m
+                v0 += d0 * d0; v1 += d1 * d1; v2 += d2 * d2; v3 += d3 * d3
+                i += 4
+            }
+            while i < n { let d = Double(row[i]) - m; v0 += d * d; i += 1 }
+            let inv = 1 / (((v0 + v1) + (v2 + v3)) / Double(n) + epsilon).squareRoot()
+            means?[r] = Float(m)
+            rstds?[r] = Float(inv)
+            switch (w, b) {
+            case let (w?, b?): for i in 0..<n { out[i] = Float((Double(row[i]) - m) * inv * Double(w[i]) + Double(b[i])) }
+            case let (w?, nil): for i in 0..<n { out[i] = Float((Double(row[i]) - m) * inv * Double(w[i])) }
+            case let (nil, b?): for i in 0..<n { out[i] = Float((Double(row[i]) - m) * inv + Double(b[i])) }
+            case (nil, nil): for i in 0..<n { out[i] = Float((Double(row[i]) - m) * inv) }
+            }
         }
     }
 

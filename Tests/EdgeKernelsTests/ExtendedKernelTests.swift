@@ -301,6 +301,23 @@ func naiveBroadcast(_ shapes: [[Int]], _ f: ([Int]) -> Double) -> (out: [Double]
         return (xs.map { ($0 - m) * r }, m, r)
     }
 
+    /// Rows whose length is not a multiple of the four partial sums, with each affine combination.
+    @Test(arguments: [(true, true), (true, false), (false, true), (false, false)])
+    func layerNormOddRows(_ withWeight: Bool, _ withBias: Bool) throws {
+        var rng = SeededRNG(9)
+        let n = 13, rows = 3
+        let v = randomFloats(rows * n, &rng, -3...5), w = randomFloats(n, &rng), b = randomFloats(n, &rng)
+        let tw = try Tensor(w), tb = try Tensor(b)
+        let out = try LayerNorm.run(try Tensor(v, shape: [rows, n]), normalizedShape: [n], weight: withWeight ? tw : nil,
+                                    bias: withBias ? tb : nil, epsilon: 1e-5)
+        var expected: [Double] = []
+        for row in 0..<rows {
+            let r = Self.normalize(v[(row * n)..<(row * n + n)].map(Double.init), 1e-5)
+            expected += r.out.enumerated().map { i, x in x * (withWeight ? Double(w[i]) : 1) + (withBias ? Double(b[i]) : 0) }
+        }
+        expectClose(out.floats(), expected, rtol: 1e-5, atol: 1e-5)
+    }
+
     @Test func layerNormWithStatistics() throws {
         var rng = SeededRNG(5)
         let v = randomFloats(2 * 3 * 8, &rng, -4...4), w = randomFloats(24, &rng), b = randomFloats(24, &rng)

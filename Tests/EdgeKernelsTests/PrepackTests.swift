@@ -94,3 +94,43 @@ func prepackedMatMulIsIdentical(_ ash: [Int], _ bsh: [Int]) throws {
         }
     }
 }
+
+@Test(arguments: [([32, 128], [128, 512], [512]), ([1, 64], [64, 10], [1, 10]), ([7, 300], [300, 33], [33])])
+func rowBiasProductStartsFromTheBias(_ ash: [Int], _ bsh: [Int], _ biasShape: [Int]) throws {
+    var rng = SeededRNG(UInt64(ash.reduce(1, *) &+ bsh.reduce(1, *)))
+    let a = try randomTensor(ash, &rng), b = try randomTensor(bsh, &rng), bias = try randomTensor(biasShape, &rng)
+    let (m, k, n) = (ash[0], ash[1], bsh[1])
+    // Reference: Σ in f64, plus the bias; tolerance from the |terms|.
+    let fa = a.floats(), fb = b.floats(), fbias = bias.floats()
+    var ref = [Double](repeating: 0, count: m * n), scale = ref
+    for i in 0..<m {
+        for j in 0..<n {
+            var s = Double(fbias[j]), t = abs(Double(fbias[j]))
+            for p in 0..<k {
+                s += Double(fa[i * k + p]) * Double(fb[p * n + j])
+                t += abs(Double(fa[i * k + p]) * Double(fb[p * n + j]))
+            }
+            ref[i * n + j] = s
+            scale[i * n + j] = t
+        }
+    }
+    var results: [[UInt32]] = []
+    for packed in [nil, withExtendedLifetime(b) { MatMul.prepackSecond(b.unsafeView) }] {
+        var out = try Tensor(zeros: [m, n], dtype: .f32)
+        try withExtendedLifetime((a, b, bias)) {
+            try out.withMutableView {
+                try MatMul.runWithRowBias(a.unsafeView, b.unsafeView, bias: bias.unsafeView, output: $0, packedB: packed)
+            }
+        }
+        expectClose(out, ref, shape: [m, n], scale: scale, "\(ash)·\(bsh)+\(biasShape) packed \(packed != nil)")
+        results.append(bits(out))
+    }
+    #expect(results[0] == results[1], "prepacked and per-call packing differ")
+    // A bias that is not a row vector is refused, not misread.
+    expectKernelError {
+        var out = try Tensor(zeros: [m, n], dtype: .f32)
+        try withExtendedLifetime((a, b)) {
+            try out.withMutableView { try MatMul.runWithRowBias(a.unsafeView, b.unsafeView, bias: a.unsafeView, output: $0, packedB: nil) }
+        }
+    }
+}

@@ -12,6 +12,12 @@ extension Kernels {
             let alpha = try a.scalar("alpha"), beta = try a.scalar("beta")
             guard alpha == 1 else { throw RuntimeError("addmm with alpha \(alpha) is not supported") }
             let packed = try packedSecond(a, "mat2", m2)
+            // The linear-layer case (f32, a bias row [N], beta 1) starts the sums from the bias.
+            let n = m2.shape.last ?? 0
+            if beta == 1, m1.rank == 2, m2.rank == 2, [m1.dtype, m2.dtype, bias.dtype, out.dtype].allSatisfy({ $0 == .f32 }),
+               bias.shape == [n] || bias.shape == [1, n] {
+                return { try MatMul.runWithRowBias(m1, m2, bias: bias, output: out, packedB: packed) }
+            }
             return {
                 try MatMul.run(m1, m2, output: out, packedB: packed)
                 try Binary.run(.add, out.readOnly, bias, alpha: beta, output: out)
