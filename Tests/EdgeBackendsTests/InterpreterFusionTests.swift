@@ -99,4 +99,19 @@ struct InterpreterFusionTests {
         let expected = try Unary.run(.clamp(min: 0, max: 0.3), try Conv2D.run(x, weight: w, params: Conv2DParams(padding: Padding2D(1, 1))))
         #expect(floats(try interpreter.run([x])[0]).map(\.bitPattern) == floats(expected).map(\.bitPattern))
     }
+
+    /// Packed weight copies count against the memory limit: with a limit that leaves no room for
+    /// them the interpreter packs in every call instead, with the same results.
+    @Test func packingRespectsTheMemoryLimit() throws {
+        let compiled = try compileText(Self.text)
+        let program = try ProgramReader.read(ProgramWriter.serialize(compiled.program)).program
+        let packing = try Interpreter(program)
+        #expect(packing.packedWeightBytes > 0)
+        let constants = program.constantBuffers.reduce(0) { $0 + ($1.count + 63) / 64 * 64 }
+        let tight = try Interpreter(program, maxMemory: MemoryLimit(bytes: compiled.memory.arenaSize + constants))
+        #expect(tight.packedWeightBytes == 0)
+        let x = try wave([1, 4, 6, 6]), wi = try wave([4, 4, 3, 3], phase: 1)
+        let a = try packing.run([x, wi])[0], b = try tight.run([x, wi])[0]
+        #expect(floats(a).map(\.bitPattern) == floats(b).map(\.bitPattern))
+    }
 }
