@@ -114,4 +114,29 @@ struct InterpreterFusionTests {
         let a = try packing.run([x, wi])[0], b = try tight.run([x, wi])[0]
         #expect(floats(a).map(\.bitPattern) == floats(b).map(\.bitPattern))
     }
+
+    /// A linear layer's constant weight is packed for products of several rows, not for a
+    /// single row (a vector-matrix product reads the weight as it is).
+    @Test(arguments: [1, 3])
+    func linearWeightPackedOnlyForSeveralRows(_ rows: Int) throws {
+        let text = """
+        module @linear
+
+        func @main(%x: f32[\(rows),8]) -> (f32[\(rows),5]) {
+          %w = edge.constant {value = dense<0.25>} : f32[5,8]
+          %b = edge.constant {value = dense<0.5>} : f32[5]
+          %y = edge.linear(%x, %w, %b) : f32[\(rows),5]
+          return %y
+        }
+        """
+        let compiled = try compileText(text)
+        let interpreter = try Interpreter(try ProgramReader.read(ProgramWriter.serialize(compiled.program)).program)
+        #expect((interpreter.packedWeightBytes > 0) == (rows > 1), "\(interpreter.packedWeightBytes) bytes packed")
+        let x = try wave([rows, 8])
+        let got = floats(try interpreter.run([x])[0]), xs = floats(x)
+        for r in 0..<rows {
+            let expected = 0.25 * xs[(r * 8)..<(r * 8 + 8)].reduce(0, +) + 0.5
+            for c in 0..<5 { #expect(abs(got[r * 5 + c] - expected) <= 1e-5, "row \(r) column \(c)") }
+        }
+    }
 }
