@@ -50,8 +50,7 @@ public enum MatMul {
                                       packedB: PackedOperand?) throws {
         let shape = try outputShape(a.shape, b.shape)
         try requireShape(output.shape, shape, name)
-        guard a.dtype == .f32, b.dtype == .f32, bias.dtype == .f32, output.dtype == .f32, a.rank == 2, b.rank == 2,
-              bias.shape == [shape[1]] || bias.shape == [1, shape[1]] else {
+        guard takesRowBias(a, b, bias: bias), output.dtype == .f32 else {
             throw KernelError.invalidArgument(kernel: name, message: "a row bias needs f32 [M, K] · [K, N] + [N], got \(a.shape) · \(b.shape) + \(bias.shape)")
         }
         let (m, n) = (shape[0], shape[1])
@@ -59,6 +58,14 @@ public enum MatMul {
         let pc = output.f32, pb = bias.f32
         for i in 0..<m { (pc + i * n).update(from: pb, count: n) }
         try run(a, b, output: output, config: .standard, packedB: packedB, accumulate: true)
+    }
+
+    /// Whether ``runWithRowBias(_:_:bias:output:packedB:)`` takes these operands: f32 [M, K] · [K, N]
+    /// with a bias [N] or [1, N].
+    public static func takesRowBias(_ a: TensorView, _ b: TensorView, bias: TensorView) -> Bool {
+        guard a.dtype == .f32, b.dtype == .f32, bias.dtype == .f32, a.rank == 2, b.rank == 2 else { return false }
+        let n = b.shape[1]
+        return bias.shape == [n] || bias.shape == [1, n]
     }
 
     static func run(_ a: TensorView, _ b: TensorView, output: MutableTensorView, config: KernelConfig,

@@ -13,9 +13,7 @@ extension Kernels {
             guard alpha == 1 else { throw RuntimeError("addmm with alpha \(alpha) is not supported") }
             let packed = try packedSecond(a, "mat2", m2, rows: m1.shape.first ?? 0)
             // The linear-layer case (f32, a bias row [N], beta 1) starts the sums from the bias.
-            let n = m2.shape.last ?? 0
-            if beta == 1, m1.rank == 2, m2.rank == 2, [m1.dtype, m2.dtype, bias.dtype, out.dtype].allSatisfy({ $0 == .f32 }),
-               bias.shape == [n] || bias.shape == [1, n] {
+            if beta == 1, out.dtype == .f32, MatMul.takesRowBias(m1, m2, bias: bias) {
                 return { try MatMul.runWithRowBias(m1, m2, bias: bias, output: out, packedB: packed) }
             }
             return {
